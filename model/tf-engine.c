@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+#include <string.h>
+
+#include "tf-engine.h"
+#include "tf-error.h"
+#include "tf-ops.h"
+
+/* The stem runs over chunks of images so that its activations stay within
+ * this budget however large the batch. */
+#define STEM_BUDGET_FLOATS (12u << 20)
+
+typedef struct
+{
+  float *data;
+  gsize  cap;
+} Buf;
+
+struct _TfEngine
+{
+  TfModel      *model;            /* borrowed: outlives the engine */
+
+  /* stem, for one chunk of images (CNHW) */
+  Buf           x, r1, y, sc, work;
+  /* all images: stem output, LANet hidden and maps */
+  Buf           feat, lan_h, lan_m, amax;
+  /* folded BatchNorms, recomputed every forward (cheap; weights may train) */
+  Buf           fold;
+  /* encoder over up to cap sequences */
+  Buf           tok, ln, qkv, ao, hid, att, roll, roll_tmp, block_in, ab_tok, contrib_tmp;
+  /* outputs */
+  Buf           logits, probs, maps, mmax, cls_attn, contrib, rollout, ablation;
+  GArray       *mad, *msad, *ab_drop;
+
+  TfStageTimes  times;
+};
+
+static float *
+buf_get (Buf   *b,
+         gsize  n)
+{
+  if (n > b->cap)
+    {
+      g_aligned_free (b->data);
+      b->data = g_aligned_alloc (MAX (n, 1), sizeof (float), 64);
+      b->cap = n;
+    }
+  return b->data;
+}
+
+static void
+buf_clear (Buf *b)
+{
+  g_clear_pointer (&b->data, g_aligned_free);
+  b->cap = 0;
+}
+
+TfEngine *
+tf_engine_new (TfModel *model)
+{
+  TfEngine *e;
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  e = g_new0 (TfEngine, 1);
+  e->model = model;
+  e->mad = g_array_new (FALSE, TRUE, sizeof (int));
+  e->msad = g_array_new (FALSE, TRUE, sizeof (int));
+  e->ab_drop = g_array_new (FALSE, TRUE, sizeof (int));
+  return e;
+}
+
+void
+tf_engine_free (TfEngine *e)
+{
+  Buf *bufs[] = { &e->x, &e->r1, &e->y, &e->sc, &e->work, &e->feat, &e->lan_h, &e->lan_m,
+                  &e->amax, &e->fold, &e->tok, &e->ln, &e->qkv, &e->ao, &e->hid, &e->att,
+                  &e->roll, &e->roll_tmp, &e->block_in, &e->ab_tok, &e->contrib_tmp,
+                  &e->logits, &e->probs, &e->maps, &e->mmax, &e->cls_attn, &e->contrib,
+                  &e->rollout, &e->ablation };
+
+  if (e == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
+    buf_clear (bufs[i]);
+  g_array_unref (e->mad);
+  g_array_unref (e->msad);
+  g_array_unref (e->ab_drop);
+  g_free (e);
+}
+
+void
+tf_engine_get_times (TfEngine     *e,
+                     TfStageTimes *times)
+{
+  g_return_if_fail (e != NULL && times != NULL);
+  *times = e->times;
+}
+
+static double
+now (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+/* ---- stem ------------------------------------------------------------- */
+
+/* The largest activation of one image, in floats, over the stem's layers. */
+static gsize
+stem_floats_per_image (const TfModel *m)
+{
+  gsize size = m->config.input_size, most = (gsize) MAX (3, m->config.stem_widths[0]) * size * size;
+
+  for (int u = 0; u < m->n_units; u++)
+    {
+      const TfUnitParams *p = &m->units[u];
+      most = MAX (most, (gsize) MAX (p->in, p->out) * size * size);
+      size = (size - 1) / p->stride + 1;
+    }
+  return most;
+}
+
+static gsize
+stem_work_floats (const TfModel *m)
+{
+  int size = m->config.input_size;
+  gsize most = tf_conv2d_work_size (3, 3, size);
+
+  for (int u = 0; u < m->n_units; u++)
+    {
+      const TfUnitParams *p = &m->units[u];
+      most = MAX (most, tf_conv2d_work_size (p->in, 3, size));
+      size = (size - 1) / p->stride + 1;
+      most = MAX (most, tf_conv2d_work_size (p->out, 3, size));
+    }
+  return most;
+}
+
+/* Runs the IR stem over @nc images of @input ([nc][3][S][S]) and writes the
+ * feature map into feat [C][n_total][g*g] at image offset @n0. */
+static void
+stem_forward (TfEngine    *e,
+              const float *input,
+              int          nc,
+              int          n0,
+              int          n_total)
+{
+  const TfModel *m = e->model;
+  const TfConfig *c = &m->config;
+  int s = c->input_size, w0 = c->stem_widths[0], g = tf_config_grid (c);
+  gsize per = stem_floats_per_image (m) * nc;
+  float *x = buf_get (&e->x, per), *r1 = buf_get (&e->r1, per);
+  float *y = buf_get (&e->y, per), *sc = buf_get (&e->sc, per);
+  float *work = buf_get (&e->work, stem_work_floats (m));
+  int wmax = MAX (MAX (w0, c->stem_widths[1]), c->stem_widths[2]);
+  float *fold = buf_get (&e->fold, (gsize) wmax * 4);
+  float *s0 = fold, *t0 = fold + wmax, *s1 = fold + 2 * wmax, *t1 = fold + 3 * wmax;
+  float eps = (float) c->bn_eps;
+  int size = s;
+
+  /* NCHW -> CNHW; y holds the transposed input */
+  for (int b = 0; b < nc; b++)
+    for (int ch = 0; ch < 3; ch++)
+      memcpy (y + ((gsize) ch * nc + b) * s * s, input + ((gsize) b * 3 + ch) * s * s,
+              sizeof (float) * s * s);
+
+  tf_conv2d_forward (x, y, m->in_conv, NULL, NULL, nc, 3, s, s, w0, 3, 1, 1, work);
+  tf_bn_fold (s0, t0, m->in_bn, NULL, w0, eps);
+  tf_channel_epilogue (x, w0, (gsize) nc * s * s, (gsize) nc * s * s, s0, t0, TF_ACT_PRELU, m->in_prelu, NULL);
+
+  for (int u = 0; u < m->n_units; u++)
+    {
+      const TfUnitParams *p = &m->units[u];
+      int os = (size - 1) / p->stride + 1;
+      gsize len = (gsize) nc * os * os;
+      float *tmp;
+
+      /* res = BN4(conv2(PReLU(conv1(BN0(x))))), BN0 applied while unfolding */
+      tf_bn_fold (s0, t0, p->bn0, NULL, p->in, eps);
+      tf_conv2d_forward (r1, x, p->conv1, s0, t0, nc, p->in, size, size, p->out, 3, 1, 1, work);
+      tf_channel_epilogue (r1, p->out, (gsize) nc * size * size, (gsize) nc * size * size,
+                           NULL, NULL, TF_ACT_PRELU, p->prelu, NULL);
+      tf_conv2d_forward (y, r1, p->conv2, NULL, NULL, nc, p->out, size, size, p->out, 3, p->stride, 1, work);
+
+      if (p->sc_conv)
+        {
+          tf_conv2d_forward (sc, x, p->sc_conv, NULL, NULL, nc, p->in, size, size, p->out, 1, p->stride, 0, work);
+          tf_bn_fold (s1, t1, p->sc_bn, NULL, p->out, eps);
+          tf_channel_epilogue (sc, p->out, len, len, s1, t1, TF_ACT_NONE, NULL, NULL);
+        }
+      else if (p->stride != 1)
+        tf_subsample (sc, x, p->in, nc, size, size, p->stride);
+      else
+        memcpy (sc, x, sizeof (float) * p->in * len);
+
+      tf_bn_fold (s0, t0, p->bn4, NULL, p->out, eps);
+      tf_channel_epilogue (y, p->out, len, len, s0, t0, TF_ACT_NONE, NULL, sc);
+
+      tmp = x, x = y, y = tmp;
+      size = os;
+    }
+
+  g_assert (size == g);
+  /* x [C][nc][g g] -> feat [C][n_total][g g] at n0 */
+  for (int ch = 0; ch < c->stem_widths[2]; ch++)
+    memcpy (e->feat.data + ((gsize) ch * n_total + n0) * g * g, x + (gsize) ch * nc * g * g,
+            sizeof (float) * nc * g * g);
+}
+
+/* ---- local attention networks ----------------------------------------- */
+
+static void
+lanets_forward (TfEngine *e,
+                int       n,
+                const int *mad)
+{
+  const TfModel *m = e->model;
+  const TfConfig *c = &m->config;
+  int cw = c->stem_widths[2], hl = cw / c->lanet_reduction, gg = tf_config_grid (c) * tf_config_grid (c);
+  gsize cols = (gsize) n * gg;
+  float *h = buf_get (&e->lan_h, hl * cols), *maps = buf_get (&e->lan_m, c->lanets * cols);
+  float *amax = buf_get (&e->amax, cols);
+  float *fold = buf_get (&e->fold, (gsize) hl * 2 + 2);
+  float *feat = e->feat.data;
+
+  for (int b = 0; b < c->lanets; b++)
+    {
+      const TfLanetParams *p = &m->lanets[b];
+      float *mb = maps + b * cols;
+
+      tf_gemm (FALSE, FALSE, hl, (int) cols, cw, 1.0f, p->conv1_w, cw, feat, (int) cols, 0.0f, h, (int) cols);
+      tf_bn_fold (fold, fold + hl, p->bn1, p->conv1_b, hl, (float) c->bn_eps);
+      tf_channel_epilogue (h, hl, cols, cols, fold, fold + hl, TF_ACT_RELU, NULL, NULL);
+      tf_gemm (FALSE, FALSE, 1, (int) cols, hl, 1.0f, p->conv2_w, hl, h, (int) cols, 0.0f, mb, (int) cols);
+      tf_bn_fold (fold, fold + 1, p->bn2, p->conv2_b, 1, (float) c->bn_eps);
+      tf_channel_epilogue (mb, 1, cols, cols, fold, fold + 1, TF_ACT_SIGMOID, NULL, NULL);
+    }
+
+  /* MAD zeroes one map of a sample (training only); then max over maps */
+  for (int i = 0; i < n; i++)
+    for (int p = 0; p < gg; p++)
+      {
+        float best = -INFINITY;
+        for (int b = 0; b < c->lanets; b++)
+          {
+            float v = mad && mad[i] == b ? 0.0f : maps[b * cols + (gsize) i * gg + p];
+            best = MAX (best, v);
+          }
+        amax[(gsize) i * gg + p] = best;
+      }
+
+  /* features weighted by the aggregated map, broadcast over channels */
+  for (int ch = 0; ch < cw; ch++)
+    {
+      float *row = feat + ch * cols;
+      for (gsize j = 0; j < cols; j++)
+        row[j] *= amax[j];
+    }
+}
+
+/* ---- projection and tokens -------------------------------------------- */
+
+static void
+tokens_forward (TfEngine *e,
+                float    *tok,
+                int       n)
+{
+  const TfModel *m = e->model;
+  const TfConfig *c = &m->config;
+  int cw = c->stem_widths[2], d = c->embed_dim, t = tf_config_tokens (c), gg = t - 1;
+
+  for (int i = 0; i < n; i++)
+    {
+      float *x = tok + (gsize) i * t * d;
+
+      /* patch tokens: feat[:, i, :]^T [gg][C] @ proj_w^T [C][D] */
+      for (int p = 0; p < gg; p++)
+        for (int j = 0; j < d; j++)
+          x[(gsize) (p + 1) * d + j] = m->proj_b[j] + m->pos_embed[(gsize) (p + 1) * d + j];
+      tf_gemm (TRUE, TRUE, gg, d, cw, 1.0f, e->feat.data + (gsize) i * gg, n * gg,
+               m->proj_w, cw, 1.0f, x + d, d);
+      for (int j = 0; j < d; j++)
+        x[j] = m->cls_token[j] + m->pos_embed[j];
+    }
+}
+
+/* ---- encoder ----------------------------------------------------------- */
+
+typedef struct
+{
+  const int    *drop;        /* [nseq][L]: head zeroed before the projection, -1 none; or NULL */
+  TfProbeFlags  probes;      /* ATTENTION and ROLLOUT are honoured */
+  TfOutputs    *out;         /* probe destination, sequence i -> out index i */
+  float        *block_in;    /* [nseq][L][T][D]: saves each block's input when not NULL */
+} EncoderRun;
+
+static void
+encoder_forward (TfEngine         *e,
+                 float            *tok,
+                 int               nseq,
+                 int               l0,
+                 const EncoderRun *run)
+{
+  const TfModel *m = e->model;
+  const TfConfig *c = &m->config;
+  int d = c->embed_dim, t = tf_config_tokens (c), L = c->depth, H = c->heads, hd = d / H;
+  int hid_dim = tf_config_hidden (c);
+  gsize rows = (gsize) nseq * t;
+  float *ln = buf_get (&e->ln, rows * d), *qkv = buf_get (&e->qkv, rows * 3 * d);
+  float *ao = buf_get (&e->ao, rows * d), *hid = buf_get (&e->hid, rows * hid_dim);
+  float *att = buf_get (&e->att, (gsize) H * t * t);
+  float *ctmp = buf_get (&e->contrib_tmp, d);
+  gboolean want_attn = (run->probes & TF_PROBE_ATTENTION) != 0;
+  gboolean want_roll = (run->probes & TF_PROBE_ROLLOUT) != 0;
+  float *roll = want_roll ? buf_get (&e->roll, (gsize) nseq * t * t) : NULL;
+  float *roll_tmp = want_roll ? buf_get (&e->roll_tmp, (gsize) 2 * t * t) : NULL;
+
+  for (int l = l0; l < L; l++)
+    {
+      const TfBlockParams *p = &m->blocks[l];
+
+      if (run->block_in)
+        for (int i = 0; i < nseq; i++)
+          memcpy (run->block_in + ((gsize) i * L + l) * t * d, tok + (gsize) i * t * d, sizeof (float) * t * d);
+
+      tf_layernorm_forward (ln, NULL, NULL, tok, p->norm1_w, p->norm1_b, (int) rows, d, (float) c->ln_eps);
+      tf_linear_forward (qkv, ln, p->qkv_w, NULL, (int) rows, d, 3 * d);
+
+      for (int i = 0; i < nseq; i++)
+        {
+          float *o = ao + (gsize) i * t * d;
+          int drop = run->drop ? run->drop[i * L + l] : -1;
+
+          tf_attention_forward (o, d, att, qkv + (gsize) i * t * 3 * d, t, d, H);
+
+          if (drop >= 0)
+            for (int r = 0; r < t; r++)
+              memset (o + (gsize) r * d + drop * hd, 0, sizeof (float) * hd);
+
+          if (want_attn)
+            {
+              float *rowdst = run->out->cls_attn + ((gsize) i * L + l) * H * t;
+              float *cdst = run->out->head_contrib + ((gsize) i * L + l) * H;
+              double total = 0;
+
+              for (int h = 0; h < H; h++)
+                {
+                  double norm = 0;
+                  memcpy (rowdst + (gsize) h * t, att + (gsize) h * t * t, sizeof (float) * t);
+                  /* the class token's update splits exactly into one term per head */
+                  tf_gemm (FALSE, FALSE, d, 1, hd, 1.0f, p->proj_w + h * hd, d, o + h * hd, 1, 0.0f, ctmp, 1);
+                  for (int j = 0; j < d; j++)
+                    norm += (double) ctmp[j] * ctmp[j];
+                  cdst[h] = (float) sqrt (norm);
+                  total += cdst[h];
+                }
+              for (int h = 0; h < H; h++)
+                cdst[h] = total > 0 ? (float) (cdst[h] / total) : 0.0f;
+            }
+
+          if (want_roll)
+            {
+              /* A = 0.5 mean_h(att_h) + 0.5 I; R_l = A R_{l-1} */
+              float *a = roll_tmp, *prod = roll_tmp + (gsize) t * t, *r = roll + (gsize) i * t * t;
+              for (gsize q = 0; q < (gsize) t * t; q++)
+                {
+                  float s = 0.0f;
+                  for (int h = 0; h < H; h++)
+                    s += att[(gsize) h * t * t + q];
+                  a[q] = 0.5f * s / H;
+                }
+              for (int q = 0; q < t; q++)
+                a[(gsize) q * t + q] += 0.5f;
+              if (l == l0)
+                memcpy (r, a, sizeof (float) * t * t);
+              else
+                {
+                  tf_gemm (FALSE, FALSE, t, t, t, 1.0f, a, t, r, t, 0.0f, prod, t);
+                  memcpy (r, prod, sizeof (float) * t * t);
+                }
+            }
+        }
+
+      /* x += proj(attn); x += fc2(gelu(fc1(ln2(x)))) */
+      for (gsize r = 0; r < rows; r++)
+        for (int j = 0; j < d; j++)
+          tok[r * d + j] += p->proj_b[j];
+      tf_gemm (FALSE, TRUE, (int) rows, d, d, 1.0f, ao, d, p->proj_w, d, 1.0f, tok, d);
+
+      tf_layernorm_forward (ln, NULL, NULL, tok, p->norm2_w, p->norm2_b, (int) rows, d, (float) c->ln_eps);
+      tf_linear_forward (hid, ln, p->fc1_w, p->fc1_b, (int) rows, d, hid_dim);
+      tf_gelu_forward (hid, rows * hid_dim);
+      for (gsize r = 0; r < rows; r++)
+        for (int j = 0; j < d; j++)
+          tok[r * d + j] += p->fc2_b[j];
+      tf_gemm (FALSE, TRUE, (int) rows, d, hid_dim, 1.0f, hid, hid_dim, p->fc2_w, hid_dim, 1.0f, tok, d);
+    }
+
+  if (want_roll)
+    for (int i = 0; i < nseq; i++)
+      {
+        const float *r0 = roll + (gsize) i * t * t;   /* the class token's row */
+        float *dst = run->out->rollout + (gsize) i * (t - 1);
+        double sum = 0;
+        for (int q = 1; q < t; q++)
+          sum += r0[q];
+        for (int q = 1; q < t; q++)
+          dst[q - 1] = sum > 0 ? (float) (r0[q] / sum) : 0.0f;
+      }
+}
+
+/* Final LayerNorm on the class tokens only (the head reads nothing else),
+ * then the linear head: logits [nseq][K]. */
+static void
+head_forward (TfEngine    *e,
+              const float *tok,
+              int          nseq,
+              float       *logits)
+{
+  const TfModel *m = e->model;
+  const TfConfig *c = &m->config;
+  int d = c->embed_dim, t = tf_config_tokens (c);
+  float *cls = buf_get (&e->ln, (gsize) nseq * d);
+
+  for (int i = 0; i < nseq; i++)
+    tf_layernorm_forward (cls + (gsize) i * d, NULL, NULL, tok + (gsize) i * t * d,
+                          m->norm_w, m->norm_b, 1, d, (float) c->ln_eps);
+  tf_linear_forward (logits, cls, m->head_w, m->head_b, nseq, d, c->num_classes);
+}
+
+static void
+softmax_copy (float       *probs,
+              const float *logits,
+              int          rows,
+              int          k)
+{
+  memcpy (probs, logits, sizeof (float) * rows * k);
+  tf_softmax_rows (probs, rows, k);
+}
+
+/* ---- MAD / MSAD masks --------------------------------------------------- */
+
+/* Per sample, with probability p, one of @choices picked uniformly; else -1. */
+static int
+draw_drop (TfRng  *rng,
+           double  p,
+           int     choices)
+{
+  if (rng == NULL || p <= 0 || tf_rng_uniform (rng) >= p)
+    return -1;
+  return (int) tf_rng_below (rng, (guint32) choices);
+}
+
+static gboolean
+fill_masks (TfEngine                *e,
+            int                      n,
+            const TfForwardOptions  *opt,
+            int                    **mad,
+            int                    **msad,
+            GError                 **error)
+{
+  const TfConfig *c = &e->model->config;
+  int L = c->depth;
+
+  g_array_set_size (e->mad, n);
+  g_array_set_size (e->msad, (guint) n * L);
+  *mad = (int *) (void *) e->mad->data;
+  *msad = (int *) (void *) e->msad->data;
+
+  for (int i = 0; i < n; i++)
+    {
+      if (opt && opt->force_mad)
+        (*mad)[i] = opt->force_mad[i];
+      else
+        (*mad)[i] = opt && opt->training ? draw_drop (opt->rng, c->mad_p, c->lanets) : -1;
+      if ((*mad)[i] < -1 || (*mad)[i] >= c->lanets)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "MAD choice %d for sample %d is not a LANet index",
+                       (*mad)[i], i);
+          return FALSE;
+        }
+      for (int l = 0; l < L; l++)
+        {
+          int *v = &(*msad)[i * L + l];
+          if (opt && opt->force_msad)
+            *v = opt->force_msad[i * L + l];
+          else
+            *v = opt && opt->training ? draw_drop (opt->rng, c->msad_p, c->heads) : -1;
+          if (*v < -1 || *v >= c->heads)
+            {
+              g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "MSAD choice %d for sample %d block %d is not a head",
+                           *v, i, l);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+any_set (const int *v,
+         gsize      n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (v[i] >= 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* ---- ablation ----------------------------------------------------------- */
+
+/* For sample i and every block l and head h: the probabilities when only that
+ * head is dropped. The blocks before l are unchanged, so each l restarts from
+ * the saved input of block l, with the H variants as one batch. */
+static void
+ablation_forward (TfEngine  *e,
+                  int        n,
+                  float     *dst)
+{
+  const TfConfig *c = &e->model->config;
+  int d = c->embed_dim, t = tf_config_tokens (c), L = c->depth, H = c->heads, K = c->num_classes;
+  float *tok = buf_get (&e->ab_tok, (gsize) H * t * d);
+  float *logits = buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
+  int *drop;
+
+  g_array_set_size (e->ab_drop, (guint) H * L);
+  drop = (int *) (void *) e->ab_drop->data;
+
+  for (int i = 0; i < n; i++)
+    for (int l = 0; l < L; l++)
+      {
+        EncoderRun run = { .drop = drop, .probes = TF_PROBE_NONE };
+
+        for (int h = 0; h < H; h++)
+          {
+            memcpy (tok + (gsize) h * t * d, e->block_in.data + ((gsize) i * L + l) * t * d,
+                    sizeof (float) * t * d);
+            for (int k = 0; k < L; k++)
+              drop[h * L + k] = -1;
+            drop[h * L + l] = h;
+          }
+        encoder_forward (e, tok, H, l, &run);
+        head_forward (e, tok, H, logits);
+        logits = buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
+        softmax_copy (dst + ((gsize) i * L + l) * H * K, logits, H, K);
+      }
+}
+
+/* ---- the whole forward -------------------------------------------------- */
+
+gboolean
+tf_engine_forward (TfEngine               *e,
+                   const float            *input,
+                   int                     n,
+                   TfProbeFlags            probes,
+                   const TfForwardOptions *opt,
+                   TfOutputs              *out,
+                   GError                **error)
+{
+  const TfModel *m;
+  const TfConfig *c;
+  int s, g, gg, t, d, L, H, K, B, chunk;
+  int *mad, *msad;
+  float *tok;
+  double t0;
+  EncoderRun run = { 0 };
+
+  g_return_val_if_fail (e != NULL && input != NULL && out != NULL, FALSE);
+
+  m = e->model;
+  c = &m->config;
+  s = c->input_size, g = tf_config_grid (c), gg = g * g, t = gg + 1;
+  d = c->embed_dim, L = c->depth, H = c->heads, K = c->num_classes, B = c->lanets;
+
+  if (n < 1 || n > 4096)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "batch of %d faces: it must hold 1 to 4096", n);
+      return FALSE;
+    }
+  if (!fill_masks (e, n, opt, &mad, &msad, error))
+    return FALSE;
+  if ((probes & TF_PROBE_ABLATION) && (any_set (mad, n) || any_set (msad, (gsize) n * L)))
+    {
+      g_set_error_literal (error, TF_ERROR, TF_ERROR_INPUT,
+                           "the ablation probe measures the model at inference: it cannot run with MAD or MSAD drops");
+      return FALSE;
+    }
+
+  memset (&e->times, 0, sizeof e->times);
+  memset (out, 0, sizeof *out);
+  *out = (TfOutputs) { .n = n, .lanets = B, .grid = g, .tokens = t, .depth = L, .heads = H, .classes = K };
+
+  /* stem, in chunks of images */
+  t0 = now ();
+  chunk = (int) CLAMP (STEM_BUDGET_FLOATS / (4 * stem_floats_per_image (m)), 1, (gsize) n);
+  buf_get (&e->feat, (gsize) c->stem_widths[2] * n * gg);
+  for (int n0 = 0; n0 < n; n0 += chunk)
+    {
+      int nc = MIN (chunk, n - n0);
+      stem_forward (e, input + (gsize) n0 * 3 * s * s, nc, n0, n);
+    }
+  e->times.stem = now () - t0;
+
+  t0 = now ();
+  lanets_forward (e, n, any_set (mad, n) ? mad : NULL);
+  if (probes & TF_PROBE_MAPS)
+    {
+      float *maps = out->lanet_maps = buf_get (&e->maps, (gsize) n * B * gg);
+      out->lanet_max = buf_get (&e->mmax, (gsize) n * gg);
+      for (int i = 0; i < n; i++)
+        for (int b = 0; b < B; b++)
+          memcpy (maps + ((gsize) i * B + b) * gg, e->lan_m.data + (gsize) b * n * gg + (gsize) i * gg,
+                  sizeof (float) * gg);
+      memcpy (out->lanet_max, e->amax.data, sizeof (float) * n * gg);
+    }
+  e->times.lanets = now () - t0;
+
+  t0 = now ();
+  tok = buf_get (&e->tok, (gsize) n * t * d);
+  tokens_forward (e, tok, n);
+  e->times.projection = now () - t0;
+
+  t0 = now ();
+  if (probes & TF_PROBE_ATTENTION)
+    {
+      out->cls_attn = buf_get (&e->cls_attn, (gsize) n * L * H * t);
+      out->head_contrib = buf_get (&e->contrib, (gsize) n * L * H);
+    }
+  if (probes & TF_PROBE_ROLLOUT)
+    out->rollout = buf_get (&e->rollout, (gsize) n * gg);
+  run.drop = any_set (msad, (gsize) n * L) ? msad : NULL;
+  run.probes = probes;
+  run.out = out;
+  run.block_in = probes & TF_PROBE_ABLATION ? buf_get (&e->block_in, (gsize) n * L * t * d) : NULL;
+  /* the probes' own cost is part of the encoder here; the stage times say so */
+  encoder_forward (e, tok, n, 0, &run);
+  e->times.encoder = now () - t0;
+
+  t0 = now ();
+  out->logits = buf_get (&e->logits, (gsize) n * K);
+  out->probs = buf_get (&e->probs, (gsize) n * K);
+  head_forward (e, tok, n, out->logits);
+  softmax_copy (out->probs, out->logits, n, K);
+  e->times.head = now () - t0;
+
+  if (probes & TF_PROBE_ABLATION)
+    {
+      t0 = now ();
+      out->ablation = buf_get (&e->ablation, (gsize) n * L * H * K);
+      ablation_forward (e, n, out->ablation);
+      e->times.ablation = now () - t0;
+    }
+
+  out->mad_dropped = mad;
+  out->msad_dropped = msad;
+  return TRUE;
+}

@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "tf-ops.h"
+
+/* im2col tiles stay under this many floats (16 MiB), so memory does not grow
+ * with the batch and the tile stays warm in cache for the GEMM that reads it. */
+#define CONV_WORK_FLOATS (4u << 20)
+
+void
+tf_set_threads (int threads)
+{
+  openblas_set_num_threads (MAX (threads, 1));
+}
+
+void
+tf_gemm (gboolean     trans_a,
+         gboolean     trans_b,
+         int          m,
+         int          n,
+         int          k,
+         float        alpha,
+         const float *a,
+         int          lda,
+         const float *b,
+         int          ldb,
+         float        beta,
+         float       *c,
+         int          ldc)
+{
+  if (m <= 0 || n <= 0)
+    return;
+  cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+               trans_b ? CblasTrans : CblasNoTrans,
+               m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void
+tf_gemm_naive (gboolean     trans_a,
+               gboolean     trans_b,
+               int          m,
+               int          n,
+               int          k,
+               float        alpha,
+               const float *a,
+               int          lda,
+               const float *b,
+               int          ldb,
+               float        beta,
+               float       *c,
+               int          ldc)
+{
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++)
+      {
+        double acc = 0;
+        for (int p = 0; p < k; p++)
+          {
+            float av = trans_a ? a[(size_t) p * lda + i] : a[(size_t) i * lda + p];
+            float bv = trans_b ? b[(size_t) j * ldb + p] : b[(size_t) p * ldb + j];
+            acc += (double) av * bv;
+          }
+        c[(size_t) i * ldc + j] = (float) (alpha * acc + (beta != 0 ? beta * c[(size_t) i * ldc + j] : 0));
+      }
+}
+
+void
+tf_linear_forward (float       *out,
+                   const float *inp,
+                   const float *weight,
+                   const float *bias,
+                   int          n,
+                   int          ic,
+                   int          oc)
+{
+  if (bias)
+    for (int i = 0; i < n; i++)
+      memcpy (out + (size_t) i * oc, bias, sizeof (float) * oc);
+  tf_gemm (FALSE, TRUE, n, oc, ic, 1.0f, inp, ic, weight, ic, bias ? 1.0f : 0.0f, out, oc);
+}
+
+gsize
+tf_conv2d_work_size (int ci,
+                     int k,
+                     int wo)
+{
+  /* at least one output row */
+  return MAX ((gsize) CONV_WORK_FLOATS, (gsize) ci * k * k * wo);
+}
+
+/* Unfolds output rows [r0, r1) (row r = image r / ho, line r % ho) into
+ * col [ci k k][(r1 - r0) wo]. */
+static void
+im2col_rows (float       *col,
+             const float *inp,
+             const float *in_scale,
+             const float *in_shift,
+             int          n,
+             int          ci,
+             int          h,
+             int          w,
+             int          k,
+             int          stride,
+             int          pad,
+             int          ho,
+             int          wo,
+             int          r0,
+             int          r1)
+{
+  size_t ncols = (size_t) (r1 - r0) * wo;
+
+  for (int c = 0; c < ci; c++)
+    {
+      const float sc = in_scale ? in_scale[c] : 1.0f;
+      const float sh = in_shift ? in_shift[c] : 0.0f;
+      const gboolean affine = in_scale != NULL || in_shift != NULL;
+      const float *plane = inp + (size_t) c * n * h * w;
+
+      for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+          {
+            float *dst = col + ((size_t) (c * k + ky) * k + kx) * ncols;
+            /* valid output columns: 0 <= ox * stride - pad + kx < w */
+            int ox_lo = 0, ox_hi = wo;
+            while (ox_lo < wo && ox_lo * stride - pad + kx < 0)
+              ox_lo++;
+            while (ox_hi > ox_lo && (ox_hi - 1) * stride - pad + kx >= w)
+              ox_hi--;
+
+            for (int r = r0; r < r1; r++, dst += wo)
+              {
+                int img = r / ho, oy = r % ho;
+                int iy = oy * stride - pad + ky;
+                const float *src;
+
+                if (iy < 0 || iy >= h)
+                  {
+                    memset (dst, 0, sizeof (float) * wo);
+                    continue;
+                  }
+                src = plane + ((size_t) img * h + iy) * w + kx - pad;
+                for (int ox = 0; ox < ox_lo; ox++)
+                  dst[ox] = 0.0f;
+                if (stride == 1 && !affine)
+                  memcpy (dst + ox_lo, src + ox_lo, sizeof (float) * (ox_hi - ox_lo));
+                else if (stride == 1)
+                  for (int ox = ox_lo; ox < ox_hi; ox++)
+                    dst[ox] = src[ox] * sc + sh;
+                else
+                  for (int ox = ox_lo; ox < ox_hi; ox++)
+                    dst[ox] = src[ox * stride] * sc + sh;
+                for (int ox = ox_hi; ox < wo; ox++)
+                  dst[ox] = 0.0f;
+              }
+          }
+    }
+}
+
+void
+tf_conv2d_forward (float       *out,
+                   const float *inp,
+                   const float *weight,
+                   const float *in_scale,
+                   const float *in_shift,
+                   int          n,
+                   int          ci,
+                   int          h,
+                   int          w,
+                   int          co,
+                   int          k,
+                   int          stride,
+                   int          pad,
+                   float       *work)
+{
+  int ho = (h + 2 * pad - k) / stride + 1;
+  int wo = (w + 2 * pad - k) / stride + 1;
+  int rows = n * ho, kk = ci * k * k;
+  size_t total = (size_t) rows * wo;
+  int tile = (int) MAX (1, tf_conv2d_work_size (ci, k, wo) / ((size_t) kk * wo));
+
+  /* a 1x1 stride-1 conv without padding or affine reads its input as is */
+  if (k == 1 && stride == 1 && pad == 0 && !in_scale && !in_shift)
+    {
+      tf_gemm (FALSE, FALSE, co, (int) total, ci, 1.0f, weight, ci, inp, (int) total, 0.0f, out, (int) total);
+      return;
+    }
+
+  for (int r0 = 0; r0 < rows; r0 += tile)
+    {
+      int r1 = MIN (rows, r0 + tile);
+      int cols = (r1 - r0) * wo;
+
+      im2col_rows (work, inp, in_scale, in_shift, n, ci, h, w, k, stride, pad, ho, wo, r0, r1);
+      tf_gemm (FALSE, FALSE, co, cols, kk, 1.0f, weight, kk, work, cols, 0.0f,
+               out + (size_t) r0 * wo, (int) total);
+    }
+}
+
+void
+tf_conv2d_naive (float       *out,
+                 const float *inp,
+                 const float *weight,
+                 const float *in_scale,
+                 const float *in_shift,
+                 int          n,
+                 int          ci,
+                 int          h,
+                 int          w,
+                 int          co,
+                 int          k,
+                 int          stride,
+                 int          pad)
+{
+  int ho = (h + 2 * pad - k) / stride + 1;
+  int wo = (w + 2 * pad - k) / stride + 1;
+
+  for (int o = 0; o < co; o++)
+    for (int b = 0; b < n; b++)
+      for (int oy = 0; oy < ho; oy++)
+        for (int ox = 0; ox < wo; ox++)
+          {
+            double acc = 0;
+            for (int c = 0; c < ci; c++)
+              for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                  {
+                    int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                    float v;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                      continue;
+                    v = inp[(((size_t) c * n + b) * h + iy) * w + ix];
+                    if (in_scale)
+                      v *= in_scale[c];
+                    if (in_shift)
+                      v += in_shift[c];
+                    acc += (double) v * weight[(((size_t) o * ci + c) * k + ky) * k + kx];
+                  }
+            out[(((size_t) o * n + b) * ho + oy) * wo + ox] = (float) acc;
+          }
+}
+
+void
+tf_bn_fold (float       *scale,
+            float       *shift,
+            const float *bn,
+            const float *conv_bias,
+            int          c,
+            float        eps)
+{
+  const float *w = bn, *b = bn + c, *mean = bn + 2 * c, *var = bn + 3 * c;
+
+  for (int i = 0; i < c; i++)
+    {
+      /* computed in double: the folded form should not add error of its own */
+      double s = w[i] / sqrt ((double) var[i] + eps);
+      scale[i] = (float) s;
+      shift[i] = (float) (b[i] + s * ((conv_bias ? conv_bias[i] : 0.0) - mean[i]));
+    }
+}
+
+void
+tf_channel_epilogue (float       *x,
+                     int          c,
+                     size_t       len,
+                     size_t       ld,
+                     const float *scale,
+                     const float *shift,
+                     TfAct        act,
+                     const float *slope,
+                     const float *residual)
+{
+  for (int ch = 0; ch < c; ch++)
+    {
+      float *row = x + ch * ld;
+      const float *res = residual ? residual + ch * ld : NULL;
+      const float s = scale ? scale[ch] : 1.0f, t = shift ? shift[ch] : 0.0f;
+      const float a = slope ? slope[ch] : 0.0f;
+
+      switch (act)
+        {
+        case TF_ACT_NONE:
+          for (size_t i = 0; i < len; i++)
+            row[i] = row[i] * s + t;
+          break;
+        case TF_ACT_RELU:
+          for (size_t i = 0; i < len; i++)
+            {
+              float v = row[i] * s + t;
+              row[i] = v > 0.0f ? v : 0.0f;
+            }
+          break;
+        case TF_ACT_PRELU:
+          for (size_t i = 0; i < len; i++)
+            {
+              float v = row[i] * s + t;
+              row[i] = v > 0.0f ? v : a * v;
+            }
+          break;
+        case TF_ACT_SIGMOID:
+          for (size_t i = 0; i < len; i++)
+            row[i] = 1.0f / (1.0f + expf (-(row[i] * s + t)));
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      if (res)
+        for (size_t i = 0; i < len; i++)
+          row[i] += res[i];
+    }
+}
+
+void
+tf_subsample (float       *out,
+              const float *inp,
+              int          c,
+              int          n,
+              int          h,
+              int          w,
+              int          stride)
+{
+  int ho = (h - 1) / stride + 1, wo = (w - 1) / stride + 1;
+
+  for (size_t plane = 0; plane < (size_t) c * n; plane++)
+    for (int y = 0; y < ho; y++)
+      {
+        const float *src = inp + (plane * h + (size_t) y * stride) * w;
+        float *dst = out + (plane * ho + y) * wo;
+        for (int x = 0; x < wo; x++)
+          dst[x] = src[x * stride];
+      }
+}
+
+void
+tf_layernorm_forward (float       *out,
+                      float       *mean,
+                      float       *rstd,
+                      const float *inp,
+                      const float *weight,
+                      const float *bias,
+                      int          n,
+                      int          c,
+                      float        eps)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const float *x = inp + (size_t) i * c;
+      float *y = out + (size_t) i * c;
+      double m = 0, v = 0;
+      float mf, s;
+
+      for (int j = 0; j < c; j++)
+        m += x[j];
+      m /= c;
+      for (int j = 0; j < c; j++)
+        {
+          double dx = x[j] - m;
+          v += dx * dx;
+        }
+      v /= c;
+      mf = (float) m;
+      s = (float) (1.0 / sqrt (v + eps));
+      for (int j = 0; j < c; j++)
+        y[j] = (x[j] - mf) * s * weight[j] + bias[j];
+      if (mean)
+        mean[i] = mf;
+      if (rstd)
+        rstd[i] = s;
+    }
+}
+
+void
+tf_gelu_naive (float  *x,
+               size_t  n)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = (float) (0.5 * x[i] * (1.0 + erf (x[i] * M_SQRT1_2)));
+}
+
+void
+tf_gelu_forward (float  *x,
+                 size_t  n)
+{
+  for (size_t i = 0; i < n; i++)
+    x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+}
+
+void
+tf_softmax_rows (float *x,
+                 int    rows,
+                 int    cols)
+{
+  for (int r = 0; r < rows; r++)
+    {
+      float *row = x + (size_t) r * cols;
+      float mx = row[0], sum = 0.0f, inv;
+
+      for (int j = 1; j < cols; j++)
+        mx = MAX (mx, row[j]);
+      for (int j = 0; j < cols; j++)
+        {
+          row[j] = expf (row[j] - mx);
+          sum += row[j];
+        }
+      inv = 1.0f / sum;
+      for (int j = 0; j < cols; j++)
+        row[j] *= inv;
+    }
+}
+
+void
+tf_attention_forward (float       *out,
+                      int          ld_out,
+                      float       *att,
+                      const float *qkv,
+                      int          t,
+                      int          d,
+                      int          heads)
+{
+  int hd = d / heads;
+  float scale = 1.0f / sqrtf ((float) hd);
+
+  for (int h = 0; h < heads; h++)
+    {
+      const float *q = qkv + h * hd, *k = qkv + d + h * hd, *v = qkv + 2 * d + h * hd;
+      float *a = att + (size_t) h * t * t;
+
+      /* a [t][t] = scale q k^T; then softmax; out_h [t][hd] = a v */
+      tf_gemm (FALSE, TRUE, t, t, hd, scale, q, 3 * d, k, 3 * d, 0.0f, a, t);
+      tf_softmax_rows (a, t, t);
+      tf_gemm (FALSE, FALSE, t, hd, t, 1.0f, a, t, v, 3 * d, 0.0f, out + h * hd, ld_out);
+    }
+}
+
+void
+tf_attention_naive (float       *out,
+                    int          ld_out,
+                    float       *att,
+                    const float *qkv,
+                    int          t,
+                    int          d,
+                    int          heads)
+{
+  int hd = d / heads;
+  double scale = 1.0 / sqrt ((double) hd);
+
+  for (int h = 0; h < heads; h++)
+    for (int i = 0; i < t; i++)
+      {
+        float *a = att + ((size_t) h * t + i) * t;
+        double mx = -INFINITY, sum = 0;
+
+        for (int j = 0; j < t; j++)
+          {
+            double s = 0;
+            for (int e = 0; e < hd; e++)
+              s += (double) qkv[(size_t) i * 3 * d + h * hd + e] * qkv[(size_t) j * 3 * d + d + h * hd + e];
+            a[j] = (float) (s * scale);
+            mx = MAX (mx, a[j]);
+          }
+        for (int j = 0; j < t; j++)
+          {
+            double e = exp (a[j] - mx);
+            a[j] = (float) e;
+            sum += e;
+          }
+        for (int j = 0; j < t; j++)
+          a[j] = (float) (a[j] / sum);
+        for (int e = 0; e < hd; e++)
+          {
+            double acc = 0;
+            for (int j = 0; j < t; j++)
+              acc += (double) a[j] * qkv[(size_t) j * 3 * d + 2 * d + h * hd + e];
+            out[(size_t) i * ld_out + h * hd + e] = (float) acc;
+          }
+      }
+}

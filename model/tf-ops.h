@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The engine's kernels: plain functions over raw float arrays, every shape
+ * written down. Optimised kernels have a naive twin (tf_*_naive) that the
+ * tests compare against. */
+#pragma once
+
+#include <glib.h>
+#include <stddef.h>
+
+G_BEGIN_DECLS
+
+/* Row-major C[M][N] = alpha * op(A) op(B) + beta * C, through OpenBLAS. */
+void tf_gemm                 (gboolean     trans_a,
+                              gboolean     trans_b,
+                              int          m,
+                              int          n,
+                              int          k,
+                              float        alpha,
+                              const float *a,
+                              int          lda,
+                              const float *b,
+                              int          ldb,
+                              float        beta,
+                              float       *c,
+                              int          ldc);
+void tf_gemm_naive           (gboolean     trans_a,
+                              gboolean     trans_b,
+                              int          m,
+                              int          n,
+                              int          k,
+                              float        alpha,
+                              const float *a,
+                              int          lda,
+                              const float *b,
+                              int          ldb,
+                              float        beta,
+                              float       *c,
+                              int          ldc);
+void tf_set_threads          (int          threads);
+
+/* Linear layer (PyTorch layout): out[n][oc] = inp[n][ic] @ weight[oc][ic]^T + bias[oc].
+ * bias may be NULL. */
+void tf_linear_forward       (float       *out,
+                              const float *inp,
+                              const float *weight,
+                              const float *bias,
+                              int          n,
+                              int          ic,
+                              int          oc);
+
+/* Convolution over channel-major activations, layout [C][N][H][W] ("CNHW"),
+ * so that one GEMM covers the whole batch:
+ *   out [co][n][ho][wo], inp [ci][n][h][w], weight [co][ci][k][k],
+ *   ho = (h + 2 pad - k) / stride + 1.
+ * in_scale/in_shift (per input channel, may be NULL) apply an affine map to
+ * the input before it is padded: a BatchNorm that precedes the conv.
+ * @work holds at least tf_conv2d_work_size() floats. */
+gsize tf_conv2d_work_size    (int          ci,
+                              int          k,
+                              int          wo);
+void tf_conv2d_forward       (float       *out,
+                              const float *inp,
+                              const float *weight,
+                              const float *in_scale,
+                              const float *in_shift,
+                              int          n,
+                              int          ci,
+                              int          h,
+                              int          w,
+                              int          co,
+                              int          k,
+                              int          stride,
+                              int          pad,
+                              float       *work);
+void tf_conv2d_naive         (float       *out,
+                              const float *inp,
+                              const float *weight,
+                              const float *in_scale,
+                              const float *in_shift,
+                              int          n,
+                              int          ci,
+                              int          h,
+                              int          w,
+                              int          co,
+                              int          k,
+                              int          stride,
+                              int          pad);
+
+/* Inference BatchNorm as a per-channel affine y = scale x + shift;
+ * bn is [4][c] (weight, bias, running_mean, running_var); a preceding
+ * conv bias (may be NULL) is folded in. */
+void tf_bn_fold              (float       *scale,
+                              float       *shift,
+                              const float *bn,
+                              const float *conv_bias,
+                              int          c,
+                              float        eps);
+
+typedef enum
+{
+  TF_ACT_NONE,
+  TF_ACT_RELU,
+  TF_ACT_PRELU,
+  TF_ACT_SIGMOID,
+} TfAct;
+
+/* x [c][len] (rows ld apart): x = act(scale x + shift) + residual, where
+ * scale, shift (per channel) and residual ([c][len], rows ld apart) may be
+ * NULL; slope is PReLU's per-channel slope. */
+void tf_channel_epilogue     (float       *x,
+                              int          c,
+                              size_t       len,
+                              size_t       ld,
+                              const float *scale,
+                              const float *shift,
+                              TfAct        act,
+                              const float *slope,
+                              const float *residual);
+
+/* out [c][n][ho][wo] = inp [c][n][h][w] sampled every @stride pixels:
+ * MaxPool2d(kernel 1, stride). */
+void tf_subsample            (float       *out,
+                              const float *inp,
+                              int          c,
+                              int          n,
+                              int          h,
+                              int          w,
+                              int          stride);
+
+/* LayerNorm over the last dimension: out, inp [n][c]; mean, rstd [n] (may be NULL). */
+void tf_layernorm_forward    (float       *out,
+                              float       *mean,
+                              float       *rstd,
+                              const float *inp,
+                              const float *weight,
+                              const float *bias,
+                              int          n,
+                              int          c,
+                              float        eps);
+
+/* Exact GELU, x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), in place over n values. */
+void tf_gelu_forward         (float       *x,
+                              size_t       n);
+void tf_gelu_naive           (float       *x,
+                              size_t       n);
+
+/* Row-wise softmax in place: x [rows][cols]. */
+void tf_softmax_rows         (float       *x,
+                              int          rows,
+                              int          cols);
+
+/* Multi-head self-attention core for one sequence:
+ *   qkv [t][3d] (q | k | v, head h at columns h*hd), out [t][d] (rows ld_out
+ *   apart), att [heads][t][t] receives the softmax weights.
+ * out_h = softmax(q_h k_h^T / sqrt hd) v_h. */
+void tf_attention_forward    (float       *out,
+                              int          ld_out,
+                              float       *att,
+                              const float *qkv,
+                              int          t,
+                              int          d,
+                              int          heads);
+void tf_attention_naive      (float       *out,
+                              int          ld_out,
+                              float       *att,
+                              const float *qkv,
+                              int          t,
+                              int          d,
+                              int          heads);
+
+G_END_DECLS
