@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* transfer-cli end to end: its output is a contract other tools rely on. */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static char *cli;
+static char *tmpdir;
+static char *model_path;
+
+/* Runs transfer-cli with @args (NULL-terminated); returns the exit status. */
+static int
+run_cli (char      **out,
+         char      **err,
+         const char *first,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+  int status = -1;
+
+  g_ptr_array_add (argv, cli);
+  va_start (ap, first);
+  for (const char *a = first; a; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status, &error);
+  g_assert_no_error (error);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : (WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+}
+
+static JsonObject *
+parse_line (JsonParser *parser,
+            const char *line)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, line, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static void
+test_init_and_predict (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_auto(GStrv) lines = NULL;
+  JsonObject *obj, *face, *probs;
+  JsonArray *faces, *logits;
+  double sum = 0, best = -1;
+  const char *best_name = NULL;
+
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", model_path, "--no-detect", "--probes",
+                            sample, sample, NULL), ==, 0);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+
+  obj = parse_line (parser, lines[0]);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (obj, "file"), "astronaut.png"));
+  faces = json_object_get_array_member (obj, "faces");
+  g_assert_cmpuint (json_array_get_length (faces), ==, 1);
+  face = json_array_get_object_element (faces, 0);
+
+  /* the whole image is the face */
+  g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (face, "box"), 2), ==, 512);
+  probs = json_object_get_object_member (face, "probs");
+  g_assert_cmpuint (json_object_get_size (probs), ==, 3);
+  for (int k = 0; k < 3; k++)
+    {
+      const char *names[] = { "calm", "glad", "cross" };
+      double p = json_object_get_double_member (probs, names[k]);
+      g_assert_cmpfloat (p, >, 0);
+      sum += p;
+      if (p > best)
+        best = p, best_name = names[k];
+    }
+  g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+  g_assert_cmpstr (json_object_get_string_member (face, "predicted"), ==, best_name);
+  logits = json_object_get_array_member (face, "logits");
+  g_assert_cmpuint (json_array_get_length (logits), ==, 3);
+
+  /* probes: small preset, 14x14 grid, 2 LANets, 4 blocks of 4 heads */
+  g_assert_cmpint (json_object_get_int_member (face, "grid"), ==, 14);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (face, "lanet_maps")), ==, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (face, "lanet_max")), ==, 196);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (face, "head_contrib")), ==, 4);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (face, "rollout")), ==, 196);
+
+  /* the same image twice in one batch gives the same answer (up to rounding:
+   * the two sit in different GEMM columns) */
+  {
+    g_autoptr(JsonParser) second = json_parser_new ();
+    JsonObject *face2 = json_array_get_object_element (
+        json_object_get_array_member (parse_line (second, lines[1]), "faces"), 0);
+    JsonArray *logits2 = json_object_get_array_member (face2, "logits");
+    for (guint k = 0; k < 3; k++)
+      g_assert_cmpfloat_with_epsilon (json_array_get_double_element (logits, k),
+                                      json_array_get_double_element (logits2, k), 1e-5);
+  }
+}
+
+static void
+test_bad_inputs (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *corrupt = g_build_filename (tmpdir, "corrupt.png", NULL);
+  g_autofree char *truncated = g_build_filename (tmpdir, "truncated.png", NULL);
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autofree char *bytes = NULL;
+  gsize len;
+
+  g_assert_true (g_file_set_contents (corrupt, "\x89PNG\r\n\x1a\n garbage", -1, NULL));
+  g_assert_true (g_file_get_contents (sample, &bytes, &len, NULL));
+  g_assert_true (g_file_set_contents (truncated, bytes, (gssize) (len / 3), NULL));
+
+  /* unreadable images are reported by name; the good one still gets its line */
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", model_path, "--no-detect",
+                            corrupt, sample, "/nonexistent.jpg", truncated, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "corrupt.png"));
+  g_assert_nonnull (strstr (err, "nonexistent.jpg: no such file"));
+  g_assert_nonnull (strstr (err, "truncated.png"));
+  {
+    g_auto(GStrv) good = g_strsplit (g_strstrip (out), "\n", -1);
+    g_assert_cmpuint (g_strv_length (good), ==, 1);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* a model that is not one */
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", corrupt, "--no-detect", sample, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "corrupt.png"));
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* usage errors */
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--no-detect", sample, NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "frobnicate", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "init", "--config", "huge", "--classes", "a", "--out", corrupt, NULL), ==, 2);
+}
+
+static void
+test_bench (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n;
+  double ms;
+
+  g_assert_cmpint (run_cli (&out, &err, "bench", "--model", model_path, "--batch", "2", "--iters", "1",
+                            "--threads", "2", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "stem_ms="));
+  g_assert_nonnull (strstr (out, "encoder_ms="));
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_true (g_str_has_prefix (lines[n - 1], "ms_per_face="));
+  ms = g_ascii_strtod (lines[n - 1] + strlen ("ms_per_face="), NULL);
+  g_assert_cmpfloat (ms, >, 0);
+  g_assert_true (isfinite (ms));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  cli = g_strdup (g_getenv ("TRANSFER_CLI"));
+  if (cli == NULL)
+    cli = g_test_build_filename (G_TEST_BUILT, "..", "app", "transfer-cli", NULL);
+  tmpdir = g_dir_make_tmp ("tf-test-cli-XXXXXX", NULL);
+  model_path = g_build_filename (tmpdir, "small.safetensors", NULL);
+
+  g_assert_cmpint (run_cli (&out, &err, "init", "--config", "small", "--classes", "calm,glad,cross",
+                            "--seed", "5", "--out", model_path, NULL), ==, 0);
+
+  g_test_add_func ("/cli/init-and-predict", test_init_and_predict);
+  g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/cli/bench", test_bench);
+  ret = g_test_run ();
+
+  {
+    g_autoptr(GDir) dir = g_dir_open (tmpdir, 0, NULL);
+    const char *name;
+    while (dir && (name = g_dir_read_name (dir)))
+      {
+        g_autofree char *p = g_build_filename (tmpdir, name, NULL);
+        g_unlink (p);
+      }
+    g_rmdir (tmpdir);
+  }
+  return ret;
+}

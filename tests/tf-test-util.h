@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Helpers shared by the test programs (header-only: each test is one file). */
+#pragma once
+
+#include <glib.h>
+#include <math.h>
+
+#include "tf-safetensors.h"
+
+/* Largest |a - b| over n values; a NaN anywhere counts as infinite. */
+static inline double
+tf_test_max_abs_diff (const float *a,
+                      const float *b,
+                      gsize        n)
+{
+  double worst = 0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      double d = fabs ((double) a[i] - b[i]);
+      if (isnan (d))
+        return INFINITY;
+      worst = MAX (worst, d);
+    }
+  return worst;
+}
+
+#define tf_assert_close(a, b, n, tol, what) G_STMT_START {                          \
+    double _err = tf_test_max_abs_diff ((a), (b), (n));                               \
+    if (!(_err <= (tol)))                                                             \
+      g_error ("%s: max abs error %.3g exceeds %.3g", (what), _err, (double) (tol));  \
+    g_test_message ("%s: max abs error %.3g", (what), _err);                          \
+  } G_STMT_END
+
+/* Reads golden tensor @name, whatever its shape; returns its element count. */
+static inline float *
+tf_test_read_golden (TfSafetensors *st,
+                     const char    *name,
+                     gsize         *numel)
+{
+  const TfStTensor *t = tf_safetensors_lookup (st, name);
+  g_autoptr(GError) error = NULL;
+  float *data;
+
+  if (t == NULL)
+    g_error ("golden tensor '%s' is missing", name);
+  data = g_new (float, MAX (t->numel, 1));
+  if (!tf_safetensors_read_f32 (st, name, t->shape, t->ndim, data, &error))
+    g_error ("golden tensor '%s': %s", name, error->message);
+  if (numel)
+    *numel = t->numel;
+  return data;
+}
