@@ -5,6 +5,7 @@
 #include "tf-engine.h"
 #include "tf-error.h"
 #include "tf-ops.h"
+#include "tf-parallel.h"
 
 /* The stem runs over chunks of images so that its activations stay within
  * this budget however large the batch. */
@@ -19,15 +20,16 @@ typedef struct
 struct _TfEngine
 {
   TfModel      *model;            /* borrowed: outlives the engine */
+  TfPool       *pool;
 
   /* stem, for one chunk of images (CNHW) */
-  Buf           x, r1, y, sc, work;
+  Buf           x, r1, y, sc;
   /* all images: stem output, LANet hidden and maps */
   Buf           feat, lan_h, lan_m, amax;
   /* folded BatchNorms, recomputed every forward (cheap; weights may train) */
   Buf           fold;
   /* encoder over up to cap sequences */
-  Buf           tok, ln, qkv, ao, hid, att, roll, roll_tmp, block_in, ab_tok, contrib_tmp;
+  Buf           tok, ln, qkv, ao, hid, att, roll, block_in, ab_tok, contrib_tmp;
   /* outputs */
   Buf           logits, probs, maps, mmax, cls_attn, contrib, rollout, ablation;
   GArray       *mad, *msad, *ab_drop;
@@ -64,6 +66,7 @@ tf_engine_new (TfModel *model)
 
   e = g_new0 (TfEngine, 1);
   e->model = model;
+  e->pool = tf_pool_new (tf_get_threads ());
   e->mad = g_array_new (FALSE, TRUE, sizeof (int));
   e->msad = g_array_new (FALSE, TRUE, sizeof (int));
   e->ab_drop = g_array_new (FALSE, TRUE, sizeof (int));
@@ -73,14 +76,15 @@ tf_engine_new (TfModel *model)
 void
 tf_engine_free (TfEngine *e)
 {
-  Buf *bufs[] = { &e->x, &e->r1, &e->y, &e->sc, &e->work, &e->feat, &e->lan_h, &e->lan_m,
+  Buf *bufs[] = { &e->x, &e->r1, &e->y, &e->sc, &e->feat, &e->lan_h, &e->lan_m,
                   &e->amax, &e->fold, &e->tok, &e->ln, &e->qkv, &e->ao, &e->hid, &e->att,
-                  &e->roll, &e->roll_tmp, &e->block_in, &e->ab_tok, &e->contrib_tmp,
+                  &e->roll, &e->block_in, &e->ab_tok, &e->contrib_tmp,
                   &e->logits, &e->probs, &e->maps, &e->mmax, &e->cls_attn, &e->contrib,
                   &e->rollout, &e->ablation };
 
   if (e == NULL)
     return;
+  tf_pool_free (e->pool);
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     buf_clear (bufs[i]);
   g_array_unref (e->mad);
@@ -120,22 +124,6 @@ stem_floats_per_image (const TfModel *m)
   return most;
 }
 
-static gsize
-stem_work_floats (const TfModel *m)
-{
-  int size = m->config.input_size;
-  gsize most = tf_conv2d_work_size (3, 3, size);
-
-  for (int u = 0; u < m->n_units; u++)
-    {
-      const TfUnitParams *p = &m->units[u];
-      most = MAX (most, tf_conv2d_work_size (p->in, 3, size));
-      size = (size - 1) / p->stride + 1;
-      most = MAX (most, tf_conv2d_work_size (p->out, 3, size));
-    }
-  return most;
-}
-
 /* Runs the IR stem over @nc images of @input ([nc][3][S][S]) and writes the
  * feature map into feat [C][n_total][g*g] at image offset @n0. */
 static void
@@ -151,7 +139,6 @@ stem_forward (TfEngine    *e,
   gsize per = stem_floats_per_image (m) * nc;
   float *x = buf_get (&e->x, per), *r1 = buf_get (&e->r1, per);
   float *y = buf_get (&e->y, per), *sc = buf_get (&e->sc, per);
-  float *work = buf_get (&e->work, stem_work_floats (m));
   int wmax = MAX (MAX (w0, c->stem_widths[1]), c->stem_widths[2]);
   float *fold = buf_get (&e->fold, (gsize) wmax * 4);
   float *s0 = fold, *t0 = fold + wmax, *s1 = fold + 2 * wmax, *t1 = fold + 3 * wmax;
@@ -164,37 +151,38 @@ stem_forward (TfEngine    *e,
       memcpy (y + ((gsize) ch * nc + b) * s * s, input + ((gsize) b * 3 + ch) * s * s,
               sizeof (float) * s * s);
 
-  tf_conv2d_forward (x, y, m->in_conv, NULL, NULL, nc, 3, s, s, w0, 3, 1, 1, work);
   tf_bn_fold (s0, t0, m->in_bn, NULL, w0, eps);
-  tf_channel_epilogue (x, w0, (gsize) nc * s * s, (gsize) nc * s * s, s0, t0, TF_ACT_PRELU, m->in_prelu, NULL);
+  tf_conv2d_forward (x, y, m->in_conv, NULL, NULL,
+                     &(TfEpilogue) { .scale = s0, .shift = t0, .act = TF_ACT_PRELU, .slope = m->in_prelu },
+                     e->pool, nc, 3, s, s, w0, 3, 1, 1);
 
   for (int u = 0; u < m->n_units; u++)
     {
       const TfUnitParams *p = &m->units[u];
       int os = (size - 1) / p->stride + 1;
-      gsize len = (gsize) nc * os * os;
       float *tmp;
 
-      /* res = BN4(conv2(PReLU(conv1(BN0(x))))), BN0 applied while unfolding */
-      tf_bn_fold (s0, t0, p->bn0, NULL, p->in, eps);
-      tf_conv2d_forward (r1, x, p->conv1, s0, t0, nc, p->in, size, size, p->out, 3, 1, 1, work);
-      tf_channel_epilogue (r1, p->out, (gsize) nc * size * size, (gsize) nc * size * size,
-                           NULL, NULL, TF_ACT_PRELU, p->prelu, NULL);
-      tf_conv2d_forward (y, r1, p->conv2, NULL, NULL, nc, p->out, size, size, p->out, 3, p->stride, 1, work);
-
+      /* shortcut first: the second conv adds it in its epilogue */
       if (p->sc_conv)
         {
-          tf_conv2d_forward (sc, x, p->sc_conv, NULL, NULL, nc, p->in, size, size, p->out, 1, p->stride, 0, work);
           tf_bn_fold (s1, t1, p->sc_bn, NULL, p->out, eps);
-          tf_channel_epilogue (sc, p->out, len, len, s1, t1, TF_ACT_NONE, NULL, NULL);
+          tf_conv2d_forward (sc, x, p->sc_conv, NULL, NULL,
+                             &(TfEpilogue) { .scale = s1, .shift = t1 },
+                             e->pool, nc, p->in, size, size, p->out, 1, p->stride, 0);
         }
       else if (p->stride != 1)
         tf_subsample (sc, x, p->in, nc, size, size, p->stride);
-      else
-        memcpy (sc, x, sizeof (float) * p->in * len);
 
+      /* res = BN4(conv2(PReLU(conv1(BN0(x))))), BN0 applied while unfolding */
+      tf_bn_fold (s0, t0, p->bn0, NULL, p->in, eps);
+      tf_conv2d_forward (r1, x, p->conv1, s0, t0,
+                         &(TfEpilogue) { .act = TF_ACT_PRELU, .slope = p->prelu },
+                         e->pool, nc, p->in, size, size, p->out, 3, 1, 1);
       tf_bn_fold (s0, t0, p->bn4, NULL, p->out, eps);
-      tf_channel_epilogue (y, p->out, len, len, s0, t0, TF_ACT_NONE, NULL, sc);
+      tf_conv2d_forward (y, r1, p->conv2, NULL, NULL,
+                         &(TfEpilogue) { .scale = s0, .shift = t0,
+                                         .residual = p->sc_conv || p->stride != 1 ? sc : x },
+                         e->pool, nc, p->out, size, size, p->out, 3, p->stride, 1);
 
       tmp = x, x = y, y = tmp;
       size = os;
@@ -294,6 +282,149 @@ typedef struct
   float        *block_in;    /* [nseq][L][T][D]: saves each block's input when not NULL */
 } EncoderRun;
 
+/* One block's state, shared by the tasks that split it. */
+typedef struct
+{
+  TfEngine            *e;
+  const EncoderRun    *run;
+  const TfBlockParams *p;
+  float               *tok, *ln, *qkv, *ao, *hid, *heads_att;
+  int                  nseq, l, t, d, H, hd, hid_dim, L;
+  float                eps;
+} BlockJob;
+
+/* rows of all sequences: ln = LN1(tok); qkv = ln Wqkv^T */
+static void
+block_qkv_task (int      task,
+                int      n_tasks,
+                int      thread,
+                gpointer data)
+{
+  const BlockJob *j = data;
+  gsize r0, r1;
+
+  (void) thread;
+  tf_split_range ((gsize) j->nseq * j->t, n_tasks, task, &r0, &r1);
+  if (r1 == r0)
+    return;
+  tf_layernorm_forward (j->ln + r0 * j->d, NULL, NULL, j->tok + r0 * j->d, j->p->norm1_w, j->p->norm1_b,
+                        (int) (r1 - r0), j->d, j->eps);
+  tf_linear_forward (j->qkv + r0 * 3 * j->d, j->ln + r0 * j->d, j->p->qkv_w, NULL, (int) (r1 - r0), j->d, 3 * j->d);
+}
+
+/* one head of one sequence, with its probes */
+static void
+block_attention_task (int      task,
+                      int      n_tasks,
+                      int      thread,
+                      gpointer data)
+{
+  const BlockJob *j = data;
+  const EncoderRun *run = j->run;
+  int i = task / j->H, h = task % j->H, t = j->t, d = j->d, hd = j->hd;
+  float *o = j->ao + (gsize) i * t * d;
+  float *att = j->heads_att ? j->heads_att + ((gsize) i * j->H + h) * t * t
+                            : tf_pool_scratch (j->e->pool, thread, (gsize) t * t);
+  int drop = run->drop ? run->drop[i * j->L + j->l] : -1;
+
+  (void) n_tasks;
+  tf_attention_head_forward (o, d, att, j->qkv + (gsize) i * t * 3 * d, t, d, j->H, h);
+
+  /* MSAD: this head's output never reaches the projection */
+  if (drop == h)
+    for (int r = 0; r < t; r++)
+      memset (o + (gsize) r * d + h * hd, 0, sizeof (float) * hd);
+
+  if (run->probes & TF_PROBE_ATTENTION)
+    {
+      gsize at = ((gsize) i * j->L + j->l) * j->H + h;
+      const float *w = j->p->proj_w + h * hd, *oh = o + h * hd;
+      double norm = 0;
+
+      memcpy (run->out->cls_attn + at * t, att, sizeof (float) * t);
+      /* the class token's update splits exactly into one term per head:
+       * proj_w[:, head] o_head; its norm is normalised per block later */
+      for (int r = 0; r < d; r++)
+        {
+          double acc = 0;
+          for (int k = 0; k < hd; k++)
+            acc += (double) w[(gsize) r * d + k] * oh[k];
+          norm += acc * acc;
+        }
+      run->out->head_contrib[at] = (float) sqrt (norm);
+    }
+}
+
+/* rows: tok += proj(ao) + b; tok += fc2(gelu(fc1(LN2(tok)))) */
+static void
+block_mlp_task (int      task,
+                int      n_tasks,
+                int      thread,
+                gpointer data)
+{
+  const BlockJob *j = data;
+  const TfBlockParams *p = j->p;
+  int d = j->d, hid_dim = j->hid_dim;
+  gsize r0, r1;
+  int rows;
+  float *tok, *ln, *hid;
+
+  (void) thread;
+  tf_split_range ((gsize) j->nseq * j->t, n_tasks, task, &r0, &r1);
+  if (r1 == r0)
+    return;
+  rows = (int) (r1 - r0);
+  tok = j->tok + r0 * d;
+  ln = j->ln + r0 * d;
+  hid = j->hid + r0 * hid_dim;
+
+  for (int r = 0; r < rows; r++)
+    for (int k = 0; k < d; k++)
+      tok[(gsize) r * d + k] += p->proj_b[k];
+  tf_gemm (FALSE, TRUE, rows, d, d, 1.0f, j->ao + r0 * d, d, p->proj_w, d, 1.0f, tok, d);
+
+  tf_layernorm_forward (ln, NULL, NULL, tok, p->norm2_w, p->norm2_b, rows, d, j->eps);
+  tf_linear_forward (hid, ln, p->fc1_w, p->fc1_b, rows, d, hid_dim);
+  tf_gelu_forward (hid, (gsize) rows * hid_dim);
+  for (int r = 0; r < rows; r++)
+    for (int k = 0; k < d; k++)
+      tok[(gsize) r * d + k] += p->fc2_b[k];
+  tf_gemm (FALSE, TRUE, rows, d, hid_dim, 1.0f, hid, hid_dim, p->fc2_w, hid_dim, 1.0f, tok, d);
+}
+
+/* rollout, per sequence: A = 0.5 mean_h(att_h) + 0.5 I; R_l = A R_{l-1} */
+static void
+block_rollout_task (int      task,
+                    int      n_tasks,
+                    int      thread,
+                    gpointer data)
+{
+  const BlockJob *j = data;
+  int t = j->t, H = j->H;
+  gsize tt = (gsize) t * t;
+  float *a = tf_pool_scratch (j->e->pool, thread, 2 * tt), *prod = a + tt;
+  float *r = j->e->roll.data + (gsize) task * tt;
+  const float *att = j->heads_att + (gsize) task * H * tt;
+
+  (void) n_tasks;
+  for (gsize q = 0; q < tt; q++)
+    {
+      float sum = 0.0f;
+      for (int h = 0; h < H; h++)
+        sum += att[h * tt + q];
+      a[q] = 0.5f * sum / H;
+    }
+  for (int q = 0; q < t; q++)
+    a[(gsize) q * t + q] += 0.5f;
+  if (j->l == 0)
+    memcpy (r, a, sizeof (float) * tt);
+  else
+    {
+      tf_gemm (FALSE, FALSE, t, t, t, 1.0f, a, t, r, t, 0.0f, prod, t);
+      memcpy (r, prod, sizeof (float) * tt);
+    }
+}
+
 static void
 encoder_forward (TfEngine         *e,
                  float            *tok,
@@ -303,103 +434,57 @@ encoder_forward (TfEngine         *e,
 {
   const TfModel *m = e->model;
   const TfConfig *c = &m->config;
-  int d = c->embed_dim, t = tf_config_tokens (c), L = c->depth, H = c->heads, hd = d / H;
-  int hid_dim = tf_config_hidden (c);
+  int d = c->embed_dim, t = tf_config_tokens (c), L = c->depth, H = c->heads;
   gsize rows = (gsize) nseq * t;
-  float *ln = buf_get (&e->ln, rows * d), *qkv = buf_get (&e->qkv, rows * 3 * d);
-  float *ao = buf_get (&e->ao, rows * d), *hid = buf_get (&e->hid, rows * hid_dim);
-  float *att = buf_get (&e->att, (gsize) H * t * t);
-  float *ctmp = buf_get (&e->contrib_tmp, d);
+  int threads = tf_pool_get_threads (e->pool);
+  int row_tasks = (int) MIN ((gsize) threads, rows);
   gboolean want_attn = (run->probes & TF_PROBE_ATTENTION) != 0;
   gboolean want_roll = (run->probes & TF_PROBE_ROLLOUT) != 0;
-  float *roll = want_roll ? buf_get (&e->roll, (gsize) nseq * t * t) : NULL;
-  float *roll_tmp = want_roll ? buf_get (&e->roll_tmp, (gsize) 2 * t * t) : NULL;
+  BlockJob j = {
+    .e = e, .run = run, .tok = tok, .nseq = nseq, .t = t, .d = d, .H = H, .hd = d / H,
+    .hid_dim = tf_config_hidden (c), .L = L, .eps = (float) c->ln_eps,
+  };
+
+  g_return_if_fail (!want_roll || l0 == 0);
+  j.ln = buf_get (&e->ln, rows * d);
+  j.qkv = buf_get (&e->qkv, rows * 3 * d);
+  j.ao = buf_get (&e->ao, rows * d);
+  j.hid = buf_get (&e->hid, rows * j.hid_dim);
+  j.heads_att = want_roll ? buf_get (&e->att, (gsize) nseq * H * t * t) : NULL;
+  if (want_roll)
+    buf_get (&e->roll, (gsize) nseq * t * t);
 
   for (int l = l0; l < L; l++)
     {
-      const TfBlockParams *p = &m->blocks[l];
+      j.l = l;
+      j.p = &m->blocks[l];
 
       if (run->block_in)
         for (int i = 0; i < nseq; i++)
           memcpy (run->block_in + ((gsize) i * L + l) * t * d, tok + (gsize) i * t * d, sizeof (float) * t * d);
 
-      tf_layernorm_forward (ln, NULL, NULL, tok, p->norm1_w, p->norm1_b, (int) rows, d, (float) c->ln_eps);
-      tf_linear_forward (qkv, ln, p->qkv_w, NULL, (int) rows, d, 3 * d);
+      tf_pool_run (e->pool, row_tasks, block_qkv_task, &j);
+      tf_pool_run (e->pool, nseq * H, block_attention_task, &j);
+      if (want_roll)
+        tf_pool_run (e->pool, nseq, block_rollout_task, &j);
+      tf_pool_run (e->pool, row_tasks, block_mlp_task, &j);
 
-      for (int i = 0; i < nseq; i++)
-        {
-          float *o = ao + (gsize) i * t * d;
-          int drop = run->drop ? run->drop[i * L + l] : -1;
-
-          tf_attention_forward (o, d, att, qkv + (gsize) i * t * 3 * d, t, d, H);
-
-          if (drop >= 0)
-            for (int r = 0; r < t; r++)
-              memset (o + (gsize) r * d + drop * hd, 0, sizeof (float) * hd);
-
-          if (want_attn)
-            {
-              float *rowdst = run->out->cls_attn + ((gsize) i * L + l) * H * t;
-              float *cdst = run->out->head_contrib + ((gsize) i * L + l) * H;
-              double total = 0;
-
-              for (int h = 0; h < H; h++)
-                {
-                  double norm = 0;
-                  memcpy (rowdst + (gsize) h * t, att + (gsize) h * t * t, sizeof (float) * t);
-                  /* the class token's update splits exactly into one term per head */
-                  tf_gemm (FALSE, FALSE, d, 1, hd, 1.0f, p->proj_w + h * hd, d, o + h * hd, 1, 0.0f, ctmp, 1);
-                  for (int j = 0; j < d; j++)
-                    norm += (double) ctmp[j] * ctmp[j];
-                  cdst[h] = (float) sqrt (norm);
-                  total += cdst[h];
-                }
-              for (int h = 0; h < H; h++)
-                cdst[h] = total > 0 ? (float) (cdst[h] / total) : 0.0f;
-            }
-
-          if (want_roll)
-            {
-              /* A = 0.5 mean_h(att_h) + 0.5 I; R_l = A R_{l-1} */
-              float *a = roll_tmp, *prod = roll_tmp + (gsize) t * t, *r = roll + (gsize) i * t * t;
-              for (gsize q = 0; q < (gsize) t * t; q++)
-                {
-                  float s = 0.0f;
-                  for (int h = 0; h < H; h++)
-                    s += att[(gsize) h * t * t + q];
-                  a[q] = 0.5f * s / H;
-                }
-              for (int q = 0; q < t; q++)
-                a[(gsize) q * t + q] += 0.5f;
-              if (l == l0)
-                memcpy (r, a, sizeof (float) * t * t);
-              else
-                {
-                  tf_gemm (FALSE, FALSE, t, t, t, 1.0f, a, t, r, t, 0.0f, prod, t);
-                  memcpy (r, prod, sizeof (float) * t * t);
-                }
-            }
-        }
-
-      /* x += proj(attn); x += fc2(gelu(fc1(ln2(x)))) */
-      for (gsize r = 0; r < rows; r++)
-        for (int j = 0; j < d; j++)
-          tok[r * d + j] += p->proj_b[j];
-      tf_gemm (FALSE, TRUE, (int) rows, d, d, 1.0f, ao, d, p->proj_w, d, 1.0f, tok, d);
-
-      tf_layernorm_forward (ln, NULL, NULL, tok, p->norm2_w, p->norm2_b, (int) rows, d, (float) c->ln_eps);
-      tf_linear_forward (hid, ln, p->fc1_w, p->fc1_b, (int) rows, d, hid_dim);
-      tf_gelu_forward (hid, rows * hid_dim);
-      for (gsize r = 0; r < rows; r++)
-        for (int j = 0; j < d; j++)
-          tok[r * d + j] += p->fc2_b[j];
-      tf_gemm (FALSE, TRUE, (int) rows, d, hid_dim, 1.0f, hid, hid_dim, p->fc2_w, hid_dim, 1.0f, tok, d);
+      if (want_attn)
+        for (int i = 0; i < nseq; i++)
+          {
+            float *cdst = run->out->head_contrib + ((gsize) i * L + l) * H;
+            double total = 0;
+            for (int h = 0; h < H; h++)
+              total += cdst[h];
+            for (int h = 0; h < H; h++)
+              cdst[h] = total > 0 ? (float) (cdst[h] / total) : 0.0f;
+          }
     }
 
   if (want_roll)
     for (int i = 0; i < nseq; i++)
       {
-        const float *r0 = roll + (gsize) i * t * t;   /* the class token's row */
+        const float *r0 = e->roll.data + (gsize) i * t * t;   /* the class token's row */
         float *dst = run->out->rollout + (gsize) i * (t - 1);
         double sum = 0;
         for (int q = 1; q < t; q++)

@@ -5,14 +5,32 @@
 
 #include "tf-ops.h"
 
-/* im2col tiles stay under this many floats (16 MiB), so memory does not grow
- * with the batch and the tile stays warm in cache for the GEMM that reads it. */
-#define CONV_WORK_FLOATS (4u << 20)
+/* im2col tiles stay under this many floats (8 MiB) per thread, so memory
+ * does not grow with the batch and the tile stays warm in cache for the GEMM
+ * that reads it. */
+#define CONV_WORK_FLOATS (2u << 20)
+
+static gint default_threads = 0;
 
 void
 tf_set_threads (int threads)
 {
-  openblas_set_num_threads (MAX (threads, 1));
+  g_atomic_int_set (&default_threads, CLAMP (threads, 1, 256));
+  openblas_set_num_threads (1);
+}
+
+int
+tf_get_threads (void)
+{
+  int t = g_atomic_int_get (&default_threads);
+
+  if (t == 0)
+    {
+      /* first use: every core, and OpenBLAS out of the engine's way */
+      tf_set_threads ((int) g_get_num_processors ());
+      t = g_atomic_int_get (&default_threads);
+    }
+  return t;
 }
 
 void
@@ -81,10 +99,10 @@ tf_linear_forward (float       *out,
   tf_gemm (FALSE, TRUE, n, oc, ic, 1.0f, inp, ic, weight, ic, bias ? 1.0f : 0.0f, out, oc);
 }
 
-gsize
-tf_conv2d_work_size (int ci,
-                     int k,
-                     int wo)
+static gsize
+conv_work_size (int ci,
+                int k,
+                int wo)
 {
   /* at least one output row */
   return MAX ((gsize) CONV_WORK_FLOATS, (gsize) ci * k * k * wo);
@@ -158,44 +176,98 @@ im2col_rows (float       *col,
     }
 }
 
-void
-tf_conv2d_forward (float       *out,
-                   const float *inp,
-                   const float *weight,
-                   const float *in_scale,
-                   const float *in_shift,
-                   int          n,
-                   int          ci,
-                   int          h,
-                   int          w,
-                   int          co,
-                   int          k,
-                   int          stride,
-                   int          pad,
-                   float       *work)
+typedef struct
 {
-  int ho = (h + 2 * pad - k) / stride + 1;
-  int wo = (w + 2 * pad - k) / stride + 1;
-  int rows = n * ho, kk = ci * k * k;
-  size_t total = (size_t) rows * wo;
-  int tile = (int) MAX (1, tf_conv2d_work_size (ci, k, wo) / ((size_t) kk * wo));
+  float            *out;
+  const float      *inp;
+  const float      *weight;
+  const float      *in_scale;
+  const float      *in_shift;
+  const TfEpilogue *epi;
+  TfPool           *pool;
+  int               n, ci, h, w, co, k, stride, pad, ho, wo;
+  int               tile_rows;   /* output rows per task */
+} ConvJob;
 
-  /* a 1x1 stride-1 conv without padding or affine reads its input as is */
-  if (k == 1 && stride == 1 && pad == 0 && !in_scale && !in_shift)
+static void
+conv_epilogue (const ConvJob *j,
+               gsize          col0,
+               gsize          cols,
+               gsize          total)
+{
+  const TfEpilogue *e = j->epi;
+
+  if (e == NULL)
+    return;
+  tf_channel_epilogue (j->out + col0, j->co, cols, total, e->scale, e->shift, e->act, e->slope,
+                       e->residual ? e->residual + col0 : NULL);
+}
+
+static void
+conv_task (int      task,
+           int      n_tasks,
+           int      thread,
+           gpointer data)
+{
+  const ConvJob *j = data;
+  int rows = j->n * j->ho, kk = j->ci * j->k * j->k;
+  int r0 = task * j->tile_rows, r1 = MIN (rows, r0 + j->tile_rows);
+  gsize total = (gsize) rows * j->wo, col0 = (gsize) r0 * j->wo, cols = (gsize) (r1 - r0) * j->wo;
+  gboolean direct = j->k == 1 && j->stride == 1 && j->pad == 0 && !j->in_scale && !j->in_shift;
+  float *work;
+
+  (void) n_tasks;
+  if (direct)
     {
-      tf_gemm (FALSE, FALSE, co, (int) total, ci, 1.0f, weight, ci, inp, (int) total, 0.0f, out, (int) total);
-      return;
+      /* a 1x1 stride-1 conv reads its input as is: no unfolding */
+      tf_gemm (FALSE, FALSE, j->co, (int) cols, j->ci, 1.0f, j->weight, j->ci, j->inp + col0, (int) total,
+               0.0f, j->out + col0, (int) total);
     }
-
-  for (int r0 = 0; r0 < rows; r0 += tile)
+  else
     {
-      int r1 = MIN (rows, r0 + tile);
-      int cols = (r1 - r0) * wo;
+      gsize need = (gsize) kk * cols;
+      g_autofree float *own = NULL;
 
-      im2col_rows (work, inp, in_scale, in_shift, n, ci, h, w, k, stride, pad, ho, wo, r0, r1);
-      tf_gemm (FALSE, FALSE, co, cols, kk, 1.0f, weight, kk, work, cols, 0.0f,
-               out + (size_t) r0 * wo, (int) total);
+      work = j->pool ? tf_pool_scratch (j->pool, thread, need) : (own = g_new (float, need));
+      im2col_rows (work, j->inp, j->in_scale, j->in_shift, j->n, j->ci, j->h, j->w, j->k, j->stride, j->pad,
+                   j->ho, j->wo, r0, r1);
+      tf_gemm (FALSE, FALSE, j->co, (int) cols, kk, 1.0f, j->weight, kk, work, (int) cols, 0.0f,
+               j->out + col0, (int) total);
     }
+  conv_epilogue (j, col0, cols, total);
+}
+
+void
+tf_conv2d_forward (float            *out,
+                   const float      *inp,
+                   const float      *weight,
+                   const float      *in_scale,
+                   const float      *in_shift,
+                   const TfEpilogue *epilogue,
+                   TfPool           *pool,
+                   int               n,
+                   int               ci,
+                   int               h,
+                   int               w,
+                   int               co,
+                   int               k,
+                   int               stride,
+                   int               pad)
+{
+  ConvJob j = {
+    .out = out, .inp = inp, .weight = weight, .in_scale = in_scale, .in_shift = in_shift,
+    .epi = epilogue, .pool = pool, .n = n, .ci = ci, .h = h, .w = w, .co = co, .k = k,
+    .stride = stride, .pad = pad,
+    .ho = (h + 2 * pad - k) / stride + 1,
+    .wo = (w + 2 * pad - k) / stride + 1,
+  };
+  int rows = n * j.ho, threads = tf_pool_get_threads (pool);
+  /* as many tiles as threads, smaller when a tile's unfolding would not fit */
+  int by_memory = (int) MAX (1, conv_work_size (ci, k, j.wo) / ((gsize) ci * k * k * j.wo));
+  int by_threads = (rows + threads - 1) / threads;
+
+  j.tile_rows = MAX (1, MIN (by_memory, by_threads));
+  tf_pool_run (pool, (rows + j.tile_rows - 1) / j.tile_rows, conv_task, &j);
 }
 
 void
@@ -410,6 +482,25 @@ tf_softmax_rows (float *x,
 }
 
 void
+tf_attention_head_forward (float       *out,
+                           int          ld_out,
+                           float       *att,
+                           const float *qkv,
+                           int          t,
+                           int          d,
+                           int          heads,
+                           int          h)
+{
+  int hd = d / heads;
+  const float *q = qkv + h * hd, *k = qkv + d + h * hd, *v = qkv + 2 * d + h * hd;
+
+  /* att [t][t] = q k^T / sqrt hd; softmax; out_h [t][hd] = att v */
+  tf_gemm (FALSE, TRUE, t, t, hd, 1.0f / sqrtf ((float) hd), q, 3 * d, k, 3 * d, 0.0f, att, t);
+  tf_softmax_rows (att, t, t);
+  tf_gemm (FALSE, FALSE, t, hd, t, 1.0f, att, t, v, 3 * d, 0.0f, out + h * hd, ld_out);
+}
+
+void
 tf_attention_forward (float       *out,
                       int          ld_out,
                       float       *att,
@@ -418,19 +509,8 @@ tf_attention_forward (float       *out,
                       int          d,
                       int          heads)
 {
-  int hd = d / heads;
-  float scale = 1.0f / sqrtf ((float) hd);
-
   for (int h = 0; h < heads; h++)
-    {
-      const float *q = qkv + h * hd, *k = qkv + d + h * hd, *v = qkv + 2 * d + h * hd;
-      float *a = att + (size_t) h * t * t;
-
-      /* a [t][t] = scale q k^T; then softmax; out_h [t][hd] = a v */
-      tf_gemm (FALSE, TRUE, t, t, hd, scale, q, 3 * d, k, 3 * d, 0.0f, a, t);
-      tf_softmax_rows (a, t, t);
-      tf_gemm (FALSE, FALSE, t, hd, t, 1.0f, a, t, v, 3 * d, 0.0f, out + h * hd, ld_out);
-    }
+    tf_attention_head_forward (out, ld_out, att + (gsize) h * t * t, qkv, t, d, heads, h);
 }
 
 void

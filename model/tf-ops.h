@@ -7,6 +7,8 @@
 #include <glib.h>
 #include <stddef.h>
 
+#include "tf-parallel.h"
+
 G_BEGIN_DECLS
 
 /* Row-major C[M][N] = alpha * op(A) op(B) + beta * C, through OpenBLAS. */
@@ -36,7 +38,10 @@ void tf_gemm_naive           (gboolean     trans_a,
                               float        beta,
                               float       *c,
                               int          ldc);
+/* Threads for engines created afterwards; OpenBLAS itself is kept at one
+ * thread, since the engine splits the work over its own pool. */
 void tf_set_threads          (int          threads);
+int  tf_get_threads          (void);
 
 /* Linear layer (PyTorch layout): out[n][oc] = inp[n][ic] @ weight[oc][ic]^T + bias[oc].
  * bias may be NULL. */
@@ -48,30 +53,48 @@ void tf_linear_forward       (float       *out,
                               int          ic,
                               int          oc);
 
+typedef enum
+{
+  TF_ACT_NONE,
+  TF_ACT_RELU,
+  TF_ACT_PRELU,
+  TF_ACT_SIGMOID,
+} TfAct;
+
+/* What follows a conv, applied per output channel as each tile is done:
+ * x = act(scale x + shift) + residual (any of them may be NULL/none). */
+typedef struct
+{
+  const float *scale;
+  const float *shift;
+  TfAct        act;
+  const float *slope;      /* PReLU */
+  const float *residual;   /* same layout as the output */
+} TfEpilogue;
+
 /* Convolution over channel-major activations, layout [C][N][H][W] ("CNHW"),
  * so that one GEMM covers the whole batch:
  *   out [co][n][ho][wo], inp [ci][n][h][w], weight [co][ci][k][k],
  *   ho = (h + 2 pad - k) / stride + 1.
  * in_scale/in_shift (per input channel, may be NULL) apply an affine map to
  * the input before it is padded: a BatchNorm that precedes the conv.
- * @work holds at least tf_conv2d_work_size() floats. */
-gsize tf_conv2d_work_size    (int          ci,
-                              int          k,
-                              int          wo);
-void tf_conv2d_forward       (float       *out,
-                              const float *inp,
-                              const float *weight,
-                              const float *in_scale,
-                              const float *in_shift,
-                              int          n,
-                              int          ci,
-                              int          h,
-                              int          w,
-                              int          co,
-                              int          k,
-                              int          stride,
-                              int          pad,
-                              float       *work);
+ * @epilogue may be NULL. Output rows are split into tiles over @pool
+ * (NULL: serial), each tile unfolded, multiplied and finished by one task. */
+void tf_conv2d_forward       (float            *out,
+                              const float      *inp,
+                              const float      *weight,
+                              const float      *in_scale,
+                              const float      *in_shift,
+                              const TfEpilogue *epilogue,
+                              TfPool           *pool,
+                              int               n,
+                              int               ci,
+                              int               h,
+                              int               w,
+                              int               co,
+                              int               k,
+                              int               stride,
+                              int               pad);
 void tf_conv2d_naive         (float       *out,
                               const float *inp,
                               const float *weight,
@@ -96,13 +119,6 @@ void tf_bn_fold              (float       *scale,
                               int          c,
                               float        eps);
 
-typedef enum
-{
-  TF_ACT_NONE,
-  TF_ACT_RELU,
-  TF_ACT_PRELU,
-  TF_ACT_SIGMOID,
-} TfAct;
 
 /* x [c][len] (rows ld apart): x = act(scale x + shift) + residual, where
  * scale, shift (per channel) and residual ([c][len], rows ld apart) may be
@@ -160,6 +176,15 @@ void tf_attention_forward    (float       *out,
                               int          t,
                               int          d,
                               int          heads);
+/* Head @h alone: att [t][t], out columns h*hd .. of each row. */
+void tf_attention_head_forward (float       *out,
+                                int          ld_out,
+                                float       *att,
+                                const float *qkv,
+                                int          t,
+                                int          d,
+                                int          heads,
+                                int          h);
 void tf_attention_naive      (float       *out,
                               int          ld_out,
                               float       *att,

@@ -66,11 +66,22 @@ test_conv (void)
       g_autofree float *wt = random_array (&rng, (gsize) co * ci * k * k);
       g_autofree float *sc = random_array (&rng, ci), *sh = random_array (&rng, ci);
       g_autofree float *a = g_new (float, out_n), *b = g_new (float, out_n);
-      g_autofree float *work = g_new (float, tf_conv2d_work_size (ci, k, wo));
+      g_autofree float *res = random_array (&rng, out_n), *slope = random_array (&rng, co);
+      g_autofree float *esc = random_array (&rng, co), *esh = random_array (&rng, co);
       g_autofree char *what = g_strdup_printf ("conv case %u", i);
+      g_autoptr(TfPool) pool = tf_pool_new (2);
+      TfEpilogue epi = { .scale = esc, .shift = esh, .act = TF_ACT_PRELU, .slope = slope, .residual = res };
 
-      tf_conv2d_forward (a, x, wt, c[8] ? sc : NULL, c[8] ? sh : NULL, n, ci, h, w, co, k, stride, pad, work);
+      /* serial, then split over a pool */
+      tf_conv2d_forward (a, x, wt, c[8] ? sc : NULL, c[8] ? sh : NULL, NULL, NULL, n, ci, h, w, co, k, stride, pad);
       tf_conv2d_naive (b, x, wt, c[8] ? sc : NULL, c[8] ? sh : NULL, n, ci, h, w, co, k, stride, pad);
+      tf_assert_close (a, b, out_n, 1e-4, what);
+      tf_conv2d_forward (a, x, wt, c[8] ? sc : NULL, c[8] ? sh : NULL, NULL, pool, n, ci, h, w, co, k, stride, pad);
+      tf_assert_close (a, b, out_n, 1e-4, what);
+
+      /* with the epilogue fused into each tile */
+      tf_conv2d_forward (a, x, wt, c[8] ? sc : NULL, c[8] ? sh : NULL, &epi, pool, n, ci, h, w, co, k, stride, pad);
+      tf_channel_epilogue (b, co, (gsize) n * ho * wo, (gsize) n * ho * wo, esc, esh, TF_ACT_PRELU, slope, res);
       tf_assert_close (a, b, out_n, 1e-4, what);
     }
 }
@@ -83,13 +94,13 @@ test_conv_tiled (void)
   gsize out_n = (gsize) co * n * h * w;
   TfRng rng;
   g_autofree float *x = NULL, *wt = NULL, *a = g_new (float, out_n), *b = g_new (float, out_n);
-  g_autofree float *work = g_new (float, tf_conv2d_work_size (ci, k, w));
+  g_autoptr(TfPool) pool = tf_pool_new (3);
 
-  g_assert_cmpuint ((gsize) ci * k * k * n * h * w, >, tf_conv2d_work_size (ci, k, w));
+  /* 64 x 9 x 2 x 130 x 130 floats is 37 MiB: more than one 8 MiB tile per thread */
   tf_rng_seed (&rng, 3);
   x = random_array (&rng, (gsize) ci * n * h * w);
   wt = random_array (&rng, (gsize) co * ci * k * k);
-  tf_conv2d_forward (a, x, wt, NULL, NULL, n, ci, h, w, co, k, 1, 1, work);
+  tf_conv2d_forward (a, x, wt, NULL, NULL, NULL, pool, n, ci, h, w, co, k, 1, 1);
   tf_conv2d_naive (b, x, wt, NULL, NULL, n, ci, h, w, co, k, 1, 1);
   tf_assert_close (a, b, out_n, 2e-4, "tiled conv");
 }
@@ -239,6 +250,51 @@ test_linear (void)
   g_assert_cmpfloat (y[3], ==, 8 + 5 - 1);
 }
 
+typedef struct
+{
+  gint  *hits;
+  gint   calls;
+} PoolProbe;
+
+static void
+count_task (int      task,
+            int      n_tasks,
+            int      thread,
+            gpointer data)
+{
+  PoolProbe *probe = data;
+
+  g_assert_cmpint (task, <, n_tasks);
+  g_assert_cmpint (thread, <, 4);
+  g_atomic_int_inc (&probe->hits[task]);
+  g_atomic_int_inc (&probe->calls);
+}
+
+/* every task runs exactly once, run after run */
+static void
+test_pool (void)
+{
+  g_autoptr(TfPool) pool = tf_pool_new (4);
+  gint hits[37] = { 0 };
+  PoolProbe probe = { .hits = hits };
+
+  for (int round = 0; round < 200; round++)
+    tf_pool_run (pool, 37, count_task, &probe);
+  g_assert_cmpint (probe.calls, ==, 200 * 37);
+  for (int t = 0; t < 37; t++)
+    g_assert_cmpint (hits[t], ==, 200);
+  tf_pool_run (NULL, 5, count_task, &probe);
+  g_assert_cmpint (probe.calls, ==, 200 * 37 + 5);
+
+  for (int part = 0; part < 3; part++)
+    {
+      gsize b, e;
+      tf_split_range (10, 3, part, &b, &e);
+      g_assert_cmpuint (e - b, >=, 3);
+      g_assert_cmpuint (e - b, <=, 4);
+    }
+}
+
 static void
 test_rng (void)
 {
@@ -279,5 +335,6 @@ main (int    argc,
   g_test_add_func ("/ops/attention", test_attention);
   g_test_add_func ("/ops/linear", test_linear);
   g_test_add_func ("/ops/rng", test_rng);
+  g_test_add_func ("/ops/pool", test_pool);
   return g_test_run ();
 }
