@@ -154,11 +154,16 @@ void tf_layernorm_forward    (float       *out,
                               int          c,
                               float        eps);
 
-/* Exact GELU, x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), in place over n values. */
+/* GELU in its erf form, x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), in place over
+ * n values; erf to 1.5e-7 (Abramowitz & Stegun 7.1.26), vectorised. The
+ * naive twin calls libm's erf in double. */
 void tf_gelu_forward         (float       *x,
                               size_t       n);
 void tf_gelu_naive           (float       *x,
                               size_t       n);
+
+/* exp(x) within 2 ulp, the one softmax, sigmoid and GELU use. */
+float tf_exp_approx          (float        x);
 
 /* Row-wise softmax in place: x [rows][cols]. */
 void tf_softmax_rows         (float       *x,

@@ -213,6 +213,23 @@ test_gelu_softmax (void)
   g_assert_cmpfloat (s[2], ==, 0.0f);
 }
 
+/* the vectorised exp against libm's over the range softmax and GELU use */
+static void
+test_exp (void)
+{
+  double worst = 0;
+
+  for (float x = -87.0f; x <= 88.0f; x += 0.0137f)
+    {
+      double want = exp ((double) x), got = tf_exp_approx (x);
+      worst = MAX (worst, fabs (got - want) / want);
+    }
+  g_test_message ("exp: max relative error %.3g", worst);
+  g_assert_cmpfloat (worst, <, 3e-7);
+  g_assert_cmpfloat (tf_exp_approx (0.0f), ==, 1.0f);
+  g_assert_cmpfloat (tf_exp_approx (-1000.0f), ==, 0.0f);
+}
+
 static void
 test_attention (void)
 {
@@ -332,6 +349,7 @@ main (int    argc,
   g_test_add_func ("/ops/subsample", test_subsample);
   g_test_add_func ("/ops/layernorm", test_layernorm);
   g_test_add_func ("/ops/gelu-softmax", test_gelu_softmax);
+  g_test_add_func ("/ops/exp", test_exp);
   g_test_add_func ("/ops/attention", test_attention);
   g_test_add_func ("/ops/linear", test_linear);
   g_test_add_func ("/ops/rng", test_rng);
