@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* transfer-cli bench: per-stage inference times. Compare ratios measured in
  * one run (the machine is shared and noisy), never absolute times. */
+#include <cblas.h>
 #include <stdio.h>
 #include <sys/resource.h>
 
 #include "tf-cli.h"
 #include "tf-error.h"
 #include "tf-ops.h"
+#include "tf-parallel.h"
 #include "tf-rng.h"
 
 static double
@@ -28,31 +30,66 @@ compare_doubles (gconstpointer a,
 }
 
 /* The machine's own sgemm rate, the yardstick for the engine's GFLOP/s:
- * square products of the size of the encoder's largest GEMMs. */
+ * OpenBLAS with its own threads, and the same product split in column
+ * halves over our pool with OpenBLAS single-threaded in each (how the
+ * engine runs it). Square sizes around those of the encoder's GEMMs. */
+typedef struct
+{
+  const float *a, *b;
+  float       *c;
+  int          n;
+} SplitGemm;
+
+static void
+split_gemm_task (int      task,
+                 int      n_tasks,
+                 int      thread,
+                 gpointer data)
+{
+  const SplitGemm *g = data;
+  gsize c0, c1;
+
+  (void) thread;
+  tf_split_range (g->n, n_tasks, task, &c0, &c1);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, g->n, (int) (c1 - c0), g->n, 1.0f,
+               g->a, g->n, g->b + c0, g->n, 0.0f, g->c + c0, g->n);
+}
+
 static int
 bench_sgemm (int threads,
              int iters)
 {
   const int sizes[] = { 512, 1024, 2048 };
+  g_autoptr(TfPool) pool = tf_pool_new (threads);
 
-  tf_set_threads (threads);
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
     {
       int n = sizes[s];
       g_autofree float *a = g_new (float, (gsize) n * n), *b = g_new (float, (gsize) n * n);
       g_autofree float *c = g_new0 (float, (gsize) n * n);
-      double best = G_MAXDOUBLE;
+      SplitGemm job = { a, b, c, n };
+      double best_blas = G_MAXDOUBLE, best_pool = G_MAXDOUBLE;
 
       for (gsize i = 0; i < (gsize) n * n; i++)
         a[i] = b[i] = (float) (i % 7) * 0.1f;
       for (int it = -1; it < iters; it++)
         {
-          gint64 start = g_get_monotonic_time ();
-          tf_gemm (FALSE, FALSE, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+          gint64 start;
+
+          openblas_set_num_threads (threads);
+          start = g_get_monotonic_time ();
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
           if (it >= 0)
-            best = MIN (best, (g_get_monotonic_time () - start) / 1e6);
+            best_blas = MIN (best_blas, (g_get_monotonic_time () - start) / 1e6);
+
+          openblas_set_num_threads (1);
+          start = g_get_monotonic_time ();
+          tf_pool_run (pool, threads, split_gemm_task, &job);
+          if (it >= 0)
+            best_pool = MIN (best_pool, (g_get_monotonic_time () - start) / 1e6);
         }
-      printf ("sgemm_%d_gflops=%.1f\n", n, 2.0 * n * n * (double) n / best / 1e9);
+      printf ("sgemm_%d_gflops=%.1f sgemm_%d_split_gflops=%.1f\n", n, 2.0 * n * n * (double) n / best_blas / 1e9,
+              n, 2.0 * n * n * (double) n / best_pool / 1e9);
     }
   return 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* transfer-cli end to end: its output is a contract other tools rely on. */
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -151,6 +152,33 @@ test_bad_inputs (void)
   g_assert_cmpint (run_cli (&out, &err, "init", "--config", "huge", "--classes", "a", "--out", corrupt, NULL), ==, 2);
 }
 
+/* Extreme shapes: a 1-pixel face and a very wide strip still give a
+ * prediction (the crop is resampled to the model's input, not refused). */
+static void
+test_extreme_images (void)
+{
+  const int sizes[][2] = { { 1, 1 }, { 3000, 2 }, { 2, 900 } };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autoptr(GdkPixbuf) img = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, sizes[i][0], sizes[i][1]);
+      g_autofree char *path = g_strdup_printf ("%s/extreme-%u.png", tmpdir, i);
+      g_autofree char *out = NULL, *err = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      JsonObject *face;
+
+      gdk_pixbuf_fill (img, 0x80604000u + i);
+      g_assert_true (gdk_pixbuf_save (img, path, "png", &error, NULL));
+      g_assert_no_error (error);
+      g_assert_cmpint (run_cli (&out, &err, "predict", "--model", model_path, "--no-detect", path, NULL), ==, 0);
+      face = json_array_get_object_element (
+          json_object_get_array_member (parse_line (parser, g_strstrip (out)), "faces"), 0);
+      g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (face, "box"), 2), ==, sizes[i][0]);
+      g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (face, "box"), 3), ==, sizes[i][1]);
+    }
+}
+
 static void
 test_bench (void)
 {
@@ -190,6 +218,7 @@ main (int    argc,
 
   g_test_add_func ("/cli/init-and-predict", test_init_and_predict);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
+  g_test_add_func ("/cli/extreme-images", test_extreme_images);
   g_test_add_func ("/cli/bench", test_bench);
   ret = g_test_run ();
 
