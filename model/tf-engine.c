@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tf-drop.h"
 #include "tf-engine.h"
 #include "tf-error.h"
 #include "tf-ops.h"
@@ -225,17 +226,7 @@ lanets_forward (TfEngine *e,
     }
 
   /* MAD zeroes one map of a sample (training only); then max over maps */
-  for (int i = 0; i < n; i++)
-    for (int p = 0; p < gg; p++)
-      {
-        float best = -INFINITY;
-        for (int b = 0; b < c->lanets; b++)
-          {
-            float v = mad && mad[i] == b ? 0.0f : maps[b * cols + (gsize) i * gg + p];
-            best = MAX (best, v);
-          }
-        amax[(gsize) i * gg + p] = best;
-      }
+  tf_mad_max_forward (amax, maps, mad, n, c->lanets, gg);
 
   /* features weighted by the aggregated map, broadcast over channels */
   for (int ch = 0; ch < cw; ch++)
@@ -332,8 +323,7 @@ block_attention_task (int      task,
 
   /* MSAD: this head's output never reaches the projection */
   if (drop == h)
-    for (int r = 0; r < t; r++)
-      memset (o + (gsize) r * d + h * hd, 0, sizeof (float) * hd);
+    tf_msad_forward (o, d, t, d, j->H, h);
 
   if (run->probes & TF_PROBE_ATTENTION)
     {
@@ -525,17 +515,6 @@ softmax_copy (float       *probs,
 
 /* ---- MAD / MSAD masks --------------------------------------------------- */
 
-/* Per sample, with probability p, one of @choices picked uniformly; else -1. */
-static int
-draw_drop (TfRng  *rng,
-           double  p,
-           int     choices)
-{
-  if (rng == NULL || p <= 0 || tf_rng_uniform (rng) >= p)
-    return -1;
-  return (int) tf_rng_below (rng, (guint32) choices);
-}
-
 static gboolean
 fill_masks (TfEngine                *e,
             int                      n,
@@ -546,18 +525,29 @@ fill_masks (TfEngine                *e,
 {
   const TfConfig *c = &e->model->config;
   int L = c->depth;
+  gboolean training = opt && opt->training;
 
+  if (training && !opt->rng && (!opt->force_mad || !opt->force_msad))
+    {
+      g_set_error_literal (error, TF_ERROR, TF_ERROR_INPUT, "training mode needs a random generator or forced masks");
+      return FALSE;
+    }
   g_array_set_size (e->mad, n);
   g_array_set_size (e->msad, (guint) n * L);
   *mad = (int *) (void *) e->mad->data;
   *msad = (int *) (void *) e->msad->data;
 
+  if (opt && opt->force_mad)
+    memcpy (*mad, opt->force_mad, sizeof (int) * n);
+  else
+    tf_mad_draw (*mad, n, c->lanets, c->mad_p, training, opt ? opt->rng : NULL);
+  if (opt && opt->force_msad)
+    memcpy (*msad, opt->force_msad, sizeof (int) * n * L);
+  else
+    tf_msad_draw (*msad, n, L, c->heads, c->msad_p, training, opt ? opt->rng : NULL);
+
   for (int i = 0; i < n; i++)
     {
-      if (opt && opt->force_mad)
-        (*mad)[i] = opt->force_mad[i];
-      else
-        (*mad)[i] = opt && opt->training ? draw_drop (opt->rng, c->mad_p, c->lanets) : -1;
       if ((*mad)[i] < -1 || (*mad)[i] >= c->lanets)
         {
           g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "MAD choice %d for sample %d is not a LANet index",
@@ -565,19 +555,12 @@ fill_masks (TfEngine                *e,
           return FALSE;
         }
       for (int l = 0; l < L; l++)
-        {
-          int *v = &(*msad)[i * L + l];
-          if (opt && opt->force_msad)
-            *v = opt->force_msad[i * L + l];
-          else
-            *v = opt && opt->training ? draw_drop (opt->rng, c->msad_p, c->heads) : -1;
-          if (*v < -1 || *v >= c->heads)
-            {
-              g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "MSAD choice %d for sample %d block %d is not a head",
-                           *v, i, l);
-              return FALSE;
-            }
-        }
+        if ((*msad)[i * L + l] < -1 || (*msad)[i * L + l] >= c->heads)
+          {
+            g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "MSAD choice %d for sample %d block %d is not a head",
+                         (*msad)[i * L + l], i, l);
+            return FALSE;
+          }
     }
   return TRUE;
 }
