@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "tf-error.h"
+#include "tf-json.h"
 #include "tf-model.h"
 
 /* Limits that keep every size computation far from overflow and refuse
@@ -154,15 +155,11 @@ read_number (JsonObject  *obj,
       g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "config: '%s' is missing", key);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) ||
-      (json_node_get_value_type (node) != G_TYPE_INT64 &&
-       json_node_get_value_type (node) != G_TYPE_DOUBLE))
+  if (!tf_json_get_number (node, out))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "config: '%s' is not a number", key);
       return FALSE;
     }
-  *out = json_node_get_value_type (node) == G_TYPE_INT64
-         ? (double) json_node_get_int (node) : json_node_get_double (node);
   if (!isfinite (*out) || (integral && (*out != floor (*out) || fabs (*out) > 1e9)))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "config: '%s' = %g is not %s",
@@ -220,24 +217,12 @@ tf_config_from_json (const char  *json,
                      GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
   JsonObject *obj;
 
   g_return_val_if_fail (json != NULL && c != NULL, FALSE);
 
-  if (!json_parser_load_from_data (parser, json, -1, &local_error))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "config: not valid JSON: %s", local_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, TF_ERROR, TF_ERROR_CONFIG, "config: not a JSON object");
-      return FALSE;
-    }
-  obj = json_node_get_object (root);
+  if (!(obj = tf_json_parse_object (parser, json, "config", error)))
+    return FALSE;
   memset (c, 0, sizeof *c);
 
   if (!read_int (obj, "input_size", &c->input_size, error) ||

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "tf-error.h"
+#include "tf-json.h"
 #include "tf-model.h"
 #include "tf-rng.h"
 
@@ -389,17 +390,13 @@ read_triple (JsonObject *obj,
     }
   for (guint i = 0; i < 3; i++)
     {
-      JsonNode *el = json_array_get_element (arr, i);
       double v;
 
-      if (!JSON_NODE_HOLDS_VALUE (el) ||
-          (json_node_get_value_type (el) != G_TYPE_INT64 && json_node_get_value_type (el) != G_TYPE_DOUBLE))
+      if (!tf_json_get_number (json_array_get_element (arr, i), &v))
         {
           g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "input: '%s'[%u] is not a number", key, i);
           return FALSE;
         }
-      v = json_node_get_value_type (el) == G_TYPE_INT64 ? (double) json_node_get_int (el)
-                                                        : json_node_get_double (el);
       if (!isfinite (v) || (positive && !(v > 1e-6)) || fabs (v) > 1e6)
         {
           g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "input: '%s'[%u] = %g is out of range", key, i, v);
@@ -416,24 +413,13 @@ tf_input_spec_from_json (const char   *json,
                          GError      **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
   JsonObject *obj;
-  JsonNode *root, *node;
+  JsonNode *node;
   const char *color = "rgb";
 
   memset (spec, 0, sizeof *spec);
-  if (!json_parser_load_from_data (parser, json, -1, &local_error))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "input: not valid JSON: %s", local_error->message);
-      return FALSE;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_set_error_literal (error, TF_ERROR, TF_ERROR_CONFIG, "input: not a JSON object");
-      return FALSE;
-    }
-  obj = json_node_get_object (root);
+  if (!(obj = tf_json_parse_object (parser, json, "input", error)))
+    return FALSE;
 
   node = json_object_get_member (obj, "size");
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tf-test-util.h"
+
 static char *cli;
 static char *tmpdir;
 static char *model_path;
@@ -222,15 +224,6 @@ main (int    argc,
   g_test_add_func ("/cli/bench", test_bench);
   ret = g_test_run ();
 
-  {
-    g_autoptr(GDir) dir = g_dir_open (tmpdir, 0, NULL);
-    const char *name;
-    while (dir && (name = g_dir_read_name (dir)))
-      {
-        g_autofree char *p = g_build_filename (tmpdir, name, NULL);
-        g_unlink (p);
-      }
-    g_rmdir (tmpdir);
-  }
+  tf_test_remove_tmpdir (tmpdir);
   return ret;
 }

@@ -301,16 +301,6 @@ main (int    argc,
   g_test_add_func ("/model/init-random", test_init_random);
   ret = g_test_run ();
 
-  {
-    g_autoptr(GDir) dir = g_dir_open (tmpdir, 0, NULL);
-    const char *name;
-    while (dir && (name = g_dir_read_name (dir)))
-      {
-        g_autofree char *p = g_build_filename (tmpdir, name, NULL);
-        g_unlink (p);
-      }
-    g_rmdir (tmpdir);
-  }
-  g_free (tmpdir);
+  tf_test_remove_tmpdir (tmpdir);
   return ret;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "tf-safetensors.h"
@@ -50,4 +51,20 @@ tf_test_read_golden (TfSafetensors *st,
   if (numel)
     *numel = t->numel;
   return data;
+}
+
+/* Removes a flat temporary folder made by g_dir_make_tmp, and frees its name. */
+static inline void
+tf_test_remove_tmpdir (char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *p = g_build_filename (dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (dir);
+  g_free (dir);
 }

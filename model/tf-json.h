@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Reading the JSON inside model metadata (private to libtransfer). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Parses @json with @parser and returns its root object, or NULL with an
+ * error (TF_ERROR_CONFIG) that starts with @what. */
+JsonObject *tf_json_parse_object (JsonParser  *parser,
+                                  const char  *json,
+                                  const char  *what,
+                                  GError     **error);
+
+/* TRUE when @node is a number (json-glib reads "3" as an int, "3.0" as a
+ * double), stored in @out. */
+gboolean    tf_json_get_number   (JsonNode    *node,
+                                  double      *out);
+
+G_END_DECLS
