@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tf-gemm.h"
 #include "tf-ops.h"
 
 /* im2col tiles stay under this many floats (8 MiB) per thread, so memory
@@ -96,6 +97,15 @@ tf_gemm (gboolean     trans_a,
 {
   if (m <= 0 || n <= 0)
     return;
+  /* OpenBLAS may be held to AVX2 kernels (OPENBLAS_CORETYPE): where the CPU
+   * has AVX-512 our own kernel is about twice as fast, except on products
+   * too small to repay its packing (under ~16K multiply-adds, measured) or
+   * too narrow to fill its 16-lane rows */
+  if (n > 4 && (gint64) m * n * k >= 16384 && tf_gemm_avx512_available ())
+    {
+      tf_gemm_avx512 (trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      return;
+    }
   cblas_sgemm (CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                trans_b ? CblasTrans : CblasNoTrans,
                m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -154,10 +164,8 @@ conv_work_size (int ci,
   return MAX ((gsize) CONV_WORK_FLOATS, (gsize) ci * k * k * wo);
 }
 
-/* Unfolds output rows [r0, r1) (row r = image r / ho, line r % ho) into
- * col [ci k k][(r1 - r0) wo]. */
-static void
-im2col_rows (float       *col,
+void
+tf_im2col_rows (float       *col,
              const float *inp,
              const float *in_scale,
              const float *in_shift,
@@ -275,7 +283,7 @@ conv_task (int      task,
       g_autofree float *own = NULL;
 
       work = j->pool ? tf_pool_scratch (j->pool, thread, need) : (own = g_new (float, need));
-      im2col_rows (work, j->inp, j->in_scale, j->in_shift, j->n, j->ci, j->h, j->w, j->k, j->stride, j->pad,
+      tf_im2col_rows (work, j->inp, j->in_scale, j->in_shift, j->n, j->ci, j->h, j->w, j->k, j->stride, j->pad,
                    j->ho, j->wo, r0, r1);
       tf_gemm (FALSE, FALSE, j->co, (int) cols, kk, 1.0f, j->weight, kk, work, (int) cols, 0.0f,
                j->out + col0, (int) total);

@@ -11,7 +11,9 @@
 
 G_BEGIN_DECLS
 
-/* Row-major C[M][N] = alpha * op(A) op(B) + beta * C, through OpenBLAS. */
+/* Row-major C[M][N] = alpha * op(A) op(B) + beta * C, single-threaded: our own
+ * AVX-512 kernel where the CPU has it and the product is not tiny (OpenBLAS
+ * is held to its AVX2 kernels on some machines), OpenBLAS otherwise. */
 void tf_gemm                 (gboolean     trans_a,
                               gboolean     trans_b,
                               int          m,
@@ -95,6 +97,24 @@ void tf_conv2d_forward       (float            *out,
                               int               k,
                               int               stride,
                               int               pad);
+/* Unfolds output rows [r0, r1) (row r = image r / ho, line r % ho) of a
+ * CNHW input into col [ci k k][(r1 - r0) wo], zero where the kernel reads
+ * padding; in_scale/in_shift as for tf_conv2d_forward. */
+void tf_im2col_rows          (float       *col,
+                              const float *inp,
+                              const float *in_scale,
+                              const float *in_shift,
+                              int          n,
+                              int          ci,
+                              int          h,
+                              int          w,
+                              int          k,
+                              int          stride,
+                              int          pad,
+                              int          ho,
+                              int          wo,
+                              int          r0,
+                              int          r1);
 void tf_conv2d_naive         (float       *out,
                               const float *inp,
                               const float *weight,

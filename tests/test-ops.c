@@ -3,6 +3,7 @@
  * edges: padding on every side, strides, odd sizes, tiles that do not divide. */
 #include <string.h>
 
+#include "tf-gemm.h"
 #include "tf-ops.h"
 #include "tf-rng.h"
 #include "tf-test-util.h"
@@ -39,6 +40,78 @@ test_gemm (void)
           tf_gemm_naive (ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 0.25f, c2, n);
           tf_assert_close (c1, c2, (gsize) m * n, 1e-4 * sqrt (k), "gemm");
         }
+}
+
+/* Fills a [rows][ld] array, the padding columns included. */
+static float *
+random_matrix (TfRng *rng,
+               int    rows,
+               int    ld)
+{
+  return random_array (rng, (gsize) MAX (rows, 1) * ld);
+}
+
+static void
+test_gemm_avx512 (void)
+{
+  /* m, n, k, extra leading-dimension columns: odd sizes, M not a multiple of
+   * the 14-row sliver, N not of the 32-column panel, several K blocks and N
+   * chunks, the attention products strided into a wider buffer */
+  const int shapes[][4] = {
+    { 1, 1, 1, 0 }, { 13, 17, 5, 0 }, { 2, 3, 40, 1 }, { 14, 32, 16, 0 }, { 15, 33, 17, 3 },
+    { 197, 197, 64, 2240 }, { 197, 96, 197, 2107 }, { 33, 1000, 300, 0 }, { 29, 47, 801, 5 },
+    { 99, 130, 400, 16 }, { 5, 700, 900, 0 },
+  };
+  const float scalars[][2] = { { 1.0f, 0.0f }, { 0.5f, 0.25f }, { -1.5f, 1.0f } };
+  TfRng rng;
+
+  if (!tf_gemm_avx512_available ())
+    {
+      g_test_skip ("no AVX-512F on this CPU (or TF_NO_AVX512 is set)");
+      return;
+    }
+  tf_rng_seed (&rng, 11);
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
+    for (int ta = 0; ta < 2; ta++)
+      for (int tb = 0; tb < 2; tb++)
+        for (guint ab = 0; ab < G_N_ELEMENTS (scalars); ab++)
+          {
+            int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2], pad = shapes[s][3];
+            float alpha = scalars[ab][0], beta = scalars[ab][1];
+            int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+            gsize c_len = (gsize) m * ldc;
+            g_autofree float *a = random_matrix (&rng, ta ? k : m, lda);
+            g_autofree float *b = random_matrix (&rng, tb ? n : k, ldb);
+            g_autofree float *c1 = random_matrix (&rng, m, ldc);
+            g_autofree float *c2 = NULL;
+            g_autofree char *what = g_strdup_printf ("gemm-avx512 %dx%dx%d ld+%d %c%c alpha %g beta %g",
+                                                     m, n, k, pad, ta ? 'T' : 'N', tb ? 'T' : 'N',
+                                                     alpha, beta);
+
+            /* beta == 0 must not read C: NaN in every row, padding aside */
+            if (beta == 0.0f)
+              for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                  c1[(gsize) i * ldc + j] = NAN;
+            c2 = g_memdup2 (c1, sizeof (float) * c_len);
+            tf_gemm_avx512 (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c1, ldc);
+            tf_gemm_naive (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c2, ldc);
+            /* whole rows: the padding columns must come back untouched */
+            tf_assert_close (c1, c2, c_len, 1e-4 * sqrt (k) * (fabs (alpha) + fabs (beta)), what);
+          }
+
+  /* alpha == 0 or k == 0: C = beta C, A and B unread */
+  for (int i = 0; i < 2; i++)
+    {
+      float c[6] = { 1, 2, 3, 4, NAN, 6 }, a[2] = { NAN, NAN }, b[3] = { NAN, NAN, NAN };
+
+      tf_gemm_avx512 (FALSE, FALSE, 2, 3, i, 0.0f, a, 1, b, 3, 2.0f, c, 3);
+      g_assert_cmpfloat (c[3], ==, 8.0f);
+      g_assert_true (isnan (c[4]));
+      tf_gemm_avx512 (FALSE, FALSE, 2, 3, i, 0.0f, a, 1, b, 3, 0.0f, c, 3);
+      for (int j = 0; j < 6; j++)
+        g_assert_cmpfloat (c[j], ==, 0.0f);
+    }
 }
 
 static void
@@ -343,6 +416,7 @@ main (int    argc,
   tf_set_threads (2);
 
   g_test_add_func ("/ops/gemm", test_gemm);
+  g_test_add_func ("/ops/gemm-avx512", test_gemm_avx512);
   g_test_add_func ("/ops/conv", test_conv);
   g_test_add_func ("/ops/conv-tiled", test_conv_tiled);
   g_test_add_func ("/ops/bn-fold-epilogue", test_bn_fold_and_epilogue);
