@@ -11,6 +11,11 @@ Module use:
     model, classes, spec, meta = load_model("model.safetensors")
     out = model(to_input(img, spec)[None], probes=True)   # dict of probes
 
+Training semantics (what the C trainer implements):
+    model.train()              # MAD/MSAD masks drawn when not forced
+    model.set_train_bn(True)   # BatchNorm: batch statistics, running stats updated
+    loss = soft_cross_entropy(model(x), y, eps=0.1)   # y [N, K] probability rows
+
 CLI:
     /usr/bin/python3 tools/transfer_ref.py init --config paper --classes a,b,c --out m.safetensors
     /usr/bin/python3 tools/transfer_ref.py predict --model m.safetensors face1.png face2.jpg
@@ -83,11 +88,42 @@ def mlp_hidden(cfg):
 # ----------------------------------------------------------------------------
 # The model
 
+def batch_norm_train(x, bn):
+    """BatchNorm2d in training mode, written out (nn.BatchNorm2d's semantics):
+    normalise with the batch mean and the BIASED batch variance over (N, H, W),
+    then, without gradient, running = (1 - momentum) * running + momentum * stat
+    with the UNBIASED variance (var * m / (m - 1), m = N*H*W) for running_var."""
+    dims = (0, 2, 3)
+    m = x.shape[0] * x.shape[2] * x.shape[3]
+    if m < 2:
+        raise ValueError("BatchNorm in training mode needs more than one value per channel")
+    mean = x.mean(dims)
+    xc = x - mean[None, :, None, None]
+    var = (xc * xc).mean(dims)                                   # biased
+    y = xc * torch.rsqrt(var + bn.eps)[None, :, None, None]
+    y = y * bn.weight[None, :, None, None] + bn.bias[None, :, None, None]
+    with torch.no_grad():
+        mom = bn.momentum
+        bn.running_mean.mul_(1.0 - mom).add_(mean.detach(), alpha=mom)
+        bn.running_var.mul_(1.0 - mom).add_(var.detach() * (m / (m - 1.0)), alpha=mom)
+        bn.num_batches_tracked.add_(1)
+    return y
+
+
 class BN2d(nn.BatchNorm2d):
-    """BatchNorm that always uses its running statistics (eval behaviour), even
-    in training mode: the reference does not model batch statistics."""
+    """BatchNorm2d whose statistics do not follow the module's training flag:
+    by default it always uses its running statistics (eval behaviour), also when
+    the model is in training mode (MAD/MSAD on). With `batch_stats = True` (see
+    TransFER.set_train_bn) it normalises with the batch statistics and updates
+    the running ones, momentum 0.1 (batch_norm_train)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.batch_stats = False
 
     def forward(self, x):
+        if self.batch_stats:
+            return batch_norm_train(x, self)
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight,
                             self.bias, False, 0.0, self.eps)
 
@@ -250,10 +286,14 @@ class TransFER(nn.Module):
       msad  None or LongTensor [N, L]: head to zero per sample and block, -1 none
       probes None -> returns logits [N, K]; True -> dict with every probe;
              an iterable of names (see PROBES) -> dict with those (plus logits, probs).
+      train_bn None -> BatchNorm as set by set_train_bn() (default: running
+             statistics); True/False -> batch statistics (and running-statistic
+             update) or running statistics for this call only.
     Forced masks are applied whatever the training flag. In training mode, a mask
     that is not forced is drawn from self.generator (MAD: per sample with prob.
     mad_p, map uniform; MSAD: per sample and block with prob. msad_p, head
-    uniform). BatchNorm always uses running statistics.
+    uniform). BatchNorm's mode is independent of the training flag: train() /
+    eval() switch MAD/MSAD only, set_train_bn() switches BatchNorm.
     """
 
     def __init__(self, cfg, seed=0):
@@ -266,6 +306,36 @@ class TransFER(nn.Module):
         self.vit = ViT(cfg)
         self.head = Head(cfg)
         self.generator = torch.Generator().manual_seed(seed)
+
+    def __deepcopy__(self, memo):
+        """copy.deepcopy support (torch.Generator does not pickle): the copy gets
+        its own generator in the same state."""
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            if k == "generator":
+                g = torch.Generator()
+                g.set_state(v.get_state())
+                new.__dict__[k] = g
+            else:
+                new.__dict__[k] = copy.deepcopy(v, memo)
+        return new
+
+    # -- BatchNorm mode -----------------------------------------------------
+    def set_train_bn(self, flag=True):
+        """BatchNorm with batch statistics (and running-statistic updates) when
+        flag, else with the running statistics. Returns self."""
+        for m in self.modules():
+            if isinstance(m, BN2d):
+                m.batch_stats = bool(flag)
+        return self
+
+    def train_bn(self):
+        """Whether BatchNorm currently uses batch statistics."""
+        flags = {m.batch_stats for m in self.modules() if isinstance(m, BN2d)}
+        if len(flags) != 1:
+            raise RuntimeError("BatchNorm layers disagree on their mode")
+        return flags.pop()
 
     # -- masks ------------------------------------------------------------
     def draw_masks(self, n):
@@ -307,7 +377,17 @@ class TransFER(nn.Module):
         return self.head.fc(self.vit.norm(t)[:, 0])
 
     # -- forward ------------------------------------------------------------
-    def forward(self, x, mad=None, msad=None, probes=None):
+    def forward(self, x, mad=None, msad=None, probes=None, train_bn=None):
+        if train_bn is None or bool(train_bn) == self.train_bn():
+            return self._forward(x, mad, msad, probes)
+        saved = self.train_bn()
+        self.set_train_bn(train_bn)
+        try:
+            return self._forward(x, mad, msad, probes)
+        finally:
+            self.set_train_bn(saved)
+
+    def _forward(self, x, mad, msad, probes):
         n = x.shape[0]
         cfg = self.config
         if self.training and (mad is None or msad is None):
@@ -373,7 +453,14 @@ class TransFER(nn.Module):
 
     def ablation(self, x):
         """[N, L, H, K]: eval-mode class probabilities with only head h of block l
-        zeroed before its output projection (no MAD, no other drop)."""
+        zeroed before its output projection (no MAD, no other drop). BatchNorm
+        uses the running statistics here whatever set_train_bn() says."""
+        if self.train_bn():
+            self.set_train_bn(False)
+            try:
+                return self.ablation(x)
+            finally:
+                self.set_train_bn(True)
         n = x.shape[0]
         cfg = self.config
         feat, _, _ = self.local_features(x, None)
@@ -402,6 +489,30 @@ class TransFER(nn.Module):
 
     def n_params(self):
         return sum(p.numel() for p in self.parameters())
+
+
+# ----------------------------------------------------------------------------
+# Training loss
+
+def smooth_targets(target, eps):
+    """q = (1 - eps) * y + eps / K for probability rows y [N, K]."""
+    k = target.shape[-1]
+    return (1.0 - eps) * target + eps / k
+
+
+def one_hot(labels, num_classes, dtype=torch.float32):
+    """LongTensor [N] -> [N, K] one-hot probability rows."""
+    return F.one_hot(labels, num_classes).to(dtype)
+
+
+def soft_cross_entropy(logits, target, eps=0.0):
+    """Label-smoothed soft-target cross-entropy, the training loss:
+    q = (1 - eps) * y + eps / K with y [N, K] a probability vector per sample
+    (one-hot for a hard label, normalised vote counts for soft labels);
+    loss = mean over the batch of -sum_k q_k log softmax(logits)_k.
+    Its gradient w.r.t. the logits is (softmax(logits) - q) / N (rows of y sum to 1)."""
+    q = smooth_targets(target.to(logits.dtype), eps)
+    return -(q * F.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
 
 
 def init_random(cfg, seed=0):
