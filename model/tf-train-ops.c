@@ -197,22 +197,17 @@ tf_prelu_backward (float       *dinp,
 {
   for (int ch = 0; ch < c; ch++)
     {
-      const float *x = inp + ch * m, *dy = dout + ch * m;
+      const float *restrict x = inp + ch * m, *dy = dout + ch * m;
       float *dx = dinp + ch * m;
-      float a = slope[ch];
-      double ds = 0;
+      float a = slope[ch], ds = 0.0f;
+      /* selects, not branches, so that the loop vectorises; dinp may be dout */
       for (size_t i = 0; i < m; i++)
         {
-          float g = dy[i];
-          if (x[i] > 0.0f)
-            dx[i] = g;
-          else
-            {
-              ds += (double) g * x[i];
-              dx[i] = a * g;
-            }
+          float g = dy[i], neg = x[i] > 0.0f ? 0.0f : x[i];
+          ds += g * neg;
+          dx[i] = x[i] > 0.0f ? g : a * g;
         }
-      dslope[ch] += (float) ds;
+      dslope[ch] += ds;
     }
 }
 
@@ -267,19 +262,25 @@ col2im_rows (float       *dinp,
       for (int kx = 0; kx < j->k; kx++)
         {
           const float *src = col + ((size_t) (c * j->k + ky) * j->k + kx) * ncols;
+          /* valid output columns: 0 <= ox * stride - pad + kx < w */
+          int ox_lo = 0, ox_hi = j->wo;
+          while (ox_lo < j->wo && ox_lo * j->stride - j->pad + kx < 0)
+            ox_lo++;
+          while (ox_hi > ox_lo && (ox_hi - 1) * j->stride - j->pad + kx >= j->w)
+            ox_hi--;
           for (int r = r0; r < r1; r++, src += j->wo)
             {
               int img = r / j->ho, oy = r % j->ho, iy = oy * j->stride - j->pad + ky;
-              float *dst;
+              float *restrict dst;
               if (iy < 0 || iy >= j->h)
                 continue;
-              dst = dinp + (((size_t) c * j->n + img) * j->h + iy) * j->w;
-              for (int ox = 0; ox < j->wo; ox++)
-                {
-                  int ix = ox * j->stride - j->pad + kx;
-                  if (ix >= 0 && ix < j->w)
-                    dst[ix] += src[ox];
-                }
+              dst = dinp + (((size_t) c * j->n + img) * j->h + iy) * j->w + kx - j->pad;
+              if (j->stride == 1)
+                for (int ox = ox_lo; ox < ox_hi; ox++)
+                  dst[ox] += src[ox];
+              else
+                for (int ox = ox_lo; ox < ox_hi; ox++)
+                  dst[ox * j->stride] += src[ox];
             }
         }
 }
