@@ -100,43 +100,25 @@ tf_config_validate (const TfConfig  *c,
 char *
 tf_config_to_json (const TfConfig *c)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  GString *s = g_string_new (NULL);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "input_size");
-  json_builder_add_int_value (b, c->input_size);
-  json_builder_set_member_name (b, "stem_depths");
-  json_builder_begin_array (b);
-  for (int s = 0; s < TF_STAGES; s++)
-    json_builder_add_int_value (b, c->stem_depths[s]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "stem_widths");
-  json_builder_begin_array (b);
-  for (int s = 0; s < TF_STAGES; s++)
-    json_builder_add_int_value (b, c->stem_widths[s]);
-  json_builder_end_array (b);
-#define INT_MEMBER(field) json_builder_set_member_name (b, #field); json_builder_add_int_value (b, c->field)
-#define DBL_MEMBER(field) json_builder_set_member_name (b, #field); json_builder_add_double_value (b, c->field)
-  INT_MEMBER (lanets);
-  INT_MEMBER (lanet_reduction);
-  INT_MEMBER (embed_dim);
-  INT_MEMBER (depth);
-  INT_MEMBER (heads);
-  DBL_MEMBER (mlp_ratio);
-  INT_MEMBER (num_classes);
-  DBL_MEMBER (mad_p);
-  DBL_MEMBER (msad_p);
-  DBL_MEMBER (ln_eps);
-  DBL_MEMBER (bn_eps);
-#undef INT_MEMBER
-#undef DBL_MEMBER
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  g_string_append_printf (s, "{\"input_size\":%d,\"stem_depths\":[%d,%d,%d],\"stem_widths\":[%d,%d,%d],"
+                          "\"lanets\":%d,\"lanet_reduction\":%d,\"embed_dim\":%d,\"depth\":%d,\"heads\":%d,"
+                          "\"mlp_ratio\":",
+                          c->input_size, c->stem_depths[0], c->stem_depths[1], c->stem_depths[2],
+                          c->stem_widths[0], c->stem_widths[1], c->stem_widths[2],
+                          c->lanets, c->lanet_reduction, c->embed_dim, c->depth, c->heads);
+  tf_json_append_double (s, c->mlp_ratio);
+  g_string_append_printf (s, ",\"num_classes\":%d,\"mad_p\":", c->num_classes);
+  tf_json_append_double (s, c->mad_p);
+  g_string_append (s, ",\"msad_p\":");
+  tf_json_append_double (s, c->msad_p);
+  g_string_append (s, ",\"ln_eps\":");
+  tf_json_append_double (s, c->ln_eps);
+  g_string_append (s, ",\"bn_eps\":");
+  tf_json_append_double (s, c->bn_eps);
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
 }
 
 /* json-glib reads "3" as an int and "3.0" as a double; accept both where the

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
+
 #include "tf-error.h"
 #include "tf-json.h"
 
@@ -38,4 +40,65 @@ tf_json_get_number (JsonNode *node,
   else
     return FALSE;
   return TRUE;
+}
+
+void
+tf_json_append_double (GString *s,
+                       double   v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (isfinite (v));
+  /* the shortest text that reads back exactly is valid JSON as it stands */
+  g_string_append (s, g_ascii_dtostr (buf, sizeof buf, v));
+}
+
+void
+tf_json_append_node (GString  *s,
+                     JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    tf_json_append_double (s, json_node_get_double (node));
+  else if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+      gboolean first = TRUE;
+
+      g_string_append_c (s, '{');
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        {
+          g_autoptr(JsonNode) key = json_node_init_string (json_node_alloc (), name);
+          if (!first)
+            g_string_append_c (s, ',');
+          first = FALSE;
+          tf_json_append_node (s, key);
+          g_string_append_c (s, ':');
+          tf_json_append_node (s, member);
+        }
+      g_string_append_c (s, '}');
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *arr = json_node_get_array (node);
+      g_string_append_c (s, '[');
+      for (guint i = 0; i < json_array_get_length (arr); i++)
+        {
+          if (i)
+            g_string_append_c (s, ',');
+          tf_json_append_node (s, json_array_get_element (arr, i));
+        }
+      g_string_append_c (s, ']');
+    }
+  else
+    {
+      /* strings, integers, booleans, null: the generator writes these right */
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autofree char *text = NULL;
+      json_generator_set_root (gen, node);
+      text = json_generator_to_data (gen, NULL);
+      g_string_append (s, text);
+    }
 }

@@ -18,4 +18,12 @@ JsonObject *tf_json_parse_object (JsonParser  *parser,
 gboolean    tf_json_get_number   (JsonNode    *node,
                                   double      *out);
 
+/* Appends @v as a JSON number that reads back to the same double.
+ * json-glib 1.6's generator turns 1e-08 into the invalid "1e-08.0". */
+void        tf_json_append_double (GString   *s,
+                                   double     v);
+/* Appends @node (any JSON value) as compact JSON text. */
+void        tf_json_append_node   (GString   *s,
+                                   JsonNode  *node);
+
 G_END_DECLS

@@ -458,10 +458,10 @@ char *
 tf_input_spec_to_json (const TfInputSpec *spec)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  JsonObject *obj = NULL;
+  JsonObject *obj;
   JsonArray *mean = json_array_new (), *std = json_array_new ();
+  GString *s = g_string_new (NULL);
 
   /* keep keys this engine does not interpret (crop framing and the like) */
   if (spec->json && json_parser_load_from_data (parser, spec->json, -1, NULL) &&
@@ -481,8 +481,8 @@ tf_input_spec_to_json (const TfInputSpec *spec)
   json_object_set_array_member (obj, "mean", mean);
   json_object_set_array_member (obj, "std", std);
 
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  tf_json_append_node (s, root);
+  return g_string_free (s, FALSE);
 }
 
 static char **

@@ -82,6 +82,9 @@ test_config_json (void)
   };
 
   g_assert_true (tf_config_preset ("paper", 7, &c));
+  /* 1e-08 is what json-glib 1.6's own generator writes as "1e-08.0" */
+  c.ln_eps = 1e-8;
+  c.mlp_ratio = 2.5;
   json = tf_config_to_json (&c);
   g_assert_true (tf_config_from_json (json, &back, &error));
   g_assert_no_error (error);
@@ -106,6 +109,7 @@ test_save_load (void)
 
   m->input.gray = TRUE;
   m->input.mean[1] = 100.5f;
+  m->input.std[2] = 1e-8f * 1e3f;
   g_hash_table_insert (m->metadata, g_strdup ("dataset"), g_strdup ("FER+ majority"));
   g_assert_true (tf_model_save (m, path, TF_DTYPE_F32, &error));
   g_assert_no_error (error);
@@ -118,6 +122,7 @@ test_save_load (void)
   g_assert_cmpstrv (m->classes, back->classes);
   g_assert_true (back->input.gray);
   g_assert_cmpfloat (back->input.mean[1], ==, 100.5f);
+  g_assert_cmpfloat (back->input.std[2], ==, 1e-8f * 1e3f);
   g_assert_cmpstr (g_hash_table_lookup (back->metadata, "dataset"), ==, "FER+ majority");
 }
 
