@@ -9,7 +9,9 @@
 #include "tf-error.h"
 #include "tf-ops.h"
 #include "tf-parallel.h"
+#include "tf-optim.h"
 #include "tf-rng.h"
+#include "tf-train.h"
 
 static double
 peak_rss_mb (void)
@@ -94,13 +96,72 @@ bench_sgemm (int threads,
   return 0;
 }
 
+/* Full training steps: forward, backward, SGD with momentum (the recipe of
+ * tools/bench_torch.py --train), on random faces and labels. */
+static int
+bench_train (TfModel *model,
+             int      batch,
+             int      iters)
+{
+  g_autoptr(TfTrainer) trainer = tf_trainer_new (model);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfParamGroups) groups = tf_param_groups_new (model, NULL, &error);
+  TfOptimConfig oc;
+  TfOptimizer *opt;
+  int s = model->input.size, k = model->config.num_classes;
+  g_autofree float *in = g_new (float, (gsize) batch * 3 * s * s), *tg = g_new0 (float, (gsize) batch * k);
+  double fwd = 0, bwd = 0, upd = 0, total = 0, loss = 0;
+  TfRng rng;
+
+  tf_optim_config_init (&oc, TF_OPTIM_SGD);
+  opt = tf_optimizer_new (&oc, groups);
+  tf_rng_seed (&rng, 7);
+  for (gsize i = 0; i < (gsize) batch * 3 * s * s; i++)
+    in[i] = (float) tf_rng_normal (&rng);
+  for (int i = 0; i < batch; i++)
+    tg[i * k + (int) tf_rng_below (&rng, k)] = 1.0f;
+
+  for (int it = -1; it < iters; it++)
+    {
+      TfTrainOptions o = { .bn_train = TRUE, .bn_momentum = 0.1f, .drop = TRUE, .rng = &rng, .label_smoothing = 0.1f };
+      gint64 start = g_get_monotonic_time (), mid;
+      TfTrainTimes t;
+
+      if (!tf_trainer_step (trainer, in, tg, batch, &o, &loss, &error))
+        {
+          g_printerr ("transfer-cli: %s\n", error->message);
+          tf_optimizer_free (opt);
+          return 1;
+        }
+      mid = g_get_monotonic_time ();
+      tf_optimizer_step (opt, model->params, tf_trainer_get_grads (trainer), 0.01);
+      if (it < 0)
+        continue;
+      tf_trainer_get_times (trainer, &t);
+      fwd += t.forward;
+      bwd += t.backward;
+      upd += (g_get_monotonic_time () - mid) / 1e6;
+      total += (g_get_monotonic_time () - start) / 1e6;
+    }
+  tf_optimizer_free (opt);
+
+  printf ("model: %.2f M parameters, input %d, batch=%d iters=%d\n", tf_config_n_params (&model->config) / 1e6,
+          s, batch, iters);
+  printf ("forward_ms=%.2f\nbackward_ms=%.2f\noptimizer_ms=%.2f\n", 1e3 * fwd / iters, 1e3 * bwd / iters,
+          1e3 * upd / iters);
+  printf ("step_ms=%.2f\npeak_rss_mb=%.1f\n", 1e3 * total / iters, peak_rss_mb ());
+  printf ("ms_per_image=%.2f\n", 1e3 * total / iters / batch);
+  return 0;
+}
+
 int
 tf_cli_bench (int    argc,
               char **argv)
 {
   g_autofree char *model_path = NULL, *config_name = NULL;
   int batch = 1, threads = (int) g_get_num_processors (), iters = 5;
-  gboolean probes = FALSE, sgemm = FALSE;
+  gboolean probes = FALSE, sgemm = FALSE, train = FALSE;
+  int size = 0;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "FILE" },
     { "config", 0, 0, G_OPTION_ARG_STRING, &config_name, "Or a random model of a preset: paper or small", "NAME" },
@@ -109,6 +170,8 @@ tf_cli_bench (int    argc,
     { "iters", 0, 0, G_OPTION_ARG_INT, &iters, "Timed passes after one warm-up (default 5)", "K" },
     { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Also compute maps, attention and rollout probes", NULL },
     { "sgemm", 0, 0, G_OPTION_ARG_NONE, &sgemm, "Time OpenBLAS sgemm alone (the machine's FLOP rate)", NULL },
+    { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Time training steps (forward, backward, optimiser)", NULL },
+    { "size", 0, 0, G_OPTION_ARG_INT, &size, "Input size for --config (default: the preset's)", "S" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- time inference");
@@ -161,9 +224,19 @@ tf_cli_bench (int    argc,
           g_printerr ("transfer-cli: --config must be paper or small\n");
           return 2;
         }
+      if (size)
+        config.input_size = size;
+      if (!tf_config_validate (&config, &error))
+        {
+          g_printerr ("transfer-cli: %s\n", error->message);
+          return 2;
+        }
       model = tf_model_new (&config, NULL);
       tf_model_init_random (model, 1);
     }
+
+  if (train)
+    return bench_train (model, MAX (batch, 2), iters);
 
   engine = tf_engine_new (model);
   n_in = (gsize) batch * 3 * model->input.size * model->input.size;

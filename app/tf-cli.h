@@ -19,6 +19,10 @@ gboolean tf_cli_load_input  (const char        *path,
 
 int      tf_cli_bench       (int                argc,
                              char             **argv);
+int      tf_cli_train       (int                argc,
+                             char             **argv);
+int      tf_cli_eval        (int                argc,
+                             char             **argv);
 
 /* JSON helpers: a string with escapes; a float array. */
 void     tf_json_string     (GString           *s,

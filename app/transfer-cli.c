@@ -282,7 +282,9 @@ print_usage (void)
               "Commands:\n"
               "  init      write a randomly initialised model file\n"
               "  predict   predict the expression of face images\n"
-              "  bench     time inference, per stage\n\n"
+              "  train     train or fine-tune a model\n"
+              "  eval      accuracy, recall and confusion on a labelled set\n"
+              "  bench     time inference (or, with --train, training), per stage\n\n"
               "Run 'transfer-cli COMMAND --help' for a command's options.\n");
 }
 
@@ -303,6 +305,10 @@ main (int    argc,
     return cmd_predict (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "bench"))
     return tf_cli_bench (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "train"))
+    return tf_cli_train (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "eval"))
+    return tf_cli_eval (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
     {
       print_usage ();

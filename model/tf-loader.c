@@ -385,6 +385,16 @@ tf_loader_start_epoch (TfLoader    *loader,
                        guint        n,
                        guint64      seed)
 {
+  tf_loader_start_epoch_at (loader, order, n, seed, 0);
+}
+
+void
+tf_loader_start_epoch_at (TfLoader    *loader,
+                          const guint *order,
+                          guint        n,
+                          guint64      seed,
+                          guint        first_batch)
+{
   guint n_items;
 
   g_return_if_fail (loader != NULL && (order != NULL || n == 0));
@@ -404,8 +414,11 @@ tf_loader_start_epoch (TfLoader    *loader,
   loader->n = n;
   loader->seed = seed;
   loader->n_batches = (n + (guint) loader->batch - 1) / (guint) loader->batch;
-  loader->next_pos = 0;
-  loader->consumed = 0;
+  /* a resumed epoch starts at a batch boundary, positions (and so the
+   * augmentation seeds) unchanged */
+  first_batch = MIN (first_batch, loader->n_batches);
+  loader->next_pos = MIN (n, first_batch * (guint) loader->batch);
+  loader->consumed = first_batch;
   g_cond_broadcast (&loader->work_cond);
   g_mutex_unlock (&loader->lock);
 

@@ -57,6 +57,14 @@ void      tf_loader_start_epoch     (TfLoader          *loader,
                                      const guint       *order,
                                      guint              n,
                                      guint64            seed);
+/* The same epoch from batch @first_batch on, for a run resumed mid-epoch:
+ * the remaining batches equal (order and augmentation) those of an
+ * uninterrupted epoch. */
+void      tf_loader_start_epoch_at   (TfLoader    *loader,
+                                      const guint *order,
+                                      guint        n,
+                                      guint64      seed,
+                                      guint        first_batch);
 /* The next batch, in order: positions [b B, (b + 1) B) of the epoch, less
  * the images that failed to decode (each is skipped, counted, and named in a
  * warning the first time). @inputs [B][3][S][S], @targets [B][K] (K the

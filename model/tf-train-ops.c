@@ -243,7 +243,8 @@ typedef struct
   TfPool      *pool;
   int          n, ci, h, w, co, k, stride, pad, ho, wo;
   int          imgs_per_task, tile_rows;
-  gsize        kk, scratch;   /* floats per thread: dW partial, col, dcol */
+  gsize        kk, scratch;   /* floats per thread: col and dcol */
+  float       *partial;       /* [tasks][co kk]: each task's dW, summed in task order */
   float       *own;           /* scratch when there is no pool */
 } ConvBackJob;
 
@@ -295,8 +296,11 @@ conv_back_task (int      task,
   int i0 = task * j->imgs_per_task, i1 = MIN (j->n, i0 + j->imgs_per_task);
   int rows0 = i0 * j->ho, rows1 = i1 * j->ho;
   gsize total = (gsize) j->n * j->ho * j->wo, plane = (gsize) j->h * j->w;
-  float *scratch = j->pool ? tf_pool_scratch (j->pool, thread, j->scratch) : j->own;
-  float *dw = scratch, *col = scratch + (gsize) j->co * j->kk, *dcol = col + j->kk * (gsize) j->tile_rows * j->wo;
+  float *col = j->pool ? tf_pool_scratch (j->pool, thread, j->scratch) : j->own;
+  float *dcol = col + j->kk * (gsize) j->tile_rows * j->wo;
+  /* per task, not per thread: which thread runs a task varies, and the sum
+   * must not, or a resumed run would drift from an uninterrupted one */
+  float *dw = j->partial + (gsize) task * j->co * j->kk;
 
   (void) n_tasks;
   if (j->dinp)
@@ -350,28 +354,20 @@ tf_conv2d_backward (float       *dinp,
   j.tile_rows = (int) CLAMP (CONV_BACK_FLOATS / (j.kk * j.wo), 1, (gsize) n * j.ho);
   j.imgs_per_task = (n + threads - 1) / threads;
   tasks = (n + j.imgs_per_task - 1) / j.imgs_per_task;
-  j.scratch = (gsize) co * j.kk + 2 * j.kk * (gsize) j.tile_rows * j.wo;
-
+  j.scratch = 2 * j.kk * (gsize) j.tile_rows * j.wo;
+  j.partial = g_new0 (float, (gsize) tasks * co * j.kk);
   if (pool == NULL)
-    {
-      j.own = g_new0 (float, j.scratch);
-      conv_back_task (0, 1, 0, &j);
-      for (gsize i = 0; i < (gsize) co * j.kk; i++)
-        dweight[i] += j.own[i];
-      g_free (j.own);
-      return;
-    }
+    j.own = g_new (float, j.scratch);
 
-  /* each thread sums its images' dW in its own scratch, reduced below */
-  for (int t = 0; t < threads; t++)
-    memset (tf_pool_scratch (pool, t, j.scratch), 0, sizeof (float) * co * j.kk);
   tf_pool_run (pool, tasks, conv_back_task, &j);
-  for (int t = 0; t < threads; t++)
+  for (int t = 0; t < tasks; t++)
     {
-      const float *part = tf_pool_scratch (pool, t, j.scratch);
+      const float *part = j.partial + (gsize) t * co * j.kk;
       for (gsize i = 0; i < (gsize) co * j.kk; i++)
         dweight[i] += part[i];
     }
+  g_free (j.partial);
+  g_free (j.own);
 }
 
 void

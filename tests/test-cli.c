@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "tf-model.h"
 #include "tf-test-util.h"
 
 static char *cli;
@@ -181,6 +182,125 @@ test_extreme_images (void)
     }
 }
 
+/* A folder-per-class set of small synthetic faces: each class its own tint. */
+static char *
+make_folder_dataset (void)
+{
+  char *root = g_build_filename (tmpdir, "faces", NULL);
+  const char *classes[] = { "calm", "glad", "cross" };
+
+  for (int c = 0; c < 3; c++)
+    {
+      g_autofree char *dir = g_build_filename (root, classes[c], NULL);
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+      for (int i = 0; i < 6; i++)
+        {
+          g_autoptr(GdkPixbuf) img = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 20, 18);
+          g_autofree char *path = g_strdup_printf ("%s/%d.png", dir, i);
+          guint8 *px = gdk_pixbuf_get_pixels (img);
+          int stride = gdk_pixbuf_get_rowstride (img);
+          for (int y = 0; y < 18; y++)
+            for (int x = 0; x < 20; x++)
+              for (int ch = 0; ch < 3; ch++)
+                px[y * stride + x * 3 + ch] = (guint8) ((ch == c ? 160 : 40) + 7 * ((x * (i + 1) + y * (c + 2)) % 13));
+          g_assert_true (gdk_pixbuf_save (img, path, "png", NULL, NULL));
+        }
+    }
+  return root;
+}
+
+static double
+final_loss (const char *out)
+{
+  const char *line = strstr (out, "final_loss=");
+
+  g_assert_nonnull (line);
+  return g_ascii_strtod (line + strlen ("final_loss="), NULL);
+}
+
+/* A run stopped and resumed from its checkpoint ends where an uninterrupted
+ * one does: same order, augmentation, drops and optimiser state. */
+static void
+test_train_resume (void)
+{
+  g_autofree char *data = make_folder_dataset ();
+  g_autofree char *ck = g_build_filename (tmpdir, "run.ckpt", NULL);
+  g_autofree char *out_a = NULL, *out_b = NULL, *out_c = NULL, *err = NULL;
+  g_autofree char *model_a = g_build_filename (tmpdir, "a.safetensors", NULL);
+  const char *common[] = { "--config", "small", "--size", "16", "--folders", data, "--batch", "4", "--epochs", "3",
+                           "--seed", "9", NULL };
+  double a, c;
+
+#define TRAIN(out, ...) run_cli (out, &err, "train", common[0], common[1], common[2], common[3], common[4], \
+                                 common[5], common[6], common[7], common[8], common[9], common[10], common[11], \
+                                 __VA_ARGS__, NULL)
+  /* 18 images in steps of 4: 5 steps an epoch, so step 7 is mid-epoch */
+  g_assert_cmpint (TRAIN (&out_a, "--max-steps", "12", "--out", model_a), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (TRAIN (&out_b, "--max-steps", "7", "--checkpoint", ck, "--out", model_a), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_file_test (ck, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (TRAIN (&out_c, "--max-steps", "12", "--checkpoint", ck, "--resume", "--out", model_a), ==, 0);
+  g_assert_nonnull (strstr (err, "resuming"));
+  g_clear_pointer (&err, g_free);
+#undef TRAIN
+
+  a = final_loss (out_a);
+  c = final_loss (out_c);
+  g_test_message ("uninterrupted %.6f, resumed %.6f", a, c);
+  g_assert_cmpfloat (fabs (a - c), <=, 1e-5);
+  g_assert_cmpfloat (fabs (final_loss (out_b) - a), >, 0);   /* it did stop early */
+}
+
+/* Train a few epochs, evaluate, then fine-tune with the stem frozen. */
+static void
+test_train_eval_finetune (void)
+{
+  g_autofree char *data = g_build_filename (tmpdir, "faces", NULL);
+  g_autofree char *model = g_build_filename (tmpdir, "trained.safetensors", NULL);
+  g_autofree char *tuned = g_build_filename (tmpdir, "tuned.safetensors", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TfModel) before = NULL, after = NULL;
+  JsonObject *res;
+  JsonArray *confusion;
+  guint total = 0;
+  const TfParamInfo *p, *q;
+
+  if (!g_file_test (data, G_FILE_TEST_IS_DIR))
+    g_free (make_folder_dataset ());
+  g_assert_cmpint (run_cli (&out, &err, "train", "--config", "small", "--size", "16", "--folders", data,
+                            "--batch", "6", "--epochs", "2", "--out", model, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (&out, &err, "eval", "--model", model, "--folders", data, "--format", "json", NULL), ==, 0);
+  res = parse_line (parser, out);
+  g_assert_cmpint (json_object_get_int_member (res, "faces"), ==, 18);
+  g_assert_cmpfloat (json_object_get_double_member (res, "accuracy"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (res, "accuracy"), <=, 1.0);
+  confusion = json_object_get_array_member (res, "confusion");
+  for (guint r = 0; r < 3; r++)
+    for (guint c = 0; c < 3; c++)
+      total += (guint) json_array_get_int_element (json_array_get_array_element (confusion, r), c);
+  g_assert_cmpuint (total, ==, 18);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (&out, &err, "train", "--from", model, "--freeze", "extractor.", "--frozen-bn",
+                            "--folders", data, "--batch", "6", "--epochs", "1", "--out", tuned, NULL), ==, 0);
+  before = tf_model_load (model, NULL);
+  after = tf_model_load (tuned, NULL);
+  g_assert_nonnull (before);
+  g_assert_nonnull (after);
+  /* the frozen stem is untouched; the head moved */
+  p = tf_model_find_param (before, "extractor.body.3.res_layer.1.weight");
+  g_assert_cmpmem (before->params + p->offset, p->numel * 4, after->params + p->offset, p->numel * 4);
+  q = tf_model_find_param (before, "head.fc.weight");
+  g_assert_cmpfloat (tf_test_max_abs_diff (before->params + q->offset, after->params + q->offset, q->numel), >, 0);
+  g_assert_nonnull (g_hash_table_lookup (after->metadata, "recipe"));
+}
+
 static void
 test_bench (void)
 {
@@ -221,6 +341,8 @@ main (int    argc,
   g_test_add_func ("/cli/init-and-predict", test_init_and_predict);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/extreme-images", test_extreme_images);
+  g_test_add_func ("/cli/train-resume", test_train_resume);
+  g_test_add_func ("/cli/train-eval-finetune", test_train_eval_finetune);
   g_test_add_func ("/cli/bench", test_bench);
   ret = g_test_run ();
 

@@ -53,7 +53,8 @@ tf_test_read_golden (TfSafetensors *st,
   return data;
 }
 
-/* Removes a flat temporary folder made by g_dir_make_tmp, and frees its name. */
+/* Removes a temporary folder made by g_dir_make_tmp, with what it holds,
+ * and frees its name. */
 static inline void
 tf_test_remove_tmpdir (char *dir)
 {
@@ -62,8 +63,14 @@ tf_test_remove_tmpdir (char *dir)
 
   while (d && (name = g_dir_read_name (d)))
     {
-      g_autofree char *p = g_build_filename (dir, name, NULL);
-      g_unlink (p);
+      char *p = g_build_filename (dir, name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_DIR) && !g_file_test (p, G_FILE_TEST_IS_SYMLINK))
+        tf_test_remove_tmpdir (p);   /* frees p */
+      else
+        {
+          g_unlink (p);
+          g_free (p);
+        }
     }
   g_rmdir (dir);
   g_free (dir);
