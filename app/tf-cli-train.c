@@ -347,7 +347,7 @@ tf_cli_train (int    argc,
     { "epochs", 0, 0, G_OPTION_ARG_INT, &a.epochs, "Epochs (default 1)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &a.batch, "Batch size (default 32)", "N" },
     { "optim", 0, 0, G_OPTION_ARG_STRING, &a.optim_name, "adamw (default) or sgd", "NAME" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a.lr, "Base learning rate (default 1e-3 AdamW, 0.01 SGD)", "LR" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a.lr, "Base learning rate (default 1e-4 AdamW, 0.01 SGD)", "LR" },
     { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &a.weight_decay, "Weight decay (default 0.05 AdamW, 1e-4 SGD)", "WD" },
     { "momentum", 0, 0, G_OPTION_ARG_DOUBLE, &a.momentum, "SGD momentum (default 0.9)", "M" },
     { "schedule", 0, 0, G_OPTION_ARG_STRING, &a.schedule_name, "cosine (default), constant or piecewise", "NAME" },
@@ -472,7 +472,9 @@ tf_cli_train (int    argc,
 
   state.schedule = (TfSchedule) {
     .kind = TF_SCHEDULE_COSINE,
-    .base_lr = a.lr > 0 ? a.lr : oc.kind == TF_OPTIM_SGD ? 0.01 : 1e-3,
+    /* AdamW at 1e-3 stalls at the class prior from scratch (FER+ valid 36.7 % after
+     * one epoch of the small config at 64 px, against 61.8 % at 1e-4) */
+    .base_lr = a.lr > 0 ? a.lr : oc.kind == TF_OPTIM_SGD ? 0.01 : 1e-4,
     .warmup_steps = (guint64) a.warmup_epochs * steps_per_epoch,
     .total_steps = (guint64) a.epochs * steps_per_epoch,
     .min_lr = a.min_lr,
