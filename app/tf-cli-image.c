@@ -108,3 +108,21 @@ tf_json_floats (GString     *s,
     }
   g_string_append_c (s, ']');
 }
+
+char *
+tf_cli_default_model (void)
+{
+  const char *env = g_getenv ("TRANSFER_MODEL");
+  const char *dirs[] = { TF_DATADIR, TF_SOURCE_DATADIR };
+
+  if (env && *env)
+    return g_strdup (env);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      char *path = g_build_filename (dirs[i], "models", "transfer-ferplus.safetensors", NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return path;
+      g_free (path);
+    }
+  return NULL;
+}

@@ -219,7 +219,7 @@ tf_cli_eval (int    argc,
   int batch = 64, threads = (int) g_get_num_processors ();
   gboolean flip = FALSE;
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "FILE" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the shipped FER+ model)", "FILE" },
     { "ferplus", 0, 0, G_OPTION_ARG_FILENAME, &data.ferplus, "FER+ split folder (label.csv, majority protocol)", "DIR" },
     { "folders", 0, 0, G_OPTION_ARG_FILENAME, &data.folders, "One folder per class", "DIR" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &data.csv, "A CSV of image,label beside the images", "FILE" },
@@ -241,6 +241,8 @@ tf_cli_eval (int    argc,
       g_printerr ("transfer-cli: %s\n", error->message);
       return 2;
     }
+  if (model_path == NULL)
+    model_path = tf_cli_default_model ();
   if (model_path == NULL || batch < 1 || batch > 1024 || threads < 1 || threads > 256 ||
       (format && !g_str_equal (format, "json") && !g_str_equal (format, "text")))
     {

@@ -17,6 +17,10 @@ gboolean tf_cli_load_input  (const char        *path,
                              int               *height,
                              GError           **error);
 
+/* The shipped FER+ model: $TRANSFER_MODEL, else the installed copy, else the
+ * source tree's (running from the build folder). NULL when none exists. */
+char    *tf_cli_default_model (void);
+
 int      tf_cli_bench       (int                argc,
                              char             **argv);
 int      tf_cli_train       (int                argc,

@@ -201,7 +201,7 @@ cmd_predict (int    argc,
   gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE;
   int batch = 8, threads = (int) g_get_num_processors ();
   GOptionEntry entries[] = {
-    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "FILE" },
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the shipped FER+ model)", "FILE" },
     { "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect, "Use the whole image as the face", NULL },
     { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Add LANet maps, head contributions, class-token attention and rollout", NULL },
     { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation, "Add the probability change per dropped head (slow)", NULL },
@@ -221,8 +221,8 @@ cmd_predict (int    argc,
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return usage_error (ctx, error->message);
-  if (model_path == NULL)
-    return usage_error (ctx, "predict needs --model");
+  if (model_path == NULL && (model_path = tf_cli_default_model ()) == NULL)
+    return usage_error (ctx, "no --model given and the shipped model is not installed");
   if (!no_detect)
     return usage_error (ctx, "face detection is not built yet: pass --no-detect to use each whole image as the face");
   if (argc < 2)

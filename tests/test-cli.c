@@ -146,9 +146,6 @@ test_bad_inputs (void)
   g_clear_pointer (&err, g_free);
 
   /* usage errors */
-  g_assert_cmpint (run_cli (&out, &err, "predict", "--no-detect", sample, NULL), ==, 2);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (&out, &err, "frobnicate", NULL), ==, 2);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
@@ -301,6 +298,50 @@ test_train_eval_finetune (void)
   g_assert_nonnull (g_hash_table_lookup (after->metadata, "recipe"));
 }
 
+/* Without --model, the shipped FER+ model answers, with FER+ classes. */
+static void
+test_shipped_model (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *shipped = g_test_build_filename (G_TEST_DIST, "..", "data", "models",
+                                                    "transfer-ferplus.safetensors", NULL);
+  g_autofree char *face = g_test_build_filename (G_TEST_DIST, "..", "..", "shared", "data", "ferplus", "valid",
+                                                 "fer0028642.png", NULL);
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TfModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *probs;
+
+  model = tf_model_load (shipped, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (model->config.num_classes, ==, 8);
+  g_assert_cmpstr (model->classes[0], ==, "neutral");
+  g_assert_cmpstr (model->classes[7], ==, "contempt");
+  g_assert_true (model->input.gray);
+  g_assert_nonnull (strstr (model->input.json, "crop"));
+  g_assert_nonnull (g_hash_table_lookup (model->metadata, "valid_accuracy"));
+  g_assert_nonnull (g_hash_table_lookup (model->metadata, "recipe"));
+
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--no-detect", sample, NULL), ==, 0);
+  probs = json_object_get_object_member (
+      json_array_get_object_element (json_object_get_array_member (parse_line (parser, out), "faces"), 0), "probs");
+  g_assert_true (json_object_has_member (probs, "happiness"));
+  g_assert_true (json_object_has_member (probs, "contempt"));
+
+  /* a clearly happy FER+ valid face (10 of 10 votes) reads as happy */
+  if (g_file_test (face, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(JsonParser) p2 = json_parser_new ();
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (run_cli (&out, &err, "predict", "--no-detect", face, NULL), ==, 0);
+      g_assert_cmpstr (json_object_get_string_member (
+          json_array_get_object_element (json_object_get_array_member (parse_line (p2, out), "faces"), 0),
+          "predicted"), ==, "happiness");
+    }
+}
+
 static void
 test_bench (void)
 {
@@ -343,6 +384,7 @@ main (int    argc,
   g_test_add_func ("/cli/extreme-images", test_extreme_images);
   g_test_add_func ("/cli/train-resume", test_train_resume);
   g_test_add_func ("/cli/train-eval-finetune", test_train_eval_finetune);
+  g_test_add_func ("/cli/shipped-model", test_shipped_model);
   g_test_add_func ("/cli/bench", test_bench);
   ret = g_test_run ();
 
