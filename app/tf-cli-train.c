@@ -616,7 +616,18 @@ tf_cli_train (int    argc,
         }
     }
 
-  /* the model file, with how it was made */
+  /* the model file, with how it was made; a fine-tuned model keeps how its
+   * starting point was made under base_* (the lineage of one step) */
+  if (a.from)
+    {
+      const char *keys[] = { "trained_with", "recipe", "epochs", "dataset", "valid_accuracy" };
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        {
+          const char *old = g_hash_table_lookup (model->metadata, keys[i]);
+          if (old)
+            g_hash_table_insert (model->metadata, g_strconcat ("base_", keys[i], NULL), g_strdup (old));
+        }
+    }
   g_hash_table_insert (model->metadata, g_strdup ("trained_with"), g_strdup ("transfer-cli train (C trainer)"));
   g_hash_table_insert (model->metadata, g_strdup ("recipe"), g_strdup (recipe));
   g_hash_table_insert (model->metadata, g_strdup ("epochs"), g_strdup_printf ("%d", a.epochs));

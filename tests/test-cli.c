@@ -296,6 +296,9 @@ test_train_eval_finetune (void)
   q = tf_model_find_param (before, "head.fc.weight");
   g_assert_cmpfloat (tf_test_max_abs_diff (before->params + q->offset, after->params + q->offset, q->numel), >, 0);
   g_assert_nonnull (g_hash_table_lookup (after->metadata, "recipe"));
+  /* the starting point's recipe stays, as the lineage */
+  g_assert_cmpstr (g_hash_table_lookup (after->metadata, "base_recipe"), ==,
+                   g_hash_table_lookup (before->metadata, "recipe"));
 }
 
 /* Without --model, the shipped FER+ model answers, with FER+ classes. */
