@@ -54,7 +54,6 @@ typedef struct
 {
   int     k, n;
   guint  *confusion;    /* [true][predicted] */
-  double  loss;
 } EvalResult;
 
 static void
@@ -121,14 +120,10 @@ evaluate (TfModel    *model,
             if (probs[i * k + c] > probs[i * k + best])
               best = c;
           res->confusion[labels[i] * k + best]++;
-          res->loss -= log (MAX (probs[i * k + labels[i]], 1e-12f));
           res->n++;
         }
     }
-  if (error && *error)
-    return FALSE;
-  res->loss /= MAX (res->n, 1);
-  return TRUE;
+  return !(error && *error);
 }
 
 static double
@@ -301,10 +296,12 @@ format_eta (double seconds)
 
 /* The recipe, recorded in the model file so that it can be reproduced. */
 static char *
-recipe_json (const TrainArgs *a,
-             const DataArgs  *d,
-             int              argc,
-             char           **argv)
+recipe_json (const TrainArgs     *a,
+             const DataArgs      *d,
+             const TfOptimConfig *oc,
+             const TfSchedule    *sched,
+             int                  argc,
+             char               **argv)
 {
   g_autoptr(GString) s = g_string_new ("{\"command\":");
   g_autoptr(GString) cmd = g_string_new ("transfer-cli train");
@@ -318,10 +315,12 @@ recipe_json (const TrainArgs *a,
   g_string_append (s, ",\"dataset\":");
   tf_json_string (s, d->ferplus ? "ferplus" : d->folders ? "folders" : "csv");
   g_string_append_printf (s, ",\"epochs\":%d,\"batch\":%d,\"optimizer\":", a->epochs, a->batch);
-  tf_json_string (s, a->optim_name ? a->optim_name : "adamw");
+  tf_json_string (s, tf_optim_kind_name (oc->kind));
+  g_string_append (s, ",\"schedule\":");
+  tf_json_string (s, tf_schedule_kind_name (sched->kind));
   g_string_append_printf (s, ",\"lr\":%g,\"weight_decay\":%g,\"label_smoothing\":%g,\"seed\":%" G_GINT64_FORMAT
                           ",\"balanced\":%s,\"soft\":%s,\"augment\":%s,\"mad_msad\":%s,\"frozen_bn\":%s}",
-                          a->lr, a->weight_decay, a->label_smoothing, a->seed, a->balanced ? "true" : "false",
+                          sched->base_lr, oc->weight_decay, a->label_smoothing, a->seed, a->balanced ? "true" : "false",
                           a->soft ? "true" : "false", a->no_augment ? "false" : "true", a->no_drop ? "false" : "true",
                           a->frozen_bn ? "true" : "false");
   return g_string_free (g_steal_pointer (&s), FALSE);
@@ -391,14 +390,13 @@ tf_cli_train (int    argc,
   int k, s, steps_per_epoch, status = 1;
   guint n;
   double valid_acc = -1;
-  char **argv_copy = g_strdupv (argv);
+  g_auto(GStrv) argv_copy = g_strdupv (argv);
   int argc_copy = argc;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
-      g_strfreev (argv_copy);
       return 2;
     }
   if ((a.config_name == NULL) == (a.from == NULL) || a.out == NULL || a.epochs < 1 || a.epochs > 10000 ||
@@ -408,12 +406,9 @@ tf_cli_train (int    argc,
     {
       g_printerr ("transfer-cli: train needs one of --config or --from, --out, a dataset, and options in range "
                   "(batch >= 2, size a multiple of 8, label smoothing in [0, 1))\n");
-      g_strfreev (argv_copy);
       return 2;
     }
   tf_set_threads (a.threads);
-  recipe = recipe_json (&a, &data, argc_copy, argv_copy);
-  g_strfreev (argv_copy);
 
   if (!(ds = open_dataset (&data, a.soft, &error)))
     goto fail;
@@ -499,6 +494,7 @@ tf_cli_train (int    argc,
   tf_rng_seed (&state.rng, tf_seed_mix ((guint64) a.seed, 0x6d6173u));
   if (!tf_schedule_validate (&state.schedule, &error))
     goto fail;
+  recipe = recipe_json (&a, &data, &oc, &state.schedule, argc_copy, argv_copy);
 
   if (a.resume && g_file_test (a.checkpoint, G_FILE_TEST_EXISTS))
     {

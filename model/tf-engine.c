@@ -5,6 +5,7 @@
 #include "tf-drop.h"
 #include "tf-engine.h"
 #include "tf-error.h"
+#include "tf-buf.h"
 #include "tf-ops.h"
 #include "tf-parallel.h"
 
@@ -12,51 +13,25 @@
  * this budget however large the batch. */
 #define STEM_BUDGET_FLOATS (12u << 20)
 
-typedef struct
-{
-  float *data;
-  gsize  cap;
-} Buf;
-
 struct _TfEngine
 {
   TfModel      *model;            /* borrowed: outlives the engine */
   TfPool       *pool;
 
   /* stem, for one chunk of images (CNHW) */
-  Buf           x, r1, y, sc;
+  TfBuf           x, r1, y, sc;
   /* all images: stem output, LANet hidden and maps */
-  Buf           feat, lan_h, lan_m, amax;
+  TfBuf           feat, lan_h, lan_m, amax;
   /* folded BatchNorms, recomputed every forward (cheap; weights may train) */
-  Buf           fold;
+  TfBuf           fold;
   /* encoder over up to cap sequences */
-  Buf           tok, ln, qkv, ao, hid, att, roll, block_in, ab_tok, contrib_tmp;
+  TfBuf           tok, ln, qkv, ao, hid, att, roll, block_in, ab_tok, contrib_tmp;
   /* outputs */
-  Buf           logits, probs, maps, mmax, cls_attn, contrib, rollout, ablation;
+  TfBuf           logits, probs, maps, mmax, cls_attn, contrib, rollout, ablation;
   GArray       *mad, *msad, *ab_drop;
 
   TfStageTimes  times;
 };
-
-static float *
-buf_get (Buf   *b,
-         gsize  n)
-{
-  if (n > b->cap)
-    {
-      g_aligned_free (b->data);
-      b->data = g_aligned_alloc (MAX (n, 1), sizeof (float), 64);
-      b->cap = n;
-    }
-  return b->data;
-}
-
-static void
-buf_clear (Buf *b)
-{
-  g_clear_pointer (&b->data, g_aligned_free);
-  b->cap = 0;
-}
 
 TfEngine *
 tf_engine_new (TfModel *model)
@@ -77,7 +52,7 @@ tf_engine_new (TfModel *model)
 void
 tf_engine_free (TfEngine *e)
 {
-  Buf *bufs[] = { &e->x, &e->r1, &e->y, &e->sc, &e->feat, &e->lan_h, &e->lan_m,
+  TfBuf *bufs[] = { &e->x, &e->r1, &e->y, &e->sc, &e->feat, &e->lan_h, &e->lan_m,
                   &e->amax, &e->fold, &e->tok, &e->ln, &e->qkv, &e->ao, &e->hid, &e->att,
                   &e->roll, &e->block_in, &e->ab_tok, &e->contrib_tmp,
                   &e->logits, &e->probs, &e->maps, &e->mmax, &e->cls_attn, &e->contrib,
@@ -87,7 +62,7 @@ tf_engine_free (TfEngine *e)
     return;
   tf_pool_free (e->pool);
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
-    buf_clear (bufs[i]);
+    tf_buf_clear (bufs[i]);
   g_array_unref (e->mad);
   g_array_unref (e->msad);
   g_array_unref (e->ab_drop);
@@ -138,10 +113,10 @@ stem_forward (TfEngine    *e,
   const TfConfig *c = &m->config;
   int s = c->input_size, w0 = c->stem_widths[0], g = tf_config_grid (c);
   gsize per = stem_floats_per_image (m) * nc;
-  float *x = buf_get (&e->x, per), *r1 = buf_get (&e->r1, per);
-  float *y = buf_get (&e->y, per), *sc = buf_get (&e->sc, per);
+  float *x = tf_buf_get (&e->x, per), *r1 = tf_buf_get (&e->r1, per);
+  float *y = tf_buf_get (&e->y, per), *sc = tf_buf_get (&e->sc, per);
   int wmax = MAX (MAX (w0, c->stem_widths[1]), c->stem_widths[2]);
-  float *fold = buf_get (&e->fold, (gsize) wmax * 4);
+  float *fold = tf_buf_get (&e->fold, (gsize) wmax * 4);
   float *s0 = fold, *t0 = fold + wmax, *s1 = fold + 2 * wmax, *t1 = fold + 3 * wmax;
   float eps = (float) c->bn_eps;
   int size = s;
@@ -207,9 +182,9 @@ lanets_forward (TfEngine *e,
   const TfConfig *c = &m->config;
   int cw = c->stem_widths[2], hl = cw / c->lanet_reduction, gg = tf_config_grid (c) * tf_config_grid (c);
   gsize cols = (gsize) n * gg;
-  float *h = buf_get (&e->lan_h, hl * cols), *maps = buf_get (&e->lan_m, c->lanets * cols);
-  float *amax = buf_get (&e->amax, cols);
-  float *fold = buf_get (&e->fold, (gsize) hl * 2 + 2);
+  float *h = tf_buf_get (&e->lan_h, hl * cols), *maps = tf_buf_get (&e->lan_m, c->lanets * cols);
+  float *amax = tf_buf_get (&e->amax, cols);
+  float *fold = tf_buf_get (&e->fold, (gsize) hl * 2 + 2);
   float *feat = e->feat.data;
 
   for (int b = 0; b < c->lanets; b++)
@@ -436,13 +411,13 @@ encoder_forward (TfEngine         *e,
   };
 
   g_return_if_fail (!want_roll || l0 == 0);
-  j.ln = buf_get (&e->ln, rows * d);
-  j.qkv = buf_get (&e->qkv, rows * 3 * d);
-  j.ao = buf_get (&e->ao, rows * d);
-  j.hid = buf_get (&e->hid, rows * j.hid_dim);
-  j.heads_att = want_roll ? buf_get (&e->att, (gsize) nseq * H * t * t) : NULL;
+  j.ln = tf_buf_get (&e->ln, rows * d);
+  j.qkv = tf_buf_get (&e->qkv, rows * 3 * d);
+  j.ao = tf_buf_get (&e->ao, rows * d);
+  j.hid = tf_buf_get (&e->hid, rows * j.hid_dim);
+  j.heads_att = want_roll ? tf_buf_get (&e->att, (gsize) nseq * H * t * t) : NULL;
   if (want_roll)
-    buf_get (&e->roll, (gsize) nseq * t * t);
+    tf_buf_get (&e->roll, (gsize) nseq * t * t);
 
   for (int l = l0; l < L; l++)
     {
@@ -495,7 +470,7 @@ head_forward (TfEngine    *e,
   const TfModel *m = e->model;
   const TfConfig *c = &m->config;
   int d = c->embed_dim, t = tf_config_tokens (c);
-  float *cls = buf_get (&e->ln, (gsize) nseq * d);
+  float *cls = tf_buf_get (&e->ln, (gsize) nseq * d);
 
   for (int i = 0; i < nseq; i++)
     tf_layernorm_forward (cls + (gsize) i * d, NULL, NULL, tok + (gsize) i * t * d,
@@ -587,8 +562,8 @@ ablation_forward (TfEngine  *e,
 {
   const TfConfig *c = &e->model->config;
   int d = c->embed_dim, t = tf_config_tokens (c), L = c->depth, H = c->heads, K = c->num_classes;
-  float *tok = buf_get (&e->ab_tok, (gsize) H * t * d);
-  float *logits = buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
+  float *tok = tf_buf_get (&e->ab_tok, (gsize) H * t * d);
+  float *logits = tf_buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
   int *drop;
 
   g_array_set_size (e->ab_drop, (guint) H * L);
@@ -609,7 +584,7 @@ ablation_forward (TfEngine  *e,
           }
         encoder_forward (e, tok, H, l, &run);
         head_forward (e, tok, H, logits);
-        logits = buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
+        logits = tf_buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
         softmax_copy (dst + ((gsize) i * L + l) * H * K, logits, H, K);
       }
 }
@@ -661,7 +636,7 @@ tf_engine_forward (TfEngine               *e,
   /* stem, in chunks of images */
   t0 = now ();
   chunk = (int) CLAMP (STEM_BUDGET_FLOATS / (4 * stem_floats_per_image (m)), 1, (gsize) n);
-  buf_get (&e->feat, (gsize) c->stem_widths[2] * n * gg);
+  tf_buf_get (&e->feat, (gsize) c->stem_widths[2] * n * gg);
   for (int n0 = 0; n0 < n; n0 += chunk)
     {
       int nc = MIN (chunk, n - n0);
@@ -673,8 +648,8 @@ tf_engine_forward (TfEngine               *e,
   lanets_forward (e, n, any_set (mad, n) ? mad : NULL);
   if (probes & TF_PROBE_MAPS)
     {
-      float *maps = out->lanet_maps = buf_get (&e->maps, (gsize) n * B * gg);
-      out->lanet_max = buf_get (&e->mmax, (gsize) n * gg);
+      float *maps = out->lanet_maps = tf_buf_get (&e->maps, (gsize) n * B * gg);
+      out->lanet_max = tf_buf_get (&e->mmax, (gsize) n * gg);
       for (int i = 0; i < n; i++)
         for (int b = 0; b < B; b++)
           memcpy (maps + ((gsize) i * B + b) * gg, e->lan_m.data + (gsize) b * n * gg + (gsize) i * gg,
@@ -684,29 +659,29 @@ tf_engine_forward (TfEngine               *e,
   e->times.lanets = now () - t0;
 
   t0 = now ();
-  tok = buf_get (&e->tok, (gsize) n * t * d);
+  tok = tf_buf_get (&e->tok, (gsize) n * t * d);
   tokens_forward (e, tok, n);
   e->times.projection = now () - t0;
 
   t0 = now ();
   if (probes & TF_PROBE_ATTENTION)
     {
-      out->cls_attn = buf_get (&e->cls_attn, (gsize) n * L * H * t);
-      out->head_contrib = buf_get (&e->contrib, (gsize) n * L * H);
+      out->cls_attn = tf_buf_get (&e->cls_attn, (gsize) n * L * H * t);
+      out->head_contrib = tf_buf_get (&e->contrib, (gsize) n * L * H);
     }
   if (probes & TF_PROBE_ROLLOUT)
-    out->rollout = buf_get (&e->rollout, (gsize) n * gg);
+    out->rollout = tf_buf_get (&e->rollout, (gsize) n * gg);
   run.drop = any_set (msad, (gsize) n * L) ? msad : NULL;
   run.probes = probes;
   run.out = out;
-  run.block_in = probes & TF_PROBE_ABLATION ? buf_get (&e->block_in, (gsize) n * L * t * d) : NULL;
+  run.block_in = probes & TF_PROBE_ABLATION ? tf_buf_get (&e->block_in, (gsize) n * L * t * d) : NULL;
   /* the probes' own cost is part of the encoder here; the stage times say so */
   encoder_forward (e, tok, n, 0, &run);
   e->times.encoder = now () - t0;
 
   t0 = now ();
-  out->logits = buf_get (&e->logits, (gsize) n * K);
-  out->probs = buf_get (&e->probs, (gsize) n * K);
+  out->logits = tf_buf_get (&e->logits, (gsize) n * K);
+  out->probs = tf_buf_get (&e->probs, (gsize) n * K);
   head_forward (e, tok, n, out->logits);
   softmax_copy (out->probs, out->logits, n, K);
   e->times.head = now () - t0;
@@ -714,7 +689,7 @@ tf_engine_forward (TfEngine               *e,
   if (probes & TF_PROBE_ABLATION)
     {
       t0 = now ();
-      out->ablation = buf_get (&e->ablation, (gsize) n * L * H * K);
+      out->ablation = tf_buf_get (&e->ablation, (gsize) n * L * H * K);
       ablation_forward (e, n, out->ablation);
       e->times.ablation = now () - t0;
     }

@@ -8,57 +8,39 @@
 
 #include "tf-drop.h"
 #include "tf-error.h"
+#include "tf-buf.h"
 #include "tf-ops.h"
 #include "tf-parallel.h"
 #include "tf-train-ops.h"
 #include "tf-train.h"
 
-typedef struct
-{
-  float *data;
-  gsize  cap;
-} Buf;
-
-static float *
-buf_get (Buf   *b,
-         gsize  n)
-{
-  if (n > b->cap)
-    {
-      g_aligned_free (b->data);
-      b->data = g_aligned_alloc0 (MAX (n, 1), sizeof (float), 64);
-      b->cap = n;
-    }
-  return b->data;
-}
-
 /* What one bottleneck unit keeps for its backward (CNHW). */
 typedef struct
 {
-  Buf a0;         /* BN0(x) [in][n][h][w], conv1's input */
-  Buf c1;         /* conv1 output, PReLU's input [out][n][h][w] */
-  Buf p1;         /* PReLU(c1), conv2's input */
-  Buf c2;         /* conv2 output, BN4's input [out][n][ho][wo] */
-  Buf sc;         /* shortcut conv output, its BN's input, when there is one */
-  Buf out;        /* the unit's output */
-  Buf stats;      /* mean/rstd: bn0 [2][in], bn4 [2][out], shortcut bn [2][out] */
+  TfBuf a0;         /* BN0(x) [in][n][h][w], conv1's input */
+  TfBuf c1;         /* conv1 output, PReLU's input [out][n][h][w] */
+  TfBuf p1;         /* PReLU(c1), conv2's input */
+  TfBuf c2;         /* conv2 output, BN4's input [out][n][ho][wo] */
+  TfBuf sc;         /* shortcut conv output, its BN's input, when there is one */
+  TfBuf out;        /* the unit's output */
+  TfBuf stats;      /* mean/rstd: bn0 [2][in], bn4 [2][out], shortcut bn [2][out] */
 } UnitCache;
 
 typedef struct
 {
-  Buf x_in;       /* the residual stream entering the block [rows][d] */
-  Buf ln1, qkv, att, ao, mid, ln2, h, g;
-  Buf stats;      /* ln1 mean/rstd [2][rows], ln2 mean/rstd [2][rows] */
+  TfBuf x_in;       /* the residual stream entering the block [rows][d] */
+  TfBuf ln1, qkv, att, ao, mid, ln2, h, g;
+  TfBuf stats;      /* ln1 mean/rstd [2][rows], ln2 mean/rstd [2][rows] */
 } BlockCache;
 
 typedef struct
 {
-  Buf h_pre;      /* conv1 + bias [hl][n gg], BN1's input */
-  Buf h_bn;       /* BN1 output, ReLU's input */
-  Buf h_act;      /* ReLU output, conv2's input */
-  Buf z_pre;      /* conv2 + bias [n gg], BN2's input */
-  Buf map;        /* sigmoid(BN2(z)) [n gg] */
-  Buf stats;      /* bn1 [2][hl], bn2 [2][1] */
+  TfBuf h_pre;      /* conv1 + bias [hl][n gg], BN1's input */
+  TfBuf h_bn;       /* BN1 output, ReLU's input */
+  TfBuf h_act;      /* ReLU output, conv2's input */
+  TfBuf z_pre;      /* conv2 + bias [n gg], BN2's input */
+  TfBuf map;        /* sigmoid(BN2(z)) [n gg] */
+  TfBuf stats;      /* bn1 [2][hl], bn2 [2][1] */
 } LanetCache;
 
 struct _TfTrainer
@@ -68,19 +50,19 @@ struct _TfTrainer
   float        *grads;
   int           n;               /* batch of the last step */
 
-  Buf           input;           /* [3][n][s][s] */
-  Buf           c0, xb0, x0, in_stats;
+  TfBuf           input;           /* [3][n][s][s] */
+  TfBuf           c0, xb0, x0, in_stats;
   UnitCache    *units;
   LanetCache   *lanets;
-  Buf           maps, amax, fw;  /* maps [B][n gg], amax [n][gg], F weighted [C][n gg] */
+  TfBuf           maps, amax, fw;  /* maps [B][n gg], amax [n][gg], F weighted [C][n gg] */
   GArray       *argmax;          /* int [n gg]: the map that won, -1 for a dropped zero */
   BlockCache   *blocks;
-  Buf           tok, cls_ln, cls_stats, logits;
+  TfBuf           tok, cls_ln, cls_stats, logits;
   GArray       *mad, *msad;
 
   /* backward scratch */
-  Buf           cls_x;           /* class tokens entering the final LayerNorm */
-  Buf           d0, d1, d2, d3, d4, dfeat, dtok, dres, dqkv, dao, dh, dln, dlogits, dcls, damax;
+  TfBuf           cls_x;           /* class tokens entering the final LayerNorm */
+  TfBuf           d0, d1, d2, d3, d4, dfeat, dtok, dres, dqkv, dao, dh, dln, dlogits, dcls, damax;
 
   TfTrainTimes  times;
 };
@@ -88,11 +70,11 @@ struct _TfTrainer
 #define GRAD(t, ptr) ((t)->grads + ((ptr) - (t)->model->params))
 
 static void
-cache_clear (Buf *bufs,
+cache_clear (TfBuf *bufs,
              gsize count)
 {
   for (gsize i = 0; i < count; i++)
-    g_clear_pointer (&bufs[i].data, g_aligned_free);
+    tf_buf_clear (&bufs[i]);
 }
 
 TfTrainer *
@@ -120,18 +102,18 @@ tf_trainer_free (TfTrainer *t)
   if (t == NULL)
     return;
   for (int u = 0; u < t->model->n_units; u++)
-    cache_clear ((Buf *) &t->units[u], sizeof (UnitCache) / sizeof (Buf));
+    cache_clear ((TfBuf *) &t->units[u], sizeof (UnitCache) / sizeof (TfBuf));
   for (int b = 0; b < t->model->config.lanets; b++)
-    cache_clear ((Buf *) &t->lanets[b], sizeof (LanetCache) / sizeof (Buf));
+    cache_clear ((TfBuf *) &t->lanets[b], sizeof (LanetCache) / sizeof (TfBuf));
   for (int l = 0; l < t->model->config.depth; l++)
-    cache_clear ((Buf *) &t->blocks[l], sizeof (BlockCache) / sizeof (Buf));
+    cache_clear ((TfBuf *) &t->blocks[l], sizeof (BlockCache) / sizeof (TfBuf));
   {
-    Buf *rest[] = { &t->input, &t->c0, &t->xb0, &t->x0, &t->in_stats, &t->maps, &t->amax, &t->fw,
+    TfBuf *rest[] = { &t->input, &t->c0, &t->xb0, &t->x0, &t->in_stats, &t->maps, &t->amax, &t->fw,
                     &t->tok, &t->cls_ln, &t->cls_stats, &t->logits, &t->d0, &t->d1, &t->d2, &t->d3,
                     &t->d4, &t->cls_x, &t->dfeat, &t->dtok, &t->dres, &t->dqkv, &t->dao, &t->dh, &t->dln, &t->dlogits,
                     &t->dcls, &t->damax };
     for (guint i = 0; i < G_N_ELEMENTS (rest); i++)
-      g_clear_pointer (&rest[i]->data, g_aligned_free);
+      tf_buf_clear (rest[i]);
   }
   g_free (t->units);
   g_free (t->lanets);
@@ -379,16 +361,16 @@ stem_forward (TfTrainer            *t,
   const TfConfig *c = &m->config;
   int s = c->input_size, w0 = c->stem_widths[0], size = s;
   gsize len = (gsize) n * s * s;
-  float *in = buf_get (&t->input, 3 * len);
+  float *in = tf_buf_get (&t->input, 3 * len);
   float *x;
 
   for (int b = 0; b < n; b++)
     for (int ch = 0; ch < 3; ch++)
       memcpy (in + ((gsize) ch * n + b) * s * s, input + ((gsize) b * 3 + ch) * s * s, sizeof (float) * s * s);
 
-  tf_conv2d_forward (buf_get (&t->c0, w0 * len), in, m->in_conv, NULL, NULL, NULL, t->pool, n, 3, s, s, w0, 3, 1, 1);
-  bn_forward (t, buf_get (&t->xb0, w0 * len), buf_get (&t->in_stats, 2 * w0), t->c0.data, m->in_bn, w0, len, opt);
-  x = buf_get (&t->x0, w0 * len);
+  tf_conv2d_forward (tf_buf_get (&t->c0, w0 * len), in, m->in_conv, NULL, NULL, NULL, t->pool, n, 3, s, s, w0, 3, 1, 1);
+  bn_forward (t, tf_buf_get (&t->xb0, w0 * len), tf_buf_get (&t->in_stats, 2 * w0), t->c0.data, m->in_bn, w0, len, opt);
+  x = tf_buf_get (&t->x0, w0 * len);
   tf_prelu_forward (x, t->xb0.data, m->in_prelu, w0, len);
 
   for (int u = 0; u < m->n_units; u++)
@@ -397,22 +379,22 @@ stem_forward (TfTrainer            *t,
       UnitCache *uc = &t->units[u];
       int os = (size - 1) / p->stride + 1;
       gsize in_len = (gsize) n * size * size, out_len = (gsize) n * os * os;
-      float *stats = buf_get (&uc->stats, 2 * (gsize) p->in + 4 * (gsize) p->out);
+      float *stats = tf_buf_get (&uc->stats, 2 * (gsize) p->in + 4 * (gsize) p->out);
       float *st0 = stats, *st4 = stats + 2 * p->in, *stsc = st4 + 2 * p->out;
-      float *out = buf_get (&uc->out, p->out * out_len);
+      float *out = tf_buf_get (&uc->out, p->out * out_len);
 
-      bn_forward (t, buf_get (&uc->a0, p->in * in_len), st0, x, p->bn0, p->in, in_len, opt);
-      tf_conv2d_forward (buf_get (&uc->c1, p->out * in_len), uc->a0.data, p->conv1, NULL, NULL, NULL, t->pool,
+      bn_forward (t, tf_buf_get (&uc->a0, p->in * in_len), st0, x, p->bn0, p->in, in_len, opt);
+      tf_conv2d_forward (tf_buf_get (&uc->c1, p->out * in_len), uc->a0.data, p->conv1, NULL, NULL, NULL, t->pool,
                          n, p->in, size, size, p->out, 3, 1, 1);
-      tf_prelu_forward (buf_get (&uc->p1, p->out * in_len), uc->c1.data, p->prelu, p->out, in_len);
-      tf_conv2d_forward (buf_get (&uc->c2, p->out * out_len), uc->p1.data, p->conv2, NULL, NULL, NULL, t->pool,
+      tf_prelu_forward (tf_buf_get (&uc->p1, p->out * in_len), uc->c1.data, p->prelu, p->out, in_len);
+      tf_conv2d_forward (tf_buf_get (&uc->c2, p->out * out_len), uc->p1.data, p->conv2, NULL, NULL, NULL, t->pool,
                          n, p->out, size, size, p->out, 3, p->stride, 1);
       bn_forward (t, out, st4, uc->c2.data, p->bn4, p->out, out_len, opt);
 
       if (p->sc_conv)
         {
-          float *tmp = buf_get (&t->d0, p->out * out_len);
-          tf_conv2d_forward (buf_get (&uc->sc, p->out * out_len), x, p->sc_conv, NULL, NULL, NULL, t->pool,
+          float *tmp = tf_buf_get (&t->d0, p->out * out_len);
+          tf_conv2d_forward (tf_buf_get (&uc->sc, p->out * out_len), x, p->sc_conv, NULL, NULL, NULL, t->pool,
                              n, p->in, size, size, p->out, 1, p->stride, 0);
           bn_forward (t, tmp, stsc, uc->sc.data, p->sc_bn, p->out, out_len, opt);
           for (gsize i = 0; i < p->out * out_len; i++)
@@ -420,7 +402,7 @@ stem_forward (TfTrainer            *t,
         }
       else if (p->stride != 1)
         {
-          float *tmp = buf_get (&t->d0, p->out * out_len);
+          float *tmp = tf_buf_get (&t->d0, p->out * out_len);
           tf_subsample (tmp, x, p->in, n, size, size, p->stride);
           for (gsize i = 0; i < p->out * out_len; i++)
             out[i] += tmp[i];
@@ -445,18 +427,18 @@ lanets_forward (TfTrainer            *t,
   int cw = c->stem_widths[2], hl = cw / c->lanet_reduction, g = tf_config_grid (c), gg = g * g;
   gsize cols = (gsize) n * gg;
   const float *feat = t->units[m->n_units - 1].out.data;
-  float *maps = buf_get (&t->maps, c->lanets * cols), *amax = buf_get (&t->amax, cols);
-  float *fw = buf_get (&t->fw, cw * cols);
+  float *maps = tf_buf_get (&t->maps, c->lanets * cols), *amax = tf_buf_get (&t->amax, cols);
+  float *fw = tf_buf_get (&t->fw, cw * cols);
   int *arg;
 
   for (int b = 0; b < c->lanets; b++)
     {
       TfLanetParams *p = &m->lanets[b];
       LanetCache *lc = &t->lanets[b];
-      float *stats = buf_get (&lc->stats, 2 * (gsize) hl + 2);
-      float *h_pre = buf_get (&lc->h_pre, hl * cols), *z = buf_get (&lc->z_pre, cols);
-      float *h_bn = buf_get (&lc->h_bn, hl * cols), *h_act = buf_get (&lc->h_act, hl * cols);
-      float *map = buf_get (&lc->map, cols);
+      float *stats = tf_buf_get (&lc->stats, 2 * (gsize) hl + 2);
+      float *h_pre = tf_buf_get (&lc->h_pre, hl * cols), *z = tf_buf_get (&lc->z_pre, cols);
+      float *h_bn = tf_buf_get (&lc->h_bn, hl * cols), *h_act = tf_buf_get (&lc->h_act, hl * cols);
+      float *map = tf_buf_get (&lc->map, cols);
 
       for (int k = 0; k < hl; k++)
         for (gsize i = 0; i < cols; i++)
@@ -500,7 +482,7 @@ tokens_forward (TfTrainer *t,
   TfModel *m = t->model;
   const TfConfig *c = &m->config;
   int cw = c->stem_widths[2], d = c->embed_dim, T = tf_config_tokens (c), gg = T - 1;
-  float *tok = buf_get (&t->tok, (gsize) n * T * d);
+  float *tok = tf_buf_get (&t->tok, (gsize) n * T * d);
 
   for (int i = 0; i < n; i++)
     {
@@ -529,15 +511,15 @@ encoder_forward (TfTrainer *t,
     {
       TfBlockParams *p = &m->blocks[l];
       BlockCache *bc = &t->blocks[l];
-      float *stats = buf_get (&bc->stats, 4 * (gsize) rows);
-      float *mid = buf_get (&bc->mid, (gsize) rows * D);
+      float *stats = tf_buf_get (&bc->stats, 4 * (gsize) rows);
+      float *mid = tf_buf_get (&bc->mid, (gsize) rows * D);
       AttnJob aj = { .t = t, .bc = bc, .p = p, .msad = msad, .nseq = n, .l = l, .T = T, .D = D, .H = H, .L = L };
 
-      memcpy (buf_get (&bc->x_in, (gsize) rows * D), x, sizeof (float) * rows * D);
-      par_layernorm (t, buf_get (&bc->ln1, (gsize) rows * D), stats, stats + rows, x, p->norm1_w, p->norm1_b, rows, D);
-      par_linear (t, buf_get (&bc->qkv, (gsize) rows * 3 * D), bc->ln1.data, p->qkv_w, NULL, rows, D, 3 * D);
-      buf_get (&bc->att, (gsize) n * H * T * T);
-      buf_get (&bc->ao, (gsize) rows * D);
+      memcpy (tf_buf_get (&bc->x_in, (gsize) rows * D), x, sizeof (float) * rows * D);
+      par_layernorm (t, tf_buf_get (&bc->ln1, (gsize) rows * D), stats, stats + rows, x, p->norm1_w, p->norm1_b, rows, D);
+      par_linear (t, tf_buf_get (&bc->qkv, (gsize) rows * 3 * D), bc->ln1.data, p->qkv_w, NULL, rows, D, 3 * D);
+      tf_buf_get (&bc->att, (gsize) n * H * T * T);
+      tf_buf_get (&bc->ao, (gsize) rows * D);
       tf_pool_run (t->pool, n * H, attention_forward_task, &aj);
 
       /* mid = x + proj(ao) */
@@ -546,10 +528,10 @@ encoder_forward (TfTrainer *t,
         mid[i] += x[i];
 
       /* x = mid + fc2(gelu(fc1(ln2(mid)))) */
-      par_layernorm (t, buf_get (&bc->ln2, (gsize) rows * D), stats + 2 * rows, stats + 3 * rows, mid,
+      par_layernorm (t, tf_buf_get (&bc->ln2, (gsize) rows * D), stats + 2 * rows, stats + 3 * rows, mid,
                      p->norm2_w, p->norm2_b, rows, D);
-      par_linear (t, buf_get (&bc->h, (gsize) rows * hid), bc->ln2.data, p->fc1_w, p->fc1_b, rows, D, hid);
-      memcpy (buf_get (&bc->g, (gsize) rows * hid), bc->h.data, sizeof (float) * rows * hid);
+      par_linear (t, tf_buf_get (&bc->h, (gsize) rows * hid), bc->ln2.data, p->fc1_w, p->fc1_b, rows, D, hid);
+      memcpy (tf_buf_get (&bc->g, (gsize) rows * hid), bc->h.data, sizeof (float) * rows * hid);
       tf_gelu_forward (bc->g.data, (gsize) rows * hid);
       par_linear (t, x, bc->g.data, p->fc2_w, p->fc2_b, rows, hid, D);
       for (gsize i = 0; i < (gsize) rows * D; i++)
@@ -563,13 +545,13 @@ head_forward (TfTrainer *t,
 {
   TfModel *m = t->model;
   int D = m->config.embed_dim, T = tf_config_tokens (&m->config), K = m->config.num_classes;
-  float *cls = buf_get (&t->cls_ln, (gsize) n * D), *stats = buf_get (&t->cls_stats, 2 * (gsize) n);
-  float *x = buf_get (&t->cls_x, (gsize) n * D);
+  float *cls = tf_buf_get (&t->cls_ln, (gsize) n * D), *stats = tf_buf_get (&t->cls_stats, 2 * (gsize) n);
+  float *x = tf_buf_get (&t->cls_x, (gsize) n * D);
 
   for (int i = 0; i < n; i++)
     memcpy (x + (gsize) i * D, t->tok.data + (gsize) i * T * D, sizeof (float) * D);
   tf_layernorm_forward (cls, stats, stats + n, x, m->norm_w, m->norm_b, n, D, (float) m->config.ln_eps);
-  tf_linear_forward (buf_get (&t->logits, (gsize) n * K), cls, m->head_w, m->head_b, n, D, K);
+  tf_linear_forward (tf_buf_get (&t->logits, (gsize) n * K), cls, m->head_w, m->head_b, n, D, K);
 }
 
 /* ---- backward ------------------------------------------------------------- */
@@ -581,8 +563,8 @@ head_backward (TfTrainer *t,
 {
   TfModel *m = t->model;
   int D = m->config.embed_dim, T = tf_config_tokens (&m->config), K = m->config.num_classes;
-  float *dcls_ln = buf_get (&t->dln, (gsize) n * D);
-  float *dtok = buf_get (&t->dtok, (gsize) n * T * D);
+  float *dcls_ln = tf_buf_get (&t->dln, (gsize) n * D);
+  float *dtok = tf_buf_get (&t->dtok, (gsize) n * T * D);
   float *dx = g_new0 (float, (gsize) n * D);
   const float *stats = t->cls_stats.data;
 
@@ -606,10 +588,10 @@ encoder_backward (TfTrainer *t,
   int D = c->embed_dim, T = tf_config_tokens (c), H = c->heads, L = c->depth, hid = tf_config_hidden (c);
   int rows = n * T;
   float *dres = t->dtok.data;    /* the residual stream's gradient, updated block by block */
-  float *dh = buf_get (&t->dh, (gsize) rows * hid);
-  float *dln = buf_get (&t->dln, (gsize) rows * D);
-  float *dao = buf_get (&t->dao, (gsize) rows * D);
-  float *dqkv = buf_get (&t->dqkv, (gsize) rows * 3 * D);
+  float *dh = tf_buf_get (&t->dh, (gsize) rows * hid);
+  float *dln = tf_buf_get (&t->dln, (gsize) rows * D);
+  float *dao = tf_buf_get (&t->dao, (gsize) rows * D);
+  float *dqkv = tf_buf_get (&t->dqkv, (gsize) rows * 3 * D);
 
   for (int l = L - 1; l >= 0; l--)
     {
@@ -651,8 +633,8 @@ lanets_tokens_backward (TfTrainer            *t,
   int T = tf_config_tokens (c), gg = T - 1;
   gsize cols = (gsize) n * gg;
   const float *dtok = t->dtok.data, *feat = t->units[m->n_units - 1].out.data, *amax = t->amax.data;
-  float *dfw = buf_get (&t->d1, cw * cols), *dfeat = buf_get (&t->dfeat, cw * cols);
-  float *damax = buf_get (&t->damax, cols);
+  float *dfw = tf_buf_get (&t->d1, cw * cols), *dfeat = tf_buf_get (&t->dfeat, cw * cols);
+  float *damax = tf_buf_get (&t->damax, cols);
   const int *arg = (const int *) (void *) t->argmax->data;
 
   /* tokens: class token, positions, projection */
@@ -686,8 +668,8 @@ lanets_tokens_backward (TfTrainer            *t,
       TfLanetParams *p = &m->lanets[b];
       LanetCache *lc = &t->lanets[b];
       const float *stats = lc->stats.data;
-      float *dmap = buf_get (&t->d2, cols), *dz = buf_get (&t->d3, cols);
-      float *dh = buf_get (&t->d0, hl * cols), *dh2 = buf_get (&t->dres, hl * cols);
+      float *dmap = tf_buf_get (&t->d2, cols), *dz = tf_buf_get (&t->d3, cols);
+      float *dh = tf_buf_get (&t->d0, hl * cols), *dh2 = tf_buf_get (&t->dres, hl * cols);
 
       for (gsize i = 0; i < cols; i++)
         dmap[i] = arg[i] == b ? damax[i] : 0.0f;
@@ -736,8 +718,8 @@ stem_backward (TfTrainer            *t,
   const TfConfig *c = &m->config;
   int s = c->input_size, w0 = c->stem_widths[0];
   gsize most = (gsize) MAX (MAX (w0, c->stem_widths[1]), c->stem_widths[2]) * n * s * s;
-  float *dx_in = buf_get (&t->d0, most), *dp1 = buf_get (&t->d1, most), *dc = buf_get (&t->d2, most);
-  float *pingpong[2] = { buf_get (&t->d3, most), buf_get (&t->d4, most) };
+  float *dx_in = tf_buf_get (&t->d0, most), *dp1 = tf_buf_get (&t->d1, most), *dc = tf_buf_get (&t->d2, most);
+  float *pingpong[2] = { tf_buf_get (&t->d3, most), tf_buf_get (&t->d4, most) };
   float *dx = t->dfeat.data;   /* gradient of the current unit's output */
   int free_buf = 0;            /* the ping-pong buffer not holding dx */
 
@@ -860,7 +842,7 @@ tf_trainer_step (TfTrainer            *t,
 
   t0 = g_get_monotonic_time ();
   memset (t->grads, 0, sizeof (float) * m->n_params);
-  *loss = tf_softmax_ce_forward_backward (buf_get (&t->dlogits, (gsize) n * K), t->logits.data, targets, n, K,
+  *loss = tf_softmax_ce_forward_backward (tf_buf_get (&t->dlogits, (gsize) n * K), t->logits.data, targets, n, K,
                                           opt->label_smoothing);
   head_backward (t, n);
   encoder_backward (t, n, msad);

@@ -296,6 +296,9 @@ test_train_eval_finetune (void)
   q = tf_model_find_param (before, "head.fc.weight");
   g_assert_cmpfloat (tf_test_max_abs_diff (before->params + q->offset, after->params + q->offset, q->numel), >, 0);
   g_assert_nonnull (g_hash_table_lookup (after->metadata, "recipe"));
+  /* the recipe records what ran, defaults resolved: AdamW at 1e-4 */
+  g_assert_nonnull (strstr (g_hash_table_lookup (before->metadata, "recipe"), "\"lr\":0.0001,"));
+  g_assert_nonnull (strstr (g_hash_table_lookup (before->metadata, "recipe"), "\"optimizer\":\"adamw\""));
   /* the starting point's recipe stays, as the lineage */
   g_assert_cmpstr (g_hash_table_lookup (after->metadata, "base_recipe"), ==,
                    g_hash_table_lookup (before->metadata, "recipe"));
