@@ -163,6 +163,39 @@ void tf_subsample            (float       *out,
                               int          w,
                               int          stride);
 
+/* Depthwise 3x3 convolution, stride 1, zero padding 1, over one image in
+ * channel-major layout: out [c][h][w] = act(sum_ky,kx weight [c][ky][kx]
+ * inp [c][y+ky-1][x+kx-1] + bias [c]); act is TF_ACT_NONE or TF_ACT_RELU,
+ * bias may be NULL. Channels and row bands are split over @pool (NULL:
+ * serial). @out must not overlap @inp. */
+void tf_depthwise3x3_forward (float       *out,
+                              const float *inp,
+                              const float *weight,
+                              const float *bias,
+                              TfAct        act,
+                              TfPool      *pool,
+                              int          c,
+                              int          h,
+                              int          w);
+/* One output row of it, from the input rows above, at and below it: @above
+ * or @below is NULL at the top or bottom edge (zero padding). */
+void tf_depthwise3x3_row     (float       *out,
+                              const float *above,
+                              const float *row,
+                              const float *below,
+                              const float *weight,
+                              float        bias,
+                              TfAct        act,
+                              int          w);
+void tf_depthwise3x3_naive   (float       *out,
+                              const float *inp,
+                              const float *weight,
+                              const float *bias,
+                              TfAct        act,
+                              int          c,
+                              int          h,
+                              int          w);
+
 /* LayerNorm over the last dimension: out, inp [n][c]; mean, rstd [n] (may be NULL). */
 void tf_layernorm_forward    (float       *out,
                               float       *mean,
