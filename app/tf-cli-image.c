@@ -126,3 +126,21 @@ tf_cli_default_model (void)
     }
   return NULL;
 }
+
+char *
+tf_cli_default_detector (void)
+{
+  const char *env = g_getenv ("TRANSFER_DETECTOR");
+  const char *dirs[] = { TF_DATADIR, TF_SOURCE_DATADIR };
+
+  if (env && *env)
+    return g_strdup (env);
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      char *path = g_build_filename (dirs[i], "models", "yunet.safetensors", NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return path;
+      g_free (path);
+    }
+  return NULL;
+}

@@ -53,6 +53,7 @@ open_dataset (const DataArgs *d,
 typedef struct
 {
   int     k, n;
+  int     skipped;      /* images that could not be read (or held no face) */
   guint  *confusion;    /* [true][predicted] */
 } EvalResult;
 
@@ -73,19 +74,23 @@ flip_inputs (float *x,
     }
 }
 
-/* Accuracy and the confusion matrix of @model on @ds, the whole image as the
- * face, optionally averaging the probabilities with the mirrored face. */
+/* Accuracy and the confusion matrix of @model on @ds, optionally averaging
+ * the probabilities with the mirrored face. The face is what @decode returns
+ * (the whole image with tf_cli_decode_rgb); images it fails on are skipped
+ * and counted in res->skipped. */
 static gboolean
-evaluate (TfModel    *model,
-          TfDataset  *ds,
-          int         batch,
-          gboolean    flip,
-          EvalResult *res,
-          GError    **error)
+evaluate (TfModel     *model,
+          TfDataset   *ds,
+          int          batch,
+          gboolean     flip,
+          TfDecodeFunc decode,
+          gpointer     decode_data,
+          EvalResult  *res,
+          GError     **error)
 {
   int k = model->config.num_classes, s = model->input.size, got;
   g_autoptr(TfEngine) engine = tf_engine_new (model);
-  g_autoptr(TfLoader) loader = tf_loader_new (ds, &model->input, NULL, tf_cli_decode_rgb, NULL, batch, 1);
+  g_autoptr(TfLoader) loader = tf_loader_new (ds, &model->input, NULL, decode, decode_data, batch, 1);
   guint n = tf_dataset_get_n_items (ds);
   g_autofree guint *order = g_new (guint, MAX (n, 1));
   g_autofree float *in = g_new (float, (gsize) batch * 3 * s * s), *tg = g_new (float, (gsize) batch * k);
@@ -123,6 +128,7 @@ evaluate (TfModel    *model,
           res->n++;
         }
     }
+  res->skipped = (int) tf_loader_get_n_failed (loader);
   return !(error && *error);
 }
 
@@ -161,8 +167,8 @@ print_eval (TfModel          *model,
 
   if (json)
     {
-      g_string_append_printf (s, "{\"faces\":%d,\"accuracy\":%.6f,\"macro_f1\":%.6f,\"recall\":{", r->n,
-                              eval_accuracy (r), macro_f1);
+      g_string_append_printf (s, "{\"faces\":%d,\"skipped\":%d,\"accuracy\":%.6f,\"macro_f1\":%.6f,\"recall\":{",
+                              r->n, r->skipped, eval_accuracy (r), macro_f1);
       for (int c = 0; c < k; c++)
         {
           g_string_append (s, c ? "," : "");
@@ -188,8 +194,8 @@ print_eval (TfModel          *model,
       return;
     }
 
-  printf ("faces: %d\naccuracy: %.2f %%\nmacro-F1: %.4f\n\n%-12s %8s %8s\n", r->n, 100 * eval_accuracy (r),
-          macro_f1, "class", "recall", "F1");
+  printf ("faces: %d\nskipped: %d\naccuracy: %.2f %%\nmacro-F1: %.4f\n\n%-12s %8s %8s\n", r->n, r->skipped,
+          100 * eval_accuracy (r), macro_f1, "class", "recall", "F1");
   for (int c = 0; c < k; c++)
     printf ("%-12s %7.2f%% %8.4f\n", model->classes[c], 100 * recall[c], f1[c]);
   printf ("\nconfusion (rows: true class, columns: predicted)\n%-12s", "");
@@ -209,16 +215,21 @@ int
 tf_cli_eval (int    argc,
              char **argv)
 {
-  g_autofree char *model_path = NULL, *format = NULL;
+  g_autofree char *model_path = NULL, *format = NULL, *detector_path = NULL;
   g_auto(DataArgs) data = { 0 };
+  g_autoptr(TfCliAligner) aligner = NULL;
   int batch = 64, threads = (int) g_get_num_processors ();
-  gboolean flip = FALSE;
+  gboolean flip = FALSE, detect = FALSE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the shipped FER+ model)", "FILE" },
     { "ferplus", 0, 0, G_OPTION_ARG_FILENAME, &data.ferplus, "FER+ split folder (label.csv, majority protocol)", "DIR" },
     { "folders", 0, 0, G_OPTION_ARG_FILENAME, &data.folders, "One folder per class", "DIR" },
     { "csv", 0, 0, G_OPTION_ARG_FILENAME, &data.csv, "A CSV of image,label beside the images", "FILE" },
     { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, "Average with the mirrored face", NULL },
+    { "detect", 0, 0, G_OPTION_ARG_NONE, &detect, "Find the main face in each photo and align it (default: "
+      "each image is a face crop)", NULL },
+    { "detector", 0, 0, G_OPTION_ARG_FILENAME, &detector_path, "Face detector for --detect (default: the shipped YuNet)",
+      "FILE" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 64)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (default: all cores)", "T" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "text (default) or json", "FORMAT" },
@@ -248,7 +259,8 @@ tf_cli_eval (int    argc,
   if (!(model = tf_model_load (model_path, &error)) ||
       !(ds = open_dataset (&data, FALSE, &error)) ||
       !tf_dataset_set_classes (ds, (const char * const *) model->classes, &error) ||
-      !evaluate (model, ds, batch, flip, &res, &error))
+      !(aligner = detect ? tf_cli_aligner_new (model, detector_path, &error) : NULL, !detect || aligner) ||
+      !evaluate (model, ds, batch, flip, detect ? tf_cli_decode_aligned : tf_cli_decode_rgb, aligner, &res, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;
@@ -593,7 +605,7 @@ tf_cli_train (int    argc,
       if (valid)
         {
           EvalResult res;
-          if (!evaluate (model, valid, 64, a.flip, &res, &error))
+          if (!evaluate (model, valid, 64, a.flip, tf_cli_decode_rgb, NULL, &res, &error))
             goto fail;
           valid_acc = eval_accuracy (&res);
           g_free (res.confusion);

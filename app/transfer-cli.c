@@ -96,26 +96,42 @@ typedef struct
   int   width, height;
 } Item;
 
-static void
-print_result (TfModel         *model,
-              const Item      *item,
-              const TfOutputs *o,
-              int              i)
+void
+tf_cli_append_face (GString         *s,
+                    TfModel         *model,
+                    const TfOutputs *o,
+                    int              i,
+                    const TfFace    *det,
+                    int              width,
+                    int              height)
 {
-  g_autoptr(GString) s = g_string_new ("{\"file\":");
   int K = o->classes, best = 0, gg = o->grid * o->grid;
   const float *probs = o->probs + (gsize) i * K;
-  g_autofree char *display = g_filename_display_name (item->file);
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
   for (int k = 1; k < K; k++)
     if (probs[k] > probs[best])
       best = k;
 
-  tf_json_string (s, display);
-  g_string_append_printf (s, ",\"faces\":[{\"box\":[0,0,%d,%d],\"probs\":{", item->width, item->height);
+  if (det == NULL)
+    g_string_append_printf (s, "{\"box\":[0,0,%d,%d],\"probs\":{", width, height);
+  else
+    {
+      float box[4] = { det->x, det->y, det->w, det->h };
+      g_string_append (s, "{\"box\":");
+      tf_json_floats (s, box, 4);
+      g_string_append_printf (s, ",\"score\":%s,\"landmarks\":[",
+                              g_ascii_formatd (buf, sizeof buf, "%.5g", det->score));
+      for (int k = 0; k < TF_FACE_LANDMARKS; k++)
+        {
+          if (k)
+            g_string_append_c (s, ',');
+          tf_json_floats (s, det->landmarks[k], 2);
+        }
+      g_string_append (s, "],\"probs\":{");
+    }
   for (int k = 0; k < K; k++)
     {
-      char buf[G_ASCII_DTOSTR_BUF_SIZE];
       if (k)
         g_string_append_c (s, ',');
       tf_json_string (s, model->classes[k]);
@@ -125,7 +141,6 @@ print_result (TfModel         *model,
   tf_json_string (s, model->classes[best]);
   g_string_append (s, ",\"logits\":");
   tf_json_floats (s, o->logits + (gsize) i * K, K);
-
   if (o->lanet_maps)
     {
       g_string_append_printf (s, ",\"grid\":%d,\"lanet_maps\":[", o->grid);
@@ -189,7 +204,22 @@ print_result (TfModel         *model,
         }
       g_string_append_c (s, ']');
     }
-  g_string_append (s, "}]}\n");
+  g_string_append_c (s, '}');
+}
+
+static void
+print_result (TfModel         *model,
+              const Item      *item,
+              const TfOutputs *o,
+              int              i)
+{
+  g_autoptr(GString) s = g_string_new ("{\"file\":");
+  g_autofree char *display = g_filename_display_name (item->file);
+
+  tf_json_string (s, display);
+  g_string_append (s, ",\"faces\":[");
+  tf_cli_append_face (s, model, o, i, NULL, item->width, item->height);
+  g_string_append (s, "]}\n");
   fputs (s->str, stdout);
 }
 
@@ -197,11 +227,14 @@ static int
 cmd_predict (int    argc,
              char **argv)
 {
-  g_autofree char *model_path = NULL;
+  g_autofree char *model_path = NULL, *detector_path = NULL;
   gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE;
+  double threshold = 0.6;
   int batch = 8, threads = (int) g_get_num_processors ();
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file (default: the shipped FER+ model)", "FILE" },
+    { "detector", 0, 0, G_OPTION_ARG_FILENAME, &detector_path, "Face detector (default: the shipped YuNet)", "FILE" },
+    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &threshold, "Detector score threshold (default 0.6)", "T" },
     { "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect, "Use the whole image as the face", NULL },
     { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Add LANet maps, head contributions, class-token attention and rollout", NULL },
     { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation, "Add the probability change per dropped head (slow)", NULL },
@@ -223,21 +256,21 @@ cmd_predict (int    argc,
     return usage_error (ctx, error->message);
   if (model_path == NULL && (model_path = tf_cli_default_model ()) == NULL)
     return usage_error (ctx, "no --model given and the shipped model is not installed");
-  if (!no_detect)
-    return usage_error (ctx, "face detection is not built yet: pass --no-detect to use each whole image as the face");
   if (argc < 2)
     return usage_error (ctx, "predict needs at least one image");
   if (batch < 1 || batch > 256 || threads < 1 || threads > 256)
     return usage_error (ctx, "--batch and --threads must lie in 1..256");
+  if (probes)
+    flags |= TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
+  if (ablation)
+    flags |= TF_PROBE_ABLATION;
+  if (!no_detect)
+    return tf_cli_predict_detect (model_path, detector_path, threshold, flags, batch, threads, argc - 1, argv + 1);
 
   tf_set_threads (threads);
   if (!(model = tf_model_load (model_path, &error)))
     return fail (g_steal_pointer (&error));
   engine = tf_engine_new (model);
-  if (probes)
-    flags |= TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
-  if (ablation)
-    flags |= TF_PROBE_ABLATION;
 
   s = model->input.size;
   input = g_new (float, (gsize) batch * 3 * s * s);
@@ -281,9 +314,11 @@ print_usage (void)
   g_printerr ("Usage: transfer-cli COMMAND [OPTION...]\n\n"
               "Commands:\n"
               "  init      write a randomly initialised model file\n"
-              "  predict   predict the expression of face images\n"
+              "  predict   find the faces in pictures and predict their expressions\n"
+              "  analyze   the same over folders and videos, as CSV or JSON Lines rows\n"
               "  train     train or fine-tune a model\n"
               "  eval      accuracy, recall and confusion on a labelled set\n"
+              "  detect    find faces and their landmarks, as JSON lines\n"
               "  bench     time inference (or, with --train, training), per stage\n\n"
               "Run 'transfer-cli COMMAND --help' for a command's options.\n");
 }
@@ -303,12 +338,18 @@ main (int    argc,
     return cmd_init (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "predict"))
     return cmd_predict (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "analyze"))
+    return tf_cli_analyze (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "bench") && g_strv_contains ((const char * const *) argv, "--analyze"))
+    return tf_cli_bench_analyze (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "bench"))
     return tf_cli_bench (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "train"))
     return tf_cli_train (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "eval"))
     return tf_cli_eval (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "detect"))
+    return tf_cli_detect (argc - 1, argv + 1);
   if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
     {
       print_usage ();

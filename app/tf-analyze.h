@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The face pipeline: media -> frames -> faces (detect, track, align) ->
+ * engine -> results. A producer thread decodes, detects and aligns; the
+ * thread that calls tf_analyzer_run batches the aligned faces through the
+ * engine and delivers the results, in order. A bounded queue between the
+ * two keeps both cores busy and memory bounded. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tf-detect.h"
+#include "tf-engine.h"
+#include "tf-media.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  TfMediaOptions media;      /* frame sampling (every Nth, or fps) */
+  int          detect_every; /* full-frame detection every Nth kept video frame,
+                              * tracked faces looked for near where they were in
+                              * between (1: detect on every frame) */
+  int          batch;        /* faces per engine call */
+  int          queue;        /* aligned faces waiting for the engine, at most */
+  int          threads;      /* engine threads */
+  int          detect_threads;
+  float        score;        /* detector score threshold */
+  int          detect_max_side;
+  TfProbeFlags probes;       /* what the engine computes besides probabilities */
+  int          crop_size;    /* > 0: keep an RGB crop of each face this big */
+} TfAnalyzeOptions;
+
+void tf_analyze_options_init (TfAnalyzeOptions *options);
+
+typedef struct
+{
+  const char      *file;
+  int              file_index;
+  gint64           frame;         /* index in the stream, 0 for photos */
+  double           time_s;
+  int              face;          /* index in its frame, left to right */
+  int              track;         /* stable id across frames, from 1 */
+  const TfFace    *det;           /* box, score, landmarks in frame pixels */
+  const float     *probs;         /* [classes] */
+  int              predicted;
+  const TfOutputs *outputs;       /* the whole batch's outputs (probes) ... */
+  int              batch_index;   /* ... and this face's row in them */
+  const uint8_t   *crop;          /* crop_size^2 RGB, or NULL */
+  int              crop_size;
+} TfFaceResult;
+
+typedef struct
+{
+  const char *file;
+  int         file_index, n_files;
+  gint64      frame;              /* last frame done */
+  double      time_s, duration;   /* duration: 0 photos, -1 unknown */
+  gint64      frames_done;        /* over all files so far */
+  gint64      faces_done;
+} TfAnalyzeProgress;
+
+typedef struct
+{
+  /* one face of one frame, in order */
+  void (*face)      (const TfFaceResult      *result,
+                     gpointer                 user_data);
+  /* after each frame (with or without faces) */
+  void (*progress)  (const TfAnalyzeProgress *progress,
+                     gpointer                 user_data);
+  /* each file once, at its end: @error set when it could not be read
+   * (whole or in part); the run goes on with the next file */
+  void (*file_done) (const char              *file,
+                     int                      file_index,
+                     gint64                   frames,
+                     gint64                   faces,
+                     const GError            *error,
+                     gpointer                 user_data);
+} TfAnalyzeCallbacks;
+
+typedef struct _TfAnalyzer TfAnalyzer;
+
+/* Takes references to nothing: @model and @detector must outlive it. */
+TfAnalyzer *tf_analyzer_new   (TfModel                  *model,
+                               TfDetector               *detector,
+                               const TfAnalyzeOptions   *options,
+                               GError                  **error);
+void        tf_analyzer_free  (TfAnalyzer               *analyzer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfAnalyzer, tf_analyzer_free)
+
+/* Analyses @files in order, calling @callbacks from this thread. Returns
+ * FALSE only when cancelled or when the engine fails; unreadable files are
+ * reported through file_done and skipped. */
+gboolean    tf_analyzer_run   (TfAnalyzer               *analyzer,
+                               const char * const       *files,
+                               int                       n_files,
+                               const TfAnalyzeCallbacks *callbacks,
+                               gpointer                  user_data,
+                               GCancellable             *cancellable,
+                               GError                  **error);
+
+/* Expands folders (recursively, sorted, hidden entries and files that are
+ * neither pictures nor videos by their name and first bytes left out) and
+ * keeps other paths as given, so that missing files get reported. */
+GPtrArray  *tf_analyze_expand_paths (const char * const *paths,
+                                     int                  n_paths);
+
+G_END_DECLS

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Rows of results as CSV or JSON Lines, one per face per frame, the same
+ * for `transfer-cli analyze` and the application's export:
+ *   file, frame, time_s, face, x, y, w, h, p_<class>..., predicted, label,
+ *   track, score
+ * (JSON Lines adds the five landmarks). */
+#pragma once
+
+#include <glib.h>
+
+#include "tf-detect.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TF_EXPORT_CSV,
+  TF_EXPORT_JSONL,
+} TfExportFormat;
+
+typedef struct
+{
+  const char   *file;
+  gint64        frame;
+  double        time_s;
+  int           face;
+  const TfFace *det;
+  const float  *probs;
+  int           predicted;
+  const char   *label;      /* the person's label, or NULL */
+  int           track;
+} TfExportRow;
+
+gboolean tf_export_parse_format (const char          *name,
+                                 TfExportFormat      *format);
+/* The CSV header line (nothing for JSON Lines). */
+void     tf_export_header       (GString             *out,
+                                 TfExportFormat       format,
+                                 const char * const  *classes,
+                                 int                  n_classes);
+void     tf_export_row          (GString             *out,
+                                 TfExportFormat       format,
+                                 const char * const  *classes,
+                                 int                  n_classes,
+                                 const TfExportRow   *row);
+
+G_END_DECLS
