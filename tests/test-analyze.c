@@ -217,7 +217,7 @@ static void
 test_bad_inputs (void)
 {
   g_autofree char *dir = g_build_filename (tmpdir, "batch", NULL);
-  g_autofree char *video = NULL, *truncated = NULL, *contents = NULL, *out = NULL, *err = NULL;
+  g_autofree char *video = NULL, *contents = NULL, *out = NULL, *err = NULL;
   g_autofree char *audio = g_build_filename (tmpdir, "audio-only.ogg", NULL);
   g_autofree char *gray = g_build_filename (dir, "no-face.png", NULL);
   g_autofree char *desc = NULL;
