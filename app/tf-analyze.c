@@ -111,7 +111,7 @@ static void
 queue_cancel (Queue *q)
 {
   g_mutex_lock (&q->lock);
-  q->cancelled = TRUE;
+  g_atomic_int_set (&q->cancelled, TRUE);
   g_cond_broadcast (&q->cond);
   g_mutex_unlock (&q->lock);
 }
@@ -287,7 +287,7 @@ produce_file (Producer *p,
 
       if (frame == NULL)
         break;
-      if (p->q->cancelled)
+      if (g_atomic_int_get (&p->q->cancelled))
         return FALSE;
       if (tf_media_get_kind (media) == TF_MEDIA_IMAGE)
         faces = tf_detect_photo (a->detector, frame->rgb, frame->width, frame->height, frame->stride, &error);

@@ -16,16 +16,6 @@
 #include "tf-export.h"
 #include "tf-ops.h"
 
-static int
-usage_error (GOptionContext *ctx,
-             const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
-
-  g_printerr ("transfer-cli: %s\n\n%s", message, help);
-  return 2;
-}
-
 static double
 peak_rss_mb (void)
 {
@@ -219,6 +209,22 @@ pipe_args_options (const PipeArgs   *p,
   o->detect_threads = 1;
 }
 
+/* The model, the detector, and an analyzer over them set up from @p. */
+static gboolean
+pipe_args_load (const PipeArgs  *p,
+                TfModel        **model,
+                TfDetector     **detector,
+                TfAnalyzer     **analyzer,
+                GError         **error)
+{
+  TfAnalyzeOptions options;
+
+  if (!load_pipeline (p->model, p->detector, model, detector, error))
+    return FALSE;
+  pipe_args_options (p, &options);
+  return (*analyzer = tf_analyzer_new (*model, *detector, &options, error)) != NULL;
+}
+
 int
 tf_cli_analyze (int    argc,
                 char **argv)
@@ -241,7 +247,6 @@ tf_cli_analyze (int    argc,
   g_autoptr(GPtrArray) files = NULL;
   g_autoptr(GString) buf = g_string_new (NULL);
   g_autofree char *tmp_path = NULL;
-  TfAnalyzeOptions options;
   Analyze a = { 0 };
   const char *bad;
   gboolean ok;
@@ -250,22 +255,16 @@ tf_cli_analyze (int    argc,
   pipe_args_entries (ctx, &p);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return usage_error (ctx, error->message);
+    return tf_cli_usage_error (ctx, error->message);
   if (argc < 2)
-    return usage_error (ctx, "analyze needs at least one file or folder");
+    return tf_cli_usage_error (ctx, "analyze needs at least one file or folder");
   if ((bad = pipe_args_check (&p)) != NULL)
-    return usage_error (ctx, bad);
+    return tf_cli_usage_error (ctx, bad);
   a.format = TF_EXPORT_CSV;
   if (format_name && !tf_export_parse_format (format_name, &a.format))
-    return usage_error (ctx, "--format must be csv or jsonl");
+    return tf_cli_usage_error (ctx, "--format must be csv or jsonl");
 
-  if (!load_pipeline (p.model, p.detector, &model, &detector, &error))
-    {
-      g_printerr ("transfer-cli: %s\n", error->message);
-      return 1;
-    }
-  pipe_args_options (&p, &options);
-  if (!(analyzer = tf_analyzer_new (model, detector, &options, &error)))
+  if (!pipe_args_load (&p, &model, &detector, &analyzer, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;
@@ -346,7 +345,6 @@ tf_cli_bench_analyze (int    argc,
   g_autoptr(GPtrArray) files = NULL;
   /* rows are not written; progress counts frames and faces */
   TfAnalyzeCallbacks cb = { .progress = analyze_progress, .file_done = analyze_file_done };
-  TfAnalyzeOptions options;
   Analyze a = { .quiet = TRUE };
   struct rusage r0, r1;
   const char *bad;
@@ -356,19 +354,13 @@ tf_cli_bench_analyze (int    argc,
   pipe_args_entries (ctx, &p);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return usage_error (ctx, error->message);
+    return tf_cli_usage_error (ctx, error->message);
   if (argc < 2)
-    return usage_error (ctx, "bench --analyze needs at least one file");
+    return tf_cli_usage_error (ctx, "bench --analyze needs at least one file");
   if ((bad = pipe_args_check (&p)) != NULL)
-    return usage_error (ctx, bad);
+    return tf_cli_usage_error (ctx, bad);
   rss_before = peak_rss_mb ();
-  if (!load_pipeline (p.model, p.detector, &model, &detector, &error))
-    {
-      g_printerr ("transfer-cli: %s\n", error->message);
-      return 1;
-    }
-  pipe_args_options (&p, &options);
-  if (!(analyzer = tf_analyzer_new (model, detector, &options, &error)))
+  if (!pipe_args_load (&p, &model, &detector, &analyzer, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;

@@ -10,16 +10,6 @@
 #include "tf-error.h"
 #include "tf-ops.h"
 
-static int
-usage_error (GOptionContext *ctx,
-             const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
-
-  g_printerr ("transfer-cli: %s\n\n%s", message, help);
-  return 2;
-}
-
 static void
 append_number (GString *s,
                double   v)
@@ -100,15 +90,15 @@ tf_cli_detect (int    argc,
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return usage_error (ctx, error->message);
+    return tf_cli_usage_error (ctx, error->message);
   if (argc < 2)
-    return usage_error (ctx, "detect needs at least one image");
+    return tf_cli_usage_error (ctx, "detect needs at least one image");
   if (!(threshold >= 0 && threshold <= 1) || !(nms >= 0 && nms <= 1))
-    return usage_error (ctx, "--threshold and --nms must lie in 0..1");
+    return tf_cli_usage_error (ctx, "--threshold and --nms must lie in 0..1");
   if (max_side < 0 || threads < 0 || threads > 256 || repeat < 0)
-    return usage_error (ctx, "--max-side and --repeat must not be negative, --threads must lie in 1..256");
+    return tf_cli_usage_error (ctx, "--max-side and --repeat must not be negative, --threads must lie in 1..256");
   if (detector_path == NULL && (detector_path = tf_cli_default_detector ()) == NULL)
-    return usage_error (ctx, "no --detector given and the shipped detector is not installed");
+    return tf_cli_usage_error (ctx, "no --detector given and the shipped detector is not installed");
 
   if (!(detector = tf_detector_load (detector_path, &error)))
     {

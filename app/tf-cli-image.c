@@ -144,3 +144,13 @@ tf_cli_default_detector (void)
     }
   return NULL;
 }
+
+int
+tf_cli_usage_error (GOptionContext *ctx,
+                    const char     *message)
+{
+  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+
+  g_printerr ("transfer-cli: %s\n\n%s", message, help);
+  return 2;
+}

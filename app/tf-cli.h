@@ -74,6 +74,10 @@ guint8       *tf_cli_decode_aligned (const char       *path,
                                      GError          **error,
                                      gpointer          user_data);
 
+/* Reports a usage mistake with the command's help; returns the exit status 2. */
+int      tf_cli_usage_error   (GOptionContext   *ctx,
+                               const char       *message);
+
 /* JSON helpers: a string with escapes; a float array. */
 void     tf_json_string     (GString           *s,
                              const char        *str);

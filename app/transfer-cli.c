@@ -18,16 +18,6 @@ fail (GError *error)
   return 1;
 }
 
-static int
-usage_error (GOptionContext *ctx,
-             const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
-
-  g_printerr ("transfer-cli: %s\n\n%s", message, help);
-  return 2;
-}
-
 /* ---- init ---------------------------------------------------------------- */
 
 static int
@@ -54,29 +44,29 @@ cmd_init (int    argc,
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return usage_error (ctx, error->message);
+    return tf_cli_usage_error (ctx, error->message);
   if (config_name == NULL || classes == NULL || out == NULL)
-    return usage_error (ctx, "init needs --config, --classes and --out");
+    return tf_cli_usage_error (ctx, "init needs --config, --classes and --out");
 
   names = g_strsplit (classes, ",", -1);
   for (guint i = 0; names[i]; i++)
     {
       g_strstrip (names[i]);
       if (*names[i] == '\0')
-        return usage_error (ctx, "--classes has an empty name");
+        return tf_cli_usage_error (ctx, "--classes has an empty name");
     }
   if (g_strv_length (names) < 1)
-    return usage_error (ctx, "--classes names no class");
+    return tf_cli_usage_error (ctx, "--classes names no class");
   if (!tf_config_preset (config_name, (int) g_strv_length (names), &config))
-    return usage_error (ctx, "--config must be paper or small");
+    return tf_cli_usage_error (ctx, "--config must be paper or small");
   if (dtype_name && g_ascii_strcasecmp (dtype_name, "F16") == 0)
     dtype = TF_DTYPE_F16;
   else if (dtype_name && g_ascii_strcasecmp (dtype_name, "BF16") == 0)
     dtype = TF_DTYPE_BF16;
   else if (dtype_name && g_ascii_strcasecmp (dtype_name, "F32") != 0)
-    return usage_error (ctx, "--dtype must be F32, F16 or BF16");
+    return tf_cli_usage_error (ctx, "--dtype must be F32, F16 or BF16");
   if (color && !g_str_equal (color, "rgb") && !g_str_equal (color, "gray"))
-    return usage_error (ctx, "--color must be rgb or gray");
+    return tf_cli_usage_error (ctx, "--color must be rgb or gray");
 
   model = tf_model_new (&config, (const char * const *) names);
   model->input.gray = color && g_str_equal (color, "gray");
@@ -253,13 +243,13 @@ cmd_predict (int    argc,
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    return usage_error (ctx, error->message);
+    return tf_cli_usage_error (ctx, error->message);
   if (model_path == NULL && (model_path = tf_cli_default_model ()) == NULL)
-    return usage_error (ctx, "no --model given and the shipped model is not installed");
+    return tf_cli_usage_error (ctx, "no --model given and the shipped model is not installed");
   if (argc < 2)
-    return usage_error (ctx, "predict needs at least one image");
+    return tf_cli_usage_error (ctx, "predict needs at least one image");
   if (batch < 1 || batch > 256 || threads < 1 || threads > 256)
-    return usage_error (ctx, "--batch and --threads must lie in 1..256");
+    return tf_cli_usage_error (ctx, "--batch and --threads must lie in 1..256");
   if (probes)
     flags |= TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
   if (ablation)

@@ -138,6 +138,22 @@ test_photo_csv (void)
 }
 
 static void
+test_csv_quoting (void)
+{
+  /* a file name with a comma and a quote stays one CSV field */
+  g_autofree char *odd = g_build_filename (tmpdir, "smile, \"please\".png", NULL);
+  g_autofree char *contents = NULL, *out = NULL;
+  g_autofree char *expected = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (sample, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (odd, contents, (gssize) len, NULL));
+  g_assert_cmpint (run_cli (&out, NULL, "analyze", "--quiet", odd, NULL), ==, 0);
+  expected = g_strdup_printf ("\"%s/smile, \"\"please\"\".png\",0,0.000,0,", tmpdir);
+  g_assert_nonnull (strstr (out, expected));
+}
+
+static void
 test_predict_detect (void)
 {
   g_autofree char *out = NULL, *err = NULL;
@@ -400,6 +416,7 @@ main (int    argc,
   g_assert_nonnull (tmpdir);
 
   g_test_add_func ("/analyze/photo-csv", test_photo_csv);
+  g_test_add_func ("/analyze/csv-quoting", test_csv_quoting);
   g_test_add_func ("/analyze/predict-detect", test_predict_detect);
   g_test_add_func ("/analyze/video-tracks", test_video_tracks);
   g_test_add_func ("/analyze/bad-inputs", test_bad_inputs);
