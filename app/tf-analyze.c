@@ -412,6 +412,7 @@ flush_batch (TfAnalyzer               *a,
         .batch_index = i,
         .crop = item->crop,
         .crop_size = item->crop ? a->opt.crop_size : 0,
+        .input = item->input,
       };
       for (int k = 1; k < out.classes; k++)
         if (probs[k] > probs[r.predicted])

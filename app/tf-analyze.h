@@ -47,6 +47,7 @@ typedef struct
   int              batch_index;   /* ... and this face's row in them */
   const uint8_t   *crop;          /* crop_size^2 RGB, or NULL */
   int              crop_size;
+  const float     *input;         /* the model input it was computed from, [3][S][S] */
 } TfFaceResult;
 
 typedef struct
