@@ -1,0 +1,1227 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The widgets under a real display (Xvfb, GSK's cairo renderer): each is put
+ * in a window, presented, rendered to a texture with the window's renderer
+ * and checked pixel by pixel; every picture is saved next to the test binary
+ * (its path is in the log). Keys go through the widgets' own key bindings:
+ * the shortcut bound to the key in the widget's class is looked up and its
+ * action run on the widget, as GTK does when the key arrives. Pointer input
+ * goes through the functions the gestures call (tf-widgets-private.h). */
+#include <adwaita.h>
+#include <math.h>
+#include <string.h>
+
+#include "tf-widgets.h"
+#include "tf-widgets-private.h"
+
+#define GRID     14
+#define LANETS   4
+#define DEPTH    2
+#define HEADS    4
+#define CLASSES  3
+#define CROP     112
+
+/* ---- fixtures */
+
+/* the crop's colour at (u, v) in 0..1: a smooth ramp, so scaling keeps it */
+static void
+crop_color (double  u,
+            double  v,
+            double  rgb[3])
+{
+  rgb[0] = 40 + 120 * u;
+  rgb[1] = 60 + 100 * v;
+  rgb[2] = 150;
+}
+
+static GdkTexture *
+make_crop (void)
+{
+  gsize stride = CROP * 3;
+  guint8 *pixels = g_malloc (stride * CROP);
+  g_autoptr (GBytes) bytes = NULL;
+
+  for (int y = 0; y < CROP; y++)
+    for (int x = 0; x < CROP; x++)
+      {
+        double rgb[3];
+
+        crop_color ((x + 0.5) / CROP, (y + 0.5) / CROP, rgb);
+        for (int c = 0; c < 3; c++)
+          pixels[y * stride + 3 * x + c] = (guint8) lround (rgb[c]);
+      }
+  bytes = g_bytes_new_take (pixels, stride * CROP);
+  return gdk_memory_texture_new (CROP, CROP, GDK_MEMORY_R8G8B8, bytes, stride);
+}
+
+/* a g x g map at 0.1 with a 3 x 3 block at 0.9 centred on (row, col) */
+static void
+hot_map (float *map,
+         int    row,
+         int    col)
+{
+  for (int i = 0; i < GRID * GRID; i++)
+    map[i] = 0.1f;
+  for (int dr = -1; dr <= 1; dr++)
+    for (int dc = -1; dc <= 1; dc++)
+      map[(row + dr) * GRID + col + dc] = 0.9f;
+}
+
+static const int lanet_hot[LANETS][2] = { { 3, 3 }, { 3, 10 }, { 10, 3 }, { 10, 10 } };
+
+static TfFaceProbe *
+make_probe (void)
+{
+  static const char *names[] = { "anger", "happiness", "neutral", NULL };
+  static const float probs[CLASSES] = { 0.05f, 0.85f, 0.10f };
+  /* head 2 leads block 0, head 0 leads block 1 */
+  static const float contrib[DEPTH][HEADS] = { { 0.1f, 0.2f, 0.6f, 0.1f }, { 0.4f, 0.3f, 0.2f, 0.1f } };
+  TfFaceProbe *p = tf_face_probe_new ();
+  int gg = GRID * GRID;
+
+  p->file = g_strdup ("synthetic.png");
+  p->frame = 0;
+  p->box[2] = p->box[3] = 100;
+  p->score = 0.9f;
+  p->crop = make_crop ();
+  p->classes = CLASSES;
+  p->class_names = g_strdupv ((char **) names);
+  p->probs = g_memdup2 (probs, sizeof probs);
+  p->predicted = 1;
+  p->lanets = LANETS;
+  p->grid = GRID;
+  p->depth = DEPTH;
+  p->heads = HEADS;
+  p->lanet_maps = g_new (float, LANETS * gg);
+  p->lanet_max = g_new (float, gg);
+  for (int b = 0; b < LANETS; b++)
+    hot_map (p->lanet_maps + b * gg, lanet_hot[b][0], lanet_hot[b][1]);
+  for (int i = 0; i < gg; i++)
+    {
+      p->lanet_max[i] = 0;
+      for (int b = 0; b < LANETS; b++)
+        p->lanet_max[i] = MAX (p->lanet_max[i], p->lanet_maps[b * gg + i]);
+    }
+  p->cls_attn = g_new (float, DEPTH * HEADS * gg);
+  for (int l = 0; l < DEPTH; l++)
+    for (int h = 0; h < HEADS; h++)
+      hot_map (p->cls_attn + (l * HEADS + h) * gg, 2 + 3 * h, 2 + 6 * l);
+  p->head_contrib = g_memdup2 (contrib, sizeof contrib);
+  p->rollout = g_new (float, gg);
+  for (int i = 0; i < gg; i++)
+    p->rollout[i] = (float) (i % GRID) / GRID;
+  p->input_size = CROP;
+  p->input = g_new0 (float, 3 * CROP * CROP);
+  return p;
+}
+
+/* the change of each class per dropped head: the predicted class (1) falls
+ * most for (0, 2), rises most for (1, 3), and does not move for (1, 1) */
+static float *
+make_ablation (void)
+{
+  float *a = g_new0 (float, DEPTH * HEADS * CLASSES);
+
+  for (int l = 0; l < DEPTH; l++)
+    for (int h = 0; h < HEADS; h++)
+      a[(l * HEADS + h) * CLASSES + 1] = 0.01f * (h - 1) * (l == 0 ? -1 : 1);
+  a[(0 * HEADS + 2) * CLASSES + 1] = -0.20f;
+  a[(1 * HEADS + 3) * CLASSES + 1] = 0.10f;
+  a[(1 * HEADS + 1) * CLASSES + 1] = 0.0f;
+  return a;
+}
+
+/* ---- showing and rendering */
+
+static gboolean
+on_timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_until (gboolean (*done) (GtkWidget *), GtkWidget *widget)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (10, on_timeout_cb, &timed_out);
+
+  while (!done (widget) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+}
+
+static gboolean
+is_laid_out (GtkWidget *widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static GtkWidget *current_window;
+
+static gboolean
+on_tick_cb (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       data)
+{
+  int *ticks = data;
+
+  (void) widget;
+  (void) clock;
+  return ++*ticks < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+ticked (GtkWidget *widget)
+{
+  return *(int *) g_object_get_data (G_OBJECT (widget), "ticks") >= 3;
+}
+
+/* lets pending layout and style changes happen: a few frames of the
+ * window's frame clock (each lays out what was queued before it draws) */
+static void
+settle (void)
+{
+  int ticks = 0;
+
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  if (current_window == NULL)
+    return;
+  g_object_set_data (G_OBJECT (current_window), "ticks", &ticks);
+  gtk_widget_add_tick_callback (current_window, on_tick_cb, &ticks, NULL);
+  run_until (ticked, current_window);
+  g_object_set_data (G_OBJECT (current_window), "ticks", NULL);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static GtkWidget *
+show (GtkWidget *widget,
+      int        width,
+      int        height)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), widget);
+  gtk_window_present (GTK_WINDOW (window));
+  run_until (is_laid_out, widget);
+  current_window = window;
+  settle ();
+  return window;
+}
+
+typedef struct
+{
+  int     width, height;
+  gsize   stride;
+  guchar *data;            /* cairo ARGB32: B, G, R, A in memory */
+} Image;
+
+static void
+image_free (Image *image)
+{
+  g_free (image->data);
+  g_free (image);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Image, image_free)
+
+/* @widget drawn over @background by its window's renderer, saved as @name.png */
+static Image *
+render (GtkWidget     *widget,
+        const char    *name,
+        const GdkRGBA *background)
+{
+  int w, h;
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  graphene_rect_t bounds;
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strdup_printf ("%s.png", name);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  Image *image;
+
+  settle ();
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  image = g_new0 (Image, 1);
+  g_assert_cmpint (w, >, 0);
+  g_assert_cmpint (h, >, 0);
+  gtk_snapshot_append_color (snapshot, background, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  /* the widget as its parent draws it, moved to the origin */
+  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-bounds.origin.x, -bounds.origin.y));
+  gtk_widget_snapshot_child (parent, widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_nonnull (texture);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("%s: %s", name, path);
+
+  image->width = gdk_texture_get_width (texture);
+  image->height = gdk_texture_get_height (texture);
+  image->stride = (gsize) image->width * 4;
+  image->data = g_malloc (image->stride * image->height);
+  gdk_texture_download (texture, image->data, image->stride);
+  return image;
+}
+
+static const GdkRGBA white = { 1, 1, 1, 1 };
+
+static void
+pixel (const Image *image,
+       double       x,
+       double       y,
+       int          rgb[3])
+{
+  int ix = (int) floor (x), iy = (int) floor (y);
+  const guchar *p;
+
+  g_assert_cmpint (ix, >=, 0);
+  g_assert_cmpint (iy, >=, 0);
+  g_assert_cmpint (ix, <, image->width);
+  g_assert_cmpint (iy, <, image->height);
+  p = image->data + iy * image->stride + 4 * ix;
+  g_assert_cmpint (p[3], ==, 255);   /* opaque over the background */
+  rgb[0] = p[2];
+  rgb[1] = p[1];
+  rgb[2] = p[0];
+}
+
+static int
+distance (const int a[3],
+          const int b[3])
+{
+  return MAX (abs (a[0] - b[0]), MAX (abs (a[1] - b[1]), abs (a[2] - b[2])));
+}
+
+static void
+assert_near (const int   got[3],
+             const double want[3],
+             int          tolerance,
+             const char  *what)
+{
+  for (int c = 0; c < 3; c++)
+    if (fabs (got[c] - want[c]) > tolerance)
+      g_error ("%s: got (%d, %d, %d), want (%.0f, %.0f, %.0f) within %d", what,
+               got[0], got[1], got[2], want[0], want[1], want[2], tolerance);
+}
+
+static void
+destroy (GtkWidget *window)
+{
+  current_window = NULL;
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+}
+
+/* Runs what @keyval is bound to in @widget's class, as a key press would. */
+static void
+press_key (GtkWidget *widget,
+           guint      keyval)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger)
+              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
+              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0)
+            {
+              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
+                                                           GTK_SHORTCUT_ACTION_EXCLUSIVE, widget,
+                                                           gtk_shortcut_get_arguments (shortcut)));
+              return;
+            }
+        }
+    }
+  g_error ("no key binding for %s in %s", gdk_keyval_name (keyval), G_OBJECT_TYPE_NAME (widget));
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_type (child, type)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* ---- colour maps */
+
+static void
+test_colormap_tables (void)
+{
+  /* matplotlib's _cm_listed.py: first and last entries, and entry 64 (t = 64/255) */
+  static const struct
+  {
+    TfColormap map;
+    int first[3], last[3], e64[3];
+  } want[] = {
+    { TF_COLORMAP_VIRIDIS, { 68, 1, 84 }, { 253, 231, 37 }, { 59, 82, 139 } },
+    { TF_COLORMAP_MAGMA, { 0, 0, 4 }, { 252, 253, 191 }, { 81, 18, 124 } },
+    { TF_COLORMAP_INFERNO, { 0, 0, 4 }, { 252, 255, 164 }, { 87, 16, 110 } },
+    { TF_COLORMAP_TURBO, { 48, 18, 59 }, { 122, 4, 3 }, { 40, 188, 235 } },
+    { TF_COLORMAP_GRAY, { 0, 0, 0 }, { 255, 255, 255 }, { 64, 64, 64 } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      uint8_t rgb[3], lo[3], hi[3], nan_rgb[3];
+
+      tf_colormap_lookup (want[i].map, 0.0, rgb);
+      for (int c = 0; c < 3; c++)
+        g_assert_cmpint (rgb[c], ==, want[i].first[c]);
+      tf_colormap_lookup (want[i].map, 1.0, rgb);
+      for (int c = 0; c < 3; c++)
+        g_assert_cmpint (rgb[c], ==, want[i].last[c]);
+      tf_colormap_lookup (want[i].map, 64 / 255.0, rgb);
+      for (int c = 0; c < 3; c++)
+        g_assert_cmpint (rgb[c], ==, want[i].e64[c]);
+      /* clamped, and NaN is the bottom */
+      tf_colormap_lookup (want[i].map, -3.0, lo);
+      tf_colormap_lookup (want[i].map, 7.0, hi);
+      tf_colormap_lookup (want[i].map, NAN, nan_rgb);
+      for (int c = 0; c < 3; c++)
+        {
+          g_assert_cmpint (lo[c], ==, want[i].first[c]);
+          g_assert_cmpint (hi[c], ==, want[i].last[c]);
+          g_assert_cmpint (nan_rgb[c], ==, want[i].first[c]);
+        }
+    }
+}
+
+static void
+test_colormap_names (void)
+{
+  for (int i = 0; i < TF_N_COLORMAPS; i++)
+    {
+      const char *name = tf_colormap_to_string (i);
+
+      g_assert_nonnull (name);
+      g_assert_cmpint (tf_colormap_from_string (name), ==, i);
+    }
+  g_assert_cmpstr (tf_colormap_to_string (TF_COLORMAP_VIRIDIS), ==, "viridis");
+  g_assert_cmpstr (tf_colormap_to_string (TF_COLORMAP_GRAY), ==, "gray");
+  g_assert_cmpint (tf_colormap_from_string ("turbo"), ==, TF_COLORMAP_TURBO);
+  g_assert_cmpint (tf_colormap_from_string ("Viridis"), ==, -1);
+  g_assert_cmpint (tf_colormap_from_string ("jet"), ==, -1);
+  g_assert_cmpint (tf_colormap_from_string (""), ==, -1);
+  g_assert_cmpint (tf_colormap_from_string (NULL), ==, -1);
+}
+
+/* ---- the probe record */
+
+static void
+test_probe_copy (void)
+{
+  TfFaceProbe *probe = make_probe ();
+  g_autofree float *ablation = make_ablation ();
+  GdkTexture *crop = probe->crop;
+  TfFaceProbe *copy, *boxed;
+  int gg = GRID * GRID;
+
+  g_assert_true (G_TYPE_IS_BOXED (TF_TYPE_FACE_PROBE));
+  boxed = g_boxed_copy (TF_TYPE_FACE_PROBE, probe);
+  g_assert_true (boxed == probe);   /* a reference, not a copy */
+  g_boxed_free (TF_TYPE_FACE_PROBE, boxed);
+
+  g_assert_null (probe->ablation);
+  copy = tf_face_probe_with_ablation (probe, ablation);
+  ablation[1] = 42;                 /* the copy has its own array */
+
+  g_assert_true (copy != probe);
+  g_assert_true (copy->crop == crop);
+  g_assert_true (copy->probs != probe->probs);
+  g_assert_true (copy->lanet_maps != probe->lanet_maps);
+  g_assert_true (copy->input != probe->input);
+  g_assert_true (copy->class_names != probe->class_names);
+  g_assert_cmpstr (copy->file, ==, "synthetic.png");
+  g_assert_cmpint (copy->predicted, ==, 1);
+  g_assert_cmpint (copy->depth, ==, DEPTH);
+  g_assert_cmpmem (copy->lanet_maps, LANETS * gg * sizeof (float), probe->lanet_maps, LANETS * gg * sizeof (float));
+  g_assert_cmpmem (copy->cls_attn, DEPTH * HEADS * gg * sizeof (float),
+                   probe->cls_attn, DEPTH * HEADS * gg * sizeof (float));
+  g_assert_cmpmem (copy->input, 3 * CROP * CROP * sizeof (float), probe->input, 3 * CROP * CROP * sizeof (float));
+  g_assert_cmpstr (copy->class_names[2], ==, "neutral");
+  g_assert_nonnull (copy->ablation);
+  g_assert_cmpfloat (copy->ablation[(0 * HEADS + 2) * CLASSES + 1], ==, -0.20f);
+  g_assert_cmpfloat (copy->ablation[1], !=, 42);
+
+  /* the original can go first: the copy holds its own texture reference */
+  tf_face_probe_unref (probe);
+  g_assert_true (GDK_IS_TEXTURE (copy->crop));
+  g_assert_cmpint (gdk_texture_get_width (copy->crop), ==, CROP);
+
+  /* a copy of a copy keeps the ablation when none is given */
+  {
+    TfFaceProbe *again = tf_face_probe_with_ablation (copy, NULL);
+
+    g_assert_true (again->ablation != copy->ablation);
+    g_assert_cmpmem (again->ablation, DEPTH * HEADS * CLASSES * sizeof (float),
+                     copy->ablation, DEPTH * HEADS * CLASSES * sizeof (float));
+    tf_face_probe_unref (again);
+  }
+  tf_face_probe_unref (copy);
+}
+
+/* ---- attention overlay */
+
+/* the centre of grid cell (row, col) in widget coordinates, and the crop's
+ * colour there */
+static void
+cell_centre (TfAttentionOverlay *overlay,
+             int                 row,
+             int                 col,
+             double             *x,
+             double             *y,
+             double              crop[3])
+{
+  graphene_rect_t r;
+  double u = (col + 0.5) / GRID, v = (row + 0.5) / GRID;
+
+  g_assert_true (tf_attention_overlay_get_face_rect (overlay, &r));
+  *x = r.origin.x + u * r.size.width;
+  *y = r.origin.y + v * r.size.height;
+  crop_color (u, v, crop);
+}
+
+static void
+blend (const double crop[3],
+       const uint8_t top[3],
+       double        opacity,
+       double        out[3])
+{
+  for (int c = 0; c < 3; c++)
+    out[c] = crop[c] * (1 - opacity) + top[c] * opacity;
+}
+
+static void
+test_overlay (void)
+{
+  TfFaceProbe *probe = make_probe ();
+  GtkWidget *widget = tf_attention_overlay_new ();
+  TfAttentionOverlay *overlay = TF_ATTENTION_OVERLAY (widget);
+  GtkWidget *window;
+  uint8_t top[3], bottom[3];
+  double x, y, crop[3], want[3];
+  int hot[3], cold[3], got[3];
+  guint builds;
+
+  window = show (widget, 320, 320);
+
+  /* nothing to show: a placeholder, no crash */
+  {
+    g_autoptr (Image) empty = render (widget, "overlay-empty", &white);
+
+    pixel (empty, 160, 160, got);
+  }
+
+  tf_attention_overlay_set_probe (overlay, probe);
+  tf_attention_overlay_set_colormap (overlay, TF_COLORMAP_VIRIDIS);
+  tf_attention_overlay_set_opacity (overlay, 0.6);
+  tf_attention_overlay_set_kind (overlay, TF_OVERLAY_LANET, 2, 0);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_LANET);
+  settle ();
+
+  tf_colormap_lookup (TF_COLORMAP_VIRIDIS, 1, top);
+  tf_colormap_lookup (TF_COLORMAP_VIRIDIS, 0, bottom);
+  {
+    g_autoptr (Image) image = render (widget, "overlay-lanet3", &white);
+
+    /* LANet 3's hot spot: the top of the map over the face */
+    cell_centre (overlay, lanet_hot[2][0], lanet_hot[2][1], &x, &y, crop);
+    pixel (image, x, y, hot);
+    blend (crop, top, 0.6, want);
+    assert_near (hot, want, 6, "hot spot");
+    /* a cold cell far from it: the bottom of the map */
+    cell_centre (overlay, 1, 12, &x, &y, crop);
+    pixel (image, x, y, cold);
+    blend (crop, bottom, 0.6, want);
+    assert_near (cold, want, 6, "cold spot");
+    g_assert_cmpint (distance (hot, cold), >, 80);
+    /* another LANet's hot spot is cold in this map */
+    cell_centre (overlay, lanet_hot[1][0], lanet_hot[1][1], &x, &y, crop);
+    pixel (image, x, y, got);
+    blend (crop, bottom, 0.6, want);
+    assert_near (got, want, 6, "LANet 2's spot in LANet 3's map");
+  }
+
+  /* smooth: between the hot block and the cold background the colour
+   * passes through intermediate values (bilinear, not blocky) */
+  {
+    g_autoptr (Image) image = render (widget, "overlay-lanet3-again", &white);
+    graphene_rect_t r;
+    int distinct = 0, prev[3] = { -1, -1, -1 };
+
+    g_assert_true (tf_attention_overlay_get_face_rect (overlay, &r));
+    /* from the centre of the block's last hot column to the first cold one */
+    for (double u = (lanet_hot[2][1] + 1.5) / GRID; u < (lanet_hot[2][1] + 2.5) / GRID; u += 1.0 / r.size.width)
+      {
+        pixel (image, r.origin.x + u * r.size.width, r.origin.y + (lanet_hot[2][0] + 0.5) / GRID * r.size.height, got);
+        if (distance (got, prev) > 0)
+          distinct++;
+        memcpy (prev, got, sizeof got);
+      }
+    g_assert_cmpint (distinct, >, 8);
+  }
+
+  /* the texture is built once per map, not per frame */
+  builds = tf_attention_overlay_get_builds (overlay);
+  g_assert_cmpuint (builds, >=, 1);
+  tf_attention_overlay_set_opacity (overlay, 0.3);
+  {
+    g_autoptr (Image) image = render (widget, "overlay-opacity-0.3", &white);
+
+    cell_centre (overlay, lanet_hot[2][0], lanet_hot[2][1], &x, &y, crop);
+    pixel (image, x, y, got);
+    blend (crop, top, 0.3, want);
+    assert_near (got, want, 6, "hot spot at opacity 0.3");
+  }
+  g_assert_cmpuint (tf_attention_overlay_get_builds (overlay), ==, builds);
+
+  /* opacity 0: the crop unchanged */
+  tf_attention_overlay_set_opacity (overlay, 0);
+  {
+    g_autoptr (Image) image = render (widget, "overlay-opacity-0", &white);
+
+    for (int row = 1; row < GRID; row += 4)
+      for (int col = 1; col < GRID; col += 4)
+        {
+          cell_centre (overlay, row, col, &x, &y, crop);
+          pixel (image, x, y, got);
+          assert_near (got, crop, 3, "crop at opacity 0");
+        }
+  }
+
+  /* another kind: another map, one more build */
+  tf_attention_overlay_set_opacity (overlay, 1);
+  tf_attention_overlay_set_kind (overlay, TF_OVERLAY_HEAD, 1, 3);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_HEAD);
+  {
+    g_autoptr (Image) image = render (widget, "overlay-head-2-4", &white);
+    double opaque[3] = { top[0], top[1], top[2] };
+
+    cell_centre (overlay, 2 + 3 * 3, 2 + 6 * 1, &x, &y, crop);
+    pixel (image, x, y, got);
+    assert_near (got, opaque, 4, "head (2, 4) hot spot at opacity 1");
+  }
+  g_assert_cmpuint (tf_attention_overlay_get_builds (overlay), ==, builds + 1);
+
+  /* another colour map */
+  tf_attention_overlay_set_colormap (overlay, TF_COLORMAP_TURBO);
+  {
+    g_autoptr (Image) image = render (widget, "overlay-head-2-4-turbo", &white);
+    double want_top[3];
+
+    tf_colormap_lookup (TF_COLORMAP_TURBO, 1, top);
+    for (int c = 0; c < 3; c++)
+      want_top[c] = top[c];
+    pixel (image, x, y, got);
+    assert_near (got, want_top, 4, "turbo's top");
+  }
+
+  /* out-of-range choices draw the face alone */
+  tf_attention_overlay_set_opacity (overlay, 0.6);
+  tf_attention_overlay_set_kind (overlay, TF_OVERLAY_LANET, LANETS + 3, 0);
+  {
+    g_autoptr (Image) image = render (widget, "overlay-no-map", &white);
+
+    cell_centre (overlay, 7, 7, &x, &y, crop);
+    pixel (image, x, y, got);
+    assert_near (got, crop, 3, "face alone");
+  }
+
+  tf_attention_overlay_set_probe (overlay, NULL);
+  tf_face_probe_unref (probe);
+  destroy (window);
+}
+
+/* ---- probability bars */
+
+static void
+bar_colors (TfProbBars *bars,
+            const Image *image,
+            int          index,
+            int          rgb[3])
+{
+  graphene_rect_t r;
+
+  g_assert_true (tf_prob_bars_get_fill_rect (bars, index, &r));
+  g_assert_cmpfloat (r.size.width, >=, 4);
+  pixel (image, r.origin.x + 2, r.origin.y + r.size.height / 2, rgb);
+}
+
+static void
+check_bars (TfProbBars  *bars,
+            const char  *name,
+            const GdkRGBA *background)
+{
+  g_autoptr (Image) image = render (GTK_WIDGET (bars), name, background);
+  int predicted[3], other[3], other2[3];
+  graphene_rect_t r1, r0;
+
+  g_assert_cmpint (tf_prob_bars_get_highlighted (bars), ==, 1);
+  bar_colors (bars, image, 1, predicted);
+  bar_colors (bars, image, 0, other);
+  bar_colors (bars, image, 2, other2);
+  g_test_message ("%s: predicted (%d, %d, %d), others (%d, %d, %d)", name,
+                  predicted[0], predicted[1], predicted[2], other[0], other[1], other[2]);
+  g_assert_cmpint (distance (other, other2), <=, 2);
+  g_assert_cmpint (distance (predicted, other), >, 40);
+  /* the accent colour (libadwaita's blue) */
+  g_assert_cmpint (predicted[2], >, predicted[0] + 60);
+  /* longer for a larger probability */
+  g_assert_true (tf_prob_bars_get_fill_rect (bars, 1, &r1));
+  g_assert_true (tf_prob_bars_get_fill_rect (bars, 0, &r0));
+  g_assert_cmpfloat (r1.size.width, >, 8 * r0.size.width);
+}
+
+static void
+test_prob_bars (void)
+{
+  TfFaceProbe *probe = make_probe ();
+  GtkWidget *widget = tf_prob_bars_new ();
+  TfProbBars *bars = TF_PROB_BARS (widget);
+  GtkWidget *window;
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  int min, nat;
+
+  g_assert_cmpint (tf_prob_bars_get_highlighted (bars), ==, -1);
+  window = show (widget, 360, 120);
+  image_free (render (widget, "bars-empty", &white));
+
+  tf_prob_bars_set_probe (bars, probe);
+  settle ();
+  /* fits a 360 px sidebar */
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_test_message ("bars: width %d minimum, %d natural", min, nat);
+  g_assert_cmpint (min, <=, 240);
+  g_assert_cmpint (nat, <=, 340);
+  g_assert_cmpint (nat, >=, 200);
+  gtk_widget_measure (widget, GTK_ORIENTATION_VERTICAL, 340, &min, &nat, NULL, NULL);
+  g_assert_cmpint (min, >=, CLASSES * 12);
+  g_assert_cmpint (nat, <=, CLASSES * 40);
+
+  check_bars (bars, "bars-light", &white);
+
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  settle ();
+  check_bars (bars, "bars-dark", &(GdkRGBA) { 0.14f, 0.14f, 0.14f, 1 });
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  settle ();
+
+  /* no prediction given: the argmax */
+  {
+    TfFaceProbe *copy = tf_face_probe_with_ablation (probe, NULL);
+
+    copy->predicted = -1;
+    copy->probs[2] = 0.9f;
+    copy->probs[1] = 0.05f;
+    tf_prob_bars_set_probe (bars, copy);
+    g_assert_cmpint (tf_prob_bars_get_highlighted (bars), ==, 2);
+    tf_face_probe_unref (copy);
+  }
+  tf_prob_bars_set_probe (bars, NULL);
+  g_assert_cmpint (tf_prob_bars_get_highlighted (bars), ==, -1);
+
+  tf_face_probe_unref (probe);
+  destroy (window);
+}
+
+/* ---- head grid */
+
+typedef struct
+{
+  int count, block, head;
+} Selected;
+
+static void
+on_head_selected_cb (TfHeadGrid *grid,
+                     int         block,
+                     int         head,
+                     Selected   *s)
+{
+  (void) grid;
+  s->count++;
+  s->block = block;
+  s->head = head;
+}
+
+static void
+cell_pixel (TfHeadGrid  *grid,
+            const Image *image,
+            int          block,
+            int          head,
+            int          rgb[3])
+{
+  graphene_rect_t r;
+
+  g_assert_true (tf_head_grid_cell_rect (grid, block, head, &r));
+  pixel (image, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2, rgb);
+}
+
+static void
+test_head_grid (void)
+{
+  TfFaceProbe *probe = make_probe ();
+  g_autofree float *ablation = make_ablation ();
+  TfFaceProbe *with = tf_face_probe_with_ablation (probe, ablation);
+  GtkWidget *widget = tf_head_grid_new ();
+  TfHeadGrid *grid = TF_HEAD_GRID (widget);
+  Selected s = { 0, -1, -1 };
+  GtkWidget *window;
+  graphene_rect_t r;
+  int blocks, heads, b, h, got[3];
+  uint8_t top[3];
+
+  g_signal_connect (grid, "head-selected", G_CALLBACK (on_head_selected_cb), &s);
+  window = show (widget, 360, 300);
+  image_free (render (widget, "grid-empty", &white));
+  tf_head_grid_get_shape (grid, &blocks, &heads);
+  g_assert_cmpint (blocks, ==, 0);
+
+  tf_head_grid_set_probe (grid, probe);
+  settle ();
+  tf_head_grid_get_shape (grid, &blocks, &heads);
+  g_assert_cmpint (blocks, ==, DEPTH);
+  g_assert_cmpint (heads, ==, HEADS);
+  g_assert_false (tf_head_grid_get_selected (grid, NULL, NULL));
+  g_assert_true (gtk_widget_get_focusable (widget));
+
+  /* the arrows move the selection; nothing is chosen yet */
+  press_key (widget, GDK_KEY_Right);
+  g_assert_true (tf_head_grid_get_selected (grid, &b, &h));
+  g_assert_cmpint (b, ==, 0);
+  g_assert_cmpint (h, ==, 0);
+  press_key (widget, GDK_KEY_Right);
+  press_key (widget, GDK_KEY_Down);
+  press_key (widget, GDK_KEY_Down);    /* stays in the last block */
+  g_assert_true (tf_head_grid_get_selected (grid, &b, &h));
+  g_assert_cmpint (b, ==, 1);
+  g_assert_cmpint (h, ==, 1);
+  press_key (widget, GDK_KEY_Left);
+  press_key (widget, GDK_KEY_Left);    /* stays in the first head */
+  g_assert_true (tf_head_grid_get_selected (grid, &b, &h));
+  g_assert_cmpint (h, ==, 0);
+  press_key (widget, GDK_KEY_Up);
+  press_key (widget, GDK_KEY_Right);
+  g_assert_cmpint (s.count, ==, 0);
+  /* Enter and Space choose */
+  press_key (widget, GDK_KEY_Return);
+  g_assert_cmpint (s.count, ==, 1);
+  g_assert_cmpint (s.block, ==, 0);
+  g_assert_cmpint (s.head, ==, 1);
+  press_key (widget, GDK_KEY_Down);
+  press_key (widget, GDK_KEY_space);
+  g_assert_cmpint (s.count, ==, 2);
+  g_assert_cmpint (s.block, ==, 1);
+  g_assert_cmpint (s.head, ==, 1);
+
+  /* a click chooses the cell under it */
+  g_assert_true (tf_head_grid_cell_rect (grid, 0, 3, &r));
+  tf_head_grid_click (grid, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2);
+  g_assert_cmpint (s.count, ==, 3);
+  g_assert_cmpint (s.block, ==, 0);
+  g_assert_cmpint (s.head, ==, 3);
+  g_assert_true (tf_head_grid_get_selected (grid, &b, &h));
+  g_assert_cmpint (b * 10 + h, ==, 3);
+  tf_head_grid_click (grid, 1, 1);      /* the header: nothing */
+  g_assert_cmpint (s.count, ==, 3);
+
+  /* contribution: each block's leading head at the top of the map */
+  tf_head_grid_select (grid, -1, -1);
+  g_assert_false (tf_head_grid_get_selected (grid, NULL, NULL));
+  tf_colormap_lookup (TF_COLORMAP_VIRIDIS, 1, top);
+  {
+    g_autoptr (Image) image = render (widget, "grid-contribution", &white);
+    double want[3] = { top[0], top[1], top[2] };
+    uint8_t half[3];
+    double want_half[3];
+    int other[3];
+
+    cell_pixel (grid, image, 0, 2, got);
+    assert_near (got, want, 2, "block 1's leading head");
+    cell_pixel (grid, image, 1, 0, got);
+    assert_near (got, want, 2, "block 2's leading head");
+    /* 0.3 of a block whose largest is 0.6: the middle of the map */
+    tf_colormap_lookup (TF_COLORMAP_VIRIDIS, 0.5, half);
+    for (int c = 0; c < 3; c++)
+      want_half[c] = half[c];
+    cell_pixel (grid, image, 0, 1, other);
+    g_assert_cmpint (distance (other, got), >, 40);
+    cell_pixel (grid, image, 1, 2, other);   /* 0.2 / 0.4 */
+    assert_near (other, want_half, 2, "half the block's largest");
+  }
+
+  /* a selection outline is drawn around the selected cell */
+  tf_head_grid_select (grid, 1, 2);
+  {
+    g_autoptr (Image) image = render (widget, "grid-selected", &white);
+    int edge[3], inside[3];
+
+    g_assert_true (tf_head_grid_cell_rect (grid, 1, 2, &r));
+    pixel (image, r.origin.x, r.origin.y + r.size.height / 2, edge);
+    cell_pixel (grid, image, 1, 2, inside);
+    g_assert_cmpint (distance (edge, inside), >, 40);
+  }
+
+  /* ablation: diverging around white */
+  tf_head_grid_set_probe (grid, with);
+  tf_head_grid_set_show_ablation (grid, TRUE);
+  settle ();
+  {
+    g_autoptr (Image) image = render (widget, "grid-ablation", &white);
+    const double blue[3] = { 33, 102, 172 }, red[3] = { 178, 24, 43 }, white3[3] = { 255, 255, 255 };
+    int half[3];
+
+    cell_pixel (grid, image, 0, 2, got);
+    assert_near (got, blue, 2, "largest fall");
+    cell_pixel (grid, image, 1, 3, got);      /* half the largest rise */
+    cell_pixel (grid, image, 1, 1, half);
+    assert_near (half, white3, 2, "no change");
+    g_assert_cmpint (got[0], >, got[2] + 40);   /* reddish */
+    {
+      double want[3];
+
+      for (int c = 0; c < 3; c++)
+        want[c] = 255 + (red[c] - 255) * 0.5;
+      assert_near (got, want, 2, "half the largest change, rising");
+    }
+  }
+  tf_head_grid_set_show_ablation (grid, FALSE);
+  {
+    g_autoptr (Image) image = render (widget, "grid-contribution-again", &white);
+    double want[3] = { top[0], top[1], top[2] };
+
+    cell_pixel (grid, image, 0, 2, got);
+    assert_near (got, want, 2, "back to contributions");
+  }
+
+  tf_face_probe_unref (with);
+  tf_face_probe_unref (probe);
+  destroy (window);
+}
+
+/* ---- timeline */
+
+typedef struct
+{
+  int    count;
+  double seconds;
+} Seek;
+
+static void
+on_seek_cb (TfTimeline *timeline,
+            double      seconds,
+            Seek       *s)
+{
+  (void) timeline;
+  s->count++;
+  s->seconds = seconds;
+}
+
+static void
+test_timeline (void)
+{
+  static const char *names[] = { "anger", "happiness", "neutral" };
+  GtkWidget *widget = tf_timeline_new ();
+  TfTimeline *timeline = TF_TIMELINE (widget);
+  GtkWidget *window;
+  Seek s = { 0, -1 };
+  double top, height, x, per_px;
+  int got[3];
+  gint64 start;
+
+  g_signal_connect (timeline, "seek", G_CALLBACK (on_seek_cb), &s);
+  window = show (widget, 800, 200);
+  image_free (render (widget, "timeline-empty", &white));
+
+  tf_timeline_set_classes (timeline, names, CLASSES);
+  tf_timeline_set_duration (timeline, 60);
+  /* track 7: 25 points a second for a minute; constant [0.5, 0.3, 0.2]
+   * from 40 s on. Track 3: 10..30 s, all "neutral". */
+  for (int i = 0; i <= 1500; i++)
+    {
+      double t = i * 0.04;
+      float p[CLASSES] = { 0.5f, 0.3f, 0.2f };
+
+      if (t < 40)
+        {
+          p[1] = (float) (0.5 + 0.4 * sin (t));
+          p[0] = (1 - p[1]) / 2;
+          p[2] = 1 - p[0] - p[1];
+        }
+      tf_timeline_add_point (timeline, 7, t, p);
+      if (t >= 10 && t <= 30)
+        tf_timeline_add_point (timeline, 3, t, (const float[]) { 0, 0, 1 });
+    }
+  g_assert_cmpint (tf_timeline_get_n_tracks (timeline), ==, 2);
+  settle ();
+
+  /* a click seeks there */
+  per_px = 60.0 / (tf_timeline_time_to_x (timeline, 60) - tf_timeline_time_to_x (timeline, 0));
+  tf_timeline_seek_to_x (timeline, tf_timeline_time_to_x (timeline, 30));
+  g_assert_cmpint (s.count, ==, 1);
+  g_assert_cmpfloat (fabs (s.seconds - 30), <=, per_px);
+  g_assert_cmpfloat (tf_timeline_get_position (timeline), ==, s.seconds);
+  tf_timeline_seek_to_x (timeline, -50);     /* clamped */
+  g_assert_cmpfloat (s.seconds, ==, 0);
+  tf_timeline_seek_to_x (timeline, 10000);
+  g_assert_cmpfloat (s.seconds, ==, 60);
+
+  /* keys: a second back and forth, the ends */
+  tf_timeline_set_position (timeline, 20);
+  g_assert_cmpint (s.count, ==, 3);           /* setting the position is not seeking */
+  press_key (widget, GDK_KEY_Right);
+  g_assert_cmpint (s.count, ==, 4);
+  g_assert_cmpfloat (fabs (s.seconds - 21), <, 1e-9);
+  press_key (widget, GDK_KEY_Left);
+  press_key (widget, GDK_KEY_Left);
+  g_assert_cmpfloat (fabs (s.seconds - 19), <, 1e-9);
+  press_key (widget, GDK_KEY_End);
+  g_assert_cmpfloat (s.seconds, ==, 60);
+  press_key (widget, GDK_KEY_Right);
+  g_assert_cmpfloat (s.seconds, ==, 60);
+  press_key (widget, GDK_KEY_Home);
+  g_assert_cmpfloat (s.seconds, ==, 0);
+
+  /* a point out of order takes its place in time */
+  tf_timeline_add_point (timeline, 3, 5.0, (const float[]) { 1, 0, 0 });
+
+  /* the cursor at 15 s, the stacked areas beside it */
+  tf_timeline_set_position (timeline, 15);
+  {
+    g_autoptr (Image) image = render (widget, "timeline", &white);
+    GdkRGBA c0, c2;
+    int beside[3], low[3], neutral[3];
+    double want0[3], want2[3];
+
+    tf_widgets_class_color (0, &c0);
+    tf_widgets_class_color (2, &c2);
+    for (int c = 0; c < 3; c++)
+      {
+        want0[c] = lround ((c == 0 ? c0.red : c == 1 ? c0.green : c0.blue) * 255);
+        want2[c] = lround ((c == 0 ? c2.red : c == 1 ? c2.green : c2.blue) * 255);
+      }
+
+    g_assert_true (tf_timeline_strip_span (timeline, 0, &top, &height));
+    x = tf_timeline_time_to_x (timeline, 15);
+    pixel (image, x, top + height / 2, got);
+    pixel (image, x + 30, top + height / 2, beside);
+    g_test_message ("cursor (%d, %d, %d), beside (%d, %d, %d)", got[0], got[1], got[2],
+                    beside[0], beside[1], beside[2]);
+    /* the theme's foreground: dark and gray */
+    g_assert_cmpint (MAX (got[0], MAX (got[1], got[2])), <, 100);
+    g_assert_cmpint (abs (got[0] - got[2]), <, 12);
+    g_assert_cmpint (distance (got, beside), >, 60);
+
+    /* track 7 from 40 s: anger 0.5 at the bottom, neutral 0.2 at the top */
+    x = tf_timeline_time_to_x (timeline, 50);
+    pixel (image, x, top + height * 0.8, low);
+    assert_near (low, want0, 2, "anger at the bottom");
+    pixel (image, x, top + height * 0.1, got);
+    assert_near (got, want2, 2, "neutral at the top");
+    /* track 3 (second strip): neutral only while it was seen */
+    g_assert_true (tf_timeline_strip_span (timeline, 1, &top, &height));
+    pixel (image, tf_timeline_time_to_x (timeline, 20), top + height / 2, neutral);
+    assert_near (neutral, want2, 2, "track 3 at 20 s");
+    pixel (image, tf_timeline_time_to_x (timeline, 45), top + height / 2, got);
+    g_assert_cmpint (distance (got, neutral), >, 60);
+    pixel (image, tf_timeline_time_to_x (timeline, 5), top + height / 2, got);
+    assert_near (got, want0, 2, "track 3's late point at 5 s");
+    pixel (image, tf_timeline_time_to_x (timeline, 7.5), top + height / 2, got);
+    g_assert_cmpint (distance (got, neutral), >, 60);   /* nothing between 6 and 10 s */
+    g_assert_cmpint (distance (got, low), >, 60);
+  }
+
+  /* cheap with many points: 100 000 in a strip still draws at once */
+  for (int i = 1; i <= 100000; i++)
+    tf_timeline_add_point (timeline, 9, i * 0.0006, (const float[]) { 0.2f, 0.3f, 0.5f });
+  start = g_get_monotonic_time ();
+  image_free (render (widget, "timeline-many", &white));
+  g_test_message ("100 000 points drawn in %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+  g_assert_cmpint (tf_timeline_get_n_tracks (timeline), ==, 3);
+
+  tf_timeline_clear (timeline);
+  g_assert_cmpint (tf_timeline_get_n_tracks (timeline), ==, 0);
+  g_assert_cmpfloat (tf_timeline_get_position (timeline), ==, 0);
+  destroy (window);
+}
+
+/* ---- the inspector */
+
+static void
+on_ablation_requested_cb (TfFaceInspector *inspector,
+                          int             *count)
+{
+  (void) inspector;
+  (*count)++;
+}
+
+static void
+test_inspector (void)
+{
+  TfFaceProbe *probe = make_probe ();
+  g_autofree float *ablation = make_ablation ();
+  TfFaceProbe *with = tf_face_probe_with_ablation (probe, ablation);
+  GtkWidget *widget = tf_face_inspector_new ();
+  TfFaceInspector *inspector = TF_FACE_INSPECTOR (widget);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  TfAttentionOverlay *overlay = tf_face_inspector_get_overlay (inspector);
+  TfHeadGrid *grid = tf_face_inspector_get_head_grid (inspector);
+  GtkWidget *window, *compute, *progress, *toggle;
+  int requested = 0, index, head, min_w;
+
+  g_assert_true (TF_IS_ATTENTION_OVERLAY (overlay));
+  g_assert_true (TF_IS_PROB_BARS (tf_face_inspector_get_prob_bars (inspector)));
+  g_assert_true (TF_IS_HEAD_GRID (grid));
+  g_assert_true (gtk_widget_get_has_tooltip (GTK_WIDGET (grid)));   /* the numbers, on hover */
+  g_assert_null (tf_face_inspector_get_probe (inspector));
+  g_signal_connect (inspector, "ablation-requested", G_CALLBACK (on_ablation_requested_cb), &requested);
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), widget);
+  window = show (scroller, 360, 1000);
+  image_free (render (widget, "inspector-empty", &white));
+  /* fits a phone-width sidebar */
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
+  g_assert_cmpint (min_w, <=, 360);
+
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_true (tf_face_inspector_get_probe (inspector) == probe);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_LANET_MAX);
+  settle ();
+
+  /* choosing a head (keyboard, in the grid) shows its attention */
+  press_key (GTK_WIDGET (grid), GDK_KEY_Down);
+  press_key (GTK_WIDGET (grid), GDK_KEY_Down);
+  press_key (GTK_WIDGET (grid), GDK_KEY_Right);
+  press_key (GTK_WIDGET (grid), GDK_KEY_Return);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_HEAD);
+  tf_attention_overlay_get_index (overlay, &index, &head);
+  g_assert_cmpint (index, ==, 1);
+  g_assert_cmpint (head, ==, 1);
+  /* the next face keeps that view */
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_HEAD);
+
+  /* opacity and colour map reach the overlay; the opacity is a property */
+  tf_face_inspector_set_opacity (inspector, 0.25);
+  {
+    double opacity;
+
+    g_object_get (inspector, "opacity", &opacity, NULL);
+    g_assert_cmpfloat (fabs (opacity - 0.25), <, 1e-9);
+  }
+  tf_face_inspector_set_colormap (inspector, TF_COLORMAP_MAGMA);
+  settle ();
+  image_free (render (widget, "inspector", &white));
+
+  /* the ablation: a request, progress, the result, the toggle */
+  compute = find_button (widget, "_Compute");
+  g_assert_nonnull (compute);
+  g_assert_true (gtk_widget_get_sensitive (compute));
+  g_signal_emit_by_name (compute, "clicked");
+  g_assert_cmpint (requested, ==, 1);
+  progress = find_type (widget, GTK_TYPE_PROGRESS_BAR);
+  g_assert_nonnull (progress);
+  g_assert_false (gtk_widget_get_visible (progress));
+  tf_face_inspector_set_ablation_progress (inspector, 0.5);
+  g_assert_true (gtk_widget_get_visible (progress));
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (progress)), ==, 0.5);
+  g_assert_false (gtk_widget_get_sensitive (compute));
+  tf_face_inspector_set_ablation_progress (inspector, -1);
+  g_assert_false (gtk_widget_get_visible (progress));
+  g_assert_true (gtk_widget_get_sensitive (compute));
+
+  toggle = find_type (widget, GTK_TYPE_CHECK_BUTTON);
+  g_assert_nonnull (toggle);
+  g_assert_false (gtk_widget_get_visible (toggle));
+  tf_face_inspector_set_probe (inspector, with);
+  g_assert_true (gtk_widget_get_visible (toggle));
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (toggle), TRUE);
+  settle ();
+  {
+    g_autoptr (Image) image = render (widget, "inspector-ablation", &white);
+    graphene_rect_t r, in_grid;
+    const double blue[3] = { 33, 102, 172 };
+    int got[3];
+
+    /* the grid shows the ablation: the largest fall is blue */
+    g_assert_true (tf_head_grid_cell_rect (grid, 0, 2, &r));
+    g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (grid), widget, &in_grid));
+    pixel (image, in_grid.origin.x + r.origin.x + r.size.width / 2,
+           in_grid.origin.y + r.origin.y + r.size.height / 2, got);
+    assert_near (got, blue, 2, "ablation in the inspector's grid");
+  }
+
+  /* a probe without ablation hides the toggle again */
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_false (gtk_widget_get_visible (toggle));
+  tf_face_inspector_set_probe (inspector, NULL);
+  g_assert_false (gtk_widget_get_sensitive (compute));
+
+  tf_face_probe_unref (with);
+  tf_face_probe_unref (probe);
+  destroy (window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  g_test_add_func ("/widgets/colormap/tables", test_colormap_tables);
+  g_test_add_func ("/widgets/colormap/names", test_colormap_names);
+  g_test_add_func ("/widgets/probe/copy", test_probe_copy);
+  g_test_add_func ("/widgets/overlay", test_overlay);
+  g_test_add_func ("/widgets/prob-bars", test_prob_bars);
+  g_test_add_func ("/widgets/head-grid", test_head_grid);
+  g_test_add_func ("/widgets/timeline", test_timeline);
+  g_test_add_func ("/widgets/inspector", test_inspector);
+  return g_test_run ();
+}

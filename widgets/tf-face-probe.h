@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Everything the face inspector shows about one face, copied out of the
+ * engine's outputs (which live only until its next call): a boxed,
+ * reference-counted, immutable record. Arrays are row-major; probe arrays
+ * are NULL when they were not computed. */
+#pragma once
+
+#include <gdk/gdk.h>
+
+G_BEGIN_DECLS
+
+#define TF_TYPE_FACE_PROBE (tf_face_probe_get_type ())
+
+typedef struct
+{
+  /* where */
+  char       *file;
+  gint64      frame;
+  double      time_s;
+  int         face, track;
+  float       box[4];             /* x, y, w, h in frame pixels */
+  float       landmarks[5][2];
+  float       score;
+  /* the aligned crop the model saw, for display (NULL: none) */
+  GdkTexture *crop;
+  /* what the model says */
+  int         classes;            /* K */
+  char      **class_names;        /* K names, NULL-terminated */
+  float      *probs;              /* [K] */
+  int         predicted;
+  /* probes: g = grid, L = depth, H = heads, B = LANets */
+  int         lanets, grid, depth, heads;
+  float      *lanet_maps;         /* [B][g*g] */
+  float      *lanet_max;          /* [g*g] */
+  float      *cls_attn;           /* [L][H][g*g] the class token's attention over the patches */
+  float      *head_contrib;       /* [L][H], summing to 1 per block */
+  float      *rollout;            /* [g*g] */
+  float      *ablation;           /* [L][H][K] probability change when only that head is dropped */
+  /* the model input [3][S][S] it was computed from, to compute more on demand */
+  float      *input;
+  int         input_size;         /* S */
+} TfFaceProbe;
+
+GType        tf_face_probe_get_type (void) G_GNUC_CONST;
+/* A new, zeroed record with one reference; fill it, then treat it as
+ * read-only. */
+TfFaceProbe *tf_face_probe_new      (void);
+TfFaceProbe *tf_face_probe_ref      (TfFaceProbe *probe);
+void         tf_face_probe_unref    (TfFaceProbe *probe);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfFaceProbe, tf_face_probe_unref)
+
+/* A copy holding @ablation ([L][H][K]) besides what @probe holds. */
+TfFaceProbe *tf_face_probe_with_ablation (const TfFaceProbe *probe,
+                                          const float       *ablation);
+
+G_END_DECLS

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Helpers shared by the widgets, and the seams their tests use in place of
+ * synthesised pointer events (GTK 4 has no public way to make those). */
+#pragma once
+
+#include "tf-widgets.h"
+
+G_BEGIN_DECLS
+
+/* The widget's foreground colour from its CSS (GTK 4.10 replaced the style
+ * context call with gtk_widget_get_color). */
+static inline void
+tf_widget_get_fg (GtkWidget *widget,
+                  GdkRGBA   *color)
+{
+#if GTK_CHECK_VERSION (4, 10, 0)
+  gtk_widget_get_color (widget, color);
+#else
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), color);
+#endif
+}
+
+/* The same colour with its alpha scaled by @alpha. */
+static inline GdkRGBA
+tf_rgba_fade (const GdkRGBA *color,
+              float          alpha)
+{
+  GdkRGBA c = *color;
+
+  c.alpha *= alpha;
+  return c;
+}
+
+/* ---- TfAttentionOverlay */
+/* The square the face is drawn in, in widget coordinates, for the widget's
+ * current size (FALSE: nothing drawn). */
+gboolean tf_attention_overlay_get_face_rect (TfAttentionOverlay *self,
+                                             graphene_rect_t    *rect);
+/* The LANet or block, and the head, of the map drawn. */
+void     tf_attention_overlay_get_index     (TfAttentionOverlay *self,
+                                             int                *index,
+                                             int                *head);
+/* How many times the overlay texture was built (it must not be rebuilt per
+ * frame). */
+guint    tf_attention_overlay_get_builds    (TfAttentionOverlay *self);
+
+/* ---- TfProbBars */
+/* The filled part of bar @index, in the bars widget's coordinates (FALSE:
+ * no such bar, or not laid out yet). */
+gboolean tf_prob_bars_get_fill_rect (TfProbBars      *self,
+                                     int              index,
+                                     graphene_rect_t *rect);
+
+/* ---- TfHeadGrid */
+/* The cell under (@x, @y) in widget coordinates; FALSE: none. */
+gboolean tf_head_grid_cell_at   (TfHeadGrid *self,
+                                 double      x,
+                                 double      y,
+                                 int        *block,
+                                 int        *head);
+/* Its rectangle (FALSE: no such cell, or not laid out yet). */
+gboolean tf_head_grid_cell_rect (TfHeadGrid      *self,
+                                 int              block,
+                                 int              head,
+                                 graphene_rect_t *rect);
+/* What a click at (@x, @y) does: select the cell there and emit
+ * "head-selected". */
+void     tf_head_grid_click     (TfHeadGrid *self,
+                                 double      x,
+                                 double      y);
+
+/* ---- TfTimeline */
+/* What a click or a drag at @x (widget coordinates) does: move the cursor
+ * there and emit "seek" with that time. */
+void     tf_timeline_seek_to_x  (TfTimeline *self,
+                                 double      x);
+/* The x of @seconds in widget coordinates for the current size. */
+double   tf_timeline_time_to_x  (TfTimeline *self,
+                                 double      seconds);
+/* The vertical span of the strip of the @index-th track (in order of first
+ * appearance); FALSE: no such track. */
+gboolean tf_timeline_strip_span (TfTimeline *self,
+                                 int         index,
+                                 double     *top,
+                                 double     *height);
+
+G_END_DECLS
