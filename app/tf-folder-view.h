@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The files of a folder (or of several opened at once) as a grid: a
+ * thumbnail (made off the main thread), the file's name and each face's
+ * predicted expression. Activating an item emits "item-activated" (const
+ * char *file). */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "tf-face-probe.h"
+
+G_BEGIN_DECLS
+
+#define TF_TYPE_FOLDER_ITEM (tf_folder_item_get_type ())
+G_DECLARE_FINAL_TYPE (TfFolderItem, tf_folder_item, TF, FOLDER_ITEM, GObject)
+
+const char  *tf_folder_item_get_file      (TfFolderItem *self);
+/* "happiness 92 %, neutral 60 %", the error, or "No face found" */
+const char  *tf_folder_item_get_summary   (TfFolderItem *self);
+guint        tf_folder_item_get_n_faces   (TfFolderItem *self);
+TfFaceProbe *tf_folder_item_get_face      (TfFolderItem *self,
+                                           guint         index);
+/* NULL until made (items are thumbnailed when they are first shown) */
+GdkTexture  *tf_folder_item_get_thumbnail (TfFolderItem *self);
+/* NULL unless the file could not be read */
+const char  *tf_folder_item_get_error     (TfFolderItem *self);
+gboolean     tf_folder_item_get_is_video  (TfFolderItem *self);
+
+#define TF_TYPE_FOLDER_VIEW (tf_folder_view_get_type ())
+G_DECLARE_FINAL_TYPE (TfFolderView, tf_folder_view, TF, FOLDER_VIEW, GtkWidget)
+
+GtkWidget    *tf_folder_view_new         (void);
+void          tf_folder_view_clear       (TfFolderView *self);
+/* The item for @probe->file is made when it is first seen. */
+void          tf_folder_view_add_face    (TfFolderView *self,
+                                          TfFaceProbe  *probe);
+void          tf_folder_view_file_done   (TfFolderView *self,
+                                          const char   *file,
+                                          const char   *error,
+                                          gint64        frames,
+                                          gint64        faces);
+/* TfFolderItem, in the order the files were analysed */
+GListModel   *tf_folder_view_get_model   (TfFolderView *self);
+TfFolderItem *tf_folder_view_lookup      (TfFolderView *self,
+                                          const char   *file);
+/* how many thumbnails are made (for tests) */
+guint         tf_folder_view_get_n_thumbnails (TfFolderView *self);
+
+/* "/a/b/x.jpg: not a picture" -> "not a picture": @error without the
+ * file's name (full, for display, or base) that starts it */
+char         *tf_error_without_file      (const char   *error,
+                                          const char   *file);
+/* TRUE for files the video view shows, by their name */
+gboolean      tf_is_video_file           (const char   *path);
+
+G_END_DECLS

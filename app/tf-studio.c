@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* transfer-studio: the desktop application. */
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "tf-application.h"
+
+/* Run from the build folder (not installed), the settings schema and the
+ * translations are the build's own. */
+static void
+use_build_folder (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *schemas = g_build_filename (TF_BUILD_ROOT, "data", "gschemas.compiled", NULL);
+
+  if (exe == NULL || !g_str_has_prefix (exe, TF_BUILD_ROOT "/") || !g_file_test (schemas, G_FILE_TEST_EXISTS))
+    return;
+  g_setenv ("GSETTINGS_SCHEMA_DIR", TF_BUILD_ROOT "/data", FALSE);
+  g_setenv ("TRANSFER_LOCALEDIR", TF_BUILD_ROOT "/po", FALSE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(TfApplication) app = NULL;
+  const char *localedir;
+
+  use_build_folder ();
+  localedir = g_getenv ("TRANSFER_LOCALEDIR");
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (!tf_application_has_schema ())
+    {
+      g_printerr ("transfer-studio: the settings schema %s is not installed "
+                  "(set GSETTINGS_SCHEMA_DIR to a folder holding it compiled)\n", TF_APPLICATION_ID);
+      return 1;
+    }
+  app = tf_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

@@ -1,0 +1,965 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The application in this process under a real display (Xvfb, GSK's cairo
+ * renderer, settings in memory): a photo, a folder, a video, a cancelled
+ * analysis, exports, a narrow window and a translation, each through the
+ * window's own code paths, with the widgets' state read back through their
+ * getters. A picture of the window in each state is saved next to the test
+ * binary (its path is in the log). */
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <math.h>
+#include <string.h>
+
+#include "tf-application.h"
+#include "tf-preferences.h"
+#include "tf-window.h"
+
+static char          *tmpdir;
+static char          *sample;
+static TfApplication *app;
+static TfWindow      *window;
+
+/* what the session reported */
+static gboolean       finished;
+static gboolean       was_cancelled;
+
+/* ---- fixtures ------------------------------------------------------------ */
+
+static void
+on_finished_cb (TfSession *session,
+                gboolean   cancelled,
+                gpointer   user_data)
+{
+  finished = TRUE;
+  was_cancelled = cancelled;
+}
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until @cond holds or @seconds pass. */
+static gboolean
+wait_until (gboolean (*cond) (gpointer),
+            gpointer   data,
+            double     seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  guint wake = g_timeout_add (10, wake_cb, NULL);
+  gboolean ok;
+
+  while (!(ok = cond (data)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+  return ok;
+}
+
+static gboolean
+is_finished (gpointer data)
+{
+  return finished;
+}
+
+static gboolean
+has_inspected_face (gpointer data)
+{
+  return tf_face_inspector_get_probe (tf_window_get_inspector (window)) != NULL;
+}
+
+static gboolean
+always_false (gpointer data)
+{
+  return FALSE;
+}
+
+/* lets pending redraws and idles run */
+static void
+settle (double seconds)
+{
+  wait_until (always_false, NULL, seconds);
+}
+
+/* Opens @path in the window and waits for its analysis to end. */
+static void
+open_and_wait (const char *path,
+               double      seconds)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  finished = FALSE;
+  tf_window_open (window, &file, 1);
+  g_assert_true (wait_until (is_finished, NULL, seconds));
+}
+
+typedef struct
+{
+  GtkWidget  *widget;
+  GdkTexture *texture;
+} Shot;
+
+/* After a frame is painted the layout is done: the widget's allocation is
+ * valid however often the analysis' progress relabels it. */
+static void
+on_after_paint_cb (GdkFrameClock *clock,
+                   Shot          *shot)
+{
+  GtkWidget *widget = shot->widget;
+  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+
+  if (shot->texture)
+    return;
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node)
+    shot->texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+static gboolean
+shot_taken (gpointer data)
+{
+  Shot *shot = data;
+
+  if (shot->texture == NULL)
+    gtk_widget_queue_draw (shot->widget);
+  return shot->texture != NULL;
+}
+
+/* Saves what @widget (a window) shows as a PNG next to the test binary. */
+static void
+screenshot_of (GtkWidget  *widget,
+               const char *name)
+{
+  g_autofree char *file = g_strconcat ("gui-", name, ".png", NULL);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  Shot shot = { widget, NULL };
+  gulong id;
+
+  settle (0.1);
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_cb), &shot);
+  g_assert_true (wait_until (shot_taken, &shot, 10));
+  g_signal_handler_disconnect (clock, id);
+  g_assert_true (gdk_texture_save_to_png (shot.texture, path));
+  g_object_unref (shot.texture);
+  g_test_message ("picture of the window (%s): %s", name, path);
+}
+
+static void
+screenshot (const char *name)
+{
+  screenshot_of (GTK_WIDGET (window), name);
+}
+
+/* the application's window of @type other than the main one */
+static GtkWindow *
+find_window (GType type)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+window_shown (gpointer data)
+{
+  GtkWindow *w = find_window (GPOINTER_TO_SIZE (data));
+
+  return w && gtk_widget_get_mapped (GTK_WIDGET (w)) && gtk_widget_get_width (GTK_WIDGET (w)) > 0;
+}
+
+/* Runs a gst-launch style pipeline to completion. */
+static gboolean
+run_pipeline (const char *description)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstElement) pipeline = gst_parse_launch (description, &error);
+  g_autoptr(GstBus) bus = NULL;
+  g_autoptr(GstMessage) msg = NULL;
+  gboolean ok;
+
+  if (pipeline == NULL || error != NULL)
+    {
+      g_test_message ("fixture pipeline: %s", error->message);
+      return FALSE;
+    }
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  ok = msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return ok;
+}
+
+/* The sample photo sliding over a 480x320 black frame, VP8 in WebM, 15 fps. */
+static char *
+make_video (const char *name,
+            int         frames)
+{
+  char *path = g_build_filename (tmpdir, name, NULL);
+  g_autofree char *desc = g_strdup_printf (
+    "videotestsrc pattern=black num-buffers=%d ! video/x-raw,width=480,height=320,framerate=15/1 ! "
+    "compositor name=mix sink_1::xpos=0 sink_1::ypos=40 ! videoconvert ! vp8enc deadline=1 ! webmmux ! "
+    "filesink location=\"%s\"  filesrc location=\"%s\" ! pngdec ! videoconvert ! videoscale ! "
+    "video/x-raw,width=240,height=240 ! imagefreeze num-buffers=%d ! video/x-raw,framerate=15/1 ! mix.",
+    frames, path, sample, frames);
+
+  g_assert_true (run_pipeline (desc));
+  return path;
+}
+
+static int
+argmax (const float *v,
+        int          n)
+{
+  int best = 0;
+
+  for (int i = 1; i < n; i++)
+    if (v[i] > v[best])
+      best = i;
+  return best;
+}
+
+/* the widget whose buildable id (from the window's template) is @id */
+static GtkWidget *
+find_by_id (GtkWidget  *root,
+            const char *id)
+{
+  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_by_id (child, id);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void
+test_photo (void)
+{
+  TfFaceInspector *inspector = tf_window_get_inspector (window);
+  TfPhotoView *photo = tf_window_get_photo_view (window);
+  TfFaceProbe *probe;
+  int blocks = 0, heads = 0;
+  gint64 start;
+  double ms;
+
+  screenshot ("empty");
+  finished = FALSE;
+  start = g_get_monotonic_time ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-sample", NULL));
+  g_assert_true (wait_until (has_inspected_face, NULL, 30));
+  ms = (g_get_monotonic_time () - start) / 1000.0;
+  g_test_message ("first face shown %.0f ms after opening the sample (target < 2000 ms; "
+                  "the window measured %.0f ms)", ms, tf_window_get_first_face_ms (window));
+  g_assert_cmpfloat (ms, <, 10000);
+  g_assert_true (wait_until (is_finished, NULL, 30));
+  g_assert_false (was_cancelled);
+  g_assert_cmpint (tf_window_get_view (window), ==, TF_VIEW_PHOTO);
+
+  /* one face, chosen, in the inspector, with what the engine computed */
+  g_assert_cmpuint (tf_photo_view_get_n_faces (photo), ==, 1);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 0);
+  probe = tf_face_inspector_get_probe (inspector);
+  g_assert_nonnull (probe);
+  g_assert_true (g_str_has_suffix (probe->file, "astronaut.png"));
+  g_assert_nonnull (probe->probs);
+  g_assert_cmpint (probe->classes, >, 1);
+  g_assert_cmpint (tf_prob_bars_get_highlighted (tf_face_inspector_get_prob_bars (inspector)), ==,
+                   argmax (probe->probs, probe->classes));
+  g_assert_cmpint (probe->predicted, ==, argmax (probe->probs, probe->classes));
+  g_assert_nonnull (probe->lanet_maps);
+  g_assert_nonnull (probe->lanet_max);
+  g_assert_cmpint (tf_attention_overlay_get_kind (tf_face_inspector_get_overlay (inspector)), !=, TF_OVERLAY_NONE);
+  tf_head_grid_get_shape (tf_face_inspector_get_head_grid (inspector), &blocks, &heads);
+  g_assert_cmpint (probe->depth, >, 0);
+  g_assert_cmpint (blocks, ==, probe->depth);
+  g_assert_cmpint (heads, ==, probe->heads);
+  /* Eileen Collins' face: around (230, 130) in the 512x512 photo */
+  g_assert_cmpfloat (probe->box[0], <, 230);
+  g_assert_cmpfloat (probe->box[0] + probe->box[2], >, 230);
+
+  /* the photo itself, decoded off the main thread */
+  g_assert_true (wait_until ((gboolean (*) (gpointer)) tf_photo_view_get_loaded, photo, 10));
+  g_assert_false (tf_window_get_busy (window));
+  screenshot ("photo");
+}
+
+static void
+check_csv (const char *text,
+           const char *class_name)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_auto(GStrv) header = NULL, row = NULL;
+  g_autofree char *p_class = g_strconcat ("p_", class_name, NULL);
+  int label = -1, predicted = -1;
+
+  g_assert_cmpuint (g_strv_length (lines), ==, 3); /* header, one row, "" after the last newline */
+  g_assert_cmpstr (lines[2], ==, "");
+  header = g_strsplit (lines[0], ",", -1);
+  row = g_strsplit (lines[1], ",", -1);
+  g_assert_cmpstr (header[0], ==, "file");
+  g_assert_cmpstr (header[1], ==, "frame");
+  g_assert_cmpstr (header[3], ==, "face");
+  g_assert_cmpstr (header[7], ==, "h");
+  g_assert_true (g_strv_contains ((const char * const *) header, p_class));
+  for (int i = 0; header[i]; i++)
+    {
+      if (g_str_equal (header[i], "label"))
+        label = i;
+      if (g_str_equal (header[i], "predicted"))
+        predicted = i;
+    }
+  g_assert_cmpint (label, >, 0);
+  g_assert_cmpuint (g_strv_length (row), ==, g_strv_length (header));
+  g_assert_true (g_str_has_suffix (row[0], "astronaut.png"));
+  g_assert_cmpstr (row[1], ==, "0");
+  g_assert_cmpstr (row[3], ==, "0");
+  g_assert_cmpstr (row[predicted], ==, class_name);
+  g_assert_cmpstr (row[label], ==, "");
+}
+
+static void
+on_exported_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (!tf_window_export_finish (TF_WINDOW (source), result, error) && *error == NULL)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "export failed without a reason");
+  finished = TRUE;
+}
+
+static void
+export_to (const char     *path,
+           TfExportFormat  format)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  finished = FALSE;
+  tf_window_export_async (window, file, format, NULL, on_exported_cb, &error);
+  g_assert_true (wait_until (is_finished, NULL, 10));
+  g_assert_no_error (error);
+}
+
+/* the file chooser a window action opened (GtkFileChooserNative's own
+ * dialog where there is no portal) */
+static GtkWindow *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_FILE_CHOOSER_DIALOG (toplevel) && gtk_widget_get_mapped (GTK_WIDGET (toplevel)))
+        return GTK_WINDOW (toplevel);
+    }
+  return NULL;
+}
+
+static gboolean
+chooser_shown (gpointer data)
+{
+  return find_chooser () != NULL;
+}
+
+static void
+test_export (void)
+{
+  g_autofree char *csv = g_build_filename (tmpdir, "results.csv", NULL);
+  g_autofree char *jsonl = g_build_filename (tmpdir, "results.jsonl", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  TfFaceProbe *probe;
+  JsonObject *o;
+
+  open_and_wait (sample, 30);
+  g_assert_cmpuint (tf_window_get_results (window)->len, ==, 1);
+  probe = g_ptr_array_index (tf_window_get_results (window), 0);
+
+  /* the same columns as transfer-cli analyze, the label empty */
+  export_to (csv, TF_EXPORT_CSV);
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  check_csv (text, probe->class_names[probe->predicted]);
+  /* written again over the old file (atomically) */
+  export_to (csv, TF_EXPORT_CSV);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  check_csv (text, probe->class_names[probe->predicted]);
+
+  /* the window's action asks where, offering a name after the photo's */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
+  g_assert_true (wait_until (chooser_shown, NULL, 10));
+  {
+    GtkWindow *chooser = find_chooser ();
+    g_autofree char *suggested = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
+
+    g_assert_cmpstr (suggested, ==, "astronaut-expressions.csv");
+    gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+    settle (0.2);
+    g_assert_null (find_chooser ());
+  }
+
+  export_to (jsonl, TF_EXPORT_JSONL);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (jsonl, &text, NULL, NULL));
+  lines = g_strsplit (g_strstrip (text), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_assert_true (json_parser_load_from_data (parser, lines[0], -1, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (o, "file"), "astronaut.png"));
+  g_assert_cmpint (json_object_get_int_member (o, "frame"), ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "predicted"), ==, probe->class_names[probe->predicted]);
+  g_assert_true (json_object_get_null_member (o, "label"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "landmarks")), ==, 5);
+  g_assert_cmpfloat (fabs (json_object_get_double_member (o, "x") - probe->box[0]), <, 0.06);
+}
+
+static gboolean
+folder_thumbnails_done (gpointer data)
+{
+  TfFolderView *view = tf_window_get_folder_view (window);
+
+  /* every file that is a picture: the text file has none */
+  return tf_folder_view_get_n_thumbnails (view) >= GPOINTER_TO_UINT (data);
+}
+
+static void
+test_folder (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "folder", NULL);
+  g_autofree char *contents = NULL, *gray = NULL, *text = NULL, *photo = NULL;
+  g_autoptr(GdkPixbuf) blank = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 320, 240);
+  TfFolderView *view = tf_window_get_folder_view (window);
+  GListModel *model = tf_folder_view_get_model (view);
+  guint n_results;
+  gsize len;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_get_contents (sample, &contents, &len, NULL));
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s/copy-%d.png", dir, i);
+      g_assert_true (g_file_set_contents (name, contents, (gssize) len, NULL));
+    }
+  gray = g_build_filename (dir, "no-face.png", NULL);
+  gdk_pixbuf_fill (blank, 0x808080ff);
+  g_assert_true (gdk_pixbuf_save (blank, gray, "png", NULL, NULL));
+  text = g_build_filename (dir, "notes.jpg", NULL);
+  g_assert_true (g_file_set_contents (text, "not a picture\n", -1, NULL));
+
+  open_and_wait (dir, 60);
+  g_assert_cmpint (tf_window_get_view (window), ==, TF_VIEW_FOLDER);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(TfFolderItem) item = g_list_model_get_item (model, i);
+      const char *file = tf_folder_item_get_file (item);
+
+      g_test_message ("%s: %s", file, tf_folder_item_get_summary (item));
+      if (strstr (file, "copy-"))
+        {
+          TfFaceProbe *face;
+          g_assert_cmpuint (tf_folder_item_get_n_faces (item), ==, 1);
+          face = tf_folder_item_get_face (item, 0);
+          g_assert_nonnull (strstr (tf_folder_item_get_summary (item), face->class_names[face->predicted]));
+          g_assert_null (tf_folder_item_get_error (item));
+        }
+      else if (strstr (file, "no-face"))
+        {
+          g_assert_cmpuint (tf_folder_item_get_n_faces (item), ==, 0);
+          g_assert_null (tf_folder_item_get_error (item));
+          g_assert_cmpstr (tf_folder_item_get_summary (item), ==, _("No face found"));
+        }
+      else
+        {
+          g_assert_true (g_str_has_suffix (file, "notes.jpg"));
+          g_assert_nonnull (tf_folder_item_get_error (item));
+        }
+    }
+  g_assert_true (wait_until (folder_thumbnails_done, GUINT_TO_POINTER (4), 20));
+  screenshot ("folder");
+
+  /* opening a file of the folder shows the results it has, computing nothing */
+  n_results = tf_window_get_results (window)->len;
+  g_assert_cmpuint (n_results, ==, 3);
+  photo = g_build_filename (dir, "copy-1.png", NULL);
+  g_signal_emit_by_name (view, "item-activated", photo);
+  g_assert_cmpstr (tf_photo_view_get_file (tf_window_get_photo_view (window)), ==, photo);
+  g_assert_cmpuint (tf_photo_view_get_n_faces (tf_window_get_photo_view (window)), ==, 1);
+  g_assert_true (tf_face_inspector_get_probe (tf_window_get_inspector (window))
+                 == tf_photo_view_get_face (tf_window_get_photo_view (window), 0));
+  g_assert_false (tf_window_get_busy (window));
+  g_assert_cmpuint (tf_window_get_results (window)->len, ==, n_results);
+  g_assert_true (wait_until ((gboolean (*) (gpointer)) tf_photo_view_get_loaded,
+                             tf_window_get_photo_view (window), 10));
+  screenshot ("folder-item");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL));
+  settle (0.1);
+}
+
+/* the largest gap between ticks of a 10 ms timer while a video is analysed */
+typedef struct
+{
+  gint64 last;
+  gint64 max_gap;
+  gint64 report_us;
+} Ticks;
+
+static gboolean
+tick_cb (gpointer data)
+{
+  Ticks *t = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (t->last > 0)
+    t->max_gap = MAX (t->max_gap, now - t->last);
+  /* TEST_GUI_GAPS=N: each gap over N ms, and how far the analysis was */
+  if (t->last > 0 && t->report_us > 0 && now - t->last > t->report_us)
+    g_test_message ("gap of %.1f ms, %u faces in", (now - t->last) / 1000.0, tf_window_get_results (window)->len);
+  t->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_video (void)
+{
+  g_autofree char *video = make_video ("slide.webm", 45);
+  g_autoptr(GFile) file = g_file_new_for_path (video);
+  TfVideoView *view = tf_window_get_video_view (window);
+  TfFaceInspector *inspector = tf_window_get_inspector (window);
+  GPtrArray *results;
+  TfFaceProbe *probe;
+  const char *report = g_getenv ("TEST_GUI_GAPS");
+  Ticks ticks = { 0, 0, report ? 1000 * g_ascii_strtoll (report, NULL, 10) : 0 };
+  guint timer;
+  int track;
+
+  finished = FALSE;
+  timer = g_timeout_add (10, tick_cb, &ticks);
+  tf_window_open (window, &file, 1);
+  g_assert_true (wait_until (is_finished, NULL, 120));
+  g_source_remove (timer);
+  g_test_message ("largest main-loop gap while the video was analysed: %.1f ms (target < 50 ms)",
+                  ticks.max_gap / 1000.0);
+  g_assert_cmpint (ticks.max_gap, <, 250 * 1000);
+  g_assert_false (was_cancelled);
+  g_assert_cmpint (tf_window_get_view (window), ==, TF_VIEW_VIDEO);
+
+  /* 3 s at 5 analysed frames a second: one track, in time order */
+  results = tf_window_get_results (window);
+  g_test_message ("%u faces in the video", results->len);
+  g_assert_cmpuint (results->len, >=, 10);
+  track = ((TfFaceProbe *) g_ptr_array_index (results, 0))->track;
+  for (guint i = 0; i < results->len; i++)
+    {
+      probe = g_ptr_array_index (results, i);
+      g_assert_cmpint (probe->track, ==, track);
+      if (i > 0)
+        g_assert_cmpfloat (probe->time_s, >, ((TfFaceProbe *) g_ptr_array_index (results, i - 1))->time_s);
+    }
+  g_assert_cmpint (tf_timeline_get_n_tracks (tf_video_view_get_timeline (view)), ==, 1);
+  g_assert_cmpuint (tf_video_view_get_n_tracks (view), ==, 1);
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, track);
+
+  /* the timeline's seek: its cursor, and the face analysed nearest 2 s */
+  g_signal_emit_by_name (tf_video_view_get_timeline (view), "seek", 2.0);
+  g_assert_cmpfloat (fabs (tf_timeline_get_position (tf_video_view_get_timeline (view)) - 2.0), <, 1e-6);
+  probe = tf_face_inspector_get_probe (inspector);
+  g_assert_nonnull (probe);
+  g_assert_cmpfloat (fabs (probe->time_s - 2.0), <=, 0.11);
+  g_assert_true (probe == tf_video_view_get_face (view));
+
+  /* the video's own position (its scrubber) does the same */
+  tf_video_view_seek (view, 0.4);
+  probe = tf_face_inspector_get_probe (inspector);
+  g_assert_cmpfloat (fabs (probe->time_s - 0.4), <=, 0.11);
+  g_assert_cmpfloat (fabs (tf_timeline_get_position (tf_video_view_get_timeline (view)) - 0.4), <, 1e-6);
+
+  /* the next analysed face */
+  {
+    double before = probe->time_s;
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-face", NULL));
+    probe = tf_face_inspector_get_probe (inspector);
+    g_assert_cmpfloat (probe->time_s, >, before);
+  }
+  screenshot ("video");
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *video = make_video ("long.webm", 300);
+  g_autoptr(GFile) file = g_file_new_for_path (video);
+  g_autoptr(GSettings) settings = g_settings_new (TF_APPLICATION_ID);
+  gint64 start;
+
+  /* every frame of 20 s: long enough to be cancelled half-way */
+  g_settings_set_double (settings, "video-fps", 0);
+  finished = FALSE;
+  tf_window_open (window, &file, 1);
+  g_assert_true (wait_until (has_inspected_face, NULL, 60));
+  g_assert_false (finished);
+  g_assert_true (tf_window_get_busy (window));
+  screenshot ("analysing");
+
+  start = g_get_monotonic_time ();
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL));
+  g_assert_true (wait_until (is_finished, NULL, 10));
+  g_test_message ("cancelled in %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
+  g_assert_true (was_cancelled);
+  settle (0.5);
+  g_assert_false (tf_window_get_busy (window));
+  g_assert_false (tf_session_is_running (tf_window_get_session (window)));
+  /* fewer faces than the 300 frames */
+  g_assert_cmpuint (tf_window_get_results (window)->len, <, 300);
+  g_settings_reset (settings, "video-fps");
+}
+
+static void
+test_preferences (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (TF_APPLICATION_ID);
+  g_autofree char *bad = g_build_filename (tmpdir, "bad.safetensors", NULL);
+  g_autofree char *name = NULL, *colormap = NULL, *model = NULL;
+  TfFaceInspector *inspector = tf_window_get_inspector (window);
+  TfSession *session = tf_window_get_session (window);
+  g_autoptr(GError) error = NULL;
+  GtkWindow *preferences, *other;
+  GtkWidget *row;
+  double opacity = 0;
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_assert_true (wait_until (window_shown, GSIZE_TO_POINTER (TF_TYPE_PREFERENCES), 10));
+  preferences = find_window (TF_TYPE_PREFERENCES);
+  g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (window));
+
+  /* the colour map chosen is the setting, and the inspector's */
+  row = find_by_id (GTK_WIDGET (preferences), "colormap_row");
+  g_assert_nonnull (row);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), TF_COLORMAP_INFERNO);
+  colormap = g_settings_get_string (settings, "colormap");
+  g_assert_cmpstr (colormap, ==, "inferno");
+  /* the opacity applies at once, and the inspector's slider is the same setting */
+  g_settings_set_double (settings, "overlay-opacity", 0.25);
+  g_object_get (inspector, "opacity", &opacity, NULL);
+  g_assert_cmpfloat_with_epsilon (opacity, 0.25, 1e-9);
+  g_object_set (inspector, "opacity", 0.75, NULL);
+  g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "overlay-opacity"), 0.75, 1e-9);
+  screenshot_of (GTK_WIDGET (preferences), "preferences");
+
+  /* a file that is not a model: an error, and the model stays */
+  name = g_strdup (tf_session_get_model_name (session));
+  g_assert_true (g_file_set_contents (bad, "not a model", -1, NULL));
+  g_assert_false (tf_window_load_model (window, bad, &error));
+  g_assert_nonnull (error);
+  g_test_message ("loading a bad model: %s", error->message);
+  model = g_settings_get_string (settings, "model-file");
+  g_assert_cmpstr (model, ==, "");
+  g_assert_cmpstr (tf_session_get_model_name (session), ==, name);
+  gtk_window_close (preferences);
+  open_and_wait (sample, 30);
+  g_assert_cmpuint (tf_window_get_results (window)->len, ==, 1);
+
+  /* the keyboard shortcuts and the about window open over the window */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  g_assert_true (wait_until (window_shown, GSIZE_TO_POINTER (GTK_TYPE_SHORTCUTS_WINDOW), 10));
+  other = find_window (GTK_TYPE_SHORTCUTS_WINDOW);
+  screenshot_of (GTK_WIDGET (other), "shortcuts");
+  gtk_window_destroy (other);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+#if ADW_CHECK_VERSION (1, 5, 0)
+  /* an AdwAboutDialog, inside the window */
+  settle (0.3);
+  screenshot ("about");
+#else
+  g_assert_true (wait_until (window_shown, GSIZE_TO_POINTER (ADW_TYPE_ABOUT_WINDOW), 10));
+  other = find_window (ADW_TYPE_ABOUT_WINDOW);
+  screenshot_of (GTK_WIDGET (other), "about");
+  gtk_window_destroy (other);
+  settle (0.1);
+#endif
+
+  g_settings_reset (settings, "colormap");
+  g_settings_reset (settings, "overlay-opacity");
+}
+
+static gboolean
+is_photo_of_sample (gpointer data)
+{
+  return finished && g_strcmp0 (tf_photo_view_get_file (tf_window_get_photo_view (window)), data) == 0;
+}
+
+/* the window's drop target, among the controllers of its widgets */
+static GtkDropTarget *
+find_drop_target (GtkWidget *widget)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_DROP_TARGET (controller))
+        return GTK_DROP_TARGET (controller);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkDropTarget *found = find_drop_target (child);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_open_and_drop (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "folder", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (sample);
+  g_autofree char *path = g_file_get_path (file);
+  g_autoptr(GFile) folder = g_file_new_for_path (dir);
+  GtkDropTarget *drop = find_drop_target (GTK_WIDGET (window));
+  GValue value = G_VALUE_INIT;
+  GSList *list = NULL;
+  gboolean accepted = FALSE;
+
+  /* transfer-studio FILE: the application's open, in the active window */
+  finished = FALSE;
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  g_assert_true (wait_until (is_photo_of_sample, path, 30));
+  g_assert_true (gtk_application_get_active_window (GTK_APPLICATION (app)) == GTK_WINDOW (window));
+  g_assert_cmpuint (tf_window_get_results (window)->len, ==, 1);
+
+  /* a folder dropped on the window */
+  g_assert_nonnull (drop);
+  list = g_slist_append (list, folder);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+  finished = FALSE;
+  g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &accepted);
+  g_value_unset (&value);
+  g_slist_free (list);
+  g_assert_true (accepted);
+  g_assert_true (wait_until (is_finished, NULL, 60));
+  g_assert_cmpint (tf_window_get_view (window), ==, TF_VIEW_FOLDER);
+  g_assert_cmpuint (g_list_model_get_n_items (tf_folder_view_get_model (tf_window_get_folder_view (window))), ==, 5);
+}
+
+static gboolean
+is_recent (gpointer uri)
+{
+  return gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri);
+}
+
+static void
+test_close (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (TF_APPLICATION_ID);
+  g_autoptr(GFile) file = g_file_new_for_path (sample);
+  g_autofree char *uri = g_file_get_uri (file);
+
+  /* what was opened is in the recent files (added in the background) */
+  g_assert_true (wait_until (is_recent, uri, 10));
+
+  /* closing keeps the window's size */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
+  settle (0.3);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "app.quit", NULL));
+  settle (0.2);
+  g_assert_null (window);
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1000);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 700);
+  g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
+}
+
+static gboolean
+is_narrow (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (window)) <= GPOINTER_TO_INT (data)
+         && tf_window_get_sidebar_collapsed (window);
+}
+
+/* what needs the width, when the window cannot be made narrow enough */
+static void
+dump_widths (GtkWidget *widget,
+             int        depth)
+{
+  const char *id = gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget));
+  int minimum = 0;
+
+  if (depth > 8 || !gtk_widget_get_visible (widget))
+    return;
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_test_message ("%*s%s %s: %d px at least", depth * 2, "", G_OBJECT_TYPE_NAME (widget), id ? id : "", minimum);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    dump_widths (child, depth + 1);
+}
+
+static void
+test_narrow (void)
+{
+  GtkWidget *content = adw_application_window_get_content (ADW_APPLICATION_WINDOW (window));
+  int minimum = 0, natural = 0, width = 0, height = 0;
+
+  open_and_wait (sample, 30);
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  /* folded, the header bar sheds a button: the window can then be narrower */
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  g_assert_true (wait_until (is_narrow, GINT_TO_POINTER (720), 10));
+  settle (0.2);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
+  if (!wait_until (is_narrow, GINT_TO_POINTER (360), 10))
+    dump_widths (content, 0);
+  g_assert_true (wait_until (is_narrow, GINT_TO_POINTER (360), 1));
+  gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
+  g_test_message ("at 360 px the content needs %d px at least", minimum);
+  g_assert_cmpint (minimum, <=, 360);
+  g_assert_cmpint (gtk_widget_get_width (content), <=, 360);
+  screenshot ("narrow");
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  settle (0.3);
+}
+
+static void
+test_translation (void)
+{
+  GtkWidget *empty = find_by_id (GTK_WIDGET (window), "empty_page");
+  const char *title;
+
+  g_assert_nonnull (empty);
+  title = adw_status_page_get_title (ADW_STATUS_PAGE (empty));
+  g_test_message ("the empty state's title: %s", title);
+  g_assert_cmpstr (title, ==, g_dgettext (GETTEXT_PACKAGE, "Open photos, a folder or a video"));
+  if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
+    {
+      g_assert_cmpstr (title, !=, "Open photos, a folder or a video");
+      g_assert_false (g_str_is_ascii (title));
+    }
+  screenshot ("translation");
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+
+  if (dir)
+    {
+      const char *name;
+      while ((name = g_dir_read_name (dir)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_dir_close (dir);
+    }
+  g_remove (path);
+}
+
+static gboolean
+log_filter (const char     *domain,
+            GLogLevelFlags  level,
+            const char     *message,
+            gpointer        user_data)
+{
+  /* there is no session bus under xvfb-run: the application runs without */
+  if (g_strcmp0 (domain, "Gtk") == 0 && strstr (message, "session bus"))
+    return FALSE;
+  return TRUE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  const char *localedir = g_getenv ("TRANSFER_LOCALEDIR");
+  g_autofree char *home = NULL;
+  int status;
+
+  /* nothing of the user's (recent files, caches) is read or written */
+  tmpdir = g_dir_make_tmp ("test-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+  home = g_build_filename (tmpdir, "home", NULL);
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_DATA_HOME", home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", home, TRUE);
+
+  setlocale (LC_ALL, "");
+  if (localedir)
+    bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_log_set_fatal_handler (log_filter, NULL);
+
+  gst_init (NULL, NULL);
+  sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+
+  if (!tf_application_has_schema ())
+    {
+      g_printerr ("test-gui: the settings schema is not found (GSETTINGS_SCHEMA_DIR)\n");
+      return 1;
+    }
+  app = tf_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  /* the pictures show each state as it is, not half-way through a transition */
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  window = tf_window_new (app);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  g_signal_connect (tf_window_get_session (window), "finished", G_CALLBACK (on_finished_cb), NULL);
+  settle (0.5);
+
+  g_test_add_func ("/gui/translation", test_translation);
+  g_test_add_func ("/gui/photo", test_photo);
+  g_test_add_func ("/gui/export", test_export);
+  g_test_add_func ("/gui/folder", test_folder);
+  g_test_add_func ("/gui/video", test_video);
+  g_test_add_func ("/gui/cancel", test_cancel);
+  g_test_add_func ("/gui/preferences", test_preferences);
+  g_test_add_func ("/gui/narrow", test_narrow);
+  g_test_add_func ("/gui/open-and-drop", test_open_and_drop);
+  g_test_add_func ("/gui/close", test_close);
+  status = g_test_run ();
+
+  if (window)
+    gtk_window_destroy (GTK_WINDOW (window));
+  settle (0.2);
+  g_assert_null (window);
+  g_clear_object (&app);
+  if (g_getenv ("TEST_GUI_KEEP") == NULL)
+    remove_tree (tmpdir);
+  g_free (tmpdir);
+  g_free (sample);
+  return status;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The application's session: background analysis delivered on the main
+ * thread, cancellation, and the ablation view against the engine's own
+ * ablation probe. */
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <math.h>
+#include <string.h>
+
+#include "tf-engine.h"
+#include "tf-session.h"
+
+typedef struct
+{
+  GPtrArray *faces;       /* TfFaceProbe */
+  GPtrArray *errors;      /* char *: "file: message" */
+  gboolean   finished, cancelled;
+  int        progress;
+  GThread   *main_thread;
+} Seen;
+
+static void
+on_face (TfSession   *s,
+         TfFaceProbe *probe,
+         Seen        *seen)
+{
+  (void) s;
+  g_assert_true (g_thread_self () == seen->main_thread);
+  g_ptr_array_add (seen->faces, tf_face_probe_ref (probe));
+}
+
+static void
+on_progress (TfSession  *s,
+             double      fraction,
+             const char *text,
+             Seen       *seen)
+{
+  (void) s;
+  g_assert_true (fraction <= 1.0 + 1e-9);
+  g_assert_nonnull (text);
+  seen->progress++;
+}
+
+static void
+on_file_done (TfSession  *s,
+              const char *file,
+              const char *error,
+              gint64      frames,
+              gint64      faces,
+              Seen       *seen)
+{
+  (void) s;
+  (void) frames;
+  (void) faces;
+  if (error)
+    g_ptr_array_add (seen->errors, g_strdup_printf ("%s: %s", file, error));
+}
+
+static void
+on_finished (TfSession *s,
+             gboolean   cancelled,
+             Seen      *seen)
+{
+  (void) s;
+  seen->finished = TRUE;
+  seen->cancelled = cancelled;
+}
+
+static TfSession *
+new_session (Seen *seen)
+{
+  TfSession *s = tf_session_new ();
+  g_autoptr(GError) error = NULL;
+
+  seen->faces = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+  seen->errors = g_ptr_array_new_with_free_func (g_free);
+  seen->main_thread = g_thread_self ();
+  g_signal_connect (s, "face", G_CALLBACK (on_face), seen);
+  g_signal_connect (s, "progress", G_CALLBACK (on_progress), seen);
+  g_signal_connect (s, "file-done", G_CALLBACK (on_file_done), seen);
+  g_signal_connect (s, "finished", G_CALLBACK (on_finished), seen);
+  g_assert_true (tf_session_load (s, NULL, NULL, &error));
+  g_assert_no_error (error);
+  return s;
+}
+
+static void
+seen_clear (Seen *seen)
+{
+  g_ptr_array_unref (seen->faces);
+  g_ptr_array_unref (seen->errors);
+}
+
+static void
+wait_finished (Seen *seen)
+{
+  gint64 end = g_get_monotonic_time () + 120 * G_TIME_SPAN_SECOND;
+
+  while (!seen->finished && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (seen->finished);
+}
+
+static void
+test_photo (void)
+{
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autofree char *missing = g_test_build_filename (G_TEST_BUILT, "no-such-photo.jpg", NULL);
+  const char *paths[] = { sample, missing, NULL };
+  Seen seen = { 0 };
+  g_autoptr(TfSession) s = new_session (&seen);
+  TfFaceProbe *p;
+  double sum = 0;
+  int gg;
+
+  g_assert_nonnull (tf_session_get_classes (s));
+  g_assert_nonnull (strstr (tf_session_get_model_name (s), "transfer-ferplus"));
+  tf_session_analyze (s, paths, NULL);
+  g_assert_true (tf_session_is_running (s));
+  wait_finished (&seen);
+  g_assert_false (seen.cancelled);
+  g_assert_false (tf_session_is_running (s));
+
+  g_assert_cmpuint (seen.faces->len, ==, 1);
+  g_assert_cmpuint (seen.errors->len, ==, 1);
+  g_assert_nonnull (strstr (seen.errors->pdata[0], "no-such-photo.jpg"));
+  p = seen.faces->pdata[0];
+  g_assert_cmpstr (p->file, ==, sample);
+  g_assert_cmpint (p->classes, ==, 8);
+  g_assert_cmpstr (p->class_names[p->predicted], ==, "happiness");
+  for (int k = 0; k < p->classes; k++)
+    sum += p->probs[k];
+  g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
+  /* the probes are there, with their shapes */
+  gg = p->grid * p->grid;
+  g_assert_cmpint (p->grid, ==, 14);
+  g_assert_nonnull (p->lanet_maps);
+  g_assert_nonnull (p->lanet_max);
+  g_assert_nonnull (p->rollout);
+  g_assert_nonnull (p->cls_attn);
+  g_assert_null (p->ablation);
+  for (int l = 0; l < p->depth; l++)
+    {
+      double row = 0, attn = 0;
+      for (int h = 0; h < p->heads; h++)
+        row += p->head_contrib[l * p->heads + h];
+      g_assert_cmpfloat_with_epsilon (row, 1.0, 1e-4);
+      /* attention over the patches: the rest went to the class token itself */
+      for (int i = 0; i < gg; i++)
+        attn += p->cls_attn[(gsize) l * p->heads * gg + i];
+      g_assert_cmpfloat (attn, <=, 1.0 + 1e-4);
+      g_assert_cmpfloat (attn, >, 0.0);
+    }
+  g_assert_nonnull (p->crop);
+  g_assert_cmpint (gdk_texture_get_width (p->crop), ==, 112);
+  g_assert_nonnull (p->input);
+  seen_clear (&seen);
+}
+
+static void
+on_ablation_progress (double   fraction,
+                      gpointer data)
+{
+  double *last = data;
+
+  g_assert_cmpfloat (fraction, >, *last);
+  *last = fraction;
+}
+
+static void
+on_ablation_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  TfFaceProbe **out = data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tf_session_ablation_finish (TF_SESSION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_ablation (void)
+{
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autofree char *model_path = g_test_build_filename (G_TEST_DIST, "..", "data", "models",
+                                                       "transfer-ferplus.safetensors", NULL);
+  const char *paths[] = { sample, NULL };
+  Seen seen = { 0 };
+  g_autoptr(TfSession) s = new_session (&seen);
+  g_autoptr(TfModel) model = NULL;
+  g_autoptr(TfEngine) engine = NULL;
+  g_autoptr(TfFaceProbe) with = NULL;
+  TfFaceProbe *p;
+  TfOutputs out;
+  double last = 0, worst = 0;
+  int K;
+
+  tf_session_analyze (s, paths, NULL);
+  wait_finished (&seen);
+  g_assert_cmpuint (seen.faces->len, ==, 1);
+  p = seen.faces->pdata[0];
+  tf_session_ablation_async (s, p, NULL, on_ablation_progress, &last, on_ablation_done, &with);
+  while (with == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpfloat (last, ==, 1.0);
+  g_assert_nonnull (with->ablation);
+  g_assert_cmpint (with->predicted, ==, p->predicted);
+
+  /* the same numbers as the engine's own ablation probe */
+  model = tf_model_load (model_path, NULL);
+  engine = tf_engine_new (model);
+  g_assert_true (tf_engine_forward (engine, p->input, 1, TF_PROBE_ABLATION, NULL, &out, NULL));
+  K = p->classes;
+  for (int lh = 0; lh < p->depth * p->heads; lh++)
+    for (int k = 0; k < K; k++)
+      worst = MAX (worst, fabs ((out.ablation[(gsize) lh * K + k] - out.probs[k]) - with->ablation[(gsize) lh * K + k]));
+  g_test_message ("ablation vs the engine's probe: %.3g", worst);
+  g_assert_cmpfloat (worst, <, 1e-5);
+  seen_clear (&seen);
+}
+
+static char *
+make_video (const char *dir,
+            int         seconds)
+{
+  char *path = g_build_filename (dir, "long.webm", NULL);
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autofree char *desc = g_strdup_printf (
+    "filesrc location=\"%s\" ! pngdec ! videoconvert ! videoscale ! video/x-raw,width=320,height=320 ! "
+    "imagefreeze num-buffers=%d ! video/x-raw,framerate=15/1 ! videoconvert ! vp8enc deadline=1 ! webmmux ! "
+    "filesink location=\"%s\"", sample, seconds * 15, path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstElement) pipeline = gst_parse_launch (desc, &error);
+  g_autoptr(GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr(GstMessage) msg = NULL;
+
+  g_assert_no_error (error);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_true (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return path;
+}
+
+static void
+test_cancel (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-session-XXXXXX", NULL);
+  g_autofree char *video = make_video (dir, 20);
+  const char *paths[] = { video, NULL };
+  TfSessionOptions every = { .every_fps = 0, .threshold = 0.6, .threads = 0 };
+  Seen seen = { 0 };
+  g_autoptr(TfSession) s = new_session (&seen);
+  guint got;
+
+  tf_session_analyze (s, paths, &every);
+  /* let a few faces arrive, then cancel: finished(cancelled) at once, and
+   * nothing more afterwards */
+  while (seen.faces->len < 3)
+    g_main_context_iteration (NULL, TRUE);
+  tf_session_cancel (s);
+  g_assert_true (seen.finished);
+  g_assert_true (seen.cancelled);
+  g_assert_false (tf_session_is_running (s));
+  got = seen.faces->len;
+  for (int i = 0; i < 50; i++)
+    {
+      g_usleep (10000);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+    }
+  g_assert_cmpuint (seen.faces->len, ==, got);
+  g_assert_cmpuint (got, <, 20 * 15);
+  /* a new analysis after a cancelled one runs normally */
+  seen.finished = FALSE;
+  every.every_fps = 1;
+  tf_session_analyze (s, paths, &every);
+  wait_finished (&seen);
+  g_assert_false (seen.cancelled);
+  g_assert_cmpuint (seen.faces->len - got, ==, 20);
+  seen_clear (&seen);
+  g_unlink (video);
+  g_rmdir (dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  g_test_add_func ("/session/photo", test_photo);
+  g_test_add_func ("/session/ablation", test_ablation);
+  g_test_add_func ("/session/cancel", test_cancel);
+  return g_test_run ();
+}
