@@ -572,6 +572,7 @@ test_video (void)
   g_test_message ("%u faces in the video", results->len);
   g_assert_cmpuint (results->len, >=, 10);
   track = ((TfFaceProbe *) g_ptr_array_index (results, 0))->track;
+  g_assert_cmpint (track, ==, 1);
   for (guint i = 0; i < results->len; i++)
     {
       probe = g_ptr_array_index (results, i);

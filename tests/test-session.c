@@ -260,6 +260,9 @@ test_cancel (void)
   while (seen.faces->len < 3)
     g_main_context_iteration (NULL, TRUE);
   tf_session_cancel (s);
+  /* one face, one track, numbered from 1 */
+  for (guint i = 0; i < seen.faces->len; i++)
+    g_assert_cmpint (((TfFaceProbe *) seen.faces->pdata[i])->track, ==, 1);
   g_assert_true (seen.finished);
   g_assert_true (seen.cancelled);
   g_assert_false (tf_session_is_running (s));
