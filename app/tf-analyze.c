@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -156,7 +157,8 @@ tf_analyzer_new (TfModel                *model,
   a->opt.detect_every = MAX (a->opt.detect_every, 1);
   if (!tf_crop_template_from_spec (&model->input, &a->tmpl, error))
     {
-      g_prefix_error (error, "%s: ", "model");
+      /* TRANSLATORS: put before a message about the model file's input settings */
+      g_prefix_error (error, "%s: ", _("model"));
       return NULL;
     }
   tf_set_threads (MAX (a->opt.threads, 1));

@@ -20,6 +20,7 @@
  * reaches it). */
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
 #include <gst/app/gstappsink.h>
@@ -275,8 +276,9 @@ ensure_gst (GError **error)
       g_once_init_leave (&once, 1);
     }
   if (!ok)
-    g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_FORMAT, "GStreamer cannot start: %s",
-                 init_error ? init_error->message : "unknown error");
+    /* TRANSLATORS: %s says why GStreamer, the media framework, failed to start */
+    g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_FORMAT, _("GStreamer cannot start: %s"),
+                 init_error ? init_error->message : _("unknown error"));
   return ok;
 }
 
@@ -644,14 +646,19 @@ pipeline_error_locked (TfMedia  *m,
   if (m->too_large)
     {
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE,
-                   "%s: %dx%d pixels, larger than the %d-pixel limit",
+                   /* TRANSLATORS: the file's name (keep "%s: " first: the application takes
+                    * the name off there), the picture's width x height, the limit on either
+                    * side in pixels */
+                   _("%s: %dx%d pixels, larger than the %d-pixel limit"),
                    m->display, m->large_w, m->large_h, m->max_side);
       return TRUE;
     }
   if (!m->have_video && (m->no_more_pads || m->gst_error != NULL) && m->have_other)
     {
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_NO_VIDEO,
-                   "%s: no picture stream, only sound or subtitles%s", m->display, type);
+                   /* TRANSLATORS: the file's name (keep "%s: " first), then nothing or the file's
+                    * media type in parentheses, " (audio/mpeg)" */
+                   _("%s: no picture stream, only sound or subtitles%s"), m->display, type);
       return TRUE;
     }
   if (m->gst_error != NULL)
@@ -672,7 +679,10 @@ pipeline_error_locked (TfMedia  *m,
 
       if (code == TF_MEDIA_ERROR_FORMAT)
         g_set_error (error, TF_MEDIA_ERROR, code,
-                     "%s: not a picture or video this system can decode%s: %s",
+                     /* TRANSLATORS: the file's name (keep "%s: " first), nothing or the
+                      * file's media type in parentheses, " (video/webm)", then GStreamer's
+                      * own message */
+                     _("%s: not a picture or video this system can decode%s: %s"),
                      m->display, type, e->message);
       else if (detail != NULL)
         g_set_error (error, TF_MEDIA_ERROR, code, "%s: %s (%s)", m->display, e->message, detail);
@@ -683,8 +693,13 @@ pipeline_error_locked (TfMedia  *m,
   if (!m->have_video && m->no_more_pads)
     {
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_FORMAT,
-                   "%s: not a picture or video this system can decode%s%s",
-                   m->display, type, m->missing_plugin ? ": a GStreamer plugin is missing" : "");
+                   /* TRANSLATORS: the file's name (keep "%s: " first), nothing or the file's
+                    * media type in parentheses, " (video/webm)", then nothing or
+                    * ": a GStreamer plugin is missing" */
+                   _("%s: not a picture or video this system can decode%s%s"),
+                   m->display, type,
+                   /* TRANSLATORS: ends "FILE: not a picture or video this system can decode" */
+                   m->missing_plugin ? _(": a GStreamer plugin is missing") : "");
       return TRUE;
     }
   return FALSE;
@@ -701,7 +716,9 @@ make_element (TfMedia     *m,
 
   if (e == NULL)
     g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_FORMAT,
-                 "%s: the GStreamer element '%s' is not installed", m->display, factory);
+                 /* TRANSLATORS: the file's name (keep "%s: " first), a GStreamer element's
+                  * name, such as videoconvert */
+                 _("%s: the GStreamer element '%s' is not installed"), m->display, factory);
   return e;
 }
 
@@ -757,7 +774,7 @@ build_pipeline (TfMedia  *m,
   if (!gst_element_link_many (m->convert, flip, m->appsink, NULL))
     {
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_FORMAT,
-                   "%s: cannot link videoconvert, videoflip and appsink", m->display);
+                   _("%s: cannot link videoconvert, videoflip and appsink"), m->display);
       return FALSE;
     }
   return TRUE;
@@ -793,12 +810,12 @@ preroll (TfMedia  *m,
         break;
       if (ret == GST_STATE_CHANGE_FAILURE)
         {
-          g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: cannot start reading", m->display);
+          g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: cannot start reading"), m->display);
           break;
         }
       if (g_atomic_int_get (&m->cancelled))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: cancelled", m->display);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("%s: cancelled"), m->display);
           break;
         }
       if (m->async_done || ret == GST_STATE_CHANGE_SUCCESS)
@@ -810,7 +827,8 @@ preroll (TfMedia  *m,
         {
           if (!pipeline_error_locked (m, FALSE, error))
             g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE,
-                         "%s: no picture after %d s", m->display, PREROLL_TIMEOUT_S);
+                         /* TRANSLATORS: the file's name (keep "%s: " first), a number of seconds */
+                         _("%s: no picture after %d s"), m->display, PREROLL_TIMEOUT_S);
           break;
         }
     }
@@ -911,22 +929,24 @@ tf_media_open (const char            *path,
     {
       int e = errno;
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: %s", m->display,
-                   e == ENOENT ? "no such file" : g_strerror (e));
+                   e == ENOENT ? _("no such file") : g_strerror (e));
       return NULL;
     }
   if (S_ISDIR (st.st_mode))
     {
-      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: is a folder, not a file", m->display);
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: is a folder, not a file"), m->display);
       return NULL;
     }
   if (!S_ISREG (st.st_mode))
     {
-      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: not a regular file", m->display);
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: not a regular file"), m->display);
       return NULL;
     }
   if (st.st_size == 0)
     {
-      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: empty file", m->display);
+      /* TRANSLATORS: %s is the file's name; keep "%s: " first, the application takes the
+       * name off there when it shows the name already */
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: empty file"), m->display);
       return NULL;
     }
   fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
@@ -952,7 +972,7 @@ tf_media_open (const char            *path,
   close (fd);
   if (head_len <= 0)
     {
-      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: cannot read the file", m->display);
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: cannot read the file"), m->display);
       return NULL;
     }
   m->exif_orientation = tf_media_jpeg_orientation (head, head_len);
@@ -963,7 +983,9 @@ tf_media_open (const char            *path,
       if (MAX (header_w, header_h) > (guint32) m->max_side)
         {
           g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE,
-                       "%s: %ux%u pixels, larger than the %d-pixel limit",
+                       /* TRANSLATORS: the file's name (keep "%s: " first), the picture's
+                        * width x height, the limit on either side in pixels */
+                       _("%s: %ux%u pixels, larger than the %d-pixel limit"),
                        m->display, header_w, header_h, m->max_side);
           return NULL;
         }
@@ -972,7 +994,7 @@ tf_media_open (const char            *path,
   m->uri = gst_filename_to_uri (path, NULL);
   if (m->uri == NULL)
     {
-      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: cannot make a URI of the path", m->display);
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: cannot make a URI of the path"), m->display);
       return NULL;
     }
   if (!build_pipeline (m, error) || !preroll (m, error))
@@ -986,7 +1008,9 @@ tf_media_open (const char            *path,
     {
       g_mutex_lock (&m->lock);
       if (!pipeline_error_locked (m, FALSE, error))
-        g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE, "%s: no picture could be decoded%s%s",
+        /* TRANSLATORS: the file's name (keep "%s: " first), then nothing, or ": " and
+         * GStreamer's warning */
+        g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE, _("%s: no picture could be decoded%s%s"),
                      m->display, m->warning ? ": " : "", m->warning ? m->warning : "");
       g_mutex_unlock (&m->lock);
       return NULL;
@@ -1019,7 +1043,7 @@ tf_media_open (const char            *path,
     {
       g_mutex_lock (&m->lock);
       if (!pipeline_error_locked (m, FALSE, error))
-        g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE, "%s: cannot start decoding", m->display);
+        g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE, _("%s: cannot start decoding"), m->display);
       g_mutex_unlock (&m->lock);
       return NULL;
     }
@@ -1142,7 +1166,7 @@ frame_from_sample (TfMedia    *m,
   if (!gst_video_info_from_caps (&info, gst_sample_get_caps (sample)) ||
       !gst_video_frame_map (&vf, &info, gst_sample_get_buffer (sample), GST_MAP_READ))
     {
-      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE, "%s: cannot read a decoded frame", m->display);
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE, _("%s: cannot read a decoded frame"), m->display);
       return NULL;
     }
   frame = g_new0 (TfFrame, 1);
@@ -1159,7 +1183,8 @@ frame_from_sample (TfMedia    *m,
     {
       gst_video_frame_unmap (&vf);
       g_free (frame);
-      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE, "%s: out of memory for a %dx%d frame",
+      /* TRANSLATORS: the file's name (keep "%s: " first), the frame's width x height */
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE, _("%s: out of memory for a %dx%d frame"),
                    m->display, GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info));
       return NULL;
     }
@@ -1195,7 +1220,7 @@ tf_media_next (TfMedia  *m,
 
       if (g_atomic_int_get (&m->cancelled))
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: cancelled", m->display);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("%s: cancelled"), m->display);
           return NULL;
         }
       if (m->failed != NULL)
@@ -1226,13 +1251,16 @@ tf_media_next (TfMedia  *m,
               if (m->kind == TF_MEDIA_VIDEO && m->duration_ns > 0 && m->last_end_ns >= 0 &&
                   missing > GST_SECOND && missing > m->duration_ns / 10)
                 g_set_error (&m->failed, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE,
-                             "%s: the pictures stop at %.2f s of the %.2f s the file states: "
-                             "the file looks truncated", m->display, m->last_end_ns / 1e9, m->duration_ns / 1e9);
+                             /* TRANSLATORS: the file's name (keep "%s: " first), the second
+                              * where the pictures stop, the length in seconds the file states */
+                             _("%s: the pictures stop at %.2f s of the %.2f s the file states: "
+                               "the file looks truncated"), m->display, m->last_end_ns / 1e9, m->duration_ns / 1e9);
               continue;
             }
           if (g_get_monotonic_time () - last_progress > STALL_TIMEOUT_S * G_TIME_SPAN_SECOND)
             g_set_error (&m->failed, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE,
-                         "%s: no frame, end or error for %d s", m->display, STALL_TIMEOUT_S);
+                         /* TRANSLATORS: the file's name (keep "%s: " first), a number of seconds */
+                         _("%s: no frame, end or error for %d s"), m->display, STALL_TIMEOUT_S);
           continue;
         }
       last_progress = g_get_monotonic_time ();
@@ -1262,7 +1290,7 @@ tf_media_seek (TfMedia  *m,
   target_ns = (gint64) llround (MIN (time_s, 1e9) * 1e9);
   if (g_atomic_int_get (&m->cancelled))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s: cancelled", m->display);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("%s: cancelled"), m->display);
       return FALSE;
     }
 

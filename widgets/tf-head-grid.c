@@ -445,9 +445,10 @@ update_accessible (TfHeadGrid *self)
   g_autofree char *description = NULL;
 
   if (self->depth > 0)
-    /* TRANSLATORS: the head grid's accessible name */
     label = g_strdup_printf (ablation_mode (self)
+                             /* TRANSLATORS: the head grid's accessible name */
                              ? _("Ablation of the attention heads, %d blocks by %d heads")
+                             /* TRANSLATORS: the head grid's accessible name */
                              : _("Contribution of the attention heads, %d blocks by %d heads"),
                              self->depth, self->heads);
   else
