@@ -128,8 +128,8 @@ pixel_width (TfTimeline *self,
 static char *
 track_label (int id)
 {
-  /* TRANSLATORS: a tracked face in a video, numbered from 1 */
-  return g_strdup_printf (_("Face %d"), id + 1);
+  /* TRANSLATORS: a tracked face in a video, its track id (from 1) */
+  return g_strdup_printf (_("Face %d"), id);
 }
 
 /* the legend's rows for @width (items flow left to right and wrap) */
