@@ -10,6 +10,8 @@ struct _TfApplication
   AdwApplication  parent_instance;
 
   GSettings      *settings;
+  gint64          launch_time;      /* monotonic, at the start of main () */
+  gboolean        startup_time;     /* --startup-time: report and quit */
 };
 
 G_DEFINE_FINAL_TYPE (TfApplication, tf_application, ADW_TYPE_APPLICATION)
@@ -229,6 +231,16 @@ tf_application_dispose (GObject *object)
   G_OBJECT_CLASS (tf_application_parent_class)->dispose (object);
 }
 
+static int
+tf_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  TfApplication *self = TF_APPLICATION (app);
+
+  self->startup_time = g_variant_dict_contains (options, "startup-time");
+  return -1;
+}
+
 static void
 tf_application_class_init (TfApplicationClass *klass)
 {
@@ -239,11 +251,43 @@ tf_application_class_init (TfApplicationClass *klass)
   app_class->startup = tf_application_startup;
   app_class->activate = tf_application_activate;
   app_class->open = tf_application_open;
+  app_class->handle_local_options = tf_application_handle_local_options;
 }
 
 static void
 tf_application_init (TfApplication *self)
 {
+  self->launch_time = g_get_monotonic_time ();
+  g_application_add_main_option (G_APPLICATION (self), "startup-time", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE,
+                                 _("Print the time from launch to the first face drawn, then quit"), NULL);
+}
+
+void
+tf_application_set_launch_time (TfApplication *self,
+                                gint64         monotonic_us)
+{
+  self->launch_time = monotonic_us;
+}
+
+static gboolean
+report_startup (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       data)
+{
+  TfApplication *self = data;
+
+  /* this frame has the face in it */
+  g_print ("first_face_ms=%.0f\n", (g_get_monotonic_time () - self->launch_time) / 1000.0);
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_REMOVE;
+}
+
+void
+tf_application_first_face_shown (TfApplication *self,
+                                 GtkWidget     *window)
+{
+  if (self->startup_time)
+    gtk_widget_add_tick_callback (window, report_startup, self, NULL);
 }
 
 /* ---- public API ---------------------------------------------------------- */

@@ -23,5 +23,11 @@ char          *tf_application_find_sample  (void);
 /* TRUE when the schema can be found (it is not when running from the build
  * folder without GSETTINGS_SCHEMA_DIR). */
 gboolean       tf_application_has_schema   (void);
+/* For --startup-time: when the process started, and the window's word that
+ * the first face is on screen (then the time is printed and the app quits). */
+void           tf_application_set_launch_time  (TfApplication *self,
+                                                gint64         monotonic_us);
+void           tf_application_first_face_shown (TfApplication *self,
+                                                GtkWidget     *window);
 
 G_END_DECLS

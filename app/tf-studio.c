@@ -24,6 +24,7 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(TfApplication) app = NULL;
+  gint64 launch = g_get_monotonic_time ();
   const char *localedir;
 
   use_build_folder ();
@@ -40,5 +41,6 @@ main (int    argc,
       return 1;
     }
   app = tf_application_new ();
+  tf_application_set_launch_time (app, launch);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

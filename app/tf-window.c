@@ -171,6 +171,9 @@ on_face_cb (TfSession   *session,
     {
       self->first_face_ms = (g_get_monotonic_time () - self->open_time) / 1000.0;
       g_debug ("first face shown %.0f ms after opening", self->first_face_ms);
+      if (TF_IS_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))))
+        tf_application_first_face_shown (TF_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
+                                         GTK_WIDGET (self));
     }
 
   if (self->view == TF_VIEW_FOLDER)
