@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <zlib.h>
 
+#include "tf-test-gst.h"
 #include "tf-test-util.h"
 
 static char *cli;
@@ -46,46 +47,6 @@ run_cli (char      **out,
     g_ptr_array_add (args, (gpointer) a);
   va_end (ap);
   return run_cli_argv (out, err, args);
-}
-
-/* Runs a gst-launch style pipeline to completion (fixtures). */
-static gboolean
-run_pipeline (const char *description)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GstElement) pipeline = gst_parse_launch (description, &error);
-  g_autoptr(GstBus) bus = NULL;
-  g_autoptr(GstMessage) msg = NULL;
-  gboolean ok;
-
-  if (pipeline == NULL || error != NULL)
-    {
-      g_test_message ("fixture pipeline: %s", error->message);
-      return FALSE;
-    }
-  bus = gst_element_get_bus (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  ok = msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  return ok;
-}
-
-/* A short video of the sample photo sliding across a larger frame. */
-static char *
-make_video (const char *name,
-            int         frames)
-{
-  char *path = g_build_filename (tmpdir, name, NULL);
-  g_autofree char *desc = g_strdup_printf (
-    "videotestsrc pattern=black num-buffers=%d ! video/x-raw,width=480,height=320,framerate=15/1 ! "
-    "compositor name=mix sink_1::xpos=0 sink_1::ypos=40 ! videoconvert ! vp8enc deadline=1 ! webmmux ! "
-    "filesink location=\"%s\"  filesrc location=\"%s\" ! pngdec ! videoconvert ! videoscale ! "
-    "video/x-raw,width=240,height=240 ! imagefreeze num-buffers=%d ! video/x-raw,framerate=15/1 ! mix.",
-    frames, path, sample, frames);
-
-  g_assert_true (run_pipeline (desc));
-  return path;
 }
 
 static char **
@@ -182,12 +143,14 @@ test_predict_detect (void)
 static void
 test_video_tracks (void)
 {
-  g_autofree char *video = make_video ("slide.webm", 30);
+  g_autofree char *video = g_build_filename (tmpdir, "slide.webm", NULL);
   g_autofree char *out = NULL, *err = NULL, *out5 = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   int track = -1, n = 0;
   double last_t = -1;
+
+  tf_test_make_video (video, sample, 30);
 
   g_assert_cmpint (run_cli (&out, &err, "analyze", "--format", "jsonl", "--detect-every", "3", video, NULL), ==, 0);
   lines = g_strsplit (g_strstrip (out), "\n", -1);
@@ -248,18 +211,19 @@ test_bad_inputs (void)
   write_file ("photo.png", contents, len);
   write_file ("empty.jpg", "", 0);
   write_file ("text.jpg", "this is not a picture\n", 22);
-  video = make_video ("whole.webm", 45);
+  video = g_build_filename (tmpdir, "whole.webm", NULL);
+  tf_test_make_video (video, sample, 45);
   g_clear_pointer (&contents, g_free);
   g_assert_true (g_file_get_contents (video, &contents, &len, NULL));
   write_file ("truncated.webm", contents, len / 2);
   desc = g_strdup_printf ("audiotestsrc num-buffers=20 ! audioconvert ! vorbisenc ! oggmux ! filesink location=\"%s\"",
                           audio);
-  if (!run_pipeline (desc))
+  if (!tf_test_run_pipeline (desc))
     g_test_message ("no vorbis encoder: the audio-only case is not covered");
   g_free (desc);
   desc = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=1 ! video/x-raw,width=200,height=150 ! videoconvert ! pngenc ! "
                           "filesink location=\"%s\"", gray);
-  g_assert_true (run_pipeline (desc));
+  g_assert_true (tf_test_run_pipeline (desc));
 
   /* the folder, and files given by name (an audio file is taken only then) */
   status = run_cli (&out, &err, "analyze", "--format", "csv", dir, missing, audio, NULL);
