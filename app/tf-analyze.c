@@ -41,6 +41,7 @@ typedef struct
   int      face_index, track;
   TfFace   face;
   float   *input;       /* [3][S][S] */
+  uint8_t *source;      /* the aligned crop before the model's resampling */
   uint8_t *crop;
   gint64   frames, faces;
   GError  *error;
@@ -50,6 +51,7 @@ static void
 item_free (Item *item)
 {
   g_free (item->input);
+  g_free (item->source);
   g_free (item->crop);
   g_clear_error (&item->error);
   g_free (item);
@@ -317,10 +319,11 @@ produce_file (Producer *p,
           item->track = ids[i];
           item->face = g_array_index (faces, TfFace, i);
           item->input = g_new (float, (gsize) 3 * S * S);
+          item->source = g_malloc ((gsize) 3 * a->tmpl.source_size * a->tmpl.source_size);
           if (crop > 0)
             item->crop = g_malloc ((gsize) crop * crop * 3);
           if (!tf_align_face (frame->rgb, frame->width, frame->height, frame->stride, &item->face,
-                              &a->model->input, &a->tmpl, item->input, item->crop, crop))
+                              &a->model->input, &a->tmpl, item->input, item->source, item->crop, crop))
             {
               item_free (item);   /* degenerate landmarks: nothing to show */
               continue;
@@ -415,6 +418,8 @@ flush_batch (TfAnalyzer               *a,
         .crop = item->crop,
         .crop_size = item->crop ? a->opt.crop_size : 0,
         .input = item->input,
+        .source = item->source,
+        .source_size = a->tmpl.source_size,
       };
       for (int k = 1; k < out.classes; k++)
         if (probs[k] > probs[r.predicted])

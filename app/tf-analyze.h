@@ -48,6 +48,8 @@ typedef struct
   const uint8_t   *crop;          /* crop_size^2 RGB, or NULL */
   int              crop_size;
   const float     *input;         /* the model input it was computed from, [3][S][S] */
+  const uint8_t   *source;        /* the aligned crop it was resampled from (RGB) */
+  int              source_size;
 } TfFaceResult;
 
 typedef struct

@@ -5,6 +5,7 @@
 
 #include "tf-analyze.h"
 #include "tf-cli.h"
+#include "tf-image.h"
 #include "tf-ops.h"
 #include "tf-session.h"
 
@@ -249,7 +250,10 @@ probe_from_result (const TfFaceResult *r,
     }
   if (o->rollout)
     p->rollout = dup_floats (o->rollout + (gsize) i * gg, gg);
-  p->input = dup_floats (r->input, (gsize) 3 * S * S);
+  /* the small aligned crop, not the float input: a twentieth the memory
+   * for every face of a long video; the ablation resamples it again */
+  p->source_rgb = g_memdup2 (r->source, (gsize) 3 * r->source_size * r->source_size);
+  p->source_size = r->source_size;
   p->input_size = S;
   return p;
 }
@@ -586,17 +590,23 @@ ablation_thread (GTask        *task,
   g_autofree float *batch = g_new (float, per * H);
   g_autofree int *msad = g_new (int, (gsize) H * L);
   g_autofree float *base = g_new (float, K);
+  g_autofree float *input = g_new (float, per);
   g_autoptr(GError) error = NULL;
   TfOutputs out;
 
   (void) source;
-  if (a->probe->input == NULL || a->probe->input_size != S)
+  if (a->probe->input_size != S || (a->probe->input == NULL && a->probe->source_rgb == NULL))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                                _("This face was analysed with another model"));
       return;
     }
-  if (!tf_engine_forward (engine, a->probe->input, 1, TF_PROBE_NONE, NULL, &out, &error))
+  if (a->probe->input)
+    memcpy (input, a->probe->input, per * sizeof (float));
+  else
+    tf_image_to_input (a->probe->source_rgb, a->probe->source_size, a->probe->source_size,
+                       a->probe->source_size * 3, 3, &model->input, input);
+  if (!tf_engine_forward (engine, input, 1, TF_PROBE_NONE, NULL, &out, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -604,7 +614,7 @@ ablation_thread (GTask        *task,
   memcpy (base, out.probs, K * sizeof (float));
   a->ablation = g_new (float, (gsize) L * H * K);
   for (int h = 0; h < H; h++)
-    memcpy (batch + per * h, a->probe->input, per * sizeof (float));
+    memcpy (batch + per * h, input, per * sizeof (float));
 
   /* a block at a time: H copies of the face, copy h with head h dropped */
   for (int l = 0; l < L; l++)

@@ -258,6 +258,7 @@ tf_align_face (const uint8_t        *rgb,
                const TfInputSpec    *spec,
                const TfCropTemplate *tmpl,
                float                *input,
+               uint8_t              *source_rgb,
                uint8_t              *crop_rgb,
                int                   crop_size)
 {
@@ -269,6 +270,8 @@ tf_align_face (const uint8_t        *rgb,
     return FALSE;
   tf_align_warp_rgb (rgb, width, height, stride, &m, src, small);
   tf_image_to_input (small, src, src, src * 3, 3, spec, input);
+  if (source_rgb != NULL)
+    memcpy (source_rgb, small, (gsize) src * src * 3);
   if (crop_rgb != NULL)
     {
       if (!tf_align_transform (face->landmarks, tmpl, crop_size, &m))

@@ -73,8 +73,10 @@ void     tf_align_warp_rgb          (const uint8_t       *rgb,
 
 /* The whole path for one face: warp to the template's source size, then
  * the model's own resample, colour handling and normalisation
- * (tf_image_to_input). @input receives [3][S][S]; @crop_rgb, when not NULL,
- * a @crop_size x @crop_size RGB crop of the same framing for display. */
+ * (tf_image_to_input). @input receives [3][S][S]; @source_rgb, when not
+ * NULL, the warped crop at the source size (source_size^2 x 3 bytes, from
+ * which tf_image_to_input gives @input again); @crop_rgb, when not NULL, a
+ * @crop_size x @crop_size RGB crop of the same framing for display. */
 gboolean tf_align_face              (const uint8_t       *rgb,
                                      int                  width,
                                      int                  height,
@@ -83,6 +85,7 @@ gboolean tf_align_face              (const uint8_t       *rgb,
                                      const TfInputSpec   *spec,
                                      const TfCropTemplate *tmpl,
                                      float               *input,
+                                     uint8_t             *source_rgb,
                                      uint8_t             *crop_rgb,
                                      int                  crop_size);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tf-align.h"
+#include "tf-image.h"
 #include "tf-track.h"
 
 static void
@@ -151,7 +152,8 @@ test_align_face (void)
   TfFace face = { 0 };
   TfSimilarity m;
   g_autofree uint8_t *img = g_malloc (W * H * 3), *crop = g_malloc (100 * 100 * 3);
-  g_autofree float *input = g_new (float, 3 * 32 * 32);
+  g_autofree float *input = g_new (float, 3 * 32 * 32), *again = g_new (float, 3 * 32 * 32);
+  g_autofree uint8_t *source = NULL;
 
   g_assert_true (tf_crop_template_from_spec (&spec, &t, NULL));
   for (int i = 0; i < W * H * 3; i++)
@@ -166,7 +168,11 @@ test_align_face (void)
   g_assert_cmpfloat_with_epsilon (m.b, 0.0, 1e-5);
   g_assert_cmpfloat_with_epsilon (m.tx, -30.0, 1e-3);
 
-  g_assert_true (tf_align_face (img, W, H, W * 3, &face, &spec, &t, input, crop, 100));
+  source = g_malloc ((gsize) 3 * t.source_size * t.source_size);
+  g_assert_true (tf_align_face (img, W, H, W * 3, &face, &spec, &t, input, source, crop, 100));
+  /* the source crop gives the same model input again */
+  tf_image_to_input (source, t.source_size, t.source_size, t.source_size * 3, 3, &spec, again);
+  g_assert_cmpmem (input, sizeof (float) * 3 * 32 * 32, again, sizeof (float) * 3 * 32 * 32);
   g_assert_cmpint (crop[(10 * 100 + 5) * 3], ==, img[((20 + 10) * W + 30 + 5) * 3]);
   /* the model input is finite and within the image's range */
   for (int i = 0; i < 3 * 32 * 32; i++)
@@ -174,7 +180,7 @@ test_align_face (void)
 
   /* degenerate landmarks: refused, not a crash */
   memset (face.landmarks, 0, sizeof face.landmarks);
-  g_assert_false (tf_align_face (img, W, H, W * 3, &face, &spec, &t, input, NULL, 0));
+  g_assert_false (tf_align_face (img, W, H, W * 3, &face, &spec, &t, input, NULL, NULL, 0));
 }
 
 static TfFace

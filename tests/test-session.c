@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tf-engine.h"
+#include "tf-image.h"
 #include "tf-session.h"
 
 typedef struct
@@ -153,7 +154,11 @@ test_photo (void)
     }
   g_assert_nonnull (p->crop);
   g_assert_cmpint (gdk_texture_get_width (p->crop), ==, 112);
-  g_assert_nonnull (p->input);
+  /* kept small: the aligned 48-pixel crop, not the float input */
+  g_assert_null (p->input);
+  g_assert_nonnull (p->source_rgb);
+  g_assert_cmpint (p->source_size, ==, 48);
+  g_assert_cmpint (p->input_size, ==, 112);
   seen_clear (&seen);
 }
 
@@ -191,6 +196,7 @@ test_ablation (void)
   g_autoptr(TfModel) model = NULL;
   g_autoptr(TfEngine) engine = NULL;
   g_autoptr(TfFaceProbe) with = NULL;
+  g_autofree float *input = NULL;
   TfFaceProbe *p;
   TfOutputs out;
   double last = 0, worst = 0;
@@ -210,7 +216,9 @@ test_ablation (void)
   /* the same numbers as the engine's own ablation probe */
   model = tf_model_load (model_path, NULL);
   engine = tf_engine_new (model);
-  g_assert_true (tf_engine_forward (engine, p->input, 1, TF_PROBE_ABLATION, NULL, &out, NULL));
+  input = g_new (float, 3 * 112 * 112);
+  tf_image_to_input (p->source_rgb, p->source_size, p->source_size, p->source_size * 3, 3, &model->input, input);
+  g_assert_true (tf_engine_forward (engine, input, 1, TF_PROBE_ABLATION, NULL, &out, NULL));
   K = p->classes;
   for (int lh = 0; lh < p->depth * p->heads; lh++)
     for (int k = 0; k < K; k++)

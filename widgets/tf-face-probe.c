@@ -24,6 +24,7 @@ tf_face_probe_clear (gpointer data)
   g_free (probe->rollout);
   g_free (probe->ablation);
   g_free (probe->input);
+  g_free (probe->source_rgb);
 }
 
 /* a copy of @n floats (NULL stays NULL, and so does an empty array) */
@@ -99,5 +100,8 @@ tf_face_probe_with_ablation (const TfFaceProbe *probe,
   copy->rollout = dup_floats (probe->rollout, gg);
   copy->ablation = dup_floats (ablation != NULL ? ablation : probe->ablation, lh * k);
   copy->input = dup_floats (probe->input, 3 * s * s);
+  copy->source_rgb = probe->source_rgb != NULL
+                     ? g_memdup2 (probe->source_rgb, (gsize) 3 * dim (probe->source_size) * dim (probe->source_size))
+                     : NULL;
   return copy;
 }
