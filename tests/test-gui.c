@@ -211,6 +211,30 @@ find_by_id (GtkWidget  *root,
 
 /* ---- tests --------------------------------------------------------------- */
 
+/* the first button under @root whose label is @label */
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_button (c, label);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+has_ablation (gpointer data)
+{
+  TfFaceProbe *probe = tf_face_inspector_get_probe (data);
+
+  return probe != NULL && probe->ablation != NULL;
+}
+
 static void
 test_photo (void)
 {
@@ -261,6 +285,19 @@ test_photo (void)
   g_assert_true (wait_until ((gboolean (*) (gpointer)) tf_photo_view_get_loaded, photo, 10));
   g_assert_false (tf_window_get_busy (window));
   screenshot ("photo");
+
+  /* the ablation, on demand, through the inspector's own button */
+  {
+    GtkWidget *compute = find_button (GTK_WIDGET (inspector), _("_Compute"));
+    g_assert_nonnull (compute);
+    g_assert_true (gtk_widget_is_sensitive (compute));
+    g_signal_emit_by_name (compute, "clicked");
+    g_assert_true (wait_until (has_ablation, inspector, 30));
+    probe = tf_face_inspector_get_probe (inspector);
+    g_assert_nonnull (probe->ablation);
+    g_assert_true (gtk_widget_is_sensitive (compute));
+    screenshot ("ablation");
+  }
 }
 
 static void

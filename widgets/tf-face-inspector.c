@@ -415,6 +415,14 @@ tf_face_inspector_class_init (TfFaceInspectorClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+
+/* the model input, or the crop it is made from, is there to compute more */
+static gboolean
+probe_computable (const TfFaceProbe *probe)
+{
+  return probe != NULL && (probe->input != NULL || probe->source_rgb != NULL);
+}
+
 static void
 tf_face_inspector_init (TfFaceInspector *self)
 {
@@ -479,10 +487,9 @@ tf_face_inspector_set_probe (TfFaceInspector *self,
     }
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->map_chooser), probe != NULL);
-  /* the ablation needs the model input the probe was computed from */
+  /* the ablation needs what the probe was computed from */
   gtk_widget_set_sensitive (GTK_WIDGET (self->compute),
-                            probe != NULL && probe->input != NULL
-                            && !gtk_widget_get_visible (GTK_WIDGET (self->progress)));
+                            probe_computable (probe) && !gtk_widget_get_visible (GTK_WIDGET (self->progress)));
 
   has_ablation = probe != NULL && probe->ablation != NULL;
   gtk_widget_set_visible (GTK_WIDGET (self->show_ablation), has_ablation);
@@ -532,8 +539,7 @@ tf_face_inspector_set_ablation_progress (TfFaceInspector *self,
   if (running)
     gtk_progress_bar_set_fraction (self->progress, MIN (fraction, 1.0));
   /* one computation at a time */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->compute),
-                            !running && self->probe != NULL && self->probe->input != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->compute), !running && probe_computable (self->probe));
 }
 
 TfAttentionOverlay *
