@@ -473,8 +473,9 @@ tf_cli_predict_detect (const char   *model_path,
   options.probes = probes;
   options.batch = batch;
   options.threads = threads;
-  /* a picture is one frame; a video gives one line per analysed frame... of
-   * the whole file: predict is for pictures, analyze for videos */
+  /* one line per file with all its faces: a picture is one frame (a video
+   * given here gives every analysed frame's faces in its one line; analyze
+   * is the command for videos) */
   if (!(analyzer = tf_analyzer_new (model, detector, &options, &error)))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
