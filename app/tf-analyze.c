@@ -231,13 +231,7 @@ detect_near_tracks (TfAnalyzer    *a,
         {
           TfFace *f = &g_array_index (faces, TfFace, i);
           float aff;
-          f->x += x0;
-          f->y += y0;
-          for (int k = 0; k < TF_FACE_LANDMARKS; k++)
-            {
-              f->landmarks[k][0] += x0;
-              f->landmarks[k][1] += y0;
-            }
+          tf_face_translate (f, x0, y0);
           aff = tf_track_affinity (&p, f);
           if (aff > best)
             {
@@ -417,7 +411,6 @@ flush_batch (TfAnalyzer               *a,
         .batch_index = i,
         .crop = item->crop,
         .crop_size = item->crop ? a->opt.crop_size : 0,
-        .input = item->input,
         .source = item->source,
         .source_size = a->tmpl.source_size,
       };

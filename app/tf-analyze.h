@@ -47,8 +47,7 @@ typedef struct
   int              batch_index;   /* ... and this face's row in them */
   const uint8_t   *crop;          /* crop_size^2 RGB, or NULL */
   int              crop_size;
-  const float     *input;         /* the model input it was computed from, [3][S][S] */
-  const uint8_t   *source;        /* the aligned crop it was resampled from (RGB) */
+  const uint8_t   *source;        /* the aligned crop the model input was resampled from (RGB) */
   int              source_size;
 } TfFaceResult;
 

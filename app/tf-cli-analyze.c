@@ -16,15 +16,6 @@
 #include "tf-export.h"
 #include "tf-ops.h"
 
-static double
-peak_rss_mb (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024.0;
-}
-
 /* The model and detector every pipeline command loads. */
 static gboolean
 load_pipeline (const char  *model_path,
@@ -359,7 +350,7 @@ tf_cli_bench_analyze (int    argc,
     return tf_cli_usage_error (ctx, "bench --analyze needs at least one file");
   if ((bad = pipe_args_check (&p)) != NULL)
     return tf_cli_usage_error (ctx, bad);
-  rss_before = peak_rss_mb ();
+  rss_before = tf_cli_peak_rss_mb ();
   if (!pipe_args_load (&p, &model, &detector, &analyzer, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
@@ -384,7 +375,7 @@ tf_cli_bench_analyze (int    argc,
           p.detect_every);
   printf ("seconds=%.2f frames_per_s=%.2f cpu_ms_per_frame=%.2f\n", seconds, a.frames / MAX (seconds, 1e-9),
           1e3 * cpu / MAX (a.frames, 1));
-  printf ("peak_rss_mb=%.1f rss_before_load_mb=%.1f\n", peak_rss_mb (), rss_before);
+  printf ("peak_rss_mb=%.1f rss_before_load_mb=%.1f\n", tf_cli_peak_rss_mb (), rss_before);
   return a.failed ? 1 : 0;
 }
 

@@ -3,7 +3,6 @@
  * one run (the machine is shared and noisy), never absolute times. */
 #include <cblas.h>
 #include <stdio.h>
-#include <sys/resource.h>
 
 #include "tf-cli.h"
 #include "tf-error.h"
@@ -12,15 +11,6 @@
 #include "tf-optim.h"
 #include "tf-rng.h"
 #include "tf-train.h"
-
-static double
-peak_rss_mb (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_maxrss / 1024.0;   /* Linux reports KiB */
-}
 
 static int
 compare_doubles (gconstpointer a,
@@ -149,7 +139,7 @@ bench_train (TfModel *model,
           s, batch, iters);
   printf ("forward_ms=%.2f\nbackward_ms=%.2f\noptimizer_ms=%.2f\n", 1e3 * fwd / iters, 1e3 * bwd / iters,
           1e3 * upd / iters);
-  printf ("step_ms=%.2f\npeak_rss_mb=%.1f\n", 1e3 * total / iters, peak_rss_mb ());
+  printf ("step_ms=%.2f\npeak_rss_mb=%.1f\n", 1e3 * total / iters, tf_cli_peak_rss_mb ());
   printf ("ms_per_image=%.2f\n", 1e3 * total / iters / batch);
   return 0;
 }
@@ -207,7 +197,7 @@ tf_cli_bench (int    argc,
 
   flags = probes ? TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT : TF_PROBE_NONE;
   tf_set_threads (threads);
-  rss_before = peak_rss_mb ();
+  rss_before = tf_cli_peak_rss_mb ();
   if (model_path)
     {
       if (!(model = tf_model_load (model_path, &error)))
@@ -285,7 +275,7 @@ tf_cli_bench (int    argc,
           1e3 * g_array_index (all, double, iters / 2), 1e3 * best);
   printf ("gflops=%.1f\n", gflop / (total / iters));
   printf ("weights_mb=%.1f peak_rss_mb=%.1f rss_before_load_mb=%.1f\n",
-          model->n_params * sizeof (float) / 1048576.0, peak_rss_mb (), rss_before);
+          model->n_params * sizeof (float) / 1048576.0, tf_cli_peak_rss_mb (), rss_before);
   printf ("ms_per_face=%.2f\n", 1e3 * total / iters / batch);
   return 0;
 }

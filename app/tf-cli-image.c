@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
+#include <sys/resource.h>
 
 #include "tf-cli.h"
 #include "tf-error.h"
@@ -109,17 +110,20 @@ tf_json_floats (GString     *s,
   g_string_append_c (s, ']');
 }
 
-char *
-tf_cli_default_model (void)
+/* $@env, else the installed copy of data/models/@name, else the source
+ * tree's (running from the build folder). */
+static char *
+find_shipped (const char *env,
+              const char *name)
 {
-  const char *env = g_getenv ("TRANSFER_MODEL");
+  const char *value = g_getenv (env);
   const char *dirs[] = { TF_DATADIR, TF_SOURCE_DATADIR };
 
-  if (env && *env)
-    return g_strdup (env);
+  if (value && *value)
+    return g_strdup (value);
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
-      char *path = g_build_filename (dirs[i], "models", "transfer-ferplus.safetensors", NULL);
+      char *path = g_build_filename (dirs[i], "models", name, NULL);
       if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return path;
       g_free (path);
@@ -128,21 +132,25 @@ tf_cli_default_model (void)
 }
 
 char *
+tf_cli_default_model (void)
+{
+  return find_shipped ("TRANSFER_MODEL", "transfer-ferplus.safetensors");
+}
+
+char *
 tf_cli_default_detector (void)
 {
-  const char *env = g_getenv ("TRANSFER_DETECTOR");
-  const char *dirs[] = { TF_DATADIR, TF_SOURCE_DATADIR };
+  return find_shipped ("TRANSFER_DETECTOR", "yunet.safetensors");
+}
 
-  if (env && *env)
-    return g_strdup (env);
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      char *path = g_build_filename (dirs[i], "models", "yunet.safetensors", NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return path;
-      g_free (path);
-    }
-  return NULL;
+/* Linux reports the peak resident set in KiB. */
+double
+tf_cli_peak_rss_mb (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
 }
 
 int

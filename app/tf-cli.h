@@ -74,6 +74,9 @@ guint8       *tf_cli_decode_aligned (const char       *path,
                                      GError          **error,
                                      gpointer          user_data);
 
+/* The process's peak resident memory so far, in MiB (for the benchmarks). */
+double   tf_cli_peak_rss_mb   (void);
+
 /* Reports a usage mistake with the command's help; returns the exit status 2. */
 int      tf_cli_usage_error   (GOptionContext   *ctx,
                                const char       *message);

@@ -199,13 +199,6 @@ job_post (Job   *job,
 
 /* ---- the analysis thread ------------------------------------------------------ */
 
-static float *
-dup_floats (const float *src,
-            gsize        n)
-{
-  return src ? g_memdup2 (src, n * sizeof (float)) : NULL;
-}
-
 static TfFaceProbe *
 probe_from_result (const TfFaceResult *r,
                    TfModel            *model)
@@ -228,7 +221,7 @@ probe_from_result (const TfFaceResult *r,
   p->score = r->det->score;
   p->classes = K;
   p->class_names = g_strdupv (model->classes);
-  p->probs = dup_floats (r->probs, K);
+  p->probs = g_memdup2 (r->probs, sizeof (float) * K);
   p->predicted = r->predicted;
   p->lanets = o->lanets;
   p->grid = o->grid;
@@ -236,8 +229,9 @@ probe_from_result (const TfFaceResult *r,
   p->heads = H;
   if (o->lanet_maps)
     {
-      p->lanet_maps = dup_floats (o->lanet_maps + (gsize) i * o->lanets * gg, (gsize) o->lanets * gg);
-      p->lanet_max = dup_floats (o->lanet_max + (gsize) i * gg, gg);
+      p->lanet_maps = g_memdup2 (o->lanet_maps + (gsize) i * o->lanets * gg,
+                                 sizeof (float) * (gsize) o->lanets * gg);
+      p->lanet_max = g_memdup2 (o->lanet_max + (gsize) i * gg, sizeof (float) * gg);
     }
   if (o->cls_attn)
     {
@@ -246,10 +240,10 @@ probe_from_result (const TfFaceResult *r,
       for (int lh = 0; lh < L * H; lh++)
         memcpy (p->cls_attn + (gsize) lh * gg, o->cls_attn + ((gsize) i * L * H + lh) * o->tokens + 1,
                 gg * sizeof (float));
-      p->head_contrib = dup_floats (o->head_contrib + (gsize) i * L * H, (gsize) L * H);
+      p->head_contrib = g_memdup2 (o->head_contrib + (gsize) i * L * H, sizeof (float) * (gsize) L * H);
     }
   if (o->rollout)
-    p->rollout = dup_floats (o->rollout + (gsize) i * gg, gg);
+    p->rollout = g_memdup2 (o->rollout + (gsize) i * gg, sizeof (float) * gg);
   /* the small aligned crop, not the float input: a twentieth the memory
    * for every face of a long video; the ablation resamples it again */
   p->source_rgb = g_memdup2 (r->source, (gsize) 3 * r->source_size * r->source_size);
@@ -595,17 +589,14 @@ ablation_thread (GTask        *task,
   TfOutputs out;
 
   (void) source;
-  if (a->probe->input_size != S || (a->probe->input == NULL && a->probe->source_rgb == NULL))
+  if (a->probe->input_size != S || a->probe->source_rgb == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                                _("This face was analysed with another model"));
       return;
     }
-  if (a->probe->input)
-    memcpy (input, a->probe->input, per * sizeof (float));
-  else
-    tf_image_to_input (a->probe->source_rgb, a->probe->source_size, a->probe->source_size,
-                       a->probe->source_size * 3, 3, &model->input, input);
+  tf_image_to_input (a->probe->source_rgb, a->probe->source_size, a->probe->source_size,
+                     a->probe->source_size * 3, 3, &model->input, input);
   if (!tf_engine_forward (engine, input, 1, TF_PROBE_NONE, NULL, &out, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));

@@ -307,15 +307,6 @@ tf_detect_photo (TfDetector    *detector,
   tf_align_warp_rgb (rgb, width, height, stride, &shift, side, canvas);
   faces = tf_detector_detect (detector, canvas, side, side, side * 3, error);
   for (guint i = 0; faces != NULL && i < faces->len; i++)
-    {
-      TfFace *f = &g_array_index (faces, TfFace, i);
-      f->x -= m;
-      f->y -= m;
-      for (int k = 0; k < TF_FACE_LANDMARKS; k++)
-        {
-          f->landmarks[k][0] -= m;
-          f->landmarks[k][1] -= m;
-        }
-    }
+    tf_face_translate (&g_array_index (faces, TfFace, i), -m, -m);
   return faces;
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "tf-detect.h"
+#include "tf-image.h"
 #include "tf-ops.h"
 #include "tf-parallel.h"
 #include "tf-safetensors.h"
@@ -591,57 +592,6 @@ tf_detector_forward_raw (TfDetector   *detector,
 
 /* ---- from pixels to faces ---------------------------------------------- */
 
-/* The taps of a 1-D resampling from @in to @out samples: PIL's BILINEAR,
- * the triangle filter widened by the scale when shrinking, taps outside the
- * image dropped and the rest normalised; what tf_image_resample_plane and
- * the reference compute. */
-typedef struct
-{
-  int   *first;     /* [out] first source sample */
-  int   *count;     /* [out] taps */
-  float *weight;    /* [out][max_taps] */
-  int    max_taps;
-} Taps;
-
-static void
-taps_init (Taps *t,
-           int   in,
-           int   out)
-{
-  double scale = (double) in / out, support = MAX (scale, 1.0), inv = scale >= 1.0 ? 1.0 / scale : 1.0;
-
-  t->max_taps = (int) ceil (support) * 2 + 1;
-  t->first = g_new (int, out);
-  t->count = g_new (int, out);
-  t->weight = g_new0 (float, (gsize) out * t->max_taps);
-  for (int i = 0; i < out; i++)
-    {
-      double center = (i + 0.5) * scale, total = 0;
-      int lo = MAX ((int) (center - support + 0.5), 0), hi = MIN ((int) (center + support + 0.5), in);
-
-      hi = MIN (hi, lo + t->max_taps);
-      for (int pass = 0; pass < 2; pass++)   /* the sum, then the normalised taps */
-        for (int j = lo; j < hi; j++)
-          {
-            double x = fabs ((j - center + 0.5) * inv), v = x < 1.0 ? 1.0 - x : 0.0;
-            if (pass == 0)
-              total += v;
-            else
-              t->weight[(gsize) i * t->max_taps + j - lo] = (float) (total > 0 ? v / total : 0.0);
-          }
-      t->first[i] = lo;
-      t->count[i] = MAX (hi - lo, 0);
-    }
-}
-
-static void
-taps_clear (Taps *t)
-{
-  g_free (t->first);
-  g_free (t->count);
-  g_free (t->weight);
-}
-
 typedef struct
 {
   TfPool        *pool;
@@ -650,7 +600,7 @@ typedef struct
   int            width, height, stride;
   int            sw, sh;    /* the scaled size */
   int            hp, wp;
-  Taps           tx, ty;    /* when scaling */
+  TfTaps         tx, ty;    /* when scaling: tf_image_resample_plane's filter */
   int            rows;      /* output rows per task */
 } InputJob;
 
@@ -685,25 +635,25 @@ input_task (int      task,
         }
       else
         {
-          const float *wy = j->ty.weight + (gsize) y * j->ty.max_taps;
+          const double *wy = j->ty.weights + (gsize) y * j->ty.max_taps;
 
           for (gsize i = 0; i < n; i++)
             tmp[i] = 0.0f;
           for (int k = 0; k < j->ty.count[y]; k++)
             {
               const uint8_t *px = j->rgb + (gsize) (j->ty.first[y] + k) * j->stride;
-              float wk = wy[k];
+              float wk = (float) wy[k];
               for (gsize i = 0; i < n; i++)
                 tmp[i] += wk * px[i];
             }
           for (int x = 0; x < j->sw; x++)
             {
-              const float *wx = j->tx.weight + (gsize) x * j->tx.max_taps;
+              const double *wx = j->tx.weights + (gsize) x * j->tx.max_taps;
               const float *src = tmp + (gsize) 3 * j->tx.first[x];
               float acc[3] = { 0, 0, 0 };
               for (int k = 0; k < j->tx.count[x]; k++)
                 for (int c = 0; c < 3; c++)
-                  acc[c] += wx[k] * src[3 * k + c];
+                  acc[c] += (float) wx[k] * src[3 * k + c];
               for (int c = 0; c < 3; c++)
                 j->input[(2 - c) * plane + out_row + x] = acc[c];
             }
@@ -725,8 +675,8 @@ fill_input (TfDetector *d,
 
   if (scaled)
     {
-      taps_init (&in->tx, in->width, in->sw);
-      taps_init (&in->ty, in->height, in->sh);
+      tf_taps_init (&in->tx, in->width, in->sw);
+      tf_taps_init (&in->ty, in->height, in->sh);
     }
   in->pool = d->pool;
   in->rows = MAX (1, (in->sh + 4 * threads - 1) / (4 * threads));
@@ -736,8 +686,8 @@ fill_input (TfDetector *d,
     memset (in->input + c * plane + (gsize) in->sh * in->wp, 0, sizeof (float) * (gsize) (in->hp - in->sh) * in->wp);
   if (scaled)
     {
-      taps_clear (&in->tx);
-      taps_clear (&in->ty);
+      tf_taps_clear (&in->tx);
+      tf_taps_clear (&in->ty);
     }
 }
 

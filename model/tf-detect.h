@@ -77,6 +77,22 @@ int         tf_detector_forward_raw   (TfDetector       *detector,
                                        float           **out,
                                        GError          **error);
 
+/* Moves a face (box and landmarks) by (@dx, @dy): from a window's pixels
+ * to the whole image's, or back. */
+static inline void
+tf_face_translate (TfFace *face,
+                   float   dx,
+                   float   dy)
+{
+  face->x += dx;
+  face->y += dy;
+  for (int k = 0; k < TF_FACE_LANDMARKS; k++)
+    {
+      face->landmarks[k][0] += dx;
+      face->landmarks[k][1] += dy;
+    }
+}
+
 /* Intersection over union of two boxes. */
 float       tf_face_iou               (const TfFace     *a,
                                        const TfFace     *b);

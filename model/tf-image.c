@@ -4,19 +4,10 @@
 
 #include "tf-image.h"
 
-/* Taps of one output sample: first source index, count, normalised weights. */
-typedef struct
-{
-  int    *first;
-  int    *count;
-  double *weights;   /* [out][max_taps] */
-  int     max_taps;
-} Coeffs;
-
-static void
-coeffs_init (Coeffs *co,
-             int     in,
-             int     out)
+void
+tf_taps_init (TfTaps *co,
+              int     in,
+              int     out)
 {
   double scale = (double) in / out;
   double support = scale >= 1.0 ? scale : 1.0;   /* triangle of radius 1, widened when shrinking */
@@ -50,8 +41,8 @@ coeffs_init (Coeffs *co,
     }
 }
 
-static void
-coeffs_clear (Coeffs *co)
+void
+tf_taps_clear (TfTaps *co)
 {
   g_free (co->first);
   g_free (co->count);
@@ -66,13 +57,13 @@ tf_image_resample_plane (const float *src,
                          int          dst_w,
                          int          dst_h)
 {
-  Coeffs cx, cy;
+  TfTaps cx, cy;
   double *tmp = g_new (double, (gsize) src_h * dst_w);
 
   g_return_if_fail (src_w > 0 && src_h > 0 && dst_w > 0 && dst_h > 0);
 
-  coeffs_init (&cx, src_w, dst_w);
-  coeffs_init (&cy, src_h, dst_h);
+  tf_taps_init (&cx, src_w, dst_w);
+  tf_taps_init (&cy, src_h, dst_h);
 
   /* horizontal pass, then vertical: the order PIL and torch use */
   for (int y = 0; y < src_h; y++)
@@ -97,8 +88,8 @@ tf_image_resample_plane (const float *src,
         }
     }
 
-  coeffs_clear (&cx);
-  coeffs_clear (&cy);
+  tf_taps_clear (&cx);
+  tf_taps_clear (&cy);
   g_free (tmp);
 }
 

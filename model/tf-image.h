@@ -8,6 +8,23 @@
 
 G_BEGIN_DECLS
 
+/* The taps of a 1-D resampling from @in to @out samples: PIL's BILINEAR,
+ * the triangle filter widened by the scale when shrinking, taps outside the
+ * image dropped and the rest normalised. Output sample i reads count[i]
+ * source samples from first[i], weighted by weights[i * max_taps + k]. */
+typedef struct
+{
+  int    *first;
+  int    *count;
+  double *weights;   /* [out][max_taps] */
+  int     max_taps;
+} TfTaps;
+
+void tf_taps_init            (TfTaps      *taps,
+                              int          in,
+                              int          out);
+void tf_taps_clear           (TfTaps      *taps);
+
 /* Resamples one float plane (src_w x src_h) to dst_w x dst_h with the
  * separable triangle filter widened by the scale when shrinking (PIL's
  * BILINEAR, torch's interpolate(mode="bilinear", antialias=True,

@@ -324,6 +324,16 @@ test_out_file (void)
   g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
   g_assert_true (json_parser_load_from_data (parser, contents, -1, NULL));
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (json_parser_get_root (parser)), "track"), ==, 1);
+
+  /* a place that cannot be written: said at once, by name, before any work */
+  {
+    g_autofree char *bad = g_build_filename (tmpdir, "no-such-folder", "rows.csv", NULL);
+    g_autofree char *err2 = NULL, *out2 = NULL;
+    g_assert_cmpint (run_cli (&out2, &err2, "analyze", "--quiet", "--out", bad, sample, NULL), ==, 1);
+    g_assert_nonnull (strstr (err2, "cannot write"));
+    g_assert_nonnull (strstr (err2, "rows.csv"));
+    g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  }
 }
 
 static void

@@ -110,7 +110,9 @@ make_probe (void)
   for (int i = 0; i < gg; i++)
     p->rollout[i] = (float) (i % GRID) / GRID;
   p->input_size = CROP;
-  p->input = g_new0 (float, 3 * CROP * CROP);
+  p->source_size = CROP / 2;
+  p->source_rgb = g_malloc0 (3 * (CROP / 2) * (CROP / 2));
+  p->source_rgb[7] = 99;
   return p;
 }
 
@@ -473,7 +475,7 @@ test_probe_copy (void)
   g_assert_true (copy->crop == crop);
   g_assert_true (copy->probs != probe->probs);
   g_assert_true (copy->lanet_maps != probe->lanet_maps);
-  g_assert_true (copy->input != probe->input);
+  g_assert_true (copy->source_rgb != probe->source_rgb);
   g_assert_true (copy->class_names != probe->class_names);
   g_assert_cmpstr (copy->file, ==, "synthetic.png");
   g_assert_cmpint (copy->predicted, ==, 1);
@@ -481,7 +483,7 @@ test_probe_copy (void)
   g_assert_cmpmem (copy->lanet_maps, LANETS * gg * sizeof (float), probe->lanet_maps, LANETS * gg * sizeof (float));
   g_assert_cmpmem (copy->cls_attn, DEPTH * HEADS * gg * sizeof (float),
                    probe->cls_attn, DEPTH * HEADS * gg * sizeof (float));
-  g_assert_cmpmem (copy->input, 3 * CROP * CROP * sizeof (float), probe->input, 3 * CROP * CROP * sizeof (float));
+  g_assert_cmpmem (copy->source_rgb, 3 * (CROP / 2) * (CROP / 2), probe->source_rgb, 3 * (CROP / 2) * (CROP / 2));
   g_assert_cmpstr (copy->class_names[2], ==, "neutral");
   g_assert_nonnull (copy->ablation);
   g_assert_cmpfloat (copy->ablation[(0 * HEADS + 2) * CLASSES + 1], ==, -0.20f);

@@ -416,11 +416,11 @@ tf_face_inspector_class_init (TfFaceInspectorClass *klass)
 }
 
 
-/* the model input, or the crop it is made from, is there to compute more */
+/* what the model saw is there to compute more from */
 static gboolean
 probe_computable (const TfFaceProbe *probe)
 {
-  return probe != NULL && (probe->input != NULL || probe->source_rgb != NULL);
+  return probe != NULL && probe->source_rgb != NULL;
 }
 
 static void

@@ -23,7 +23,6 @@ tf_face_probe_clear (gpointer data)
   g_free (probe->head_contrib);
   g_free (probe->rollout);
   g_free (probe->ablation);
-  g_free (probe->input);
   g_free (probe->source_rgb);
 }
 
@@ -87,7 +86,7 @@ tf_face_probe_with_ablation (const TfFaceProbe *probe,
   gg = dim (probe->grid) * dim (probe->grid);
   k = dim (probe->classes);
   lh = dim (probe->depth) * dim (probe->heads);
-  s = dim (probe->input_size);
+  s = dim (probe->source_size);
 
   copy->file = g_strdup (probe->file);
   copy->crop = probe->crop != NULL ? g_object_ref (probe->crop) : NULL;
@@ -99,9 +98,8 @@ tf_face_probe_with_ablation (const TfFaceProbe *probe,
   copy->head_contrib = dup_floats (probe->head_contrib, lh);
   copy->rollout = dup_floats (probe->rollout, gg);
   copy->ablation = dup_floats (ablation != NULL ? ablation : probe->ablation, lh * k);
-  copy->input = dup_floats (probe->input, 3 * s * s);
   copy->source_rgb = probe->source_rgb != NULL
-                     ? g_memdup2 (probe->source_rgb, (gsize) 3 * dim (probe->source_size) * dim (probe->source_size))
+                     ? g_memdup2 (probe->source_rgb, (gsize) 3 * s * s)
                      : NULL;
   return copy;
 }

@@ -36,13 +36,12 @@ typedef struct
   float      *head_contrib;       /* [L][H], summing to 1 per block */
   float      *rollout;            /* [g*g] */
   float      *ablation;           /* [L][H][K] probability change when only that head is dropped */
-  /* what it was computed from, to compute more on demand: the model input
-   * [3][S][S] (input_size S), or, a twentieth the memory, the aligned RGB
-   * crop before the model's own resampling (source_size^2 x 3 bytes) */
-  float      *input;
-  int         input_size;
+  /* what it was computed from, to compute more on demand: the aligned RGB
+   * crop before the model's own resampling to its input_size (source_size^2
+   * x 3 bytes; a twentieth of the float input) */
   guint8     *source_rgb;
   int         source_size;
+  int         input_size;
 } TfFaceProbe;
 
 GType        tf_face_probe_get_type (void) G_GNUC_CONST;
