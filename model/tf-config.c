@@ -90,9 +90,6 @@ tf_config_validate (const TfConfig  *c,
     REFUSE ("config: mad_p %g and msad_p %g must lie in [0, 1]", c->mad_p, c->msad_p);
   if (!(c->ln_eps > 0 && c->ln_eps < 1) || !(c->bn_eps > 0 && c->bn_eps < 1))
     REFUSE ("config: ln_eps %g and bn_eps %g must lie in (0, 1)", c->ln_eps, c->bn_eps);
-  if (tf_config_n_params (c) > (gsize) G_MAXINT32)
-    REFUSE ("config: %" G_GSIZE_FORMAT " parameters is more than this engine holds",
-            tf_config_n_params (c));
   return TRUE;
 #undef REFUSE
 }

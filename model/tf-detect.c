@@ -195,9 +195,9 @@ tf_detector_load (const char  *path,
 
   d = g_new0 (TfDetector, 1);
   d->params = p = g_new (float, total);
-  d->score_threshold = 0.6f;
-  d->nms_threshold = 0.3f;
-  d->max_side = 1280;
+  d->score_threshold = (float) TF_DETECT_DEFAULT_THRESHOLD;
+  d->nms_threshold = (float) TF_DETECT_DEFAULT_NMS;
+  d->max_side = TF_DETECT_DEFAULT_MAX_SIDE;
 
   d->stem_w = p;
   if (!read_into (st, "backbone.model0.conv1.weight", stem_shape, 4, p, error))

@@ -12,6 +12,13 @@
 
 G_BEGIN_DECLS
 
+/* The detector's defaults, written once: the CLI's help texts, the analysis
+ * options and the application's settings schema (checked by a test) follow
+ * them. */
+#define TF_DETECT_DEFAULT_THRESHOLD 0.6
+#define TF_DETECT_DEFAULT_NMS       0.3
+#define TF_DETECT_DEFAULT_MAX_SIDE  1280
+
 /* Landmark order: left eye, right eye (as seen in the image: the left one
  * has the smaller x), nose tip, left mouth corner, right mouth corner. */
 #define TF_FACE_LANDMARKS 5
@@ -36,8 +43,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfDetector, tf_detector_free)
 /* Worker threads for the forward pass (default: tf_get_threads ()). */
 void        tf_detector_set_threads   (TfDetector       *detector,
                                        int               threads);
-/* Faces scoring below @score are dropped (default 0.6); overlapping boxes
- * with IoU above @nms keep the higher score (default 0.3). As OpenCV's
+/* Faces scoring below @score are dropped (TF_DETECT_DEFAULT_THRESHOLD);
+ * overlapping boxes with IoU above @nms keep the higher score
+ * (TF_DETECT_DEFAULT_NMS). As OpenCV's
  * FaceDetectorYN, at most the 5000 best candidates go through NMS (OpenCV
  * truncates the boxes to integers for the IoU; here they stay float). */
 void        tf_detector_set_threshold (TfDetector       *detector,
@@ -46,7 +54,7 @@ void        tf_detector_set_threshold (TfDetector       *detector,
 /* Images whose longer side exceeds @max_side are scaled down (bilinear,
  * with prefiltering: tf_image_resample_plane) so that it becomes @max_side,
  * the other side rounded, for detection, and the results scaled back; 0
- * means never (default 1280). */
+ * means never (default TF_DETECT_DEFAULT_MAX_SIDE). */
 void        tf_detector_set_max_side  (TfDetector       *detector,
                                        int               max_side);
 

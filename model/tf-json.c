@@ -102,3 +102,41 @@ tf_json_append_node (GString  *s,
       g_string_append (s, text);
     }
 }
+
+void
+tf_json_string (GString    *s,
+                const char *str)
+{
+  g_string_append_c (s, '"');
+  for (const char *p = str; *p; p++)
+    {
+      unsigned char ch = (unsigned char) *p;
+      if (ch == '"' || ch == '\\')
+        g_string_append_printf (s, "\\%c", ch);
+      else if (ch < 0x20)
+        g_string_append_printf (s, "\\u%04x", ch);
+      else
+        g_string_append_c (s, (char) ch);
+    }
+  g_string_append_c (s, '"');
+}
+
+void
+tf_json_floats (GString     *s,
+                const float *v,
+                gsize        n)
+{
+  g_string_append_c (s, '[');
+  for (gsize i = 0; i < n; i++)
+    {
+      char buf[G_ASCII_DTOSTR_BUF_SIZE];
+      if (i)
+        g_string_append_c (s, ',');
+      /* 9 significant digits round-trip a float exactly */
+      if (isfinite (v[i]))
+        g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.9g", v[i]));
+      else
+        g_string_append (s, "null");
+    }
+  g_string_append_c (s, ']');
+}

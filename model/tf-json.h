@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Reading the JSON inside model metadata (private to libtransfer). */
+/* JSON helpers: reading the JSON inside model metadata, writing JSON text. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -25,5 +25,14 @@ void        tf_json_append_double (GString   *s,
 /* Appends @node (any JSON value) as compact JSON text. */
 void        tf_json_append_node   (GString   *s,
                                    JsonNode  *node);
+
+/* Appends @str as a JSON string, quotes and escapes added (@str is UTF-8). */
+void        tf_json_string        (GString     *s,
+                                   const char  *str);
+/* Appends @n floats as a JSON array; 9 significant digits read back to the
+ * same float, and what is not finite is written as null. */
+void        tf_json_floats        (GString     *s,
+                                   const float *v,
+                                   gsize        n);
 
 G_END_DECLS

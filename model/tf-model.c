@@ -212,6 +212,23 @@ tf_config_n_params (const TfConfig *config)
   return n;
 }
 
+gboolean
+tf_model_check_config (const TfConfig  *config,
+                       GError         **error)
+{
+  gsize n;
+
+  if (!tf_config_validate (config, error))
+    return FALSE;
+  if ((n = tf_config_n_params (config)) > (gsize) G_MAXINT32)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG,
+                   "config: %" G_GSIZE_FORMAT " parameters is more than this engine holds", n);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Sets BN to the identity: weight 1, bias 0, mean 0, var 1. */
 static void
 bn_identity (float *bn,
@@ -234,7 +251,7 @@ tf_model_new (const TfConfig     *config,
   Layout l = { 0 };
 
   g_return_val_if_fail (config != NULL, NULL);
-  g_return_val_if_fail (tf_config_validate (config, NULL), NULL);
+  g_return_val_if_fail (tf_model_check_config (config, NULL), NULL);
 
   m = g_new0 (TfModel, 1);
   m->config = *config;
@@ -574,7 +591,7 @@ tf_model_load (const char  *path,
                    config_json == NULL ? "config" : classes_json == NULL ? "classes" : "input");
       return NULL;
     }
-  if (!tf_config_from_json (config_json, &config, error))
+  if (!tf_config_from_json (config_json, &config, error) || !tf_model_check_config (&config, error))
     return prefix_error (error, path), NULL;
   if (!(classes = parse_classes (classes_json, config.num_classes, error)))
     return prefix_error (error, path), NULL;

@@ -121,6 +121,10 @@ gboolean     tf_config_from_json       (const char     *json,
 /* Learnable parameter count (BN running statistics excluded) and
  * multiply-adds per face, from the config alone. */
 gsize        tf_config_n_params        (const TfConfig *config);
+/* tf_config_validate, and whether the parameters it declares fit this
+ * engine (which needs the model's layout, so it lives here). */
+gboolean     tf_model_check_config     (const TfConfig *config,
+                                        GError        **error);
 double       tf_config_macs            (const TfConfig *config);
 static inline int tf_config_grid   (const TfConfig *c) { return c->input_size / 8; }
 static inline int tf_config_tokens (const TfConfig *c) { return tf_config_grid (c) * tf_config_grid (c) + 1; }

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the commands of transfer-cli share: usage errors, the shared
+ * options, measurements for the benchmarks. */
+#include <sys/resource.h>
+
+#include "tf-cli.h"
+#include "tf-datafiles.h"
+#include "tf-error.h"
+
+/* Linux reports the peak resident set in KiB. */
+double
+tf_cli_peak_rss_mb (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
+int
+tf_cli_usage_error (GOptionContext *ctx,
+                    const char     *message)
+{
+  g_autofree char *help = g_option_context_get_help (ctx, TRUE, NULL);
+
+  g_printerr ("transfer-cli: %s\n\n%s", message, help);
+  return 2;
+}
+
+int
+tf_cli_fail (GError *error)
+{
+  g_printerr ("transfer-cli: %s\n", error->message);
+  g_error_free (error);
+  return 1;
+}
+
+/* ---- shared options -------------------------------------------------------- */
+
+void
+tf_cli_shared_add (GOptionContext   *ctx,
+                   TfCliShared      *shared,
+                   TfCliOptionFlags  which)
+{
+  const GOptionEntry all[] = {
+    { "model", 0, 0, G_OPTION_ARG_FILENAME, &shared->model, "Model file (default: the shipped FER+ model)", "FILE" },
+    { "detector", 0, 0, G_OPTION_ARG_FILENAME, &shared->detector, "Face detector (default: the shipped YuNet)", "FILE" },
+    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &shared->threshold,
+      "Detector score threshold, 0..1 (default " G_STRINGIFY (TF_DETECT_DEFAULT_THRESHOLD) ")", "T" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &shared->threads, "Threads (default: all cores)", "T" },
+  };
+  GOptionEntry entries[G_N_ELEMENTS (all) + 1];
+  guint n = 0;
+
+  shared->model = NULL;
+  shared->detector = NULL;
+  shared->threshold = TF_DETECT_DEFAULT_THRESHOLD;
+  shared->threads = (int) g_get_num_processors ();
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    if (which & (1u << i))
+      entries[n++] = all[i];
+  entries[n] = (GOptionEntry) G_OPTION_ENTRY_NULL;
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
+const char *
+tf_cli_shared_check (const TfCliShared *shared)
+{
+  if (!(shared->threshold >= 0 && shared->threshold <= 1))
+    return "--threshold must lie within 0..1";
+  if (shared->threads < 1 || shared->threads > 256)
+    return "--threads must lie in 1..256";
+  return NULL;
+}
+
+void
+tf_cli_shared_clear (TfCliShared *shared)
+{
+  g_clear_pointer (&shared->model, g_free);
+  g_clear_pointer (&shared->detector, g_free);
+}
+
+/* ---- the models ------------------------------------------------------------ */
+
+gboolean
+tf_cli_load_pipeline (const char  *model_path,
+                      const char  *detector_path,
+                      TfModel    **model,
+                      TfDetector **detector,
+                      GError     **error)
+{
+  g_autofree char *mp = model_path ? g_strdup (model_path) : tf_data_find (TF_DATA_MODEL);
+  g_autofree char *dp = detector_path ? g_strdup (detector_path) : tf_data_find (TF_DATA_DETECTOR);
+
+  if (mp == NULL || dp == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "the shipped %s is not installed: give --%s",
+                   mp == NULL ? "expression model" : "face detector", mp == NULL ? "model" : "detector");
+      return FALSE;
+    }
+  if (!(*model = tf_model_load (mp, error)))
+    return FALSE;
+  if (!(*detector = tf_detector_load (dp, error)))
+    {
+      g_clear_pointer (model, tf_model_free);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* transfer-cli predict: one JSON line per picture, through the face pipeline
+ * or (--no-detect) with the whole picture as the face. */
+#include <stdio.h>
+
+#include "tf-analyze.h"
+#include "tf-cli.h"
+#include "tf-datafiles.h"
+#include "tf-decode.h"
+#include "tf-error.h"
+#include "tf-json.h"
+#include "tf-ops.h"
+
+typedef struct
+{
+  char *file;
+  int   width, height;
+} Item;
+
+void
+tf_cli_append_face (GString         *s,
+                    TfModel         *model,
+                    const TfOutputs *o,
+                    int              i,
+                    const TfFace    *det,
+                    int              width,
+                    int              height)
+{
+  int K = o->classes, best = 0, gg = o->grid * o->grid;
+  const float *probs = o->probs + (gsize) i * K;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (int k = 1; k < K; k++)
+    if (probs[k] > probs[best])
+      best = k;
+
+  if (det == NULL)
+    g_string_append_printf (s, "{\"box\":[0,0,%d,%d],\"probs\":{", width, height);
+  else
+    {
+      float box[4] = { det->x, det->y, det->w, det->h };
+      g_string_append (s, "{\"box\":");
+      tf_json_floats (s, box, 4);
+      g_string_append_printf (s, ",\"score\":%s,\"landmarks\":[",
+                              g_ascii_formatd (buf, sizeof buf, "%.5g", det->score));
+      for (int k = 0; k < TF_FACE_LANDMARKS; k++)
+        {
+          if (k)
+            g_string_append_c (s, ',');
+          tf_json_floats (s, det->landmarks[k], 2);
+        }
+      g_string_append (s, "],\"probs\":{");
+    }
+  for (int k = 0; k < K; k++)
+    {
+      if (k)
+        g_string_append_c (s, ',');
+      tf_json_string (s, model->classes[k]);
+      g_string_append_printf (s, ":%s", g_ascii_formatd (buf, sizeof buf, "%.9g", probs[k]));
+    }
+  g_string_append (s, "},\"predicted\":");
+  tf_json_string (s, model->classes[best]);
+  g_string_append (s, ",\"logits\":");
+  tf_json_floats (s, o->logits + (gsize) i * K, K);
+  if (o->lanet_maps)
+    {
+      g_string_append_printf (s, ",\"grid\":%d,\"lanet_maps\":[", o->grid);
+      for (int b = 0; b < o->lanets; b++)
+        {
+          if (b)
+            g_string_append_c (s, ',');
+          tf_json_floats (s, o->lanet_maps + ((gsize) i * o->lanets + b) * gg, gg);
+        }
+      g_string_append (s, "],\"lanet_max\":");
+      tf_json_floats (s, o->lanet_max + (gsize) i * gg, gg);
+    }
+  if (o->head_contrib)
+    {
+      g_string_append (s, ",\"head_contrib\":[");
+      for (int l = 0; l < o->depth; l++)
+        {
+          if (l)
+            g_string_append_c (s, ',');
+          tf_json_floats (s, o->head_contrib + ((gsize) i * o->depth + l) * o->heads, o->heads);
+        }
+      /* the class token's attention over the patch tokens, per block and head */
+      g_string_append (s, "],\"cls_attn\":[");
+      for (int l = 0; l < o->depth; l++)
+        {
+          g_string_append (s, l ? ",[" : "[");
+          for (int h = 0; h < o->heads; h++)
+            {
+              if (h)
+                g_string_append_c (s, ',');
+              tf_json_floats (s, o->cls_attn + (((gsize) i * o->depth + l) * o->heads + h) * o->tokens + 1, gg);
+            }
+          g_string_append_c (s, ']');
+        }
+      g_string_append_c (s, ']');
+    }
+  if (o->rollout)
+    {
+      g_string_append (s, ",\"rollout\":");
+      tf_json_floats (s, o->rollout + (gsize) i * gg, gg);
+    }
+  if (o->ablation)
+    {
+      /* [block][head][class]: probability change when only that head is dropped */
+      g_autofree float *delta = g_new (float, K);
+
+      g_string_append (s, ",\"ablation_delta\":[");
+      for (int l = 0; l < o->depth; l++)
+        {
+          g_string_append (s, l ? ",[" : "[");
+          for (int h = 0; h < o->heads; h++)
+            {
+              const float *p = o->ablation + (((gsize) i * o->depth + l) * o->heads + h) * K;
+              for (int k = 0; k < K; k++)
+                delta[k] = p[k] - probs[k];
+              if (h)
+                g_string_append_c (s, ',');
+              tf_json_floats (s, delta, K);
+            }
+          g_string_append_c (s, ']');
+        }
+      g_string_append_c (s, ']');
+    }
+  g_string_append_c (s, '}');
+}
+
+static void
+print_result (TfModel         *model,
+              const Item      *item,
+              const TfOutputs *o,
+              int              i)
+{
+  g_autoptr(GString) s = g_string_new ("{\"file\":");
+  g_autofree char *display = g_filename_display_name (item->file);
+
+  tf_json_string (s, display);
+  g_string_append (s, ",\"faces\":[");
+  tf_cli_append_face (s, model, o, i, NULL, item->width, item->height);
+  g_string_append (s, "]}\n");
+  fputs (s->str, stdout);
+}
+
+/* ---- with face detection: through the face pipeline ----------------------- */
+
+typedef struct
+{
+  TfModel *model;
+  GString *line;       /* the current file's faces */
+  int      failed;
+} Predict;
+
+static void
+predict_face (const TfFaceResult *r,
+              gpointer            data)
+{
+  Predict *p = data;
+
+  if (p->line->len > 0)
+    g_string_append_c (p->line, ',');
+  tf_cli_append_face (p->line, p->model, r->outputs, r->batch_index, r->det, 0, 0);
+}
+
+static void
+predict_file_done (const char   *file,
+                   int           file_index,
+                   gint64        frames,
+                   gint64        faces,
+                   const GError *error,
+                   gpointer      data)
+{
+  Predict *p = data;
+  g_autoptr(GString) s = g_string_new ("{\"file\":");
+  g_autofree char *display = g_filename_display_name (file);
+
+  (void) file_index;
+  (void) faces;
+  if (error)
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      p->failed++;
+      if (frames == 0)
+        {
+          g_string_truncate (p->line, 0);
+          return;
+        }
+    }
+  tf_json_string (s, display);
+  g_string_append_printf (s, ",\"faces\":[%s]}\n", p->line->str);
+  fputs (s->str, stdout);
+  fflush (stdout);
+  g_string_truncate (p->line, 0);
+}
+
+static int
+predict_detect (const char   *model_path,
+                const char   *detector_path,
+                double        threshold,
+                TfProbeFlags  probes,
+                int           batch,
+                int           threads,
+                int           n_files,
+                char        **files)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfModel) model = NULL;
+  g_autoptr(TfDetector) detector = NULL;
+  g_autoptr(TfAnalyzer) analyzer = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+  TfAnalyzeCallbacks cb = { .face = predict_face, .file_done = predict_file_done };
+  TfAnalyzeOptions options;
+  Predict p = { 0 };
+
+  if (!tf_cli_load_pipeline (model_path, detector_path, &model, &detector, &error))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      return 1;
+    }
+  tf_analyze_options_init (&options);
+  options.score = (float) threshold;
+  options.probes = probes;
+  options.batch = batch;
+  options.threads = threads;
+  /* one line per file with all its faces: a picture is one frame (a video
+   * given here gives every analysed frame's faces in its one line; analyze
+   * is the command for videos) */
+  if (!(analyzer = tf_analyzer_new (model, detector, &options, &error)))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      return 1;
+    }
+  p.model = model;
+  p.line = line;
+  if (!tf_analyzer_run (analyzer, (const char * const *) files, n_files, &cb, &p, NULL, &error))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      return 1;
+    }
+  return p.failed ? 1 : 0;
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+int
+tf_cli_predict (int    argc,
+                char **argv)
+{
+  g_auto(TfCliShared) shared = { 0 };
+  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE;
+  int batch = 8;
+  GOptionEntry entries[] = {
+    { "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect, "Use the whole image as the face", NULL },
+    { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Add LANet maps, head contributions, class-token attention and rollout", NULL },
+    { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation, "Add the probability change per dropped head (slow)", NULL },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 8)", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("IMAGE... - predict expressions");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfModel) model = NULL;
+  g_autoptr(TfEngine) engine = NULL;
+  g_autofree float *input = NULL;
+  g_autofree Item *items = NULL;
+  TfProbeFlags flags = TF_PROBE_NONE;
+  const char *bad;
+  int failures = 0, s;
+
+  tf_cli_shared_add (ctx, &shared, TF_CLI_OPTION_MODEL | TF_CLI_OPTION_DETECTOR | TF_CLI_OPTION_THRESHOLD |
+                                    TF_CLI_OPTION_THREADS);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return tf_cli_usage_error (ctx, error->message);
+  if (shared.model == NULL && (shared.model = tf_data_find (TF_DATA_MODEL)) == NULL)
+    return tf_cli_usage_error (ctx, "no --model given and the shipped model is not installed");
+  if (argc < 2)
+    return tf_cli_usage_error (ctx, "predict needs at least one image");
+  if ((bad = tf_cli_shared_check (&shared)))
+    return tf_cli_usage_error (ctx, bad);
+  if (batch < 1 || batch > 256)
+    return tf_cli_usage_error (ctx, "--batch must lie in 1..256");
+  if (probes)
+    flags |= TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
+  if (ablation)
+    flags |= TF_PROBE_ABLATION;
+  if (!no_detect)
+    return predict_detect (shared.model, shared.detector, shared.threshold, flags, batch, shared.threads,
+                           argc - 1, argv + 1);
+
+  tf_set_threads (shared.threads);
+  if (!(model = tf_model_load (shared.model, &error)))
+    return tf_cli_fail (g_steal_pointer (&error));
+  engine = tf_engine_new (model);
+
+  s = model->input.size;
+  input = g_new (float, (gsize) batch * 3 * s * s);
+  items = g_new0 (Item, batch);
+
+  for (int next = 1; next < argc;)
+    {
+      int n = 0;
+      TfOutputs out;
+
+      /* fill a batch with the images that decode; report the others */
+      while (n < batch && next < argc)
+        {
+          g_autoptr(GError) image_error = NULL;
+          const char *file = argv[next++];
+          if (!tf_decode_input (file, &model->input, input + (gsize) n * 3 * s * s,
+                                &items[n].width, &items[n].height, &image_error))
+            {
+              g_printerr ("transfer-cli: %s\n", image_error->message);
+              failures++;
+              continue;
+            }
+          items[n++].file = (char *) file;
+        }
+      if (n == 0)
+        continue;
+      if (!tf_engine_forward (engine, input, n, flags, NULL, &out, &error))
+        return tf_cli_fail (g_steal_pointer (&error));
+      for (int i = 0; i < n; i++)
+        print_result (model, &items[i], &out, i);
+      fflush (stdout);
+    }
+  return failures ? 1 : 0;
+}

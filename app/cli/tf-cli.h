@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* transfer-cli: what its command files share. Each command lives in its own
+ * tf-cli-COMMAND.c, parses its flags, calls the libraries below (app/media,
+ * model) and prints; main() in transfer-cli.c is a table of them. */
+#pragma once
+
+#include <glib.h>
+
+#include "tf-detect.h"
+#include "tf-engine.h"
+
+G_BEGIN_DECLS
+
+/* A command: argv[0] is the command's name. Returns the exit status. */
+typedef int (*TfCliCommand) (int argc, char **argv);
+
+int      tf_cli_init          (int argc, char **argv);
+int      tf_cli_predict       (int argc, char **argv);
+int      tf_cli_analyze       (int argc, char **argv);
+int      tf_cli_detect        (int argc, char **argv);
+int      tf_cli_bench         (int argc, char **argv);
+int      tf_cli_bench_analyze (int argc, char **argv);
+int      tf_cli_train         (int argc, char **argv);
+int      tf_cli_eval          (int argc, char **argv);
+
+/* ---- options several commands share, declared once ------------------------ */
+
+typedef enum
+{
+  TF_CLI_OPTION_MODEL     = 1 << 0,   /* --model FILE */
+  TF_CLI_OPTION_DETECTOR  = 1 << 1,   /* --detector FILE */
+  TF_CLI_OPTION_THRESHOLD = 1 << 2,   /* --threshold T */
+  TF_CLI_OPTION_THREADS   = 1 << 3,   /* --threads T */
+} TfCliOptionFlags;
+
+typedef struct
+{
+  char   *model;       /* NULL: the shipped model */
+  char   *detector;    /* NULL: the shipped detector */
+  double  threshold;   /* TF_DETECT_DEFAULT_THRESHOLD */
+  int     threads;     /* all cores */
+} TfCliShared;
+
+/* Sets the defaults in @shared and adds the options @which to @ctx's main
+ * group; @shared must outlive the parse. */
+void        tf_cli_shared_add   (GOptionContext   *ctx,
+                                 TfCliShared      *shared,
+                                 TfCliOptionFlags  which);
+/* After parsing: NULL when the values are in range, else what is wrong. */
+const char *tf_cli_shared_check (const TfCliShared *shared);
+void        tf_cli_shared_clear (TfCliShared      *shared);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TfCliShared, tf_cli_shared_clear)
+
+/* The expression model and the face detector at these paths (NULL: the
+ * shipped ones). The error says which option to give when one is missing. */
+gboolean tf_cli_load_pipeline (const char        *model_path,
+                               const char        *detector_path,
+                               TfModel          **model,
+                               TfDetector       **detector,
+                               GError           **error);
+
+/* One face's JSON object: box (the whole image when @det is NULL), score
+ * and landmarks, probabilities, prediction, logits and whatever probes @o
+ * holds for face @i. */
+void     tf_cli_append_face   (GString          *s,
+                               TfModel          *model,
+                               const TfOutputs  *o,
+                               int               i,
+                               const TfFace     *det,
+                               int               width,
+                               int               height);
+
+/* The process's peak resident memory so far, in MiB (for the benchmarks). */
+double   tf_cli_peak_rss_mb   (void);
+
+/* Reports a usage mistake with the command's help; returns the exit status 2. */
+int      tf_cli_usage_error   (GOptionContext   *ctx,
+                               const char       *message);
+/* Reports @error on stderr, frees it; returns the exit status 1. */
+int      tf_cli_fail          (GError           *error);
+
+G_END_DECLS

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* transfer-cli: batch work with TransFER models from the command line.
+ * The subcommands and their output are a contract other tools rely on;
+ * each lives in its own tf-cli-COMMAND.c. */
+#include <glib.h>
+#include <locale.h>
+
+#include "tf-cli.h"
+
+static const struct
+{
+  const char   *name;
+  TfCliCommand  run;
+  const char   *summary;
+} commands[] = {
+  { "init",    tf_cli_init,    "write a randomly initialised model file" },
+  { "predict", tf_cli_predict, "find the faces in pictures and predict their expressions" },
+  { "analyze", tf_cli_analyze, "the same over folders and videos, as CSV or JSON Lines rows" },
+  { "train",   tf_cli_train,   "train or fine-tune a model" },
+  { "eval",    tf_cli_eval,    "accuracy, recall and confusion on a labelled set" },
+  { "detect",  tf_cli_detect,  "find faces and their landmarks, as JSON lines" },
+  { "bench",   tf_cli_bench,   "time inference (or, with --train, training), per stage" },
+};
+
+static void
+print_usage (void)
+{
+  g_autoptr(GString) s = g_string_new ("Usage: transfer-cli COMMAND [OPTION...]\n\nCommands:\n");
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_string_append_printf (s, "  %-9s %s\n", commands[i].name, commands[i].summary);
+  g_string_append (s, "\nRun 'transfer-cli COMMAND --help' for a command's options.\n");
+  g_printerr ("%s", s->str);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      print_usage ();
+      return 2;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].run (argc - 1, argv + 1);
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
+    {
+      print_usage ();
+      return 0;
+    }
+  g_printerr ("transfer-cli: unknown command '%s'\n", argv[1]);
+  print_usage ();
+  return 2;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <math.h>
+#include <string.h>
+
+#include "tf-align.h"
+#include "tf-datafiles.h"
+#include "tf-decode.h"
+#include "tf-error.h"
+#include "tf-image.h"
+
+/* 30,000 x 30,000 RGB would be 2.7 GB, beyond what a face crop needs */
+#define MAX_PIXELS (200u * 1000u * 1000u)
+
+guint8 *
+tf_decode_rgb (const char  *path,
+               int         *width,
+               int         *height,
+               int         *stride,
+               GError     **error,
+               gpointer     user_data)
+{
+  g_autofree char *display = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GdkPixbuf) oriented = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const guint8 *src;
+  guint8 *rgb;
+  int w = 0, h = 0, n_channels, src_stride;
+
+  g_return_val_if_fail (path != NULL && width != NULL && height != NULL && stride != NULL, NULL);
+  (void) user_data;
+
+  display = g_filename_display_name (path);
+  /* the header first: nothing is decoded that would not fit */
+  if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
+    {
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: no such file", display);
+      else
+        g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: not an image format this system can decode", display);
+      return NULL;
+    }
+  if (w <= 0 || h <= 0 || (guint64) w * h > MAX_PIXELS)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT,
+                   "%s: image of %d x %d pixels is outside what can be read (at most %u megapixels)",
+                   display, w, h, MAX_PIXELS / 1000000);
+      return NULL;
+    }
+
+  /* from the file, not a GdkPixbufLoader: the incremental PNG path accepts
+   * truncated files and hands back partly undefined pixels */
+  pixbuf = gdk_pixbuf_new_from_file (path, &local_error);
+  if (pixbuf == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: cannot decode the image: %s", display,
+                   local_error ? local_error->message : "unknown error");
+      return NULL;
+    }
+  /* photos from cameras store their rotation in EXIF */
+  oriented = gdk_pixbuf_apply_embedded_orientation (pixbuf);
+  if (oriented == NULL)
+    oriented = g_object_ref (pixbuf);
+
+  w = gdk_pixbuf_get_width (oriented);
+  h = gdk_pixbuf_get_height (oriented);
+  n_channels = gdk_pixbuf_get_n_channels (oriented);
+  src_stride = gdk_pixbuf_get_rowstride (oriented);
+  if (gdk_pixbuf_get_colorspace (oriented) != GDK_COLORSPACE_RGB ||
+      gdk_pixbuf_get_bits_per_sample (oriented) != 8 || (n_channels != 3 && n_channels != 4) ||
+      w <= 0 || h <= 0 || (guint64) w * h > MAX_PIXELS)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: unsupported pixel format", display);
+      return NULL;
+    }
+
+  src = gdk_pixbuf_read_pixels (oriented);
+  rgb = g_new (guint8, (gsize) w * h * 3);
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *row = src + (gsize) y * src_stride;
+      guint8 *dst = rgb + (gsize) y * w * 3;
+      if (n_channels == 3)
+        memcpy (dst, row, (gsize) w * 3);
+      else
+        for (int x = 0; x < w; x++)
+          memcpy (dst + 3 * x, row + 4 * x, 3);   /* alpha dropped */
+    }
+  *width = w;
+  *height = h;
+  *stride = w * 3;
+  return rgb;
+}
+
+gboolean
+tf_decode_input (const char        *path,
+                 const TfInputSpec *spec,
+                 float             *out,
+                 int               *width,
+                 int               *height,
+                 GError           **error)
+{
+  g_autofree guint8 *rgb = NULL;
+  int w, h, stride;
+
+  g_return_val_if_fail (path != NULL && spec != NULL && out != NULL, FALSE);
+
+  if (!(rgb = tf_decode_rgb (path, &w, &h, &stride, error, NULL)))
+    return FALSE;
+  tf_image_to_input (rgb, w, h, stride, 3, spec, out);
+  if (width)
+    *width = w;
+  if (height)
+    *height = h;
+  return TRUE;
+}
+
+/* ---- the main face of a photo, aligned -------------------------------------- */
+
+struct _TfFaceCropper
+{
+  GMutex          lock;       /* one detector, shared by the loader's threads */
+  TfDetector     *detector;
+  TfModel        *model;
+  TfCropTemplate  tmpl;
+  int             size;
+  GPtrArray      *missed;     /* display names of the photos without a face, under lock */
+};
+
+TfFaceCropper *
+tf_face_cropper_new (TfModel    *model,
+                     const char *detector_path,
+                     GError    **error)
+{
+  g_autofree char *dp = detector_path ? g_strdup (detector_path) : tf_data_find (TF_DATA_DETECTOR);
+  TfFaceCropper *al;
+  TfCropTemplate tmpl;
+
+  if (dp == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "the shipped face detector is not installed: give --detector");
+      return NULL;
+    }
+  if (!tf_crop_template_from_spec (&model->input, &tmpl, error))
+    return NULL;
+  al = g_new0 (TfFaceCropper, 1);
+  if (!(al->detector = tf_detector_load (dp, error)))
+    {
+      g_free (al);
+      return NULL;
+    }
+  tf_detector_set_threads (al->detector, 1);
+  g_mutex_init (&al->lock);
+  al->missed = g_ptr_array_new_with_free_func (g_free);
+  al->model = model;
+  al->tmpl = tmpl;
+  al->size = tmpl.source_size;
+  return al;
+}
+
+void
+tf_face_cropper_free (TfFaceCropper *al)
+{
+  if (al == NULL)
+    return;
+  tf_detector_free (al->detector);
+  g_ptr_array_unref (al->missed);
+  g_mutex_clear (&al->lock);
+  g_free (al);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+char **
+tf_face_cropper_get_missed (TfFaceCropper *al)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+  char **names;
+
+  g_return_val_if_fail (al != NULL, NULL);
+
+  g_mutex_lock (&al->lock);
+  g_ptr_array_sort (al->missed, compare_names);
+  for (guint i = 0; i < al->missed->len; i++)
+    g_strv_builder_add (builder, g_ptr_array_index (al->missed, i));
+  g_mutex_unlock (&al->lock);
+  names = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return names;
+}
+
+guint8 *
+tf_decode_face_crop (const char  *path,
+                     int         *width,
+                     int         *height,
+                     int         *stride,
+                     GError     **error,
+                     gpointer     user_data)
+{
+  TfFaceCropper *al = user_data;
+  g_autofree guint8 *rgb = tf_decode_rgb (path, width, height, stride, error, NULL);
+  g_autoptr(GArray) faces = NULL;
+  const TfFace *best = NULL;
+  TfSimilarity m;
+  guint8 *crop;
+  float cx, cy, best_d = G_MAXFLOAT;
+
+  if (rgb == NULL)
+    return NULL;
+  g_mutex_lock (&al->lock);
+  faces = tf_detect_photo (al->detector, rgb, *width, *height, *stride, error);
+  g_mutex_unlock (&al->lock);
+  if (faces == NULL)
+    return NULL;
+  /* the main face: the confident one nearest the centre */
+  cx = *width / 2.0f;
+  cy = *height / 2.0f;
+  for (guint i = 0; i < faces->len; i++)
+    {
+      const TfFace *f = &g_array_index (faces, TfFace, i);
+      float d = hypotf (f->x + f->w / 2 - cx, f->y + f->h / 2 - cy) / MAX (f->w, 1.0f);
+      if (d < best_d)
+        {
+          best_d = d;
+          best = f;
+        }
+    }
+  if (best == NULL || !tf_align_transform (best->landmarks, &al->tmpl, al->size, &m))
+    {
+      g_autofree char *display = g_filename_display_name (path);
+      g_mutex_lock (&al->lock);
+      g_ptr_array_add (al->missed, g_strdup (display));
+      g_mutex_unlock (&al->lock);
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: no face found", display);
+      return NULL;
+    }
+  crop = g_malloc ((gsize) al->size * al->size * 3);
+  tf_align_warp_rgb (rgb, *width, *height, *stride, &m, al->size, crop);
+  *width = *height = al->size;
+  *stride = al->size * 3;
+  return crop;
+}

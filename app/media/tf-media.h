@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* One reader for photos and videos through GStreamer: frames as packed RGB
+ * with their index and presentation time, every Nth frame or at a target
+ * rate, accurate seeking, EXIF orientation applied to photos. Decoding
+ * streams: memory stays flat however long the video is. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define TF_MEDIA_ERROR (tf_media_error_quark ())
+
+typedef enum
+{
+  TF_MEDIA_ERROR_OPEN,      /* missing, unreadable, empty */
+  TF_MEDIA_ERROR_FORMAT,    /* not a picture or video we can decode */
+  TF_MEDIA_ERROR_NO_VIDEO,  /* a container with no picture stream (audio only) */
+  TF_MEDIA_ERROR_TOO_LARGE, /* frame larger than the limit */
+  TF_MEDIA_ERROR_DECODE,    /* decoding failed part way (truncated, corrupt) */
+} TfMediaError;
+
+GQuark tf_media_error_quark (void);
+
+typedef enum
+{
+  TF_MEDIA_IMAGE,
+  TF_MEDIA_VIDEO,
+} TfMediaKind;
+
+typedef struct
+{
+  int    every;      /* keep every Nth decoded frame (1: all); ignored when fps > 0 */
+  double fps;        /* > 0: keep frames at about this rate */
+  int    max_side;   /* refuse frames whose longer side exceeds this (0: 16384) */
+} TfMediaOptions;
+
+typedef struct
+{
+  uint8_t *rgb;      /* packed RGB, stride bytes per row, owned by the frame */
+  int      width, height, stride;
+  gint64   index;    /* index among all decoded frames of the stream (0-based) */
+  double   time_s;   /* presentation time, 0 for photos */
+} TfFrame;
+
+typedef struct _TfMedia TfMedia;
+
+/* Opens @path and prerolls it, so that kind, size and duration are known.
+ * Errors name the file and the problem. @options may be NULL. */
+TfMedia    *tf_media_open        (const char            *path,
+                                  const TfMediaOptions  *options,
+                                  GError               **error);
+void        tf_media_free        (TfMedia               *media);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfMedia, tf_media_free)
+
+TfMediaKind tf_media_get_kind    (TfMedia               *media);
+int         tf_media_get_width   (TfMedia               *media);  /* after orientation */
+int         tf_media_get_height  (TfMedia               *media);
+double      tf_media_get_duration(TfMedia               *media);  /* seconds, 0 for photos, -1 unknown */
+double      tf_media_get_fps     (TfMedia               *media);  /* 0 for photos or unknown */
+
+/* The next kept frame, or NULL: at the end with *error unset, or with
+ * *error set when decoding failed (frames already returned stay valid). */
+TfFrame    *tf_media_next        (TfMedia               *media,
+                                  GError               **error);
+/* Accurate seek: the next frame returned is the first whose time is
+ * >= @time_s. Frame sampling restarts from there. */
+gboolean    tf_media_seek        (TfMedia               *media,
+                                  double                 time_s,
+                                  GError               **error);
+/* Makes a blocked tf_media_next return NULL soon (from any thread), with
+ * G_IO_ERROR_CANCELLED; later calls to next and seek fail the same way. */
+void        tf_media_cancel      (TfMedia               *media);
+
+/* The EXIF orientation (1..8) in the APP1 segment of the JPEG file that
+ * starts with @data, or 0 when there is none or the data is malformed. */
+int         tf_media_jpeg_orientation (const guint8     *data,
+                                       gsize             len);
+
+/* The first frame of @path (a photo), decoded by the reader above, as
+ * packed RGB to free with g_free: what the analysis of the photo sees. */
+guint8     *tf_media_read_picture (const char           *path,
+                                   int                  *width,
+                                   int                  *height,
+                                   int                  *stride,
+                                   GError              **error);
+
+/* The one rule for what is a picture and what is a video, from a GIO content
+ * type (by the file's first bytes or by its name): FALSE when it is neither.
+ * Ogg and Matroska count as videos. */
+gboolean    tf_media_kind_for_content_type (const char   *content_type,
+                                            TfMediaKind  *kind);
+/* The same rule applied to @path's name alone (nothing is read). */
+gboolean    tf_media_kind_for_name (const char           *path,
+                                    TfMediaKind          *kind);
+
+void        tf_frame_free        (TfFrame               *frame);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfFrame, tf_frame_free)
+
+G_END_DECLS

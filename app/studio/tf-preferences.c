@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <glib/gi18n.h>
+
+#include "tf-colormap.h"
+#include "tf-file-chooser.h"
+#include "tf-application.h"
+#include "tf-preferences.h"
+
+struct _TfPreferences
+{
+  AdwPreferencesWindow  parent_instance;
+
+  AdwActionRow         *model_row;
+  GtkWidget            *model_button;
+  GtkWidget            *model_reset_button;
+  GtkSpinButton        *threshold_spin;
+  GtkSpinButton        *threads_spin;
+  GtkSpinButton        *fps_spin;
+  AdwComboRow          *colormap_row;
+  GtkScale             *opacity_scale;
+
+  TfSession            *session;  /* weak: the window's */
+  GSettings            *settings;
+};
+
+G_DEFINE_FINAL_TYPE (TfPreferences, tf_preferences, ADW_TYPE_PREFERENCES_WINDOW)
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void
+update_model_row (TfPreferences *self)
+{
+  g_autofree char *path = g_settings_get_string (self->settings, "model-file");
+  const char *name = self->session ? tf_session_get_model_name (self->session) : NULL;
+  g_autofree char *subtitle = NULL;
+
+  if (*path == '\0')
+    /* TRANSLATORS: %s describes the model, e.g. "TransFER small, 112 px, FER+ 87.4 %" */
+    subtitle = g_strdup_printf (_("Shipped with the application: %s"), name ? name : "");
+  else
+    {
+      g_autofree char *base = g_filename_display_basename (path);
+      subtitle = name ? g_strdup_printf ("%s — %s", base, name) : g_steal_pointer (&base);
+    }
+  adw_action_row_set_subtitle (self->model_row, subtitle);
+  gtk_widget_set_sensitive (self->model_reset_button, *path != '\0');
+}
+
+static void
+show_error (TfPreferences *self,
+            const char    *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 0);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+}
+
+static void
+load_model (TfPreferences *self,
+            const char    *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->session == NULL)
+    return;
+  /* a model that does not load leaves the previous one in place; one that
+   * does is remembered, and the window finds it loaded already */
+  if (!tf_session_load (self->session, path && *path ? path : NULL, NULL, &error))
+    show_error (self, error->message);
+  else
+    g_settings_set_string (self->settings, "model-file", tf_session_get_model_path (self->session));
+  update_model_row (self);
+}
+
+/* "threads" is an int, a spin button's value a double */
+static gboolean
+int_get_mapping (GValue   *value,
+                 GVariant *variant,
+                 gpointer  user_data)
+{
+  g_value_set_double (value, g_variant_get_int32 (variant));
+  return TRUE;
+}
+
+static GVariant *
+int_set_mapping (const GValue       *value,
+                 const GVariantType *expected_type,
+                 gpointer            user_data)
+{
+  return g_variant_new_int32 ((gint32) (g_value_get_double (value) + 0.5));
+}
+
+/* "colormap" is a name, the combo row's choice an index in the same order */
+static gboolean
+colormap_get_mapping (GValue   *value,
+                      GVariant *variant,
+                      gpointer  user_data)
+{
+  int map = tf_colormap_from_string (g_variant_get_string (variant, NULL));
+
+  g_value_set_uint (value, map >= 0 ? (guint) map : 0);
+  return TRUE;
+}
+
+static GVariant *
+colormap_set_mapping (const GValue       *value,
+                      const GVariantType *expected_type,
+                      gpointer            user_data)
+{
+  guint map = g_value_get_uint (value);
+
+  if (map >= TF_N_COLORMAPS)
+    return NULL;
+  return g_variant_new_string (tf_colormap_to_string ((TfColormap) map));
+}
+
+/* ---- callbacks ----------------------------------------------------------- */
+
+static void
+on_model_chosen_cb (GFile    **files,
+                    guint      n_files,
+                    gpointer   user_data)
+{
+  g_autoptr(TfPreferences) self = user_data;
+  g_autofree char *path = NULL;
+
+  if (n_files == 0)
+    return;
+  path = g_file_get_path (files[0]);
+  if (path == NULL)
+    {
+      show_error (self, _("Only files on this computer can be used as models"));
+      return;
+    }
+  load_model (self, path);
+}
+
+static void
+on_model_button_clicked_cb (GtkButton     *button,
+                            TfPreferences *self)
+{
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (models, _("Models (safetensors)"));
+  gtk_file_filter_add_suffix (models, "safetensors");
+  g_list_store_append (filters, models);
+  tf_choose_files (GTK_WINDOW (self), TF_CHOOSE_OPEN, _("Choose an Expression Model"), _("_Choose"),
+                   G_LIST_MODEL (filters), NULL, on_model_chosen_cb, g_object_ref (self));
+}
+
+static void
+on_model_reset_clicked_cb (GtkButton     *button,
+                           TfPreferences *self)
+{
+  load_model (self, NULL);
+}
+
+static void
+on_model_changed_cb (GSettings     *settings,
+                     const char    *key,
+                     TfPreferences *self)
+{
+  update_model_row (self);
+}
+
+/* ---- overrides ----------------------------------------------------------- */
+
+static void
+tf_preferences_dispose (GObject *object)
+{
+  TfPreferences *self = TF_PREFERENCES (object);
+
+  g_clear_weak_pointer (&self->session);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TF_TYPE_PREFERENCES);
+  G_OBJECT_CLASS (tf_preferences_parent_class)->dispose (object);
+}
+
+static void
+tf_preferences_class_init (TfPreferencesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tf_preferences_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/example/TransFER/ui/tf-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_row);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_button);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_reset_button);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, threshold_spin);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, threads_spin);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, fps_spin);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, colormap_row);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, opacity_scale);
+  gtk_widget_class_bind_template_callback (widget_class, on_model_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_model_reset_clicked_cb);
+}
+
+static void
+tf_preferences_init (TfPreferences *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (TF_APPLICATION_ID);
+  g_settings_bind (self->settings, "detector-threshold",
+                   gtk_spin_button_get_adjustment (self->threshold_spin), "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "threads",
+                                gtk_spin_button_get_adjustment (self->threads_spin), "value",
+                                G_SETTINGS_BIND_DEFAULT, int_get_mapping, int_set_mapping, NULL, NULL);
+  g_settings_bind (self->settings, "video-fps",
+                   gtk_spin_button_get_adjustment (self->fps_spin), "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "colormap", self->colormap_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, colormap_get_mapping, colormap_set_mapping, NULL, NULL);
+  g_settings_bind (self->settings, "overlay-opacity",
+                   gtk_range_get_adjustment (GTK_RANGE (self->opacity_scale)), "value", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect (self->settings, "changed::model-file", G_CALLBACK (on_model_changed_cb), self);
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+TfPreferences *
+tf_preferences_new (GtkWindow *parent,
+                    TfSession *session)
+{
+  TfPreferences *self;
+
+  g_return_val_if_fail (GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (TF_IS_SESSION (session), NULL);
+
+  self = g_object_new (TF_TYPE_PREFERENCES,
+                       "transient-for", parent,
+                       "application", gtk_window_get_application (parent),
+                       NULL);
+  g_set_weak_pointer (&self->session, session);
+  update_model_row (self);
+  return self;
+}

@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <glib/gi18n.h>
+#include <gtk/gtk.h>
+#include <string.h>
+
+#include "tf-analyze.h"
+#include "tf-datafiles.h"
+#include "tf-image.h"
+#include "tf-ops.h"
+#include "tf-session.h"
+
+/* The loaded model and detector, shared by reference with running jobs, so
+ * that loading new ones never pulls them from under an analysis. */
+typedef struct
+{
+  gatomicrefcount ref;
+  TfModel        *model;
+  TfDetector     *detector;
+  GMutex          detector_lock;   /* one detection at a time */
+} Models;
+
+static Models *
+models_ref (Models *m)
+{
+  g_atomic_ref_count_inc (&m->ref);
+  return m;
+}
+
+static void
+models_unref (Models *m)
+{
+  if (m == NULL || !g_atomic_ref_count_dec (&m->ref))
+    return;
+  tf_model_free (m->model);
+  tf_detector_free (m->detector);
+  g_mutex_clear (&m->detector_lock);
+  g_free (m);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Models, models_unref)
+
+/* One face on its way from the analysis thread to the main thread. */
+typedef struct
+{
+  TfFaceProbe *probe;      /* crop texture still to make */
+  GBytes      *crop;
+  int          crop_size;
+} Pending;
+
+typedef enum
+{
+  EVENT_FACE,
+  EVENT_PROGRESS,
+  EVENT_FILE_DONE,
+} EventKind;
+
+typedef struct
+{
+  EventKind kind;
+  Pending   face;
+  double    fraction;
+  char     *text;       /* progress text, or the file */
+  char     *error;      /* file-done */
+  gint64    frames, faces;
+} Event;
+
+static void
+event_free (Event *e)
+{
+  if (e->face.probe)
+    tf_face_probe_unref (e->face.probe);
+  g_clear_pointer (&e->face.crop, g_bytes_unref);
+  g_free (e->text);
+  g_free (e->error);
+  g_free (e);
+}
+
+typedef struct _Job Job;
+
+struct _TfSession
+{
+  GObject    parent_instance;
+  Models    *models;
+  char      *model_name;
+  char      *model_path;    /* as given to tf_session_load, "" the shipped one */
+  Job       *job;           /* the running analysis, or NULL */
+};
+
+/* An analysis: its thread fills @events, the main thread drains them. */
+struct _Job
+{
+  gatomicrefcount  ref;
+  TfSession       *session;  /* NULL once the session let go of it */
+  Models          *models;
+  GCancellable    *cancellable;
+  GStrv            paths;
+  TfSessionOptions options;
+  GMutex           lock;
+  GQueue           events;
+  guint            drain_id;
+  gint64           last_progress_us;
+  int              n_files;
+  gboolean         done, cancelled;
+};
+
+enum { SIG_STARTED, SIG_FACE, SIG_PROGRESS, SIG_FILE_DONE, SIG_FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (TfSession, tf_session, G_TYPE_OBJECT)
+
+static Job *
+job_ref (Job *job)
+{
+  g_atomic_ref_count_inc (&job->ref);
+  return job;
+}
+
+static void
+job_unref (Job *job)
+{
+  Event *e;
+
+  if (!g_atomic_ref_count_dec (&job->ref))
+    return;
+  while ((e = g_queue_pop_head (&job->events)) != NULL)
+    event_free (e);
+  models_unref (job->models);
+  g_object_unref (job->cancellable);
+  g_strfreev (job->paths);
+  g_mutex_clear (&job->lock);
+  g_free (job);
+}
+
+/* ---- main thread: delivering what the job found --------------------------- */
+
+static gboolean
+drain (gpointer data)
+{
+  Job *job = data;
+  GQueue batch = G_QUEUE_INIT;
+  gboolean done;
+  Event *e;
+
+  g_mutex_lock (&job->lock);
+  batch = job->events;
+  g_queue_init (&job->events);
+  job->drain_id = 0;
+  done = job->done;
+  g_mutex_unlock (&job->lock);
+
+  while ((e = g_queue_pop_head (&batch)) != NULL)
+    {
+      TfSession *self = job->session;
+      if (self != NULL)
+        switch (e->kind)
+          {
+          case EVENT_FACE:
+            if (e->face.crop)
+              e->face.probe->crop = gdk_memory_texture_new (e->face.crop_size, e->face.crop_size,
+                                                            GDK_MEMORY_R8G8B8, e->face.crop,
+                                                            (gsize) e->face.crop_size * 3);
+            g_signal_emit (self, signals[SIG_FACE], 0, e->face.probe);
+            break;
+          case EVENT_PROGRESS:
+            g_signal_emit (self, signals[SIG_PROGRESS], 0, e->fraction, e->text);
+            break;
+          case EVENT_FILE_DONE:
+            g_signal_emit (self, signals[SIG_FILE_DONE], 0, e->text, e->error, e->frames, e->faces);
+            break;
+          }
+      event_free (e);
+    }
+
+  if (done && job->session != NULL)
+    {
+      TfSession *self = job->session;
+      if (self->job == job)
+        self->job = NULL;
+      job->session = NULL;
+      g_signal_emit (self, signals[SIG_FINISHED], 0, job->cancelled);
+      g_object_unref (self);
+      job_unref (job);   /* the session's reference */
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* From the analysis thread: queue @e and make sure a drain is scheduled. */
+static void
+job_post (Job   *job,
+          Event *e)
+{
+  g_mutex_lock (&job->lock);
+  if (e)
+    g_queue_push_tail (&job->events, e);
+  if (job->drain_id == 0)
+    /* one drain per burst: faces arriving fast are delivered together */
+    job->drain_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, drain, job_ref (job), (GDestroyNotify) job_unref);
+  g_mutex_unlock (&job->lock);
+}
+
+/* ---- the analysis thread ------------------------------------------------------ */
+
+static TfFaceProbe *
+probe_from_result (const TfFaceResult *r,
+                   TfModel            *model)
+{
+  const TfOutputs *o = r->outputs;
+  const int i = r->batch_index, K = o->classes, gg = o->grid * o->grid, L = o->depth, H = o->heads;
+  const int S = model->input.size;
+  TfFaceProbe *p = tf_face_probe_new ();
+
+  p->file = g_strdup (r->file);
+  p->frame = r->frame;
+  p->time_s = r->time_s;
+  p->face = r->face;
+  p->track = r->track;
+  p->box[0] = r->det->x;
+  p->box[1] = r->det->y;
+  p->box[2] = r->det->w;
+  p->box[3] = r->det->h;
+  memcpy (p->landmarks, r->det->landmarks, sizeof p->landmarks);
+  p->score = r->det->score;
+  p->classes = K;
+  p->class_names = g_strdupv (model->classes);
+  p->probs = g_memdup2 (r->probs, sizeof (float) * K);
+  p->predicted = r->predicted;
+  p->lanets = o->lanets;
+  p->grid = o->grid;
+  p->depth = L;
+  p->heads = H;
+  if (o->lanet_maps)
+    {
+      p->lanet_maps = g_memdup2 (o->lanet_maps + (gsize) i * o->lanets * gg,
+                                 sizeof (float) * (gsize) o->lanets * gg);
+      p->lanet_max = g_memdup2 (o->lanet_max + (gsize) i * gg, sizeof (float) * gg);
+    }
+  if (o->cls_attn)
+    {
+      /* the class token's attention over the patches: token 0 is itself */
+      p->cls_attn = g_new (float, (gsize) L * H * gg);
+      for (int lh = 0; lh < L * H; lh++)
+        memcpy (p->cls_attn + (gsize) lh * gg, o->cls_attn + ((gsize) i * L * H + lh) * o->tokens + 1,
+                gg * sizeof (float));
+      p->head_contrib = g_memdup2 (o->head_contrib + (gsize) i * L * H, sizeof (float) * (gsize) L * H);
+    }
+  if (o->rollout)
+    p->rollout = g_memdup2 (o->rollout + (gsize) i * gg, sizeof (float) * gg);
+  /* the small aligned crop, not the float input: a twentieth the memory
+   * for every face of a long video; the ablation resamples it again */
+  p->source_rgb = g_memdup2 (r->source, (gsize) 3 * r->source_size * r->source_size);
+  p->source_size = r->source_size;
+  p->input_size = S;
+  return p;
+}
+
+static void
+on_face (const TfFaceResult *r,
+         gpointer            data)
+{
+  Job *job = data;
+  Event *e = g_new0 (Event, 1);
+
+  e->kind = EVENT_FACE;
+  e->face.probe = probe_from_result (r, job->models->model);
+  if (r->crop)
+    {
+      e->face.crop = g_bytes_new (r->crop, (gsize) r->crop_size * r->crop_size * 3);
+      e->face.crop_size = r->crop_size;
+    }
+  job_post (job, e);
+}
+
+static void
+on_progress (const TfAnalyzeProgress *p,
+             gpointer                 data)
+{
+  Job *job = data;
+  gint64 now = g_get_monotonic_time ();
+  g_autofree char *name = NULL;
+  Event *e;
+
+  /* ten updates a second are plenty for a progress bar */
+  if (now - job->last_progress_us < 100000)
+    return;
+  job->last_progress_us = now;
+  name = g_filename_display_basename (p->file);
+  e = g_new0 (Event, 1);
+  e->kind = EVENT_PROGRESS;
+  if (p->duration > 0)
+    {
+      e->fraction = (p->file_index + MIN (p->time_s / p->duration, 1.0)) / MAX (p->n_files, 1);
+      /* TRANSLATORS: file name, seconds done, seconds in all */
+      e->text = g_strdup_printf (_("%s: %.0f of %.0f s"), name, p->time_s, p->duration);
+    }
+  else
+    {
+      e->fraction = (p->file_index + 1.0) / MAX (p->n_files, 1);
+      /* TRANSLATORS: file name, its number, the number of files */
+      e->text = g_strdup_printf (_("%s (%d of %d)"), name, p->file_index + 1, p->n_files);
+    }
+  job_post (job, e);
+}
+
+static void
+on_file_done (const char   *file,
+              int           file_index,
+              gint64        frames,
+              gint64        faces,
+              const GError *error,
+              gpointer      data)
+{
+  Job *job = data;
+  Event *e = g_new0 (Event, 1);
+
+  (void) file_index;
+  e->kind = EVENT_FILE_DONE;
+  e->text = g_strdup (file);
+  e->error = error ? g_strdup (error->message) : NULL;
+  e->frames = frames;
+  e->faces = faces;
+  job_post (job, e);
+}
+
+static const TfAnalyzeCallbacks job_callbacks = {
+  .face = on_face,
+  .progress = on_progress,
+  .file_done = on_file_done,
+};
+
+static gpointer
+job_thread (gpointer data)
+{
+  Job *job = data;
+  g_autoptr(GPtrArray) files = tf_analyze_expand_paths ((const char * const *) job->paths,
+                                                        (int) g_strv_length (job->paths));
+  g_autoptr(TfAnalyzer) analyzer = NULL;
+  g_autoptr(GError) error = NULL;
+  TfAnalyzeOptions o;
+
+  tf_analyze_options_init (&o);
+  o.media.fps = job->options.every_fps;
+  o.score = (float) CLAMP (job->options.threshold, 0.05, 0.99);
+  o.threads = job->options.threads > 0 ? job->options.threads : (int) g_get_num_processors ();
+  o.detect_threads = 1;
+  o.batch = 4;      /* results reach the screen soon after their frame */
+  o.probes = TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
+  o.crop_size = 112;
+
+  job->n_files = (int) files->len;
+  g_mutex_lock (&job->models->detector_lock);
+  analyzer = tf_analyzer_new (job->models->model, job->models->detector, &o, &error);
+  if (analyzer &&
+      !tf_analyzer_run (analyzer, (const char * const *) files->pdata, (int) files->len, &job_callbacks, job,
+                        job->cancellable, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      Event *e = g_new0 (Event, 1);
+      e->kind = EVENT_FILE_DONE;
+      e->text = g_strdup ("");
+      e->error = g_strdup (error->message);
+      job_post (job, e);
+    }
+  g_mutex_unlock (&job->models->detector_lock);
+
+  g_mutex_lock (&job->lock);
+  job->done = TRUE;
+  job->cancelled = g_cancellable_is_cancelled (job->cancellable);
+  g_mutex_unlock (&job->lock);
+  job_post (job, NULL);
+  job_unref (job);
+  return NULL;
+}
+
+/* ---- the session ---------------------------------------------------------- */
+
+static void
+tf_session_dispose (GObject *object)
+{
+  TfSession *self = TF_SESSION (object);
+
+  tf_session_cancel (self);
+  G_OBJECT_CLASS (tf_session_parent_class)->dispose (object);
+}
+
+static void
+tf_session_finalize (GObject *object)
+{
+  TfSession *self = TF_SESSION (object);
+
+  models_unref (self->models);
+  g_free (self->model_name);
+  g_free (self->model_path);
+  G_OBJECT_CLASS (tf_session_parent_class)->finalize (object);
+}
+
+static void
+tf_session_class_init (TfSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = tf_session_dispose;
+  object_class->finalize = tf_session_finalize;
+
+  signals[SIG_STARTED] = g_signal_new ("started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                       NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIG_FACE] = g_signal_new ("face", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 1, TF_TYPE_FACE_PROBE);
+  signals[SIG_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_STRING);
+  signals[SIG_FILE_DONE] = g_signal_new ("file-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                         NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64,
+                                         G_TYPE_INT64);
+  signals[SIG_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+}
+
+static void
+tf_session_init (TfSession *self)
+{
+  (void) self;
+}
+
+TfSession *
+tf_session_new (void)
+{
+  return g_object_new (TF_TYPE_SESSION, NULL);
+}
+
+gboolean
+tf_session_load (TfSession   *self,
+                 const char  *model_path,
+                 const char  *detector_path,
+                 GError     **error)
+{
+  g_autofree char *mp = model_path && *model_path ? g_strdup (model_path) : tf_data_find (TF_DATA_MODEL);
+  g_autofree char *dp = detector_path && *detector_path ? g_strdup (detector_path) : tf_data_find (TF_DATA_DETECTOR);
+  g_autoptr(Models) m = g_new0 (Models, 1);
+  const char *acc;
+
+  g_atomic_ref_count_init (&m->ref);
+  g_mutex_init (&m->detector_lock);
+  if (mp == NULL || dp == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("The shipped %s is not installed"),
+                   mp == NULL ? _("expression model") : _("face detector"));
+      return FALSE;
+    }
+  if (!(m->model = tf_model_load (mp, error)) || !(m->detector = tf_detector_load (dp, error)))
+    return FALSE;
+
+  models_unref (self->models);
+  self->models = g_steal_pointer (&m);
+  g_free (self->model_path);
+  self->model_path = g_strdup (model_path ? model_path : "");
+  g_free (self->model_name);
+  acc = g_hash_table_lookup (self->models->model->metadata, "valid_accuracy");
+  {
+    g_autofree char *base = g_path_get_basename (mp);
+    if (acc)
+      /* TRANSLATORS: model file, input size, validation accuracy */
+      self->model_name = g_strdup_printf (_("%s (%d px, %.1f %% on validation)"), base,
+                                          self->models->model->input.size, 100 * g_ascii_strtod (acc, NULL));
+    else
+      self->model_name = g_strdup_printf (_("%s (%d px)"), base, self->models->model->input.size);
+  }
+  return TRUE;
+}
+
+const char *
+tf_session_get_model_path (TfSession *self)
+{
+  g_return_val_if_fail (TF_IS_SESSION (self), NULL);
+  return self->model_path;
+}
+
+const char * const *
+tf_session_get_classes (TfSession *self)
+{
+  return self->models ? (const char * const *) self->models->model->classes : NULL;
+}
+
+const char *
+tf_session_get_model_name (TfSession *self)
+{
+  return self->model_name;
+}
+
+void
+tf_session_analyze (TfSession              *self,
+                    const char * const     *paths,
+                    const TfSessionOptions *options)
+{
+  Job *job;
+
+  tf_session_cancel (self);
+  if (self->models == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      if (!tf_session_load (self, NULL, NULL, &error))
+        {
+          g_signal_emit (self, signals[SIG_FILE_DONE], 0, "", error->message, (gint64) 0, (gint64) 0);
+          g_signal_emit (self, signals[SIG_FINISHED], 0, FALSE);
+          return;
+        }
+    }
+  job = g_new0 (Job, 1);
+  g_atomic_ref_count_init (&job->ref);
+  job->session = g_object_ref (self);
+  job->models = models_ref (self->models);
+  job->cancellable = g_cancellable_new ();
+  job->paths = g_strdupv ((char **) paths);
+  if (options)
+    job->options = *options;
+  else
+    job->options = (TfSessionOptions) { .every_fps = 5, .threshold = TF_DETECT_DEFAULT_THRESHOLD, .threads = 0 };
+  g_mutex_init (&job->lock);
+  g_queue_init (&job->events);
+  self->job = job;   /* the session's reference, dropped when "finished" goes out */
+
+  g_signal_emit (self, signals[SIG_STARTED], 0, g_strv_length ((char **) paths));
+  g_thread_unref (g_thread_new ("tf-session", job_thread, job_ref (job)));
+}
+
+void
+tf_session_cancel (TfSession *self)
+{
+  Job *job = self->job;
+
+  if (job == NULL)
+    return;
+  /* the job finishes in its own time; from now on the session hears no more
+   * of it except "finished" */
+  g_cancellable_cancel (job->cancellable);
+  self->job = NULL;
+  job->session = NULL;
+  g_signal_emit (self, signals[SIG_FINISHED], 0, TRUE);
+  g_object_unref (self);
+  job_unref (job);
+}
+
+gboolean
+tf_session_is_running (TfSession *self)
+{
+  return self->job != NULL;
+}
+
+/* ---- ablation ---------------------------------------------------------------- */
+
+typedef struct
+{
+  Models            *models;
+  TfFaceProbe       *probe;
+  TfSessionProgress  progress;
+  gpointer           progress_data;
+  float             *ablation;   /* [L][H][K] */
+} Ablation;
+
+static void
+ablation_free (Ablation *a)
+{
+  models_unref (a->models);
+  tf_face_probe_unref (a->probe);
+  g_free (a->ablation);
+  g_free (a);
+}
+
+typedef struct
+{
+  TfSessionProgress progress;
+  gpointer          data;
+  double            fraction;
+} ProgressCall;
+
+static gboolean
+call_progress (gpointer data)
+{
+  ProgressCall *c = data;
+
+  c->progress (c->fraction, c->data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ablation_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      data,
+                 GCancellable *cancellable)
+{
+  Ablation *a = data;
+  TfModel *model = a->models->model;
+  const int L = model->config.depth, H = model->config.heads, K = model->config.num_classes;
+  const int S = model->input.size;
+  const gsize per = (gsize) 3 * S * S;
+  g_autoptr(TfEngine) engine = tf_engine_new (model);
+  g_autofree float *batch = g_new (float, per * H);
+  g_autofree int *msad = g_new (int, (gsize) H * L);
+  g_autofree float *base = g_new (float, K);
+  g_autofree float *input = g_new (float, per);
+  g_autoptr(GError) error = NULL;
+  TfOutputs out;
+
+  (void) source;
+  if (a->probe->input_size != S || a->probe->source_rgb == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("This face was analysed with another model"));
+      return;
+    }
+  tf_image_to_input (a->probe->source_rgb, a->probe->source_size, a->probe->source_size,
+                     a->probe->source_size * 3, 3, &model->input, input);
+  if (!tf_engine_forward (engine, input, 1, TF_PROBE_NONE, NULL, &out, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  memcpy (base, out.probs, K * sizeof (float));
+  a->ablation = g_new (float, (gsize) L * H * K);
+  for (int h = 0; h < H; h++)
+    memcpy (batch + per * h, input, per * sizeof (float));
+
+  /* a block at a time: H copies of the face, copy h with head h dropped */
+  for (int l = 0; l < L; l++)
+    {
+      TfForwardOptions opt = { .force_msad = msad };
+
+      if (g_task_return_error_if_cancelled (task))
+        return;
+      for (int h = 0; h < H; h++)
+        for (int j = 0; j < L; j++)
+          msad[h * L + j] = j == l ? h : -1;
+      if (!tf_engine_forward (engine, batch, H, TF_PROBE_NONE, &opt, &out, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      for (int h = 0; h < H; h++)
+        for (int k = 0; k < K; k++)
+          a->ablation[((gsize) l * H + h) * K + k] = out.probs[(gsize) h * K + k] - base[k];
+      if (a->progress)
+        {
+          ProgressCall *c = g_new (ProgressCall, 1);
+          *c = (ProgressCall) { a->progress, a->progress_data, (l + 1.0) / L };
+          g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT, call_progress, c, g_free);
+        }
+    }
+  (void) cancellable;
+  g_task_return_pointer (task, tf_face_probe_with_ablation (a->probe, a->ablation),
+                         (GDestroyNotify) tf_face_probe_unref);
+}
+
+void
+tf_session_ablation_async (TfSession           *self,
+                           TfFaceProbe         *probe,
+                           GCancellable        *cancellable,
+                           TfSessionProgress    progress,
+                           gpointer             progress_data,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  Ablation *a;
+
+  g_task_set_source_tag (task, tf_session_ablation_async);
+  if (self->models == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
+      return;
+    }
+  a = g_new0 (Ablation, 1);
+  a->models = models_ref (self->models);
+  a->probe = tf_face_probe_ref (probe);
+  a->progress = progress;
+  a->progress_data = progress_data;
+  g_task_set_task_data (task, a, (GDestroyNotify) ablation_free);
+  g_task_run_in_thread (task, ablation_thread);
+}
+
+TfFaceProbe *
+tf_session_ablation_finish (TfSession     *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

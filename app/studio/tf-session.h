@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The application's engine room: the expression model and face detector,
+ * analyses of photos, folders and videos in a background thread with the
+ * results delivered on the main thread as they come, and the on-demand
+ * ablation of one face. The UI never blocks on it. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tf-face-probe.h"
+
+G_BEGIN_DECLS
+
+#define TF_TYPE_SESSION (tf_session_get_type ())
+G_DECLARE_FINAL_TYPE (TfSession, tf_session, TF, SESSION, GObject)
+
+typedef struct
+{
+  double every_fps;      /* videos: analyse about this many frames per second (0: every frame) */
+  double threshold;      /* detector score threshold */
+  int    threads;        /* engine threads (0: all cores) */
+} TfSessionOptions;
+
+TfSession  *tf_session_new              (void);
+
+/* Loads the expression model and the detector (NULL: the shipped ones);
+ * on failure the previous ones stay. Fast (well under a second). */
+gboolean    tf_session_load             (TfSession              *self,
+                                         const char             *model_path,
+                                         const char             *detector_path,
+                                         GError                **error);
+/* The loaded model's class names (NULL-terminated, owned by the session)
+ * and a short description ("TransFER small, 112 px, FER+ 87.4 %"). */
+const char * const *tf_session_get_classes    (TfSession *self);
+const char         *tf_session_get_model_name (TfSession *self);
+/* The model file given to the last successful tf_session_load: "" for the
+ * shipped model, NULL before any. */
+const char         *tf_session_get_model_path (TfSession *self);
+
+/* Starts analysing @paths (photos, folders, videos; folders are expanded
+ * recursively), cancelling a running analysis first. Signals, all on the
+ * main thread:
+ *   "started"   (guint n_files)
+ *   "face"      (TfFaceProbe *probe)                 one per face, in order
+ *   "progress"  (double fraction, const char *text)  fraction -1: unknown
+ *   "file-done" (const char *file, const char *error or NULL, gint64 frames, gint64 faces)
+ *   "finished"  (gboolean cancelled)
+ * Photos come with probes (maps, attention, rollout); video frames too. */
+void        tf_session_analyze          (TfSession              *self,
+                                         const char * const     *paths,
+                                         const TfSessionOptions *options);
+void        tf_session_cancel           (TfSession              *self);
+gboolean    tf_session_is_running       (TfSession              *self);
+
+/* The ablation view of one face: the probability change per dropped head,
+ * computed block by block in a thread; @progress (may be NULL) is called
+ * on the main thread after each block with the fraction done. */
+typedef void (*TfSessionProgress) (double fraction, gpointer user_data);
+void         tf_session_ablation_async  (TfSession              *self,
+                                         TfFaceProbe            *probe,
+                                         GCancellable           *cancellable,
+                                         TfSessionProgress       progress,
+                                         gpointer                progress_data,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
+/* A new probe: @probe plus its ablation. */
+TfFaceProbe *tf_session_ablation_finish (TfSession              *self,
+                                         GAsyncResult           *result,
+                                         GError                **error);
+
+G_END_DECLS

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The window's actions: export (rows written in a worker thread), cancel,
+ * the next and previous face, opening; and the file choosers. */
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "tf-window-private.h"
+
+void
+tf_window_update_actions (TfWindow *self)
+{
+  gboolean running = tf_session_is_running (self->session);
+  const char *page = gtk_stack_get_visible_child_name (self->media_stack);
+  gboolean faces = FALSE;
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "media") == 0)
+    {
+      if (g_strcmp0 (page, "photo") == 0)
+        faces = tf_photo_view_get_n_faces (self->photo_view) > 1;
+      else if (g_strcmp0 (page, "video") == 0)
+        faces = tf_video_view_get_n_tracks (self->video_view) > 0;
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", self->results->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.next-face", faces);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.previous-face", faces);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", self->in_item);
+  gtk_widget_set_visible (self->back_button, self->in_item);
+  gtk_widget_set_visible (self->sidebar_button, self->view != TF_VIEW_EMPTY);
+}
+
+/* ---- export (the rows are written in a worker thread) ---------------------- */
+
+typedef struct
+{
+  GPtrArray      *probes;   /* refs: probes never change */
+  TfExportFormat  format;
+  GFile          *file;
+  guint           rows, skipped;
+} ExportJob;
+
+static void
+export_job_free (gpointer data)
+{
+  ExportJob *job = data;
+
+  g_ptr_array_unref (job->probes);
+  g_object_unref (job->file);
+  g_free (job);
+}
+
+static gboolean
+same_classes (const TfFaceProbe *a,
+              const TfFaceProbe *b)
+{
+  if (a->classes != b->classes)
+    return FALSE;
+  for (int k = 0; k < a->classes; k++)
+    if (g_strcmp0 (a->class_names[k], b->class_names[k]) != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+export_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ExportJob *job = task_data;
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  const TfFaceProbe *first = NULL;
+
+  for (guint i = 0; i < job->probes->len && first == NULL; i++)
+    {
+      const TfFaceProbe *p = g_ptr_array_index (job->probes, i);
+      if (p->probs && p->class_names)
+        first = p;
+    }
+  if (first)
+    tf_export_header (out, job->format, (const char * const *) first->class_names, first->classes);
+  for (guint i = 0; i < job->probes->len; i++)
+    {
+      const TfFaceProbe *p = g_ptr_array_index (job->probes, i);
+      TfFace det;
+      TfExportRow row;
+
+      /* a model changed half-way: its faces do not fit the columns */
+      if (first == NULL || p->probs == NULL || p->class_names == NULL || !same_classes (first, p))
+        {
+          job->skipped++;
+          continue;
+        }
+      det.x = p->box[0];
+      det.y = p->box[1];
+      det.w = p->box[2];
+      det.h = p->box[3];
+      det.score = p->score;
+      memcpy (det.landmarks, p->landmarks, sizeof det.landmarks);
+      row = (TfExportRow) {
+        .file = p->file,
+        .frame = p->frame,
+        .time_s = p->time_s,
+        .face = p->face,
+        .det = &det,
+        .probs = p->probs,
+        .predicted = p->predicted,
+        .label = NULL,
+        .track = p->track,
+      };
+      tf_export_row (out, job->format, (const char * const *) first->class_names, first->classes, &row);
+      job->rows++;
+    }
+  /* atomic: a temporary file renamed over the old one */
+  if (!g_file_replace_contents (job->file, out->str, out->len, NULL, FALSE,
+                                G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_export_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  TfWindow *self = TF_WINDOW (source);
+  ExportJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_file_get_basename (job->file);
+  g_autofree char *text = NULL;
+
+  if (!tf_window_export_finish (self, result, &error))
+    text = g_strdup_printf (_("Could not export to %s: %s"), name, error->message);
+  else if (job->skipped > 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u face to %s (faces from another model left out)",
+                                         "Exported %u faces to %s (faces from another model left out)", job->rows),
+                            job->rows, name);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u face to %s",
+                                         "Exported %u faces to %s", job->rows), job->rows, name);
+  tf_window_add_toast (self, text);
+}
+
+static void
+on_export_chosen_cb (GFile    **files,
+                     guint      n_files,
+                     gpointer   user_data)
+{
+  g_autoptr(TfWindow) self = user_data;
+  g_autofree char *name = NULL;
+  TfExportFormat format = TF_EXPORT_CSV;
+
+  if (n_files == 0)
+    return;
+  name = g_file_get_basename (files[0]);
+  if (g_str_has_suffix (name, ".jsonl") || g_str_has_suffix (name, ".json"))
+    format = TF_EXPORT_JSONL;
+  tf_window_export_async (self, files[0], format, NULL, on_export_done_cb, NULL);
+}
+
+static void
+on_open_chosen_cb (GFile    **files,
+                   guint      n_files,
+                   gpointer   user_data)
+{
+  g_autoptr(TfWindow) self = user_data;
+
+  if (n_files > 0)
+    tf_window_open (self, files, (int) n_files);
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TfWindow *self = TF_WINDOW (widget);
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) jsonl = gtk_file_filter_new ();
+  const char *subtitle = adw_window_title_get_subtitle (self->window_title);
+  g_autofree char *stem = NULL, *initial = NULL;
+
+  gtk_file_filter_set_name (csv, _("CSV"));
+  gtk_file_filter_add_mime_type (csv, "text/csv");
+  gtk_file_filter_add_suffix (csv, "csv");
+  gtk_file_filter_set_name (jsonl, _("JSON Lines"));
+  gtk_file_filter_add_suffix (jsonl, "jsonl");
+  g_list_store_append (filters, csv);
+  g_list_store_append (filters, jsonl);
+
+  /* "photo.jpg" -> "photo-expressions.csv" */
+  stem = g_strdup (subtitle && *subtitle ? subtitle : _("results"));
+  if (strrchr (stem, '.') && strrchr (stem, '.') != stem)
+    *strrchr (stem, '.') = '\0';
+  /* TRANSLATORS: the file name offered for an export; %s is the photo's, video's or folder's name */
+  initial = g_strdup_printf (_("%s-expressions.csv"), stem);
+  tf_choose_files (GTK_WINDOW (self), TF_CHOOSE_SAVE, _("Export Results"), _("_Export"),
+                   G_LIST_MODEL (filters), initial, on_export_chosen_cb, g_object_ref (self));
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  tf_session_cancel (TF_WINDOW (widget)->session);
+}
+
+static void
+step_face (TfWindow *self,
+           int       direction)
+{
+  const char *page = gtk_stack_get_visible_child_name (self->media_stack);
+
+  if (g_strcmp0 (page, "photo") == 0)
+    {
+      int n = (int) tf_photo_view_get_n_faces (self->photo_view);
+      int i = tf_photo_view_get_selected (self->photo_view);
+      if (n > 0)
+        tf_photo_view_select (self->photo_view, ((i < 0 ? 0 : i + direction) + n) % n);
+    }
+  else if (g_strcmp0 (page, "video") == 0)
+    tf_video_view_step (self->video_view, direction);
+}
+
+static void
+next_face_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  step_face (TF_WINDOW (widget), 1);
+}
+
+static void
+previous_face_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  step_face (TF_WINDOW (widget), -1);
+}
+
+static void
+open_sample_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  tf_window_open_sample (TF_WINDOW (widget));
+}
+
+static void
+open_recent_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  g_autoptr(GFile) file = g_file_new_for_uri (g_variant_get_string (param, NULL));
+
+  tf_window_open (TF_WINDOW (widget), &file, 1);
+}
+
+static void
+back_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  TfWindow *self = TF_WINDOW (widget);
+
+  if (!self->in_item)
+    return;
+  self->in_item = FALSE;
+  tf_photo_view_set_file (self->photo_view, NULL);
+  tf_video_view_set_file (self->video_view, NULL);
+  tf_window_show_face (self, NULL);
+  gtk_stack_set_visible_child_name (self->media_stack, "folder");
+  adw_window_title_set_subtitle (self->window_title,
+                                 g_object_get_data (G_OBJECT (self), "tf-folder-title"));
+  tf_window_update_actions (self);
+}
+
+void
+tf_window_open_dialog (TfWindow *self,
+                       gboolean  folder)
+{
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+
+  g_return_if_fail (TF_IS_WINDOW (self));
+
+  if (!folder)
+    {
+      g_autoptr(GtkFileFilter) media = gtk_file_filter_new ();
+      g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (media, _("Photos and Videos"));
+      gtk_file_filter_add_mime_type (media, "image/*");
+      gtk_file_filter_add_mime_type (media, "video/*");
+      gtk_file_filter_set_name (all, _("All Files"));
+      gtk_file_filter_add_pattern (all, "*");
+      g_list_store_append (filters, media);
+      g_list_store_append (filters, all);
+    }
+  tf_choose_files (GTK_WINDOW (self), folder ? TF_CHOOSE_FOLDER : TF_CHOOSE_OPEN_MULTIPLE,
+                   folder ? _("Open Folder") : _("Open Photos or Videos"), _("_Open"),
+                   folder ? NULL : G_LIST_MODEL (filters), NULL, on_open_chosen_cb, g_object_ref (self));
+}
+
+void
+tf_window_export_async (TfWindow            *self,
+                        GFile               *file,
+                        TfExportFormat       format,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExportJob *job;
+
+  g_return_if_fail (TF_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  job = g_new0 (ExportJob, 1);
+  job->probes = g_ptr_array_new_full (self->results->len, (GDestroyNotify) tf_face_probe_unref);
+  for (guint i = 0; i < self->results->len; i++)
+    g_ptr_array_add (job->probes, tf_face_probe_ref (g_ptr_array_index (self->results, i)));
+  job->format = format;
+  job->file = g_object_ref (file);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tf_window_export_async);
+  g_task_set_task_data (task, job, export_job_free);
+  g_task_run_in_thread (task, export_thread);
+}
+
+gboolean
+tf_window_export_finish (TfWindow      *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- installation -------------------------------------------------------- */
+
+void
+tf_window_install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.next-face", NULL, next_face_action);
+  gtk_widget_class_install_action (widget_class, "win.previous-face", NULL, previous_face_action);
+  gtk_widget_class_install_action (widget_class, "win.open-sample", NULL, open_sample_action);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The main window: the media (a photo, a folder's grid, a video with its
+ * timeline) and the face inspector beside it, the analysis' progress, and
+ * the window actions: export, cancel, next and previous face. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "tf-application.h"
+#include "tf-export.h"
+#include "tf-file-chooser.h"
+#include "tf-folder-view.h"
+#include "tf-photo-view.h"
+#include "tf-session.h"
+#include "tf-video-view.h"
+#include "tf-widgets.h"
+
+G_BEGIN_DECLS
+
+#define TF_TYPE_WINDOW (tf_window_get_type ())
+G_DECLARE_FINAL_TYPE (TfWindow, tf_window, TF, WINDOW, AdwApplicationWindow)
+
+typedef enum
+{
+  TF_VIEW_EMPTY,
+  TF_VIEW_PHOTO,
+  TF_VIEW_FOLDER,
+  TF_VIEW_VIDEO,
+} TfView;
+
+TfWindow        *tf_window_new             (TfApplication   *application);
+/* Shows and analyses @files: one photo, one video, or a folder's (or
+ * several files') grid. */
+void             tf_window_open            (TfWindow        *self,
+                                            GFile          **files,
+                                            int              n_files);
+void             tf_window_open_sample     (TfWindow        *self);
+/* A file chooser for files (photos, videos) or a folder. */
+void             tf_window_open_dialog     (TfWindow        *self,
+                                            gboolean         folder);
+/* Loads an expression model (NULL or "": the shipped one) and remembers it
+ * in the settings; on failure the previous model stays. */
+gboolean         tf_window_load_model      (TfWindow        *self,
+                                            const char      *path,
+                                            GError         **error);
+/* Writes every result so far as CSV or JSON Lines, atomically. */
+void             tf_window_export_async    (TfWindow        *self,
+                                            GFile           *file,
+                                            TfExportFormat   format,
+                                            GCancellable    *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer         user_data);
+gboolean         tf_window_export_finish   (TfWindow        *self,
+                                            GAsyncResult    *result,
+                                            GError         **error);
+void             tf_window_add_toast       (TfWindow        *self,
+                                            const char      *text);
+
+/* the parts, for the preferences and the tests */
+TfSession       *tf_window_get_session     (TfWindow        *self);
+TfFaceInspector *tf_window_get_inspector   (TfWindow        *self);
+TfPhotoView     *tf_window_get_photo_view  (TfWindow        *self);
+TfFolderView    *tf_window_get_folder_view (TfWindow        *self);
+TfVideoView     *tf_window_get_video_view  (TfWindow        *self);
+TfView           tf_window_get_view        (TfWindow        *self);
+/* the face results of the current analysis, in order */
+GPtrArray       *tf_window_get_results     (TfWindow        *self);
+gboolean         tf_window_get_busy        (TfWindow        *self);
+gboolean         tf_window_get_sidebar_collapsed (TfWindow   *self);
+/* milliseconds from opening to the first face shown (-1: none yet); the
+ * window's "first-face-shown" signal says when it is */
+double           tf_window_get_first_face_ms (TfWindow      *self);
+
+G_END_DECLS

@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "tf-folder-view.h"
+#include "tf-media.h"
+
+#define THUMBNAIL_SIZE 256
+/* thumbnails made at once: the analysis has the cores */
+#define MAX_THUMBNAILERS 2
+
+/* ---- TfFolderItem ---------------------------------------------------------- */
+
+struct _TfFolderItem
+{
+  GObject     parent_instance;
+
+  char       *file;
+  char       *summary;
+  char       *error;
+  GPtrArray  *faces;       /* TfFaceProbe */
+  GdkTexture *thumbnail;
+  gboolean    failed;      /* no thumbnail could be made */
+  gboolean    requested;   /* a thumbnail is on its way */
+  gboolean    done;        /* the analysis of the file ended */
+  gboolean    is_video;
+};
+
+G_DEFINE_FINAL_TYPE (TfFolderItem, tf_folder_item, G_TYPE_OBJECT)
+
+enum
+{
+  ITEM_PROP_0,
+  ITEM_PROP_SUMMARY,
+  ITEM_PROP_THUMBNAIL,
+  ITEM_PROP_FAILED,
+  ITEM_N_PROPS
+};
+
+static GParamSpec *item_props[ITEM_N_PROPS];
+
+static void
+tf_folder_item_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  TfFolderItem *self = TF_FOLDER_ITEM (object);
+
+  switch (prop_id)
+    {
+    case ITEM_PROP_SUMMARY:
+      g_value_set_string (value, self->summary);
+      break;
+    case ITEM_PROP_THUMBNAIL:
+      g_value_set_object (value, self->thumbnail);
+      break;
+    case ITEM_PROP_FAILED:
+      g_value_set_boolean (value, self->failed);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tf_folder_item_finalize (GObject *object)
+{
+  TfFolderItem *self = TF_FOLDER_ITEM (object);
+
+  g_free (self->file);
+  g_free (self->summary);
+  g_free (self->error);
+  g_ptr_array_unref (self->faces);
+  g_clear_object (&self->thumbnail);
+  G_OBJECT_CLASS (tf_folder_item_parent_class)->finalize (object);
+}
+
+static void
+tf_folder_item_class_init (TfFolderItemClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = tf_folder_item_get_property;
+  object_class->finalize = tf_folder_item_finalize;
+  item_props[ITEM_PROP_SUMMARY] = g_param_spec_string ("summary", NULL, NULL, NULL,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  item_props[ITEM_PROP_THUMBNAIL] = g_param_spec_object ("thumbnail", NULL, NULL, GDK_TYPE_TEXTURE,
+                                                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  item_props[ITEM_PROP_FAILED] = g_param_spec_boolean ("failed", NULL, NULL, FALSE,
+                                                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, ITEM_N_PROPS, item_props);
+}
+
+static void
+tf_folder_item_init (TfFolderItem *self)
+{
+  self->faces = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+}
+
+static TfFolderItem *
+tf_folder_item_new (const char *file)
+{
+  TfFolderItem *self = g_object_new (TF_TYPE_FOLDER_ITEM, NULL);
+
+  self->file = g_strdup (file);
+  self->is_video = tf_is_video_file (file);
+  self->summary = g_strdup (_("Analysing…"));
+  return self;
+}
+
+static void
+item_update_summary (TfFolderItem *self)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  if (self->error)
+    g_string_append (s, self->error);
+  else if (self->is_video && self->faces->len > 0)
+    g_string_append_printf (s, g_dngettext (GETTEXT_PACKAGE, "Video, %u face analysed",
+                                            "Video, %u faces analysed", self->faces->len),
+                            self->faces->len);
+  else if (self->faces->len == 0)
+    g_string_append (s, self->done ? _("No face found") : _("Analysing…"));
+  else
+    for (guint i = 0; i < self->faces->len; i++)
+      {
+        TfFaceProbe *p = g_ptr_array_index (self->faces, i);
+        if (i == 3)
+          {
+            /* TRANSLATORS: after three faces' expressions, how many more there are */
+            g_string_append_printf (s, _(", %u more"), self->faces->len - 3);
+            break;
+          }
+        if (i > 0)
+          g_string_append (s, ", ");
+        if (p->probs && p->class_names && p->predicted >= 0 && p->predicted < p->classes)
+          g_string_append_printf (s, _("%s %.0f %%"), p->class_names[p->predicted],
+                                  100.0 * p->probs[p->predicted]);
+        else
+          g_string_append (s, _("Face"));
+      }
+  if (g_strcmp0 (s->str, self->summary) != 0)
+    {
+      g_free (self->summary);
+      self->summary = g_string_free (g_steal_pointer (&s), FALSE);
+      g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_SUMMARY]);
+    }
+}
+
+const char *
+tf_folder_item_get_file (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), NULL);
+  return self->file;
+}
+
+const char *
+tf_folder_item_get_summary (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), NULL);
+  return self->summary;
+}
+
+guint
+tf_folder_item_get_n_faces (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), 0);
+  return self->faces->len;
+}
+
+TfFaceProbe *
+tf_folder_item_get_face (TfFolderItem *self,
+                         guint         index)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), NULL);
+  g_return_val_if_fail (index < self->faces->len, NULL);
+  return g_ptr_array_index (self->faces, index);
+}
+
+GdkTexture *
+tf_folder_item_get_thumbnail (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), NULL);
+  return self->thumbnail;
+}
+
+const char *
+tf_folder_item_get_error (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), NULL);
+  return self->error;
+}
+
+gboolean
+tf_folder_item_get_is_video (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), FALSE);
+  return self->is_video;
+}
+
+/* ---- TfFolderView ---------------------------------------------------------- */
+
+struct _TfFolderView
+{
+  GtkWidget     parent_instance;
+
+  GtkWidget    *scroller;
+  GtkGridView  *grid;
+  GListStore   *store;         /* TfFolderItem */
+  GHashTable   *items;         /* file -> TfFolderItem (the store's) */
+  GQueue        pending;       /* TfFolderItem waiting for a thumbnail (refs) */
+  guint         running;       /* thumbnailers at work */
+  guint         n_thumbnails;
+  GCancellable *cancellable;   /* the thumbnails of the current items */
+};
+
+G_DEFINE_FINAL_TYPE (TfFolderView, tf_folder_view, GTK_TYPE_WIDGET)
+
+enum
+{
+  ITEM_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void start_thumbnailers (TfFolderView *self);
+
+/* ---- thumbnails (in worker threads) ---------------------------------------- */
+
+static GdkPixbuf *
+first_frame_pixbuf (const char  *path,
+                    GError     **error)
+{
+  g_autoptr(TfMedia) media = tf_media_open (path, NULL, error);
+  g_autoptr(TfFrame) frame = NULL;
+  g_autoptr(GdkPixbuf) full = NULL;
+  double s;
+
+  if (media == NULL)
+    return NULL;
+  frame = tf_media_next (media, error);
+  if (frame == NULL)
+    {
+      if (error && *error == NULL)
+        g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE, _("%s has no picture"), path);
+      return NULL;
+    }
+  full = gdk_pixbuf_new_from_data (frame->rgb, GDK_COLORSPACE_RGB, FALSE, 8,
+                                   frame->width, frame->height, frame->stride, NULL, NULL);
+  s = MIN (1.0, (double) THUMBNAIL_SIZE / MAX (frame->width, frame->height));
+  /* a copy that outlives the frame */
+  return gdk_pixbuf_scale_simple (full, MAX (1, (int) (frame->width * s)),
+                                  MAX (1, (int) (frame->height * s)), GDK_INTERP_BILINEAR);
+}
+
+static void
+thumbnail_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  TfFolderItem *item = task_data;
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!item->is_video)
+    {
+      g_autoptr(GdkPixbuf) loaded = gdk_pixbuf_new_from_file_at_scale (item->file, THUMBNAIL_SIZE,
+                                                                       THUMBNAIL_SIZE, TRUE, NULL);
+      if (loaded)
+        pixbuf = gdk_pixbuf_apply_embedded_orientation (loaded);
+    }
+  if (pixbuf == NULL && !g_cancellable_is_cancelled (cancellable))
+    pixbuf = first_frame_pixbuf (item->file, &error);
+  if (pixbuf == NULL)
+    {
+      if (error == NULL)
+        g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
+}
+
+static void
+on_thumbnail_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(TfFolderView) self = user_data;
+  TfFolderItem *item = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  self->running--;
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    ; /* the item was cleared away */
+  else if (texture)
+    {
+      g_set_object (&item->thumbnail, texture);
+      self->n_thumbnails++;
+      g_object_notify_by_pspec (G_OBJECT (item), item_props[ITEM_PROP_THUMBNAIL]);
+    }
+  else
+    {
+      item->failed = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (item), item_props[ITEM_PROP_FAILED]);
+    }
+  start_thumbnailers (self);
+}
+
+static void
+start_thumbnailers (TfFolderView *self)
+{
+  while (self->running < MAX_THUMBNAILERS && !g_queue_is_empty (&self->pending))
+    {
+      TfFolderItem *item = g_queue_pop_head (&self->pending);
+      g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, on_thumbnail_cb, g_object_ref (self));
+
+      g_task_set_source_tag (task, start_thumbnailers);
+      g_task_set_task_data (task, item, g_object_unref);
+      self->running++;
+      g_task_run_in_thread (task, thumbnail_thread);
+    }
+}
+
+static void
+request_thumbnail (TfFolderView *self,
+                   TfFolderItem *item)
+{
+  if (item->requested)
+    return;
+  item->requested = TRUE;
+  g_queue_push_tail (&self->pending, g_object_ref (item));
+  start_thumbnailers (self);
+}
+
+/* ---- the grid's cells ------------------------------------------------------- */
+
+static void
+on_setup_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             TfFolderView             *self)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *frame = gtk_overlay_new ();
+  GtkWidget *picture = gtk_picture_new ();
+  GtkWidget *missing = gtk_image_new_from_icon_name ("image-missing-symbolic");
+  GtkWidget *video = gtk_image_new_from_icon_name ("video-x-generic-symbolic");
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *summary = gtk_label_new (NULL);
+
+  gtk_widget_set_size_request (frame, 160, 120);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_CONTAIN);
+  gtk_overlay_set_child (GTK_OVERLAY (frame), picture);
+  gtk_image_set_pixel_size (GTK_IMAGE (missing), 48);
+  gtk_widget_add_css_class (missing, "dim-label");
+  gtk_overlay_add_overlay (GTK_OVERLAY (frame), missing);
+  gtk_widget_set_halign (video, GTK_ALIGN_END);
+  gtk_widget_set_valign (video, GTK_ALIGN_END);
+  gtk_widget_set_margin_end (video, 6);
+  gtk_widget_set_margin_bottom (video, 6);
+  gtk_widget_add_css_class (video, "osd");
+  gtk_overlay_add_overlay (GTK_OVERLAY (frame), video);
+
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_max_width_chars (GTK_LABEL (name), 18);
+  gtk_label_set_width_chars (GTK_LABEL (name), 12);
+  gtk_label_set_ellipsize (GTK_LABEL (summary), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (summary), 18);
+  gtk_label_set_width_chars (GTK_LABEL (summary), 12);
+  gtk_widget_add_css_class (summary, "caption");
+  gtk_widget_add_css_class (summary, "dim-label");
+
+  gtk_box_append (GTK_BOX (box), frame);
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), summary);
+  gtk_widget_set_margin_start (box, 6);
+  gtk_widget_set_margin_end (box, 6);
+  gtk_widget_set_margin_top (box, 6);
+  gtk_widget_set_margin_bottom (box, 6);
+  g_object_set_data (G_OBJECT (box), "picture", picture);
+  g_object_set_data (G_OBJECT (box), "missing", missing);
+  g_object_set_data (G_OBJECT (box), "video", video);
+  g_object_set_data (G_OBJECT (box), "name", name);
+  g_object_set_data (G_OBJECT (box), "summary", summary);
+  gtk_list_item_set_child (list_item, box);
+}
+
+static void
+on_bind_cb (GtkSignalListItemFactory *factory,
+            GtkListItem              *list_item,
+            TfFolderView             *self)
+{
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  TfFolderItem *item = gtk_list_item_get_item (list_item);
+  g_autofree char *name = g_filename_display_basename (item->file);
+  GBinding *bindings[3];
+
+  gtk_label_set_label (g_object_get_data (G_OBJECT (box), "name"), name);
+  gtk_widget_set_tooltip_text (box, item->file);
+  gtk_widget_set_visible (g_object_get_data (G_OBJECT (box), "video"), item->is_video);
+  bindings[0] = g_object_bind_property (item, "thumbnail", g_object_get_data (G_OBJECT (box), "picture"),
+                                        "paintable", G_BINDING_SYNC_CREATE);
+  bindings[1] = g_object_bind_property (item, "failed", g_object_get_data (G_OBJECT (box), "missing"),
+                                        "visible", G_BINDING_SYNC_CREATE);
+  bindings[2] = g_object_bind_property (item, "summary", g_object_get_data (G_OBJECT (box), "summary"),
+                                        "label", G_BINDING_SYNC_CREATE);
+  for (guint i = 0; i < G_N_ELEMENTS (bindings); i++)
+    g_object_set_data (G_OBJECT (box), i == 0 ? "b0" : i == 1 ? "b1" : "b2", bindings[i]);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, item->summary,
+                                  -1);
+  request_thumbnail (self, item);
+}
+
+static void
+on_unbind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              TfFolderView             *self)
+{
+  GtkWidget *box = gtk_list_item_get_child (list_item);
+  const char *keys[] = { "b0", "b1", "b2" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GBinding *binding = g_object_get_data (G_OBJECT (box), keys[i]);
+      if (binding)
+        g_binding_unbind (binding);
+      g_object_set_data (G_OBJECT (box), keys[i], NULL);
+    }
+}
+
+static void
+on_activate_cb (GtkGridView  *grid,
+                guint         position,
+                TfFolderView *self)
+{
+  g_autoptr(TfFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), position);
+
+  if (item)
+    g_signal_emit (self, signals[ITEM_ACTIVATED], 0, item->file);
+}
+
+static TfFolderItem *
+ensure_item (TfFolderView *self,
+             const char   *file)
+{
+  TfFolderItem *item = g_hash_table_lookup (self->items, file);
+
+  if (item == NULL)
+    {
+      item = tf_folder_item_new (file);
+      g_hash_table_insert (self->items, item->file, item);
+      g_list_store_append (self->store, item);
+      g_object_unref (item);
+    }
+  return item;
+}
+
+char *
+tf_error_without_file (const char *error,
+                       const char *file)
+{
+  g_autofree char *display = g_filename_display_name (file);
+  g_autofree char *base = g_filename_display_basename (file);
+  const char *prefixes[] = { file, display, base };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    {
+      gsize n = strlen (prefixes[i]);
+      if (strncmp (error, prefixes[i], n) == 0 && error[n] == ':')
+        {
+          const char *rest = error + n + 1;
+          while (*rest == ' ')
+            rest++;
+          if (*rest)
+            return g_strdup (rest);
+        }
+    }
+  return g_strdup (error);
+}
+
+/* ---- overrides ------------------------------------------------------------ */
+
+static void
+tf_folder_view_dispose (GObject *object)
+{
+  TfFolderView *self = TF_FOLDER_VIEW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_queue_clear_full (&self->pending, g_object_unref);
+  g_clear_pointer (&self->scroller, gtk_widget_unparent);
+  g_clear_pointer (&self->items, g_hash_table_unref);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (tf_folder_view_parent_class)->dispose (object);
+}
+
+static void
+tf_folder_view_class_init (TfFolderViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tf_folder_view_dispose;
+  signals[ITEM_ACTIVATED] = g_signal_new ("item-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "folderview");
+}
+
+static void
+tf_folder_view_init (TfFolderView *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  self->store = g_list_store_new (TF_TYPE_FOLDER_ITEM);
+  self->items = g_hash_table_new (g_str_hash, g_str_equal);
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->pending);
+
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind_cb), self);
+  self->grid = GTK_GRID_VIEW (gtk_grid_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (
+                                                   G_LIST_MODEL (g_object_ref (self->store)))),
+                                                 factory));
+  gtk_grid_view_set_max_columns (self->grid, 12);
+  gtk_grid_view_set_single_click_activate (self->grid, TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->grid),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Analysed files"), -1);
+  g_signal_connect (self->grid, "activate", G_CALLBACK (on_activate_cb), self);
+
+  self->scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), GTK_WIDGET (self->grid));
+  gtk_widget_set_parent (self->scroller, GTK_WIDGET (self));
+  gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+}
+
+/* ---- public API ------------------------------------------------------------ */
+
+GtkWidget *
+tf_folder_view_new (void)
+{
+  return g_object_new (TF_TYPE_FOLDER_VIEW, NULL);
+}
+
+void
+tf_folder_view_clear (TfFolderView *self)
+{
+  g_return_if_fail (TF_IS_FOLDER_VIEW (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_object_unref (self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_queue_clear_full (&self->pending, g_object_unref);
+  g_hash_table_remove_all (self->items);
+  g_list_store_remove_all (self->store);
+  self->n_thumbnails = 0;
+}
+
+void
+tf_folder_view_add_face (TfFolderView *self,
+                         TfFaceProbe  *probe)
+{
+  TfFolderItem *item;
+
+  g_return_if_fail (TF_IS_FOLDER_VIEW (self));
+  g_return_if_fail (probe != NULL && probe->file != NULL);
+
+  item = ensure_item (self, probe->file);
+  g_ptr_array_add (item->faces, tf_face_probe_ref (probe));
+  /* a video's summary is written once, at its end: faces come fast */
+  if (!item->is_video)
+    item_update_summary (item);
+}
+
+void
+tf_folder_view_file_done (TfFolderView *self,
+                          const char   *file,
+                          const char   *error,
+                          gint64        frames,
+                          gint64        faces)
+{
+  TfFolderItem *item;
+
+  g_return_if_fail (TF_IS_FOLDER_VIEW (self));
+  g_return_if_fail (file != NULL);
+
+  item = ensure_item (self, file);
+  item->done = TRUE;
+  if (error)
+    {
+      g_free (item->error);
+      item->error = tf_error_without_file (error, file);
+    }
+  item_update_summary (item);
+}
+
+GListModel *
+tf_folder_view_get_model (TfFolderView *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), NULL);
+
+  return G_LIST_MODEL (self->store);
+}
+
+TfFolderItem *
+tf_folder_view_lookup (TfFolderView *self,
+                       const char   *file)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), NULL);
+
+  return g_hash_table_lookup (self->items, file);
+}
+
+guint
+tf_folder_view_get_n_thumbnails (TfFolderView *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), 0);
+
+  return self->n_thumbnails;
+}
+
+gboolean
+tf_is_video_file (const char *path)
+{
+  TfMediaKind kind;
+
+  return tf_media_kind_for_name (path, &kind) && kind == TF_MEDIA_VIDEO;
+}
