@@ -48,14 +48,14 @@ def sources(src):
                     yield os.path.relpath(os.path.join(root, f), src)
 
 
-def unit_of(path):
+def unit_of(src, path):
     """tf-window-actions.c -> tf-window when tf-window-private.h sits beside it."""
     d, base = os.path.split(path)
     stem = base.rsplit('.', 1)[0]
     parts = stem.split('-')
     for n in range(len(parts), 0, -1):
         head = '-'.join(parts[:n])
-        if os.path.exists(os.path.join(d, head + '-private.h')):
+        if os.path.exists(os.path.join(src, d, head + '-private.h')):
             return os.path.join(d, head)
     return os.path.join(d, stem)
 
@@ -104,7 +104,7 @@ def check_cycles(src, build, errors):
             source = os.path.join(os.path.dirname(rel_root), f[:-2])
             if not os.path.exists(os.path.join(src, source)):
                 continue
-            unit = unit_of(source)
+            unit = unit_of(src, source)
             obj = os.path.join(root, f)
             for sym in nm(obj, ['--defined-only', '-g']):
                 defined.setdefault(sym, unit)
@@ -156,8 +156,8 @@ def check_cycles(src, build, errors):
                     detail.append('  %s -> %s (%s)' % (a, b, ', '.join(syms)))
             errors.append('files that use each other in a circle: %s\n%s'
                           % (', '.join(sorted(comp)), '\n'.join(detail)))
-    print('%d files, %d edges, no cycle' % (len(graph), sum(len(v) for v in graph.values()))
-          if not any(len(c) > 1 for c in sccs) else '')
+    if not any(len(c) > 1 for c in sccs):
+        print('%d files, %d uses between them, no cycle' % (len(graph), sum(len(v) for v in graph.values())))
 
 
 def main():

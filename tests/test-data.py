@@ -11,6 +11,7 @@
   test-data.py potfiles SRCROOT [--write]
                                         po/POTFILES.in lists exactly the files with translatable strings
   test-data.py translation SRCROOT LANG po/LANG.po translates every message of a fresh template
+  test-data.py defaults SRCROOT         the schema's defaults follow the header constants
 
 Exit status 77 (skipped) only when the tool a check needs is missing.
 """
@@ -371,6 +372,26 @@ def check_translation(srcroot, lang):
     return 0
 
 
+def check_defaults(srcroot):
+    """A default is written once, in a header; the settings schema follows it."""
+    with open(os.path.join(srcroot, 'model', 'tf-detect.h'), encoding='utf-8') as f:
+        header = f.read()
+    m = re.search(r'#define\s+TF_DETECT_DEFAULT_THRESHOLD\s+([0-9.]+)', header)
+    if not m:
+        print('FAIL: model/tf-detect.h defines no TF_DETECT_DEFAULT_THRESHOLD')
+        return 1
+    want = float(m.group(1))
+    with open(os.path.join(srcroot, 'data', 'com.example.TransFER.gschema.xml'), encoding='utf-8') as f:
+        schema = f.read()
+    k = re.search(r'<key name="detector-threshold"[^>]*>.*?<default>([^<]+)</default>', schema, re.S)
+    if not k or float(k.group(1)) != want:
+        print(f'FAIL: the schema\'s detector-threshold default {k.group(1) if k else None} '
+              f'differs from TF_DETECT_DEFAULT_THRESHOLD {want}')
+        return 1
+    print(f'ok: detector threshold default {want} in the header and the schema')
+    return 0
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__)
@@ -390,6 +411,8 @@ def main(argv):
         return check_potfiles(args[0], '--write' in args[1:])
     if cmd == 'translation':
         return check_translation(args[0], args[1])
+    if cmd == 'defaults':
+        return check_defaults(args[0])
     print(__doc__)
     return 2
 

@@ -4,7 +4,7 @@
 valid faces on which `transfer-cli predict --no-detect` and PyTorch's saved
 probabilities (tools/train_gpu.py's valid_probs.npy) pick the same class.
 
-    /usr/bin/python3 tools/check_agreement.py --cli build/app/transfer-cli \\
+    /usr/bin/python3 tools/check_agreement.py --cli build/app/cli/transfer-cli \\
         --model data/models/transfer-ferplus.safetensors --probs valid_probs.npy \\
         --data .dev --valid ../shared/data/ferplus/valid
 """

@@ -6,7 +6,7 @@ box and landmark coordinates (pixels) and score is reported, with the faces only
 one side found (a face scoring within --borderline of the threshold may honestly
 fall on either side).
 
-    /usr/bin/python3 tools/check_yunet.py --cli build/app/transfer-cli [--threshold T]
+    /usr/bin/python3 tools/check_yunet.py --cli build/app/cli/transfer-cli [--threshold T]
         [--max-side N] [--decoder pixbuf|pil] [--tolerance PX] IMAGE...
 
 Exit status 1 when a paired face disagrees by more than --tolerance pixels or a

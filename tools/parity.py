@@ -3,7 +3,7 @@
 """Compares the C engine's logits (transfer-cli predict --no-detect) with the
 PyTorch reference on the same images and model file.
 
-    /usr/bin/python3 tools/parity.py --model M.safetensors --cli build/app/transfer-cli IMG...
+    /usr/bin/python3 tools/parity.py --model M.safetensors --cli build/app/cli/transfer-cli IMG...
 
 Prints, per image, the max absolute and max relative logit error
 (relative = max|c - ref| / max|ref|), then `max_rel_err=<x>`; exits 1 when that
