@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "tf-attention-overlay.h"
 #include "tf-widgets-private.h"
 
 #define HEAT_SCALE     16       /* texture pixels per grid cell */

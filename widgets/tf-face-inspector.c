@@ -8,6 +8,7 @@
  * and "Selected head"; choosing a head in the grid switches to the last. */
 #include <glib/gi18n.h>
 
+#include "tf-face-inspector.h"
 #include "tf-widgets-private.h"
 
 enum

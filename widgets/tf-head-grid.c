@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "tf-head-grid.h"
 #include "tf-widgets-private.h"
 
 #define CELL_MAX     40

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "tf-prob-bars.h"
 #include "tf-widgets-private.h"
 
 #define ROW_SPACING   4

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tf-timeline.h"
 #include "tf-widgets-private.h"
 
 #define STRIP_H      36
