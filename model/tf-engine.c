@@ -1,4 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The inference forward: BatchNorm folded into the convs, the stem run in
+ * chunks of images, the encoder's rows and heads split over the pool, and
+ * the probes (attention, head contributions, rollout, ablation) on demand.
+ *
+ * Shapes, in the model's letters:
+ *   N  faces in the batch; Nc those of one stem chunk
+ *   S  input side (112)
+ *   C  channels (Ci, Co: a stem unit's input and output; C alone after the
+ *      stem: its last width)
+ *   H, W  a stem layer's size; Ho, Wo after a unit's stride
+ *   G  token grid side (S / 8)      GG  G G, the patch tokens
+ *   T  tokens, GG + 1               D   embedding dim
+ *   Hh heads                        F   MLP hidden width (D mlp_ratio)
+ *   L  encoder blocks               K   classes
+ *   B  LANets                       R   a LANet's hidden width (C / reduction)
+ * The stem and the LANets are channel-major, (C, N, H, W); the encoder's
+ * rows are the N T tokens, (N T, D). */
 #include <math.h>
 #include <string.h>
 
@@ -18,17 +35,43 @@ struct _TfEngine
   TfModel      *model;            /* borrowed: outlives the engine */
   TfPool       *pool;
 
-  /* stem, for one chunk of images (CNHW) */
-  TfBuf           x, r1, y, sc;
-  /* all images: stem output, LANet hidden and maps */
-  TfBuf           feat, lan_h, lan_m, amax;
-  /* folded BatchNorms, recomputed every forward (cheap; weights may train) */
-  TfBuf           fold;
-  /* encoder over up to cap sequences */
-  TfBuf           tok, ln, qkv, ao, hid, att, roll, block_in, ab_tok, contrib_tmp;
+  /* the stem, for one chunk of images; each sized for its largest layer */
+  TfBuf         x;               /* (Ci, Nc, H, W): a unit's input; at the end the stem's output (C, Nc, G, G) */
+  TfBuf         r1;              /* (Co, Nc, H, W): PReLU(conv1(BN0(x))), conv2's input */
+  TfBuf         y;               /* (Co, Nc, Ho, Wo): a unit's output, then swapped with x;
+                                  * first the chunk's input, (3, Nc, S, S) */
+  TfBuf         sc;              /* (Co, Nc, Ho, Wo): the shortcut branch's output */
+  /* all images */
+  TfBuf         feat;            /* (C, N, GG): the stem's output, then weighted in place by amax */
+  TfBuf         lan_h;           /* (R, N GG): one LANet's hidden activation */
+  TfBuf         lan_m;           /* (B, N GG): the LANets' maps */
+  TfBuf         amax;            /* (N GG): their max after MAD */
+  TfBuf         fold;            /* folded BatchNorms, recomputed every forward (cheap; weights may
+                                  * train): the stem's (4, max C) scale, shift pairs, or a LANet's
+                                  * (2 R + 2) */
+  /* the encoder, over N sequences (Hh in the ablation) */
+  TfBuf         tok;             /* (N, T, D): the residual stream */
+  TfBuf         ln;              /* (N T, D): a LayerNorm's output; the head's (N, D) class tokens */
+  TfBuf         qkv;             /* (N T, 3 D): q | k | v, head h at columns h D / Hh of each */
+  TfBuf         ao;              /* (N T, D): the heads' outputs side by side, proj's input */
+  TfBuf         hid;             /* (N T, F): fc1's output, GELU in place, fc2's input */
+  TfBuf         att;             /* (N, Hh, T, T): every head's softmax weights, for the rollout */
+  TfBuf         roll;            /* (N, T, T): the rollout product so far */
+  TfBuf         block_in;        /* (N, L, T, D): each block's input, for the ablation */
+  TfBuf         ab_tok;          /* (Hh, T, D): the ablation's residual stream, one variant a head */
+  TfBuf         ab_logits;       /* (Hh, K): the ablation's logits (at least D floats) */
   /* outputs */
-  TfBuf           logits, probs, maps, mmax, cls_attn, contrib, rollout, ablation;
-  GArray       *mad, *msad, *ab_drop;
+  TfBuf         logits;          /* (N, K) */
+  TfBuf         probs;           /* (N, K) */
+  TfBuf         maps;            /* (N, B, GG) */
+  TfBuf         mmax;            /* (N, GG) */
+  TfBuf         cls_attn;        /* (N, L, Hh, T): the class token's attention */
+  TfBuf         contrib;         /* (N, L, Hh): the heads' contributions */
+  TfBuf         rollout;         /* (N, GG) */
+  TfBuf         ablation;        /* (N, L, Hh, K): probabilities with one head dropped */
+  GArray       *mad;             /* int (N): the LANet each face drops, -1 none */
+  GArray       *msad;            /* int (N, L): the head each face drops in each block, -1 none */
+  GArray       *ab_drop;         /* int (Hh, L): the ablation's MSAD choices */
 
   TfStageTimes  times;
 };
@@ -54,7 +97,7 @@ tf_engine_free (TfEngine *e)
 {
   TfBuf *bufs[] = { &e->x, &e->r1, &e->y, &e->sc, &e->feat, &e->lan_h, &e->lan_m,
                   &e->amax, &e->fold, &e->tok, &e->ln, &e->qkv, &e->ao, &e->hid, &e->att,
-                  &e->roll, &e->block_in, &e->ab_tok, &e->contrib_tmp,
+                  &e->roll, &e->block_in, &e->ab_tok, &e->ab_logits,
                   &e->logits, &e->probs, &e->maps, &e->mmax, &e->cls_attn, &e->contrib,
                   &e->rollout, &e->ablation };
 
@@ -563,7 +606,7 @@ ablation_forward (TfEngine  *e,
   const TfConfig *c = &e->model->config;
   int d = c->embed_dim, t = tf_config_tokens (c), L = c->depth, H = c->heads, K = c->num_classes;
   float *tok = tf_buf_get (&e->ab_tok, (gsize) H * t * d);
-  float *logits = tf_buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
+  float *logits = tf_buf_get (&e->ab_logits, MAX ((gsize) H * K, (gsize) d));
   int *drop;
 
   g_array_set_size (e->ab_drop, (guint) H * L);
@@ -584,7 +627,7 @@ ablation_forward (TfEngine  *e,
           }
         encoder_forward (e, tok, H, l, &run);
         head_forward (e, tok, H, logits);
-        logits = tf_buf_get (&e->contrib_tmp, MAX ((gsize) H * K, (gsize) d));
+        logits = tf_buf_get (&e->ab_logits, MAX ((gsize) H * K, (gsize) d));
         softmax_copy (dst + ((gsize) i * L + l) * H * K, logits, H, K);
       }
 }

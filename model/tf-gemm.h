@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Private: the GEMM kernels that tf_gemm dispatches to. Callers outside
- * tf-ops.c and the tests should use tf_gemm. */
+ * tf-ops.c (and tf-ops-depthwise.c, which asks whether AVX-512 is there)
+ * and the tests should use tf_gemm. */
 #pragma once
 
 #include <glib.h>

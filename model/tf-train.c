@@ -2,7 +2,20 @@
 /* Training forward and backward. The inference engine (tf-engine.c) folds
  * BatchNorm into constants; here BatchNorm sees the batch, every activation
  * the backward needs is kept, and each layer's gradient follows the forward
- * in reverse, layer by layer, as in llm.c. */
+ * in reverse, layer by layer, as in llm.c.
+ *
+ * Shapes, in the model's letters:
+ *   N  faces in the batch           S   input side (112)
+ *   C  channels (Ci, Co: a stem unit's input and output; C0 the input
+ *      layer's; C alone after the stem: its last width)
+ *   H, W  a stem layer's size; Ho, Wo after a unit's stride
+ *   G  token grid side (S / 8)      GG  G G, the patch tokens
+ *   T  tokens, GG + 1               D   embedding dim
+ *   Hh heads                        F   MLP hidden width (D mlp_ratio)
+ *   L  encoder blocks               K   classes
+ *   B  LANets                       R   a LANet's hidden width (C / reduction)
+ * The stem and the LANets are channel-major, (C, N, H, W); the encoder's
+ * rows are the N T tokens, (N T, D). */
 #include <math.h>
 #include <string.h>
 
@@ -11,58 +24,97 @@
 #include "tf-buf.h"
 #include "tf-ops.h"
 #include "tf-parallel.h"
-#include "tf-train-ops.h"
 #include "tf-train.h"
 
-/* What one bottleneck unit keeps for its backward (CNHW). */
+/* What one bottleneck unit keeps for its backward. */
 typedef struct
 {
-  TfBuf a0;         /* BN0(x) [in][n][h][w], conv1's input */
-  TfBuf c1;         /* conv1 output, PReLU's input [out][n][h][w] */
-  TfBuf p1;         /* PReLU(c1), conv2's input */
-  TfBuf c2;         /* conv2 output, BN4's input [out][n][ho][wo] */
-  TfBuf sc;         /* shortcut conv output, its BN's input, when there is one */
-  TfBuf out;        /* the unit's output */
-  TfBuf stats;      /* mean/rstd: bn0 [2][in], bn4 [2][out], shortcut bn [2][out] */
+  TfBuf a0;         /* (Ci, N, H, W): BN0(x), conv1's input */
+  TfBuf c1;         /* (Co, N, H, W): conv1's output, PReLU's input */
+  TfBuf p1;         /* (Co, N, H, W): PReLU(c1), conv2's input */
+  TfBuf c2;         /* (Co, N, Ho, Wo): conv2's output, BN4's input */
+  TfBuf sc;         /* (Co, N, Ho, Wo): the shortcut conv's output, its BN's input; when there is one */
+  TfBuf out;        /* (Co, N, Ho, Wo): the unit's output */
+  TfBuf stats;      /* (2 Ci + 4 Co): mean, rstd of bn0 (2, Ci), bn4 (2, Co), the shortcut's bn (2, Co) */
 } UnitCache;
 
+/* What one encoder block keeps for its backward. */
 typedef struct
 {
-  TfBuf x_in;       /* the residual stream entering the block [rows][d] */
-  TfBuf ln1, qkv, att, ao, mid, ln2, h, g;
-  TfBuf stats;      /* ln1 mean/rstd [2][rows], ln2 mean/rstd [2][rows] */
+  TfBuf x_in;       /* (N T, D): the residual stream entering the block */
+  TfBuf ln1;        /* (N T, D): LN1(x_in), qkv's input */
+  TfBuf qkv;        /* (N T, 3 D): q | k | v, head h at columns h D / Hh of each */
+  TfBuf att;        /* (N, Hh, T, T): the softmax weights */
+  TfBuf ao;         /* (N T, D): the heads' outputs side by side (MSAD's head zeroed), proj's input */
+  TfBuf mid;        /* (N T, D): x_in + proj(ao), the residual stream between attention and MLP */
+  TfBuf ln2;        /* (N T, D): LN2(mid), fc1's input */
+  TfBuf h;          /* (N T, F): fc1's output, GELU's input */
+  TfBuf g;          /* (N T, F): GELU(h), fc2's input */
+  TfBuf stats;      /* (4, N T): mean, rstd of ln1, then of ln2 */
 } BlockCache;
 
+/* What one LANet keeps for its backward. */
 typedef struct
 {
-  TfBuf h_pre;      /* conv1 + bias [hl][n gg], BN1's input */
-  TfBuf h_bn;       /* BN1 output, ReLU's input */
-  TfBuf h_act;      /* ReLU output, conv2's input */
-  TfBuf z_pre;      /* conv2 + bias [n gg], BN2's input */
-  TfBuf map;        /* sigmoid(BN2(z)) [n gg] */
-  TfBuf stats;      /* bn1 [2][hl], bn2 [2][1] */
+  TfBuf h_pre;      /* (R, N GG): conv1 + bias, BN1's input */
+  TfBuf h_bn;       /* (R, N GG): BN1's output, ReLU's input */
+  TfBuf h_act;      /* (R, N GG): ReLU's output, conv2's input */
+  TfBuf z_pre;      /* (N GG): conv2 + bias, BN2's input */
+  TfBuf map;        /* (N GG): sigmoid(BN2(z)), the attention map */
+  TfBuf stats;      /* (2 R + 2): mean, rstd of bn1 (2, R), then of bn2 (2, 1) */
 } LanetCache;
 
 struct _TfTrainer
 {
   TfModel      *model;
   TfPool       *pool;
-  float        *grads;
+  float        *grads;           /* (n_params): laid out like model->params */
   int           n;               /* batch of the last step */
 
-  TfBuf           input;           /* [3][n][s][s] */
-  TfBuf           c0, xb0, x0, in_stats;
-  UnitCache    *units;
-  LanetCache   *lanets;
-  TfBuf           maps, amax, fw;  /* maps [B][n gg], amax [n][gg], F weighted [C][n gg] */
-  GArray       *argmax;          /* int [n gg]: the map that won, -1 for a dropped zero */
-  BlockCache   *blocks;
-  TfBuf           tok, cls_ln, cls_stats, logits;
-  GArray       *mad, *msad;
+  /* forward: the activations the backward reads */
+  TfBuf         input;           /* (3, N, S, S): the batch, channel-major */
+  TfBuf         c0;              /* (C0, N, S, S): the input layer's conv output, its BN's input */
+  TfBuf         xb0;             /* (C0, N, S, S): BN(c0), PReLU's input */
+  TfBuf         x0;              /* (C0, N, S, S): PReLU(xb0), the first unit's input */
+  TfBuf         in_stats;        /* (2, C0): the input layer's BN mean, rstd */
+  UnitCache    *units;           /* (n_units) */
+  LanetCache   *lanets;          /* (B) */
+  TfBuf         maps;            /* (B, N GG): every LANet's map */
+  TfBuf         amax;            /* (N GG): their max after MAD */
+  TfBuf         fw;              /* (C, N GG): the stem's output weighted by amax */
+  GArray       *argmax;          /* int (N GG): the map that won, -1 for a dropped zero */
+  BlockCache   *blocks;          /* (L) */
+  TfBuf         tok;             /* (N, T, D): the residual stream, block by block; the encoder's output */
+  TfBuf         cls_x;           /* (N, D): the class tokens entering the final LayerNorm */
+  TfBuf         cls_ln;          /* (N, D): LN(cls_x), the head's input */
+  TfBuf         cls_stats;       /* (2, N): its mean, rstd */
+  TfBuf         logits;          /* (N, K) */
+  GArray       *mad;             /* int (N): the LANet each face dropped, -1 none */
+  GArray       *msad;            /* int (N, L): the head each face dropped in each block, -1 none */
 
-  /* backward scratch */
-  TfBuf           cls_x;           /* class tokens entering the final LayerNorm */
-  TfBuf           d0, d1, d2, d3, d4, dfeat, dtok, dres, dqkv, dao, dh, dln, dlogits, dcls, damax;
+  /* backward: gradients of activations, reused from layer to layer */
+  TfBuf         dlogits;         /* (N, K) */
+  TfBuf         dln;             /* (N T, D): of a LayerNorm's output ((N, D) for the final one) */
+  TfBuf         dtok;            /* (N, T, D): of the residual stream, block by block */
+  TfBuf         dh;              /* (N T, F): of fc2's input, then (in place) of fc1's output */
+  TfBuf         dao;             /* (N T, D): of the heads' outputs */
+  TfBuf         dqkv;            /* (N T, 3 D) */
+  TfBuf         damax;           /* (N GG): of the aggregated map */
+  TfBuf         dfw;             /* (C, N GG): of the weighted features */
+  TfBuf         dmap;            /* (N GG): of one LANet's map, then (in place) of its BN2 output */
+  TfBuf         dz;              /* (N GG): of one LANet's conv2 output */
+  TfBuf         dlan_h;          /* (R, N GG): of one LANet's ReLU output, then (in place) its input */
+  TfBuf         dlan_hpre;       /* (R, N GG): of one LANet's conv1 output */
+  TfBuf         dfeat;           /* (C, N GG): of the stem's output */
+  /* the stem's, each sized for the largest layer: (max C, N, S, S) */
+  TfBuf         dunit_in;        /* (Ci, N, H, W): of a unit's input; the forward borrows it for the
+                                  * shortcut branch's output (Co, N, Ho, Wo) */
+  TfBuf         dbranch;         /* (Co, N, H, W): of conv2's input, then (in place) of conv1's output */
+  TfBuf         dbn;             /* (C, N, H, W): where a BatchNorm meets a conv: of conv2's output,
+                                  * conv1's input, the shortcut conv's output */
+  TfBuf         dunit_out[2];    /* (Ci, N, H, W) each, ping-pong: a unit's input gradient, copied here to
+                                  * be the previous unit's output gradient; the spare one first takes
+                                  * the shortcut conv's input gradient */
 
   TfTrainTimes  times;
 };
@@ -109,9 +161,10 @@ tf_trainer_free (TfTrainer *t)
     cache_clear ((TfBuf *) &t->blocks[l], sizeof (BlockCache) / sizeof (TfBuf));
   {
     TfBuf *rest[] = { &t->input, &t->c0, &t->xb0, &t->x0, &t->in_stats, &t->maps, &t->amax, &t->fw,
-                    &t->tok, &t->cls_ln, &t->cls_stats, &t->logits, &t->d0, &t->d1, &t->d2, &t->d3,
-                    &t->d4, &t->cls_x, &t->dfeat, &t->dtok, &t->dres, &t->dqkv, &t->dao, &t->dh, &t->dln, &t->dlogits,
-                    &t->dcls, &t->damax };
+                      &t->tok, &t->cls_x, &t->cls_ln, &t->cls_stats, &t->logits,
+                      &t->dlogits, &t->dln, &t->dtok, &t->dh, &t->dao, &t->dqkv, &t->damax, &t->dfw,
+                      &t->dmap, &t->dz, &t->dlan_h, &t->dlan_hpre, &t->dfeat,
+                      &t->dunit_in, &t->dbranch, &t->dbn, &t->dunit_out[0], &t->dunit_out[1] };
     for (guint i = 0; i < G_N_ELEMENTS (rest); i++)
       tf_buf_clear (rest[i]);
   }
@@ -136,18 +189,6 @@ const float *
 tf_trainer_get_logits (TfTrainer *t)
 {
   return t->logits.data;
-}
-
-const int *
-tf_trainer_get_mad (TfTrainer *t)
-{
-  return (const int *) (void *) t->mad->data;
-}
-
-const int *
-tf_trainer_get_msad (TfTrainer *t)
-{
-  return (const int *) (void *) t->msad->data;
 }
 
 void
@@ -393,7 +434,7 @@ stem_forward (TfTrainer            *t,
 
       if (p->sc_conv)
         {
-          float *tmp = tf_buf_get (&t->d0, p->out * out_len);
+          float *tmp = tf_buf_get (&t->dunit_in, p->out * out_len);   /* (Co, N, Ho, Wo) */
           tf_conv2d_forward (tf_buf_get (&uc->sc, p->out * out_len), x, p->sc_conv, NULL, NULL, NULL, t->pool,
                              n, p->in, size, size, p->out, 1, p->stride, 0);
           bn_forward (t, tmp, stsc, uc->sc.data, p->sc_bn, p->out, out_len, opt);
@@ -402,7 +443,7 @@ stem_forward (TfTrainer            *t,
         }
       else if (p->stride != 1)
         {
-          float *tmp = tf_buf_get (&t->d0, p->out * out_len);
+          float *tmp = tf_buf_get (&t->dunit_in, p->out * out_len);   /* (Co, N, Ho, Wo) */
           tf_subsample (tmp, x, p->in, n, size, size, p->stride);
           for (gsize i = 0; i < p->out * out_len; i++)
             out[i] += tmp[i];
@@ -445,14 +486,12 @@ lanets_forward (TfTrainer            *t,
           h_pre[k * cols + i] = p->conv1_b[k];
       tf_gemm (FALSE, FALSE, hl, (int) cols, cw, 1.0f, p->conv1_w, cw, feat, (int) cols, 1.0f, h_pre, (int) cols);
       bn_forward (t, h_bn, stats, h_pre, p->bn1, hl, cols, opt);
-      for (gsize i = 0; i < hl * cols; i++)
-        h_act[i] = h_bn[i] > 0.0f ? h_bn[i] : 0.0f;
+      tf_relu_forward (h_act, h_bn, hl * cols);
       for (gsize i = 0; i < cols; i++)
         z[i] = p->conv2_b[0];
       tf_gemm (FALSE, FALSE, 1, (int) cols, hl, 1.0f, p->conv2_w, hl, h_act, (int) cols, 1.0f, z, (int) cols);
       bn_forward (t, map, stats + 2 * hl, z, p->bn2, 1, cols, opt);
-      for (gsize i = 0; i < cols; i++)
-        map[i] = 1.0f / (1.0f + expf (-map[i]));
+      tf_sigmoid_forward (map, cols);
       memcpy (maps + b * cols, map, sizeof (float) * cols);
     }
 
@@ -516,7 +555,8 @@ encoder_forward (TfTrainer *t,
       AttnJob aj = { .t = t, .bc = bc, .p = p, .msad = msad, .nseq = n, .l = l, .T = T, .D = D, .H = H, .L = L };
 
       memcpy (tf_buf_get (&bc->x_in, (gsize) rows * D), x, sizeof (float) * rows * D);
-      par_layernorm (t, tf_buf_get (&bc->ln1, (gsize) rows * D), stats, stats + rows, x, p->norm1_w, p->norm1_b, rows, D);
+      par_layernorm (t, tf_buf_get (&bc->ln1, (gsize) rows * D), stats, stats + rows, x, p->norm1_w, p->norm1_b,
+                     rows, D);
       par_linear (t, tf_buf_get (&bc->qkv, (gsize) rows * 3 * D), bc->ln1.data, p->qkv_w, NULL, rows, D, 3 * D);
       tf_buf_get (&bc->att, (gsize) n * H * T * T);
       tf_buf_get (&bc->ao, (gsize) rows * D);
@@ -633,7 +673,7 @@ lanets_tokens_backward (TfTrainer            *t,
   int T = tf_config_tokens (c), gg = T - 1;
   gsize cols = (gsize) n * gg;
   const float *dtok = t->dtok.data, *feat = t->units[m->n_units - 1].out.data, *amax = t->amax.data;
-  float *dfw = tf_buf_get (&t->d1, cw * cols), *dfeat = tf_buf_get (&t->dfeat, cw * cols);
+  float *dfw = tf_buf_get (&t->dfw, cw * cols), *dfeat = tf_buf_get (&t->dfeat, cw * cols);
   float *damax = tf_buf_get (&t->damax, cols);
   const int *arg = (const int *) (void *) t->argmax->data;
 
@@ -668,8 +708,8 @@ lanets_tokens_backward (TfTrainer            *t,
       TfLanetParams *p = &m->lanets[b];
       LanetCache *lc = &t->lanets[b];
       const float *stats = lc->stats.data;
-      float *dmap = tf_buf_get (&t->d2, cols), *dz = tf_buf_get (&t->d3, cols);
-      float *dh = tf_buf_get (&t->d0, hl * cols), *dh2 = tf_buf_get (&t->dres, hl * cols);
+      float *dmap = tf_buf_get (&t->dmap, cols), *dz = tf_buf_get (&t->dz, cols);
+      float *dh = tf_buf_get (&t->dlan_h, hl * cols), *dh2 = tf_buf_get (&t->dlan_hpre, hl * cols);
 
       for (gsize i = 0; i < cols; i++)
         dmap[i] = arg[i] == b ? damax[i] : 0.0f;
@@ -718,8 +758,9 @@ stem_backward (TfTrainer            *t,
   const TfConfig *c = &m->config;
   int s = c->input_size, w0 = c->stem_widths[0];
   gsize most = (gsize) MAX (MAX (w0, c->stem_widths[1]), c->stem_widths[2]) * n * s * s;
-  float *dx_in = tf_buf_get (&t->d0, most), *dp1 = tf_buf_get (&t->d1, most), *dc = tf_buf_get (&t->d2, most);
-  float *pingpong[2] = { tf_buf_get (&t->d3, most), tf_buf_get (&t->d4, most) };
+  float *dx_in = tf_buf_get (&t->dunit_in, most), *dp1 = tf_buf_get (&t->dbranch, most);
+  float *dc = tf_buf_get (&t->dbn, most);
+  float *pingpong[2] = { tf_buf_get (&t->dunit_out[0], most), tf_buf_get (&t->dunit_out[1], most) };
   float *dx = t->dfeat.data;   /* gradient of the current unit's output */
   int free_buf = 0;            /* the ping-pong buffer not holding dx */
 

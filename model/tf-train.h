@@ -33,9 +33,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfTrainer, tf_trainer_free)
 float       *tf_trainer_get_grads     (TfTrainer            *trainer);
 /* [n][K]: the last step's logits. */
 const float *tf_trainer_get_logits    (TfTrainer            *trainer);
-/* The MAD/MSAD choices of the last step: [n] and [n][L]. */
-const int   *tf_trainer_get_mad       (TfTrainer            *trainer);
-const int   *tf_trainer_get_msad      (TfTrainer            *trainer);
 
 /* Times of the last step by phase, in seconds. */
 typedef struct

@@ -9,7 +9,6 @@
 
 #include "tf-ops.h"
 #include "tf-rng.h"
-#include "tf-train-ops.h"
 #include "tf-test-util.h"
 
 #define STEP 1e-6
