@@ -195,11 +195,11 @@ tf_optim_config_init (TfOptimConfig *config,
   config->eps = 1e-8;
   if (kind == TF_OPTIM_SGD)
     {
-      config->momentum = 0.9;
-      config->weight_decay = 1e-4;
+      config->momentum = TF_OPTIM_DEFAULT_SGD_MOMENTUM;
+      config->weight_decay = TF_OPTIM_DEFAULT_SGD_WEIGHT_DECAY;
     }
   else
-    config->weight_decay = 0.05;
+    config->weight_decay = TF_OPTIM_DEFAULT_ADAMW_WEIGHT_DECAY;
 }
 
 static gboolean

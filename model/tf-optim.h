@@ -88,6 +88,9 @@ gboolean    tf_optim_kind_from_name (const char     *name,
 
 /* Defaults: SGD momentum 0.9, weight decay 1e-4 (the TransFER recipe);
  * AdamW betas 0.9/0.999, eps 1e-8, weight decay 0.05. */
+#define TF_OPTIM_DEFAULT_SGD_MOMENTUM       0.9
+#define TF_OPTIM_DEFAULT_SGD_WEIGHT_DECAY   1e-4
+#define TF_OPTIM_DEFAULT_ADAMW_WEIGHT_DECAY 0.05
 void        tf_optim_config_init     (TfOptimConfig  *config,
                                       TfOptimKind     kind);
 /* Ranges: weight_decay, momentum, beta1, beta2 in [0, 1); eps > 0; finite. */

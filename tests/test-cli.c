@@ -304,6 +304,45 @@ test_train_eval_finetune (void)
                    g_hash_table_lookup (before->metadata, "recipe"));
 }
 
+/* eval --detect names the photos in which no face was found: on stderr,
+ * and in the JSON. */
+static void
+test_eval_detect_missed (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autofree char *detector = g_test_build_filename (G_TEST_DIST, "..", "data", "models", "yunet.safetensors", NULL);
+  g_autofree char *root = g_build_filename (tmpdir, "detect", NULL);
+  g_autofree char *calm = g_build_filename (root, "calm", NULL), *glad = g_build_filename (root, "glad", NULL);
+  g_autofree char *photo = g_build_filename (calm, "astronaut.png", NULL);
+  g_autofree char *blank = g_build_filename (glad, "blank.png", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GdkPixbuf) img = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 48);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *res;
+  JsonArray *missed;
+  gsize len;
+
+  g_assert_cmpint (g_mkdir_with_parents (calm, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (glad, 0755), ==, 0);
+  g_assert_true (g_file_get_contents (sample, &contents, &len, NULL));
+  g_assert_true (g_file_set_contents (photo, contents, (gssize) len, NULL));
+  gdk_pixbuf_fill (img, 0x808080ff);
+  g_assert_true (gdk_pixbuf_save (img, blank, "png", NULL, NULL));
+
+  g_assert_cmpint (run_cli (&out, &err, "eval", "--model", model_path, "--detector", detector, "--folders", root,
+                            "--detect", "--format", "json", NULL), ==, 0);
+  res = parse_line (parser, out);
+  g_assert_cmpint (json_object_get_int_member (res, "faces"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (res, "skipped"), ==, 1);
+  missed = json_object_get_array_member (res, "missed");
+  g_assert_nonnull (missed);
+  g_assert_cmpuint (json_array_get_length (missed), ==, 1);
+  g_assert_true (g_str_has_suffix (json_array_get_string_element (missed, 0), "blank.png"));
+  g_assert_nonnull (strstr (err, "transfer-cli: no face found in "));
+  g_assert_null (strstr (err, "astronaut.png"));   /* its face was found */
+}
+
 /* Without --model, the shipped FER+ model answers, with FER+ classes. */
 static void
 test_shipped_model (void)
@@ -390,6 +429,7 @@ main (int    argc,
   g_test_add_func ("/cli/extreme-images", test_extreme_images);
   g_test_add_func ("/cli/train-resume", test_train_resume);
   g_test_add_func ("/cli/train-eval-finetune", test_train_eval_finetune);
+  g_test_add_func ("/cli/eval-detect-missed", test_eval_detect_missed);
   g_test_add_func ("/cli/shipped-model", test_shipped_model);
   g_test_add_func ("/cli/bench", test_bench);
   ret = g_test_run ();

@@ -7,8 +7,11 @@
 #include <gst/gst.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include "tf-image-header.h"
 #include "tf-media.h"
 #include "tf-test-util.h"
 
@@ -591,7 +594,7 @@ test_orientation (void)
       gsize len;
 
       g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-      g_assert_cmpint (tf_media_jpeg_orientation ((const guint8 *) data, len), ==, o);
+      g_assert_cmpint (tf_image_header_jpeg_orientation ((const guint8 *) data, len), ==, o);
 
       m = open_ok (path, NULL);
       g_assert_cmpint (tf_media_get_width (m), ==, swap ? 48 : 64);
@@ -625,15 +628,15 @@ test_exif_parser (void)
   g_byte_array_append (jpeg, soi, 2);
   g_byte_array_append (jpeg, g_bytes_get_data (app1, NULL), g_bytes_get_size (app1));
   g_byte_array_append (jpeg, eoi, 2);
-  g_assert_cmpint (tf_media_jpeg_orientation (jpeg->data, jpeg->len), ==, 6);
-  g_assert_cmpint (tf_media_jpeg_orientation (no_exif, sizeof no_exif), ==, 0);
-  g_assert_cmpint (tf_media_jpeg_orientation (NULL, 0), ==, 0);
+  g_assert_cmpint (tf_image_header_jpeg_orientation (jpeg->data, jpeg->len), ==, 6);
+  g_assert_cmpint (tf_image_header_jpeg_orientation (no_exif, sizeof no_exif), ==, 0);
+  g_assert_cmpint (tf_image_header_jpeg_orientation (NULL, 0), ==, 0);
 
   for (guint n = 0; n < jpeg->len; n++)
     {
       copy = g_memdup2 (jpeg->data, n);   /* exactly n bytes: ASan sees any overread */
       /* found only once the whole APP1 segment is there */
-      g_assert_cmpint (tf_media_jpeg_orientation (copy, n), ==, n < 2 + g_bytes_get_size (app1) ? 0 : 6);
+      g_assert_cmpint (tf_image_header_jpeg_orientation (copy, n), ==, n < 2 + g_bytes_get_size (app1) ? 0 : 6);
       g_free (copy);
     }
   for (guint i = 2; i < jpeg->len; i++)
@@ -642,11 +645,248 @@ test_exif_parser (void)
         int o;
         copy = g_memdup2 (jpeg->data, jpeg->len);
         copy[i] = v;
-        o = tf_media_jpeg_orientation (copy, jpeg->len);
+        o = tf_image_header_jpeg_orientation (copy, jpeg->len);
         g_assert_cmpint (o, >=, 0);
         g_assert_cmpint (o, <=, 8);
         g_free (copy);
       }
+}
+
+/* ---- headers (tf-image-header) --------------------------------------------- */
+
+typedef struct
+{
+  guint8 *map;
+  gsize   size;
+} Guarded;
+
+/* @data copied so that it ends exactly where an unreadable page begins: a
+ * read past its end faults, with or without a sanitizer. */
+static const guint8 *
+guarded_copy (const guint8 *data,
+              gsize         len,
+              Guarded      *g)
+{
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  guint8 *end;
+
+  g->size = (len / page + 2) * page;
+  g->map = mmap (NULL, g->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  g_assert_true (g->map != MAP_FAILED);
+  end = g->map + g->size - page;
+  g_assert_cmpint (mprotect (end, page, PROT_NONE), ==, 0);
+  if (len > 0)
+    memcpy (end - len, data, len);
+  return end - len;
+}
+
+static void
+guarded_free (Guarded *g)
+{
+  munmap (g->map, g->size);
+}
+
+/* Every public function of tf-image-header on @data: nothing found. */
+static void
+assert_header_says_nothing (const guint8 *data,
+                            gsize         len,
+                            gboolean      is_jpeg)
+{
+  TfImageHeader header;
+  guint32 value = 0xdeadbeef;
+
+  g_assert_cmpint (tf_image_header_jpeg_orientation (data, len), ==, 0);
+  g_assert_false (tf_image_header_tiff_tag (data, len, 0x0112, &value));
+  g_assert_cmpuint (value, ==, 0xdeadbeef);
+  g_assert_cmpint (tf_image_header_tiff_orientation (data, len), ==, 0);
+  tf_image_header_sniff (data, len, &header);
+  g_assert_cmpint (header.format, ==, is_jpeg ? TF_IMAGE_HEADER_FORMAT_JPEG : TF_IMAGE_HEADER_FORMAT_TIFF);
+  g_assert_cmpint (header.orientation, ==, 0);
+  g_assert_cmpint (header.width, ==, 0);
+  g_assert_cmpint (header.height, ==, 0);
+}
+
+/* A TIFF block of 8 to 11 bytes that ends exactly at the end of the buffer,
+ * alone and as a JPEG's EXIF payload: its IFD0 claims an entry that does
+ * not fit. "len - 12" wrapped around for these lengths, and the parser read
+ * the entry past the end. */
+static void
+test_header_short_tiff (void)
+{
+  for (gsize tiff_len = 8; tiff_len <= 11; tiff_len++)
+    for (guint32 ifd = 8; ifd + 2 <= MAX (tiff_len, 10); ifd++)
+      for (int little = 0; little <= 1; little++)
+        {
+          guint8 tiff[11] = { 0 };
+          g_autoptr(GByteArray) jpeg = g_byte_array_new ();
+          guint seglen = 2 + 6 + tiff_len;
+          const guint8 head[6] = { 0xFF, 0xD8, 0xFF, 0xE1, seglen >> 8, seglen & 0xFF };
+          g_autofree guint8 *tiff_copy = NULL, *jpeg_copy = NULL;
+          Guarded g;
+
+          tiff[0] = tiff[1] = little ? 'I' : 'M';
+          put16 (tiff + 2, 42, little);
+          put32 (tiff + 4, ifd, little);
+          if (ifd + 2 <= tiff_len)
+            put16 (tiff + ifd, 1, little);   /* one entry, of which nothing follows */
+          g_byte_array_append (jpeg, head, sizeof head);
+          g_byte_array_append (jpeg, (const guint8 *) "Exif\0\0", 6);
+          g_byte_array_append (jpeg, tiff, tiff_len);
+
+          /* exactly-sized heap copies: ASan sees any read past the end */
+          tiff_copy = g_memdup2 (tiff, tiff_len);
+          assert_header_says_nothing (tiff_copy, tiff_len, FALSE);
+          jpeg_copy = g_memdup2 (jpeg->data, jpeg->len);
+          assert_header_says_nothing (jpeg_copy, jpeg->len, TRUE);
+          /* and before an unreadable page, for builds without ASan */
+          assert_header_says_nothing (guarded_copy (tiff, tiff_len, &g), tiff_len, FALSE);
+          guarded_free (&g);
+          assert_header_says_nothing (guarded_copy (jpeg->data, jpeg->len, &g), jpeg->len, TRUE);
+          guarded_free (&g);
+        }
+}
+
+/* A BITMAPFILEHEADER and BITMAPINFOHEADER for a 24-bit picture. */
+static void
+bmp_header (guint8  header[54],
+            gint32  width,
+            gint32  height,
+            guint32 file_size)
+{
+  memset (header, 0, 54);
+  header[0] = 'B';
+  header[1] = 'M';
+  put32 (header + 2, file_size, TRUE);
+  put32 (header + 10, 54, TRUE);      /* pixel data offset */
+  put32 (header + 14, 40, TRUE);      /* BITMAPINFOHEADER */
+  put32 (header + 18, (guint32) width, TRUE);
+  put32 (header + 22, (guint32) height, TRUE);
+  put16 (header + 26, 1, TRUE);       /* planes */
+  put16 (header + 28, 24, TRUE);      /* bits per pixel */
+}
+
+/* The parser on the headers it knows, and on what is none of them. */
+static void
+test_header_sniff (void)
+{
+  guint8 tiff[8 + 2 + 3 * 12 + 4] = { 0 };
+  guint8 bmp[54], core[26] = { 'B', 'M' };
+  const guint8 png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  TfImageHeader header;
+  guint32 value;
+
+  for (int little = 0; little <= 1; little++)
+    {
+      const guint tags[3][3] = { { 0x0100, 4, 70000 }, { 0x0101, 3, 48 }, { 0x0112, 3, 8 } };
+
+      tiff[0] = tiff[1] = little ? 'I' : 'M';
+      put16 (tiff + 2, 42, little);
+      put32 (tiff + 4, 8, little);
+      put16 (tiff + 8, 3, little);
+      for (int i = 0; i < 3; i++)
+        {
+          guint8 *e = tiff + 10 + 12 * i;
+          put16 (e, tags[i][0], little);
+          put16 (e + 2, tags[i][1], little);
+          put32 (e + 4, 1, little);
+          if (tags[i][1] == 3)
+            put16 (e + 8, tags[i][2], little);
+          else
+            put32 (e + 8, tags[i][2], little);
+        }
+      g_assert_true (tf_image_header_sniff (tiff, sizeof tiff, &header));
+      g_assert_cmpint (header.format, ==, TF_IMAGE_HEADER_FORMAT_TIFF);
+      g_assert_cmpint (header.width, ==, 70000);
+      g_assert_cmpint (header.height, ==, 48);
+      g_assert_cmpint (header.orientation, ==, 8);
+      g_assert_true (tf_image_header_tiff_tag (tiff, sizeof tiff, 0x0101, &value));
+      g_assert_cmpuint (value, ==, 48);
+      g_assert_false (tf_image_header_tiff_tag (tiff, sizeof tiff, 0x0102, &value));
+      /* cut inside the last entry: the size is still there, not the orientation */
+      g_assert_true (tf_image_header_sniff (tiff, 10 + 2 * 12 + 11, &header));
+      g_assert_cmpint (header.width, ==, 70000);
+      g_assert_cmpint (header.orientation, ==, 0);
+      /* cut inside the second: neither side */
+      g_assert_true (tf_image_header_sniff (tiff, 10 + 12 + 11, &header));
+      g_assert_cmpint (header.width, ==, 0);
+      g_assert_cmpint (header.height, ==, 0);
+    }
+
+  bmp_header (bmp, 640, 480, 54);
+  g_assert_true (tf_image_header_sniff (bmp, sizeof bmp, &header));
+  g_assert_cmpint (header.format, ==, TF_IMAGE_HEADER_FORMAT_BMP);
+  g_assert_cmpint (header.width, ==, 640);
+  g_assert_cmpint (header.height, ==, 480);
+  g_assert_false (header.top_down);
+  bmp_header (bmp, -640, G_MININT32, 54);
+  g_assert_true (tf_image_header_sniff (bmp, sizeof bmp, &header));
+  g_assert_cmpint (header.width, ==, -640);
+  g_assert_cmpint (header.height, ==, (gint64) G_MAXINT32 + 1);
+  g_assert_true (header.top_down);
+  /* OS/2 BITMAPCOREHEADER: 16-bit unsigned sizes */
+  put32 (core + 14, 12, TRUE);
+  put16 (core + 18, 40000, TRUE);
+  put16 (core + 20, 300, TRUE);
+  g_assert_true (tf_image_header_sniff (core, sizeof core, &header));
+  g_assert_cmpint (header.width, ==, 40000);
+  g_assert_cmpint (header.height, ==, 300);
+  g_assert_false (tf_image_header_sniff (core, sizeof core - 1, &header));
+  g_assert_cmpint (header.format, ==, TF_IMAGE_HEADER_FORMAT_NONE);
+
+  g_assert_false (tf_image_header_sniff (png, sizeof png, &header));
+  g_assert_false (tf_image_header_sniff (NULL, 0, &header));
+  g_assert_cmpint (header.format, ==, TF_IMAGE_HEADER_FORMAT_NONE);
+}
+
+/* A BMP whose header gives a negative width is refused with that width, not
+ * with its two's complement read as unsigned (4294966784x48 pixels). */
+static void
+test_header_bmp_negative_width (void)
+{
+  g_autofree char *path = fixture ("negative-width.bmp");
+  guint8 bmp[54];
+  TfImageHeader header;
+
+  bmp_header (bmp, -512, 48, sizeof bmp);
+  g_assert_true (tf_image_header_sniff (bmp, sizeof bmp, &header));
+  g_assert_cmpint (header.width, ==, -512);
+  g_assert_true (g_file_set_contents (path, (const char *) bmp, sizeof bmp, NULL));
+  expect_failure (path, NULL, TF_MEDIA_ERROR_FORMAT, "-512 pixels");
+}
+
+/* A top-down BMP (negative height): the height without its sign, and the
+ * first stored row at the top of the picture. */
+static void
+test_header_bmp_top_down (void)
+{
+  g_autofree char *path = fixture ("top-down.bmp");
+  const int w = 4, h = 2, stride = 12;   /* 24-bit rows, padded to 4 bytes */
+  guint8 bmp[54 + 2 * 12] = { 0 };
+  g_autoptr(TfMedia) m = NULL;
+  g_autoptr(TfFrame) f = NULL;
+  TfImageHeader header;
+
+  bmp_header (bmp, w, -h, sizeof bmp);
+  for (int x = 0; x < w; x++)
+    {
+      bmp[54 + 3 * x + 2] = 0xFF;              /* first row stored: red (BGR) */
+      bmp[54 + stride + 3 * x + 0] = 0xFF;     /* second: blue */
+    }
+  g_assert_true (tf_image_header_sniff (bmp, sizeof bmp, &header));
+  g_assert_cmpint (header.format, ==, TF_IMAGE_HEADER_FORMAT_BMP);
+  g_assert_cmpint (header.width, ==, w);
+  g_assert_cmpint (header.height, ==, h);
+  g_assert_true (header.top_down);
+
+  g_assert_true (g_file_set_contents (path, (const char *) bmp, sizeof bmp, NULL));
+  m = open_ok (path, NULL);
+  g_assert_cmpint (tf_media_get_width (m), ==, w);
+  g_assert_cmpint (tf_media_get_height (m), ==, h);
+  f = tf_media_next (m, NULL);
+  g_assert_nonnull (f);
+  g_assert_cmpint (f->height, ==, h);
+  g_assert_cmpmem (f->rgb, 3, "\xff\x00\x00", 3);
+  g_assert_cmpmem (f->rgb + f->stride, 3, "\x00\x00\xff", 3);
 }
 
 /* ---- bad inputs ------------------------------------------------------------ */
@@ -878,6 +1118,10 @@ main (int    argc,
   g_test_add_func ("/media/photo/formats", test_photo_formats);
   g_test_add_func ("/media/photo/orientation", test_orientation);
   g_test_add_func ("/media/photo/exif-parser", test_exif_parser);
+  g_test_add_func ("/media/header/short-tiff", test_header_short_tiff);
+  g_test_add_func ("/media/header/sniff", test_header_sniff);
+  g_test_add_func ("/media/header/bmp-negative-width", test_header_bmp_negative_width);
+  g_test_add_func ("/media/header/bmp-top-down", test_header_bmp_top_down);
   g_test_add_func ("/media/bad/files", test_bad_files);
   g_test_add_func ("/media/bad/audio-only", test_audio_only);
   g_test_add_func ("/media/bad/corrupt-jpeg", test_corrupt_jpeg);

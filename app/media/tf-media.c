@@ -7,7 +7,8 @@
  * the consumer paces the decoder and memory stays flat. Non-picture streams
  * are not decoded: they end in a fakesink straight from the demuxer. TIFF and
  * BMP go to gdkpixbufdec (decodebin's choice for them cannot decode them).
- * The orientation of a JPEG (and a TIFF) comes from its header, read here.
+ * The orientation of a JPEG (and a TIFF) comes from its header, read by
+ * tf-image-header.c.
  *
  * Nothing waits on a main loop: a bus sync handler records errors and
  * preroll from the streaming threads and wakes the reader through a GCond,
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tf-image-header.h"
 #include "tf-media.h"
 
 #define DEFAULT_MAX_SIDE    16384
@@ -47,6 +49,7 @@ struct _TfMedia
   char          *uri;
   int            exif_orientation;
   gboolean       pixbuf_format;  /* TIFF, BMP: decoded by gdkpixbufdec */
+  gboolean       top_down_bmp;   /* typefind is told, it cannot tell */
   TfMediaOptions options;
   int            max_side;
 
@@ -91,157 +94,7 @@ struct _TfMedia
 
 G_DEFINE_QUARK (tf-media-error-quark, tf_media_error)
 
-/* ---- EXIF orientation ------------------------------------------------------ */
-
-static guint
-read_u16 (const guint8 *p,
-          gboolean      little)
-{
-  return little ? (guint) p[0] | (guint) p[1] << 8 : (guint) p[0] << 8 | (guint) p[1];
-}
-
-static guint32
-read_u32 (const guint8 *p,
-          gboolean      little)
-{
-  return little ? (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16 | (guint32) p[3] << 24
-                : (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8 | (guint32) p[3];
-}
-
-/* The value of @tag in IFD0 of a TIFF-structured block (a TIFF file, or an
- * EXIF payload after "Exif\0\0"), when it is one SHORT or LONG. Every offset
- * is checked against @len. */
-static gboolean
-tiff_tag (const guint8 *t,
-          gsize         len,
-          guint         tag,
-          guint32      *value)
-{
-  gboolean little;
-  guint32 ifd;
-  guint n;
-
-  if (len < 8)
-    return FALSE;
-  if (t[0] == 'I' && t[1] == 'I')
-    little = TRUE;
-  else if (t[0] == 'M' && t[1] == 'M')
-    little = FALSE;
-  else
-    return FALSE;
-  if (read_u16 (t + 2, little) != 42)
-    return FALSE;
-  ifd = read_u32 (t + 4, little);
-  if (ifd < 8 || ifd > len - 2)
-    return FALSE;
-  n = read_u16 (t + ifd, little);
-  for (guint i = 0; i < n; i++)
-    {
-      gsize e = (gsize) ifd + 2 + (gsize) i * 12;
-      guint type;
-
-      if (e > len - 12)
-        return FALSE;
-      if (read_u16 (t + e, little) != tag)
-        continue;
-      /* one value sits in the first bytes of the 4-byte field */
-      type = read_u16 (t + e + 2, little);
-      if (read_u32 (t + e + 4, little) != 1 || (type != 3 && type != 4))
-        return FALSE;
-      *value = type == 3 ? read_u16 (t + e + 8, little) : read_u32 (t + e + 8, little);
-      return TRUE;
-    }
-  return FALSE;
-}
-
-static int
-tiff_orientation (const guint8 *t,
-                  gsize         len)
-{
-  guint32 value = 0;
-
-  if (!tiff_tag (t, len, 0x0112, &value) || value < 1 || value > 8)
-    return 0;
-  return (int) value;
-}
-
-int
-tf_media_jpeg_orientation (const guint8 *data,
-                           gsize         len)
-{
-  gsize p = 2;
-
-  g_return_val_if_fail (data != NULL || len == 0, 0);
-
-  if (len < 4 || data[0] != 0xFF || data[1] != 0xD8)
-    return 0;
-  /* the segments before the first scan; APP1 "Exif" is the one we want */
-  while (p + 4 <= len)
-    {
-      guint8 marker;
-      gsize seglen;
-
-      if (data[p] != 0xFF)
-        return 0;
-      marker = data[p + 1];
-      if (marker == 0xFF)   /* fill byte */
-        {
-          p++;
-          continue;
-        }
-      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8))   /* no length */
-        {
-          p += 2;
-          continue;
-        }
-      if (marker == 0xDA || marker == 0xD9)   /* start of scan, end of image */
-        return 0;
-      seglen = read_u16 (data + p + 2, FALSE);
-      if (seglen < 2 || seglen > len - p - 2)
-        return 0;
-      if (marker == 0xE1 && seglen >= 2 + 6 && memcmp (data + p + 4, "Exif\0\0", 6) == 0)
-        {
-          int o = tiff_orientation (data + p + 10, seglen - 8);
-          if (o != 0)
-            return o;
-        }
-      p += 2 + seglen;
-    }
-  return 0;
-}
-
-/* TIFF and BMP: decodebin offers avdec_tiff and avdec_bmp for them, which
- * want whole-picture packets that no parser makes, and fail; gdkpixbufdec
- * (rank none, never autoplugged) reads them. Its pixbuf loader decodes the
- * whole picture before any caps are seen, so the size is checked here, from
- * the header. Returns TRUE for these formats; *width, *height are 0 when the
- * header does not say (a TIFF whose first IFD is past @len). */
-static gboolean
-sniff_pixbuf_format (const guint8 *head,
-                     gsize         len,
-                     guint32      *width,
-                     guint32      *height,
-                     int          *orientation)
-{
-  *width = *height = 0;
-  *orientation = 0;
-  if (len >= 8 && ((head[0] == 'I' && head[1] == 'I' && head[2] == 42 && head[3] == 0) ||
-                   (head[0] == 'M' && head[1] == 'M' && head[2] == 0 && head[3] == 42)))
-    {
-      if (!tiff_tag (head, len, 0x0100, width) || !tiff_tag (head, len, 0x0101, height))
-        *width = *height = 0;
-      *orientation = tiff_orientation (head, len);
-      return TRUE;
-    }
-  if (len >= 26 && head[0] == 'B' && head[1] == 'M')
-    {
-      gint32 h = (gint32) read_u32 (head + 22, TRUE);   /* negative: stored top-down */
-      *width = read_u32 (head + 18, TRUE);
-      *height = h == G_MININT32 ? G_MAXUINT32 : (guint32) ABS (h);
-      return TRUE;
-    }
-  return FALSE;
-}
+/* ---- orientation -------------------------------------------------------- */
 
 /* EXIF orientation -> the videoflip method that shows the picture upright
  * (as PIL's ImageOps.exif_transpose does). */
@@ -472,7 +325,16 @@ on_deep_element_added_cb (GstBin     *bin,
   if (GST_IS_BIN (element))
     return;
   if (g_strcmp0 (factory_name, "typefind") == 0)
-    g_signal_connect (element, "have-type", G_CALLBACK (on_have_type_cb), m);
+    {
+      g_signal_connect (element, "have-type", G_CALLBACK (on_have_type_cb), m);
+      /* GStreamer's BMP typefinder reads the height as unsigned and gives
+       * up on a negative one: name the type the header gave */
+      if (m->top_down_bmp)
+        {
+          g_autoptr(GstCaps) bmp = gst_caps_new_empty_simple ("image/bmp");
+          g_object_set (element, "force-caps", bmp, NULL);
+        }
+    }
 
   /* a photo that fails to decode is an error, not a frame silently dropped */
   if (GST_IS_VIDEO_DECODER (element))
@@ -513,7 +375,7 @@ on_autoplug_continue_cb (GstElement *bin,
 }
 
 /* Only connected for TIFF and BMP files: decodebin's own list, with
- * gdkpixbufdec first for the formats in sniff_pixbuf_format. */
+ * gdkpixbufdec first for them. */
 static GValueArray *
 on_autoplug_factories_cb (GstElement *bin,
                           GstPad     *pad,
@@ -901,8 +763,8 @@ tf_media_open (const char            *path,
   GstVideoInfo info;
   gint64 duration_ns = -1;
   gssize head_len;
-  guint32 header_w, header_h;
-  int fd, header_orientation;
+  TfImageHeader header;
+  int fd;
   gboolean image_type;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -956,8 +818,8 @@ tf_media_open (const char            *path,
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, "%s: %s", m->display, g_strerror (e));
       return NULL;
     }
-  /* GStreamer gives no image-orientation tag for a JPEG (jpegparse has rank
-   * none, so decodebin never plugs it): read EXIF ourselves */
+  /* the header, for what GStreamer would learn too late or never: a JPEG's
+   * EXIF orientation, a TIFF's or a BMP's size (tf-image-header.c) */
   head = g_malloc (EXIF_HEAD_BYTES);
   head_len = 0;
   while (head_len < EXIF_HEAD_BYTES)
@@ -975,18 +837,35 @@ tf_media_open (const char            *path,
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: cannot read the file"), m->display);
       return NULL;
     }
-  m->exif_orientation = tf_media_jpeg_orientation (head, head_len);
-  if (sniff_pixbuf_format (head, head_len, &header_w, &header_h, &header_orientation))
+  tf_image_header_sniff (head, head_len, &header);
+  m->exif_orientation = header.orientation;
+  /* TIFF and BMP: decodebin offers avdec_tiff and avdec_bmp for them, which
+   * want whole-picture packets that no parser makes, and fail; gdkpixbufdec
+   * (rank none, never autoplugged) reads them. Its pixbuf loader decodes the
+   * whole picture before any caps are seen, so the size is checked here,
+   * from the header (0 x 0 when a TIFF's first IFD lies past what was read). */
+  if (header.format == TF_IMAGE_HEADER_FORMAT_TIFF || header.format == TF_IMAGE_HEADER_FORMAT_BMP)
     {
       m->pixbuf_format = TRUE;
-      m->exif_orientation = header_orientation;
-      if (MAX (header_w, header_h) > (guint32) m->max_side)
+      m->top_down_bmp = header.top_down;
+      if (header.width < 0)
+        {
+          /* a BMP's width is signed, and only its height may be negative */
+          g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_FORMAT,
+                       /* TRANSLATORS: the file's name (keep "%s: " first), then the
+                        * negative width written in the file's header */
+                       _("%s: invalid width in the header: %d pixels"),
+                       m->display, (int) header.width);
+          return NULL;
+        }
+      /* both at most G_MAXUINT32 (TIFF), or 2^31 (BMP) */
+      if (MAX (header.width, header.height) > m->max_side)
         {
           g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE,
                        /* TRANSLATORS: the file's name (keep "%s: " first), the picture's
                         * width x height, the limit on either side in pixels */
                        _("%s: %ux%u pixels, larger than the %d-pixel limit"),
-                       m->display, header_w, header_h, m->max_side);
+                       m->display, (guint32) header.width, (guint32) header.height, m->max_side);
           return NULL;
         }
     }

@@ -73,11 +73,6 @@ gboolean    tf_media_seek        (TfMedia               *media,
  * G_IO_ERROR_CANCELLED; later calls to next and seek fail the same way. */
 void        tf_media_cancel      (TfMedia               *media);
 
-/* The EXIF orientation (1..8) in the APP1 segment of the JPEG file that
- * starts with @data, or 0 when there is none or the data is malformed. */
-int         tf_media_jpeg_orientation (const guint8     *data,
-                                       gsize             len);
-
 /* The first frame of @path (a photo), decoded by the reader above, as
  * packed RGB to free with g_free: what the analysis of the photo sees. */
 guint8     *tf_media_read_picture (const char           *path,
