@@ -139,10 +139,16 @@ read_number (JsonObject  *obj,
       g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "config: '%s' is not a number", key);
       return FALSE;
     }
-  if (!isfinite (*out) || (integral && (*out != floor (*out) || fabs (*out) > 1e9)))
+  if (!isfinite (*out) || (integral && *out != floor (*out)))
     {
       g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "config: '%s' = %g is not %s",
                    key, *out, integral ? "an integer" : "finite");
+      return FALSE;
+    }
+  /* an integer all the same, only one no config could use */
+  if (integral && fabs (*out) > 1e9)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "config: '%s' = %.0f is out of range", key, *out);
       return FALSE;
     }
   return TRUE;

@@ -67,6 +67,10 @@ line_reader_open (LineReader  *lr,
     }
   lr->cursor = lr->contents;
   lr->end = lr->contents + len;
+  /* a UTF-8 byte-order mark (spreadsheets write one) is not part of the
+   * first field */
+  if (len >= 3 && memcmp (lr->contents, "\xEF\xBB\xBF", 3) == 0)
+    lr->cursor += 3;
   return TRUE;
 }
 
@@ -413,6 +417,33 @@ tf_dataset_new_folders (const char  *dir,
       g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: no class folders", display);
       return NULL;
     }
+  /* a class name goes into the model file's metadata, which is text */
+  for (guint c = 0; c < classes->len; c++)
+    {
+      g_autofree char *folded = NULL;
+
+      if (!g_utf8_validate (classes->pdata[c], -1, NULL))
+        {
+          g_autofree char *path = g_build_filename (dir, classes->pdata[c], NULL);
+          g_autofree char *display = g_filename_display_name (path);
+          g_set_error (error, TF_ERROR, TF_ERROR_INPUT,
+                       "%s: a class folder whose name is not valid UTF-8 text cannot name a class", display);
+          return NULL;
+        }
+      folded = g_utf8_casefold (classes->pdata[c], -1);
+      for (guint d = 0; d < c; d++)
+        {
+          g_autofree char *other = g_utf8_casefold (classes->pdata[d], -1);
+          if (g_str_equal (folded, other))
+            {
+              g_autofree char *display = g_filename_display_name (dir);
+              g_set_error (error, TF_ERROR, TF_ERROR_INPUT,
+                           "%s: the class folders '%s' and '%s' differ only in case: merge them into one",
+                           display, (char *) classes->pdata[d], (char *) classes->pdata[c]);
+              return NULL;
+            }
+        }
+    }
   g_ptr_array_add (classes, NULL);
   ds = tf_dataset_new ((const char * const *) classes->pdata);
 
@@ -442,11 +473,14 @@ tf_dataset_new_image_label_csv (const char  *dir,
   g_autofree char *csv = NULL;
   g_autoptr(GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  /* case-folded label -> the first spelling met ("Anger" and "anger" are one
+   * class); then -> class index */
+  g_autoptr(GHashTable) spelling = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) class_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) classes = NULL;
   g_autoptr(TfDataset) ds = NULL;
   GHashTableIter iter;
-  gpointer key;
+  gpointer value;
   LineReader lr;
   char *line;
 
@@ -473,6 +507,8 @@ tf_dataset_new_image_label_csv (const char  *dir,
         what = "expected image,label";
       else if (((char *) fields->pdata[0])[0] == '\0' || ((char *) fields->pdata[1])[0] == '\0')
         what = "empty image name or label";
+      else if (!g_utf8_validate (fields->pdata[1], -1, NULL))
+        what = "the label is not valid UTF-8 text (save the file as UTF-8)";
       if (what)
         {
           g_set_error (error, TF_ERROR, TF_ERROR_FORMAT, "%s:%d: %s", lr.display, lr.line, what);
@@ -482,9 +518,9 @@ tf_dataset_new_image_label_csv (const char  *dir,
       if (names->len == 0 && g_ascii_strcasecmp (fields->pdata[0], "image") == 0)
         continue;   /* the header */
       g_ptr_array_add (names, g_steal_pointer (&fields->pdata[0]));
-      g_ptr_array_add (names, g_steal_pointer (&fields->pdata[1]));
-      if (!g_hash_table_contains (class_index, names->pdata[names->len - 1]))
-        g_hash_table_insert (class_index, g_strdup (names->pdata[names->len - 1]), NULL);
+      g_ptr_array_add (names, g_utf8_casefold (fields->pdata[1], -1));
+      if (!g_hash_table_contains (spelling, names->pdata[names->len - 1]))
+        g_hash_table_insert (spelling, g_strdup (names->pdata[names->len - 1]), g_strdup (fields->pdata[1]));
     }
   if (names->len == 0)
     {
@@ -495,12 +531,12 @@ tf_dataset_new_image_label_csv (const char  *dir,
   line_reader_clear (&lr);
 
   classes = g_ptr_array_new_with_free_func (g_free);
-  g_hash_table_iter_init (&iter, class_index);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (classes, g_strdup (key));
+  g_hash_table_iter_init (&iter, spelling);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (classes, g_strdup (value));
   g_ptr_array_sort (classes, compare_strings);
   for (guint c = 0; c < classes->len; c++)
-    g_hash_table_insert (class_index, g_strdup (classes->pdata[c]), GINT_TO_POINTER (c));
+    g_hash_table_insert (class_index, g_utf8_casefold (classes->pdata[c], -1), GINT_TO_POINTER (c));
   g_ptr_array_add (classes, NULL);
   ds = tf_dataset_new ((const char * const *) classes->pdata);
 

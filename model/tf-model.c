@@ -188,28 +188,86 @@ total_units (const TfConfig *c)
   return n;
 }
 
-gsize
-tf_config_n_params (const TfConfig *config)
+/* Every parameter and buffer @config declares, in file order, without
+ * allocating them. */
+static GArray *
+param_layout (const TfConfig *config)
 {
   TfModel m = { .config = *config };
   Layout l = { .info = new_info_array () };
-  gsize n = 0;
 
   m.units = g_new0 (TfUnitParams, total_units (config));
   m.lanets = g_new0 (TfLanetParams, config->lanets);
   m.blocks = g_new0 (TfBlockParams, config->depth);
   layout_model (&m, &l);
-  for (guint i = 0; i < l.info->len; i++)
-    {
-      TfParamInfo *p = &g_array_index (l.info, TfParamInfo, i);
-      if (!p->is_buffer)
-        n += p->numel;
-    }
   g_free (m.units);
   g_free (m.lanets);
   g_free (m.blocks);
-  g_array_unref (l.info);
+  return l.info;
+}
+
+gsize
+tf_config_n_params (const TfConfig *config)
+{
+  g_autoptr(GArray) info = param_layout (config);
+  gsize n = 0;
+
+  for (guint i = 0; i < info->len; i++)
+    {
+      TfParamInfo *p = &g_array_index (info, TfParamInfo, i);
+      if (!p->is_buffer)
+        n += p->numel;
+    }
   return n;
+}
+
+static char *
+shape_string (const int64_t *shape,
+              int            ndim)
+{
+  GString *s = g_string_new ("[");
+
+  for (int d = 0; d < ndim; d++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, d ? ", " : "", shape[d]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+/* Every tensor @config needs is in @st with its shape: checked before the
+ * parameters are allocated, so a config that declares more than the file
+ * holds is refused at once (the file's own offsets were checked when it was
+ * opened, so what is allocated after this is bounded by the file's size). */
+static gboolean
+check_tensors (TfSafetensors  *st,
+               const TfConfig *config,
+               const char     *path,
+               GError        **error)
+{
+  g_autoptr(GArray) info = param_layout (config);
+
+  for (guint i = 0; i < info->len; i++)
+    {
+      TfParamInfo *p = &g_array_index (info, TfParamInfo, i);
+      const TfStTensor *t = tf_safetensors_lookup (st, p->name);
+      gboolean same = t != NULL && t->ndim == p->ndim;
+
+      for (int d = 0; same && d < p->ndim; d++)
+        same = t->shape[d] == p->shape[d];
+      if (!same)
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *want = shape_string (p->shape, p->ndim);
+          g_autofree char *have = t ? shape_string (t->shape, t->ndim) : NULL;
+
+          if (t == NULL)
+            g_set_error (error, TF_ERROR, TF_ERROR_TENSOR, "%s: tensor '%s' %s is missing", base, p->name, want);
+          else
+            g_set_error (error, TF_ERROR, TF_ERROR_TENSOR, "%s: tensor '%s' has shape %s, the config needs %s",
+                         base, p->name, have, want);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 gboolean
@@ -606,6 +664,11 @@ tf_model_load (const char  *path,
       return NULL;
     }
 
+  if (!check_tensors (st, &config, path, error))
+    {
+      tf_input_spec_clear (&input);
+      return NULL;
+    }
   m = tf_model_new (&config, (const char * const *) classes);
   tf_input_spec_clear (&m->input);
   m->input = input;

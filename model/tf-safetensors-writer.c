@@ -2,6 +2,7 @@
 /* Writing safetensors files, atomically: a failed save never damages the
  * file it was replacing. */
 #include "tf-safetensors.h"
+#include "tf-atomic-file.h"
 #include "tf-error.h"
 #include "tf-safetensors-private.h"
 
@@ -231,90 +232,28 @@ tf_safetensors_writer_to_bytes (TfSafetensorsWriter *w)
   return g_byte_array_free_to_bytes (out);
 }
 
-static gboolean
-write_all (int           fd,
-           const guint8 *buf,
-           gsize         len)
-{
-  while (len > 0)
-    {
-      gssize n = write (fd, buf, MIN (len, (gsize) 1 << 30));
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          if (n == 0)
-            errno = ENOSPC;
-          return FALSE;
-        }
-      buf += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
 gboolean
 tf_safetensors_writer_write (TfSafetensorsWriter  *w,
                              const char           *path,
                              GError              **error)
 {
   g_autoptr(GByteArray) header = NULL;
-  g_autofree char *tmp_path = NULL;
-  g_autofree char *dir = NULL;
-  g_autofree char *display = NULL;
-  gboolean ok;
-  int saved_errno;
-  int fd;
+  g_autoptr(TfAtomicFile) file = NULL;
 
   g_return_val_if_fail (w != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   header = build_header (w);
-
-  /* Beside the target, so that rename() stays within one file system. */
-  tmp_path = g_strconcat (path, ".XXXXXX", NULL);
-  fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0666);
-  ok = fd >= 0 && write_all (fd, header->data, header->len);
-  for (guint i = 0; ok && i < w->buffers->len; i++)
+  if (!(file = tf_atomic_file_new (path, error)) || !tf_atomic_file_write (file, header->data, header->len, error))
+    return FALSE;
+  for (guint i = 0; i < w->buffers->len; i++)
     {
       gsize len;
       const guint8 *data = g_bytes_get_data (w->buffers->pdata[i], &len);
 
-      ok = write_all (fd, data, len);
+      if (!tf_atomic_file_write (file, data, len, error))
+        return FALSE;
     }
-  /* Without fsync a crash soon after rename() can leave an empty file. */
-  ok = ok && fsync (fd) == 0;
-  saved_errno = errno;
-  if (fd >= 0 && close (fd) != 0 && ok)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (ok && rename (tmp_path, path) != 0)
-    {
-      ok = FALSE;
-      saved_errno = errno;
-    }
-  if (!ok)
-    {
-      if (fd >= 0)
-        g_unlink (tmp_path);
-      display = g_filename_display_name (path);
-      g_set_error (error, TF_ERROR, TF_ERROR_IO, "Could not write '%s': %s",
-                   display, g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  /* Makes the rename itself durable; failing here loses nothing already
-   * written, so it is not an error. */
-  dir = g_path_get_dirname (path);
-  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0)
-    {
-      (void) fsync (fd);
-      close (fd);
-    }
-  return TRUE;
+  return tf_atomic_file_commit (file, error);
 }

@@ -330,7 +330,7 @@ test_out_file (void)
     g_autofree char *bad = g_build_filename (tmpdir, "no-such-folder", "rows.csv", NULL);
     g_autofree char *err2 = NULL, *out2 = NULL;
     g_assert_cmpint (run_cli (&out2, &err2, "analyze", "--quiet", "--out", bad, sample, NULL), ==, 1);
-    g_assert_nonnull (strstr (err2, "cannot write"));
+    g_assert_nonnull (strstr (err2, "Could not write"));
     g_assert_nonnull (strstr (err2, "rows.csv"));
     g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
   }

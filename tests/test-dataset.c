@@ -288,6 +288,66 @@ test_image_label_csv (void)
     }
 }
 
+/* Labels as spreadsheets write them: a byte-order mark, classes spelt in
+ * two cases, a label in another encoding. */
+static void
+test_label_text (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-csv-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfDataset) ds = NULL;
+  g_autoptr(TfDataset) bad = NULL;
+  g_autoptr(TfDataset) folders = NULL;
+  g_autofree char *root = NULL, *sub = NULL;
+
+  write_file (dir, "bom.csv", "\xEF\xBB\xBFimage,emotion\nx.jpg,Anger\ny.jpg,anger\nz.jpg,happiness\n");
+  ds = tf_dataset_new_image_label_csv (dir, "bom.csv", &error);
+  g_assert_no_error (error);
+  /* the header stays a header (no class "emotion"), and Anger is anger */
+  g_assert_cmpint (tf_dataset_get_n_classes (ds), ==, 2);
+  g_assert_cmpstr (tf_dataset_get_class_names (ds)[0], ==, "Anger");
+  g_assert_cmpstr (tf_dataset_get_class_names (ds)[1], ==, "happiness");
+  g_assert_cmpuint (tf_dataset_get_n_items (ds), ==, 3);
+  g_assert_cmpint (tf_dataset_get_label (ds, 0), ==, 0);
+  g_assert_cmpint (tf_dataset_get_label (ds, 1), ==, 0);
+  g_assert_cmpint (tf_dataset_get_label (ds, 2), ==, 1);
+
+  /* Latin-1 "col\xe8re": refused before training, by line */
+  write_file (dir, "latin1.csv", "image,emotion\nx.jpg,anger\ny.jpg,col\xe8re\n");
+  bad = tf_dataset_new_image_label_csv (dir, "latin1.csv", &error);
+  g_assert_null (bad);
+  g_assert_error (error, TF_ERROR, TF_ERROR_FORMAT);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "latin1.csv:3:"));
+  g_assert_nonnull (strstr (error->message, "UTF-8"));
+  g_clear_error (&error);
+
+  /* folders: a name that is not UTF-8, and two that differ only in case */
+  root = g_build_filename (dir, "tree", NULL);
+  sub = g_build_filename (root, "col\xe8re", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+  write_file (sub, "a.png", "x");
+  folders = tf_dataset_new_folders (root, &error);
+  g_assert_null (folders);
+  g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "UTF-8"));
+  g_clear_error (&error);
+  remove_tree (sub);
+  g_free (sub);
+  sub = g_build_filename (root, "Anger", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+  write_file (sub, "a.png", "x");
+  g_free (sub);
+  sub = g_build_filename (root, "anger", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+  write_file (sub, "b.png", "x");
+  folders = tf_dataset_new_folders (root, &error);
+  g_assert_null (folders);
+  g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "differ only in case"));
+  remove_tree (dir);
+}
+
 static void
 test_set_classes (void)
 {
@@ -872,6 +932,7 @@ main (int    argc,
   g_test_add_data_func ("/dataset/ferplus/real-valid", "valid", test_ferplus_real);
   g_test_add_func ("/dataset/folders", test_folders);
   g_test_add_func ("/dataset/image-label-csv", test_image_label_csv);
+  g_test_add_func ("/dataset/label-text", test_label_text);
   g_test_add_func ("/dataset/set-classes", test_set_classes);
   g_test_add_func ("/dataset/sampler", test_sampler);
   g_test_add_func ("/augment/identity", test_augment_identity);

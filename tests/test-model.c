@@ -3,9 +3,19 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "tf-model.h"
 #include "tf-test-util.h"
+
+#if defined(__has_feature)
+#  if __has_feature (address_sanitizer)
+#    define TF_TEST_ASAN 1
+#  endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(TF_TEST_ASAN)
+#  define TF_TEST_ASAN 1
+#endif
 
 static char *tmpdir;
 
@@ -97,6 +107,18 @@ test_config_json (void)
       g_assert_true (g_str_has_prefix (error->message, "config:"));
       g_clear_error (&error);
     }
+
+  /* an integer too large for any model is out of range, not "not an integer" */
+  g_assert_false (tf_config_from_json ("{\"input_size\": 112, \"stem_depths\": [3,4,14], \"stem_widths\": [64,128,256], "
+                                       "\"lanets\": 2, \"lanet_reduction\": 16, \"embed_dim\": 10000000000, "
+                                       "\"depth\": 8, \"heads\": 8, \"mlp_ratio\": 3, \"num_classes\": 7, \"mad_p\": 0.6, "
+                                       "\"msad_p\": 0.3, \"ln_eps\": 1e-6, \"bn_eps\": 1e-5}", &back, &error));
+  g_assert_error (error, TF_ERROR, TF_ERROR_CONFIG);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "embed_dim"));
+  g_assert_nonnull (strstr (error->message, "out of range"));
+  g_assert_null (strstr (error->message, "not an integer"));
+  g_clear_error (&error);
 }
 
 static void
@@ -236,6 +258,35 @@ test_broken_files (void)
   }
 }
 
+/* A small file whose config declares a huge model (embed_dim 13000: about
+ * 4 GB of parameters) is refused from the shapes, before anything that
+ * size is allocated: the child runs under a 1 GiB address-space limit. */
+static void
+test_huge_config (void)
+{
+  g_autoptr(TfModel) m = tiny_model ();
+  g_autofree char *path = write_broken (m, NULL, DROP, "config",
+    "{\"input_size\": 16, \"stem_depths\": [1,1,2], \"stem_widths\": [4,8,8], \"lanets\": 2, "
+    "\"lanet_reduction\": 4, \"embed_dim\": 13000, \"depth\": 1, \"heads\": 8, \"mlp_ratio\": 1, "
+    "\"num_classes\": 3, \"mad_p\": 0.6, \"msad_p\": 0.3, \"ln_eps\": 1e-6, \"bn_eps\": 1e-5}");
+
+#ifdef TF_TEST_ASAN
+  /* AddressSanitizer reserves terabytes of shadow: no address-space limit */
+  expect_refused (path, TF_ERROR_TENSOR, "shape", NULL);
+  return;
+#endif
+  if (g_test_subprocess ())
+    {
+      struct rlimit lim = { 1u << 30, 1u << 30 };
+      g_assert_cmpint (setrlimit (RLIMIT_AS, &lim), ==, 0);
+      expect_refused (g_getenv ("TF_TEST_HUGE_PATH"), TF_ERROR_TENSOR, "shape", NULL);
+      return;
+    }
+  g_setenv ("TF_TEST_HUGE_PATH", path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 static void
 test_not_a_model (void)
 {
@@ -301,6 +352,7 @@ main (int    argc,
   g_test_add_func ("/model/config-json", test_config_json);
   g_test_add_func ("/model/save-load", test_save_load);
   g_test_add_func ("/model/broken-files", test_broken_files);
+  g_test_add_func ("/model/huge-config", test_huge_config);
   g_test_add_func ("/model/not-a-model", test_not_a_model);
   g_test_add_func ("/model/save-failure", test_save_failure_keeps_old);
   g_test_add_func ("/model/init-random", test_init_random);

@@ -20,7 +20,7 @@ typedef struct
 {
   TfModel       *model;
   TfExportFormat format;
-  FILE          *out;
+  TfCliOutput   *out;      /* NULL: rows are not kept (bench) */
   GString       *buf;
   gboolean       tty, quiet;
   gint64         start_us, last_us;
@@ -43,7 +43,7 @@ analyze_face (const TfFaceResult *r,
   tf_export_row (a->buf, a->format, (const char * const *) a->model->classes, a->model->config.num_classes, &row);
   if (a->buf->len > 1 << 16)
     {
-      fwrite (a->buf->str, 1, a->buf->len, a->out);
+      tf_cli_output_write (a->out, a->buf->str, a->buf->len);
       g_string_truncate (a->buf, 0);
     }
 }
@@ -144,8 +144,12 @@ pipe_args_entries (GOptionContext *ctx,
 static const char *
 pipe_args_check (const PipeArgs *p)
 {
-  if (p->every < 1 || p->detect_every < 1 || p->fps < 0 || p->batch < 1 || p->batch > 256)
-    return "--every, --detect-every and --batch must be at least 1 (--batch at most 256), --fps not negative";
+  if (p->every < 1 || p->every > TF_CLI_MAX_EVERY || p->detect_every < 1 || p->detect_every > TF_CLI_MAX_EVERY)
+    return "--every and --detect-every must lie in 1.." G_STRINGIFY (TF_CLI_MAX_EVERY);
+  if (!(p->fps >= 0 && p->fps <= TF_CLI_MAX_FPS))
+    return "--fps must lie in 0.." G_STRINGIFY (TF_CLI_MAX_FPS) " (0: use --every)";
+  if (p->batch < 1 || p->batch > 256)
+    return "--batch must lie in 1..256";
   return tf_cli_shared_check (&p->shared);
 }
 
@@ -180,6 +184,23 @@ pipe_args_load (const PipeArgs  *p,
   return (*analyzer = tf_analyzer_new (*model, *detector, &options, error)) != NULL;
 }
 
+/* The input that @out_path names (the same file, by device and inode), or
+ * NULL. */
+static const char *
+output_is_input (const char  *out_path,
+                 char       **inputs,
+                 int          n_inputs)
+{
+  GStatBuf out, in;
+
+  if (g_stat (out_path, &out) != 0)
+    return NULL;
+  for (int i = 0; i < n_inputs; i++)
+    if (g_stat (inputs[i], &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+      return inputs[i];
+  return NULL;
+}
+
 int
 tf_cli_analyze (int    argc,
                 char **argv)
@@ -201,7 +222,7 @@ tf_cli_analyze (int    argc,
   g_autoptr(TfAnalyzer) analyzer = NULL;
   g_autoptr(GPtrArray) files = NULL;
   g_autoptr(GString) buf = g_string_new (NULL);
-  g_autofree char *tmp_path = NULL;
+  TfCliOutput out;
   Analyze a = { 0 };
   const char *bad;
   gboolean ok;
@@ -224,22 +245,19 @@ tf_cli_analyze (int    argc,
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;
     }
-  if (out_path)
+  if (out_path && (bad = output_is_input (out_path, argv + 1, argc - 1)))
     {
-      /* written beside the target and renamed at the end: an interrupted
-       * run leaves the previous file as it was */
-      int fd;
-      g_autofree char *dir = g_path_get_dirname (out_path), *base = g_path_get_basename (out_path);
-      g_autofree char *tmpl = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-      if ((fd = g_mkstemp (tmpl)) < 0 || (a.out = fdopen (fd, "w")) == NULL)
-        {
-          g_printerr ("transfer-cli: cannot write %s: %s\n", out_path, g_strerror (errno));
-          return 1;
-        }
-      tmp_path = g_steal_pointer (&tmpl);
+      g_printerr ("transfer-cli: --out %s is one of the inputs: it would be overwritten\n", bad);
+      return 2;
     }
-  else
-    a.out = stdout;
+  /* a file is written beside its target and renamed at the end: a failed or
+   * interrupted run leaves the previous file as it was */
+  if (!tf_cli_output_open (&out, out_path, &error))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      return 1;
+    }
+  a.out = &out;
 
   a.model = model;
   a.buf = buf;
@@ -252,25 +270,20 @@ tf_cli_analyze (int    argc,
   tf_export_header (buf, a.format, (const char * const *) model->classes, model->config.num_classes);
   ok = tf_analyzer_run (analyzer, (const char * const *) files->pdata, (int) files->len, &analyze_callbacks,
                         &a, NULL, &error);
-  fwrite (buf->str, 1, buf->len, a.out);
+  tf_cli_output_write (&out, buf->str, buf->len);
   seconds = (g_get_monotonic_time () - a.start_us) / 1e6;
   if (!quiet)
     g_printerr ("%sanalyze: %u file%s (%d could not be read), %" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT
                 " faces in %.1f s (%.1f frames/s)\n", a.tty ? "\n" : "", files->len, files->len == 1 ? "" : "s",
                 a.failed, a.frames, a.faces, seconds, a.frames / MAX (seconds, 1e-3));
-  if (tmp_path)
-    {
-      gboolean written = fflush (a.out) == 0 && fsync (fileno (a.out)) == 0;
-      written &= fclose (a.out) == 0;
-      if (!written || g_rename (tmp_path, out_path) != 0)
-        {
-          g_printerr ("transfer-cli: cannot write %s: %s\n", out_path, g_strerror (errno));
-          g_unlink (tmp_path);
-          return 1;
-        }
-    }
-  else
-    fflush (stdout);
+  {
+    g_autoptr(GError) write_error = NULL;
+    if (!tf_cli_output_close (&out, &write_error))
+      {
+        g_printerr ("transfer-cli: %s\n", write_error->message);
+        return 1;
+      }
+  }
   if (!ok)
     {
       g_printerr ("transfer-cli: %s\n", error->message);

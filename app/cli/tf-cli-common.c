@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the commands of transfer-cli share: usage errors, the shared
  * options, measurements for the benchmarks. */
+#include <errno.h>
+#include <stdio.h>
 #include <sys/resource.h>
 
 #include "tf-cli.h"
@@ -70,6 +72,9 @@ tf_cli_shared_check (const TfCliShared *shared)
     return "--threshold must lie within 0..1";
   if (shared->threads < 1 || shared->threads > 256)
     return "--threads must lie in 1..256";
+  if ((guint) shared->threads > g_get_num_processors ())
+    g_printerr ("transfer-cli: warning: --threads %d is more than the %u cores here; it will be slower, "
+                "not faster\n", shared->threads, g_get_num_processors ());
   return NULL;
 }
 
@@ -103,6 +108,53 @@ tf_cli_load_pipeline (const char  *model_path,
   if (!(*detector = tf_detector_load (dp, error)))
     {
       g_clear_pointer (model, tf_model_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+gboolean
+tf_cli_output_open (TfCliOutput  *out,
+                    const char   *path,
+                    GError      **error)
+{
+  out->file = NULL;
+  out->failed = 0;
+  if (path == NULL || g_str_equal (path, "-"))
+    return TRUE;
+  return (out->file = tf_atomic_file_new (path, error)) != NULL;
+}
+
+void
+tf_cli_output_write (TfCliOutput *out,
+                     const char  *data,
+                     gsize        len)
+{
+  if (out->file)
+    (void) tf_atomic_file_write (out->file, data, len, NULL);   /* sticky: commit reports it */
+  else if (out->failed == 0 && len > 0 && fwrite (data, 1, len, stdout) != len)
+    out->failed = errno ? errno : EIO;
+}
+
+gboolean
+tf_cli_output_close (TfCliOutput  *out,
+                     GError      **error)
+{
+  gboolean ok;
+
+  if (out->file)
+    {
+      ok = tf_atomic_file_commit (out->file, error);
+      g_clear_pointer (&out->file, tf_atomic_file_free);
+      return ok;
+    }
+  if (out->failed == 0 && (fflush (stdout) != 0 || ferror (stdout)))
+    out->failed = errno ? errno : EIO;
+  if (out->failed)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "cannot write the standard output: %s", g_strerror (out->failed));
       return FALSE;
     }
   return TRUE;

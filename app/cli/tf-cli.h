@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "tf-atomic-file.h"
 #include "tf-detect.h"
 #include "tf-engine.h"
 
@@ -24,6 +25,11 @@ int      tf_cli_train         (int argc, char **argv);
 int      tf_cli_eval          (int argc, char **argv);
 
 /* ---- options several commands share, declared once ------------------------ */
+
+/* Bounds of the sampling options: far beyond any use, and inside what the
+ * frame arithmetic holds. */
+#define TF_CLI_MAX_EVERY 1000000
+#define TF_CLI_MAX_FPS   1000
 
 typedef enum
 {
@@ -46,7 +52,8 @@ typedef struct
 void        tf_cli_shared_add   (GOptionContext   *ctx,
                                  TfCliShared      *shared,
                                  TfCliOptionFlags  which);
-/* After parsing: NULL when the values are in range, else what is wrong. */
+/* After parsing: NULL when the values are in range, else what is wrong.
+ * More threads than cores are allowed, with a warning on stderr. */
 const char *tf_cli_shared_check (const TfCliShared *shared);
 void        tf_cli_shared_clear (TfCliShared      *shared);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TfCliShared, tf_cli_shared_clear)
@@ -69,6 +76,29 @@ void     tf_cli_append_face   (GString          *s,
                                const TfFace     *det,
                                int               width,
                                int               height);
+
+/* ---- where a command's rows go: a file written atomically, or stdout --------- */
+
+typedef struct
+{
+  TfAtomicFile *file;    /* NULL: standard output */
+  int           failed;  /* errno of the first failed write to standard output */
+} TfCliOutput;
+
+/* @path NULL or "-": standard output. Else the file is written beside its
+ * target and only replaces it in tf_cli_output_close: a failure leaves the
+ * previous file as it was. */
+gboolean tf_cli_output_open   (TfCliOutput      *out,
+                               const char       *path,
+                               GError          **error);
+/* Checked, and remembered: tf_cli_output_close reports the first failure. */
+void     tf_cli_output_write  (TfCliOutput      *out,
+                               const char       *data,
+                               gsize             len);
+/* Flushes (and for a file, commits) the output; FALSE with the reason when
+ * anything written did not arrive. */
+gboolean tf_cli_output_close  (TfCliOutput      *out,
+                               GError          **error);
 
 /* The process's peak resident memory so far, in MiB (for the benchmarks). */
 double   tf_cli_peak_rss_mb   (void);

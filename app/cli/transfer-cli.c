@@ -2,8 +2,10 @@
 /* transfer-cli: batch work with TransFER models from the command line.
  * The subcommands and their output are a contract other tools rely on;
  * each lives in its own tf-cli-COMMAND.c. */
+#include <errno.h>
 #include <glib.h>
 #include <locale.h>
+#include <stdio.h>
 
 #include "tf-cli.h"
 
@@ -38,6 +40,8 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
+  /* a file being written is removed when the run is interrupted */
+  tf_atomic_file_install_signal_cleanup ();
 
   if (argc < 2)
     {
@@ -46,7 +50,20 @@ main (int    argc,
     }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (argv[1], commands[i].name))
-      return commands[i].run (argc - 1, argv + 1);
+      {
+        int status = commands[i].run (argc - 1, argv + 1);
+
+        /* what a command printed must have arrived: a full disk or a closed
+         * pipe behind stdout is a failure, not success */
+        errno = 0;
+        if ((fflush (stdout) != 0 || ferror (stdout)) && status == 0)
+          {
+            g_printerr ("transfer-cli: cannot write the standard output: %s\n",
+                        g_strerror (errno ? errno : EIO));
+            status = 1;
+          }
+        return status;
+      }
   if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
     {
       print_usage ();

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tf-align.h"
 #include "tf-datafiles.h"
@@ -11,6 +16,44 @@
 
 /* 30,000 x 30,000 RGB would be 2.7 GB, beyond what a face crop needs */
 #define MAX_PIXELS (200u * 1000u * 1000u)
+
+/* Only a regular file that can be opened is handed to a decoder: a FIFO or
+ * a device would block it forever, and a folder or an unreadable file is
+ * not "an unknown image format". */
+static gboolean
+check_readable_file (const char  *path,
+                     const char  *display,
+                     GError     **error)
+{
+  GStatBuf st;
+  int fd;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int err = errno;
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", display,
+                   err == ENOENT ? "no such file" : g_strerror (err));
+      return FALSE;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: is a folder, not a picture", display);
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: not a regular file (a pipe, socket or device)", display);
+      return FALSE;
+    }
+  if ((fd = g_open (path, O_RDONLY | O_CLOEXEC, 0)) < 0)
+    {
+      int err = errno;
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: cannot be read: %s", display, g_strerror (err));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
 
 guint8 *
 tf_decode_rgb (const char  *path,
@@ -32,13 +75,12 @@ tf_decode_rgb (const char  *path,
   (void) user_data;
 
   display = g_filename_display_name (path);
+  if (!check_readable_file (path, display, error))
+    return NULL;
   /* the header first: nothing is decoded that would not fit */
   if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
     {
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: no such file", display);
-      else
-        g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: not an image format this system can decode", display);
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: not an image format this system can decode", display);
       return NULL;
     }
   if (w <= 0 || h <= 0 || (guint64) w * h > MAX_PIXELS)
