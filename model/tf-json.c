@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <string.h>
 
 #include "tf-error.h"
 #include "tf-json.h"
@@ -107,18 +108,54 @@ void
 tf_json_string (GString    *s,
                 const char *str)
 {
+  const char *p = str;
+
   g_string_append_c (s, '"');
-  for (const char *p = str; *p; p++)
+  while (*p)
     {
-      unsigned char ch = (unsigned char) *p;
-      if (ch == '"' || ch == '\\')
-        g_string_append_printf (s, "\\%c", ch);
-      else if (ch < 0x20)
-        g_string_append_printf (s, "\\u%04x", ch);
+      const char *bad = NULL;
+      const char *end;
+
+      /* JSON text is UTF-8: a byte that is not becomes U+FFFD */
+      if (!g_utf8_validate (p, -1, &bad))
+        end = bad;
       else
-        g_string_append_c (s, (char) ch);
+        end = p + strlen (p);
+      for (; p < end; p++)
+        {
+          unsigned char ch = (unsigned char) *p;
+          if (ch == '"' || ch == '\\')
+            g_string_append_printf (s, "\\%c", ch);
+          else if (ch < 0x20)
+            g_string_append_printf (s, "\\u%04x", ch);
+          else
+            g_string_append_c (s, (char) ch);
+        }
+      if (*p)
+        {
+          g_string_append (s, "\xEF\xBF\xBD");
+          p++;
+        }
     }
   g_string_append_c (s, '"');
+}
+
+void
+tf_json_file_member (GString    *s,
+                     const char *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  g_string_append (s, "\"file\":");
+  tf_json_string (s, display);
+  /* a name in another encoding: its bytes, so that it can still be found */
+  if (!g_utf8_validate (path, -1, NULL))
+    {
+      g_string_append (s, ",\"file_bytes\":[");
+      for (const unsigned char *p = (const unsigned char *) path; *p; p++)
+        g_string_append_printf (s, "%s%u", p == (const unsigned char *) path ? "" : ",", *p);
+      g_string_append_c (s, ']');
+    }
 }
 
 void

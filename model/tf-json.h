@@ -26,9 +26,15 @@ void        tf_json_append_double (GString   *s,
 void        tf_json_append_node   (GString   *s,
                                    JsonNode  *node);
 
-/* Appends @str as a JSON string, quotes and escapes added (@str is UTF-8). */
+/* Appends @str as a JSON string, quotes and escapes added; bytes that are
+ * not UTF-8 become U+FFFD, so the output is always valid JSON. */
 void        tf_json_string        (GString     *s,
                                    const char  *str);
+/* Appends "file":NAME for the file name @path (in the file system's
+ * encoding): its UTF-8 display name, and when @path is not UTF-8 also
+ * "file_bytes":[...], the name's bytes. */
+void        tf_json_file_member   (GString     *s,
+                                   const char  *path);
 /* Appends @n floats as a JSON array; 9 significant digits read back to the
  * same float, and what is not finite is written as null. */
 void        tf_json_floats        (GString     *s,

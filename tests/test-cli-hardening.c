@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -241,6 +242,46 @@ test_not_pictures (void)
   g_assert_nonnull (strstr (err, "not a regular file"));
 }
 
+/* 16. A file name that is not UTF-8 keeps the JSON output valid: its
+ * display name, and its bytes under file_bytes. */
+static void
+test_non_utf8_names (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "latin1", NULL);
+  g_autofree char *path = g_build_filename (dir, "caf\xe9.png", NULL);
+  g_autofree char *png = NULL;
+  gsize len;
+  const char *const detect[] = { "detect", path, NULL };
+  const char *const predict[] = { "predict", path, NULL };
+  const char *const analyze[] = { "analyze", "--quiet", "--format", "jsonl", dir, NULL };
+  const char *const *const cases[] = { detect, predict, analyze };
+
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  g_assert_true (g_file_get_contents (sample, &png, &len, NULL));
+  g_assert_true (g_file_set_contents (path, png, (gssize) len, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) lines = NULL;
+      JsonObject *obj;
+      JsonArray *bytes;
+
+      g_assert_cmpint (run (NULL, &out, &err, cases[i]), ==, 0);
+      lines = g_strsplit (out, "\n", 2);
+      g_test_message ("%s: %.200s", cases[i][0], lines[0]);
+      json_parser_load_from_data (parser, lines[0], -1, &error);
+      g_assert_no_error (error);
+      obj = json_node_get_object (json_parser_get_root (parser));
+      g_assert_true (g_str_has_suffix (json_object_get_string_member (obj, "file"), "caf\xef\xbf\xbd.png"));
+      bytes = json_object_get_array_member (obj, "file_bytes");
+      g_assert_nonnull (bytes);
+      g_assert_cmpuint (json_array_get_length (bytes), ==, strlen (path));
+      g_assert_cmpint (json_array_get_int_element (bytes, (guint) strlen (path) - 5), ==, 0xe9);
+    }
+}
+
 /* 15. Option values at the edges are usage errors, not overflows. */
 static void
 test_option_values (void)
@@ -371,6 +412,7 @@ main (int    argc,
   g_test_add_func ("/cli-hardening/not-pictures", test_not_pictures);
   g_test_add_func ("/cli-hardening/option-values", test_option_values);
   g_test_add_func ("/cli-hardening/train-refusals", test_train_refusals);
+  g_test_add_func ("/cli-hardening/non-utf8-names", test_non_utf8_names);
   status = g_test_run ();
   tf_test_remove_tmpdir (tmpdir);
   g_free (cli);

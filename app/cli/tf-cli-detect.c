@@ -30,9 +30,9 @@ print_faces (const char *file,
              int         height,
              GArray     *faces)
 {
-  g_autoptr(GString) s = g_string_new ("{\"file\": ");
+  g_autoptr(GString) s = g_string_new ("{");
 
-  tf_json_string (s, file);
+  tf_json_file_member (s, file);
   g_string_append_printf (s, ", \"width\": %d, \"height\": %d, \"faces\": [", width, height);
   for (guint i = 0; i < faces->len; i++)
     {

@@ -134,10 +134,9 @@ print_result (TfModel         *model,
               const TfOutputs *o,
               int              i)
 {
-  g_autoptr(GString) s = g_string_new ("{\"file\":");
-  g_autofree char *display = g_filename_display_name (item->file);
+  g_autoptr(GString) s = g_string_new ("{");
 
-  tf_json_string (s, display);
+  tf_json_file_member (s, item->file);
   g_string_append (s, ",\"faces\":[");
   tf_cli_append_face (s, model, o, i, NULL, item->width, item->height);
   g_string_append (s, "]}\n");
@@ -173,8 +172,7 @@ predict_file_done (const char   *file,
                    gpointer      data)
 {
   Predict *p = data;
-  g_autoptr(GString) s = g_string_new ("{\"file\":");
-  g_autofree char *display = g_filename_display_name (file);
+  g_autoptr(GString) s = g_string_new ("{");
 
   (void) file_index;
   (void) faces;
@@ -188,7 +186,7 @@ predict_file_done (const char   *file,
           return;
         }
     }
-  tf_json_string (s, display);
+  tf_json_file_member (s, file);
   g_string_append_printf (s, ",\"faces\":[%s]}\n", p->line->str);
   fputs (s->str, stdout);
   fflush (stdout);

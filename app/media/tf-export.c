@@ -103,8 +103,8 @@ tf_export_row (GString            *out,
       return;
     }
 
-  g_string_append (out, "{\"file\":");
-  tf_json_string (out, display);
+  g_string_append_c (out, '{');
+  tf_json_file_member (out, r->file);
   g_string_append_printf (out, ",\"frame\":%" G_GINT64_FORMAT ",\"time_s\":", r->frame);
   number (out, "%.3f", r->time_s);
   g_string_append_printf (out, ",\"face\":%d,\"x\":", r->face);
