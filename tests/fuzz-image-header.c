@@ -72,7 +72,10 @@ check_header (const guint8 *data,
 {
   TfImageHeader header;
   gboolean known = tf_image_header_sniff (data, size, &header);
+  const char *incomplete = tf_image_header_check_complete (data, size);
   guint32 w, h;
+
+  check (incomplete == NULL || *incomplete != '\0', "a reason for an incomplete picture is not empty");
 
   check (known == (header.format != TF_IMAGE_HEADER_FORMAT_NONE), "sniff returns whether it knows the format");
   check (header.orientation >= 0 && header.orientation <= 8, "sniffed orientation is 0..8");

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "tf-test-util.h"
 
@@ -282,6 +283,184 @@ test_non_utf8_names (void)
     }
 }
 
+/* A PNG header declaring @w x @h pixels, then an empty IDAT and IEND: a
+ * few dozen bytes. */
+static void
+write_png_bomb (const char *path,
+                guint32     w,
+                guint32     h)
+{
+  static const guint8 magic[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+  g_autoptr(GByteArray) b = g_byte_array_new ();
+  const struct { const char *type; guint8 data[13]; guint len; } chunks[] = {
+    { "IHDR", { w >> 24, w >> 16, w >> 8, w, h >> 24, h >> 16, h >> 8, h, 8, 2, 0, 0, 0 }, 13 },
+    { "IDAT", { 0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01 }, 8 },
+    { "IEND", { 0 }, 0 },
+  };
+
+  g_byte_array_append (b, magic, 8);
+  for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
+    {
+      guint8 be[4] = { 0, 0, 0, (guint8) chunks[i].len };
+      uLong crc = crc32 (0, (const Bytef *) chunks[i].type, 4);
+      guint8 c[4];
+
+      crc = crc32 (crc, chunks[i].data, chunks[i].len);
+      c[0] = crc >> 24; c[1] = crc >> 16; c[2] = crc >> 8; c[3] = crc;
+      g_byte_array_append (b, be, 4);
+      g_byte_array_append (b, (const guint8 *) chunks[i].type, 4);
+      g_byte_array_append (b, chunks[i].data, chunks[i].len);
+      g_byte_array_append (b, c, 4);
+    }
+  g_assert_true (g_file_set_contents (path, (const char *) b->data, b->len, NULL));
+}
+
+/* A 24-bit BMP header declaring @w x @h, with 3 KB of rows. */
+static void
+write_bmp_bomb (const char *path,
+                gint32      w,
+                gint32      h)
+{
+  guint8 buf[54 + 3072] = { 'B', 'M' };
+  guint32 v[] = { sizeof buf, 0, 54, 40, (guint32) w, (guint32) h };
+
+  for (guint i = 0; i < G_N_ELEMENTS (v); i++)
+    for (int k = 0; k < 4; k++)
+      buf[2 + 4 * i + k] = (guint8) (v[i] >> (8 * k));
+  buf[26] = 1;    /* planes */
+  buf[28] = 24;   /* bits */
+  g_assert_true (g_file_set_contents (path, (const char *) buf, sizeof buf, NULL));
+}
+
+/* 8. Decompression bombs are refused from their header on every path. */
+static void
+test_bombs (void)
+{
+  g_autofree char *png = g_build_filename (tmpdir, "bomb.png", NULL);
+  g_autofree char *bmp = g_build_filename (tmpdir, "bomb.bmp", NULL);
+  const char *const *bombs[] = { NULL, NULL };
+  const char *const a[] = { "analyze", "--quiet", png, bmp, NULL };
+  const char *const p[] = { "predict", "--no-detect", png, bmp, NULL };
+  const char *const d[] = { "detect", png, bmp, NULL };
+  const char *const *const cases[] = { a, p, d };
+
+  (void) bombs;
+  write_png_bomb (png, 14000, 14000);
+  write_bmp_bomb (bmp, 16000, 16000);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *err = NULL;
+
+      g_assert_cmpint (run (NULL, NULL, &err, cases[i]), ==, 1);
+      g_test_message ("%s: %s", cases[i][0], err);
+      g_assert_nonnull (strstr (err, "bomb.png: 14000x14000 pixels, more than the 100-megapixel limit"));
+      g_assert_nonnull (strstr (err, "bomb.bmp: 16000x16000 pixels, more than the 100-megapixel limit"));
+    }
+}
+
+/* 9. A picture cut short is damaged, not analysed with grey in it. */
+static void
+test_truncated (void)
+{
+  static const char *const formats[][2] = { { "jpeg", "jpg" }, { "png", "png" }, { "bmp", "bmp" }, { "tiff", "tif" } };
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file (sample, NULL);
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_nonnull (pb);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("half.%s", formats[i][1]);
+      char *path = g_build_filename (tmpdir, name, NULL);
+      g_autofree char *data = NULL;
+      gsize len;
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (gdk_pixbuf_save (pb, path, formats[i][0], &error, NULL));
+      g_assert_no_error (error);
+      g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+      g_assert_true (g_file_set_contents (path, data, (gssize) (len / 2), NULL));
+      g_ptr_array_add (files, path);
+    }
+  for (guint c = 0; c < 3; c++)
+    {
+      g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+      g_autofree char *err = NULL;
+
+      if (c == 0)
+        g_ptr_array_add (argv, "analyze"), g_ptr_array_add (argv, "--quiet");
+      else if (c == 1)
+        g_ptr_array_add (argv, "predict"), g_ptr_array_add (argv, "--no-detect");
+      else
+        g_ptr_array_add (argv, "detect");
+      for (guint i = 0; i < files->len; i++)
+        g_ptr_array_add (argv, files->pdata[i]);
+      g_ptr_array_add (argv, NULL);
+      g_assert_cmpint (run (NULL, NULL, &err, (const char * const *) argv->pdata), ==, 1);
+      g_test_message ("%s", err);
+      for (guint i = 0; i < files->len; i++)
+        {
+          g_autofree char *base = g_path_get_basename (files->pdata[i]);
+          g_autofree char *want = g_strdup_printf ("%s: damaged or truncated", base);
+          g_assert_nonnull (strstr (err, want));
+        }
+    }
+}
+
+/* 11, 12. An animated GIF is its first frame, at once; a top-down BMP
+ * (negative height) reads as any BMP, in every command. */
+static void
+test_gif_and_top_down_bmp (void)
+{
+  g_autofree char *gif = g_test_build_filename (G_TEST_DIST, "fixtures", "animated.gif", NULL);
+  g_autofree char *bmp = g_build_filename (tmpdir, "top-down.bmp", NULL);
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file (sample, NULL);
+  g_autofree char *data = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize len;
+  const char *const a[] = { "analyze", "--quiet", gif, NULL };
+
+  g_assert_cmpint (run (NULL, &out, &err, a), ==, 0);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);   /* the header and one face of frame 0 */
+  g_assert_true (g_str_has_prefix (strstr (lines[1], "animated.gif,"), "animated.gif,0,0.000,"));
+
+  /* gdk-pixbuf writes bottom-up rows: flip them and negate the height */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree guint8 *flipped = NULL;
+    guint32 off, rowlen;
+    gint32 h;
+
+    g_assert_true (gdk_pixbuf_save (pb, bmp, "bmp", &error, NULL));
+    g_assert_true (g_file_get_contents (bmp, &data, &len, NULL));
+    off = (guint8) data[10] | (guint8) data[11] << 8;
+    h = (gint32) ((guint8) data[22] | (guint8) data[23] << 8);
+    rowlen = (guint32) ((len - off) / (guint32) h);
+    flipped = g_memdup2 (data, len);
+    for (gint32 y = 0; y < h; y++)
+      memcpy (flipped + off + (gsize) y * rowlen, data + off + (gsize) (h - 1 - y) * rowlen, rowlen);
+    h = -h;
+    for (int k = 0; k < 4; k++)
+      flipped[22 + k] = (guint8) ((guint32) h >> (8 * k));
+    g_assert_true (g_file_set_contents (bmp, (const char *) flipped, (gssize) len, NULL));
+  }
+  {
+    const char *const an[] = { "analyze", "--quiet", bmp, NULL };
+    const char *const pr[] = { "predict", bmp, NULL };
+    const char *const de[] = { "detect", bmp, NULL };
+    const char *const *const cases[] = { an, pr, de };
+
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *o = NULL, *e = NULL;
+        g_assert_cmpint (run (NULL, &o, &e, cases[i]), ==, 0);
+        g_test_message ("%s: %.120s", cases[i][0], o);
+        g_assert_nonnull (strstr (o, i == 0 ? "happiness" : "\"score\""));
+      }
+  }
+}
+
 /* 15. Option values at the edges are usage errors, not overflows. */
 static void
 test_option_values (void)
@@ -413,6 +592,9 @@ main (int    argc,
   g_test_add_func ("/cli-hardening/option-values", test_option_values);
   g_test_add_func ("/cli-hardening/train-refusals", test_train_refusals);
   g_test_add_func ("/cli-hardening/non-utf8-names", test_non_utf8_names);
+  g_test_add_func ("/cli-hardening/bombs", test_bombs);
+  g_test_add_func ("/cli-hardening/truncated", test_truncated);
+  g_test_add_func ("/cli-hardening/gif-and-top-down-bmp", test_gif_and_top_down_bmp);
   status = g_test_run ();
   tf_test_remove_tmpdir (tmpdir);
   g_free (cli);

@@ -13,9 +13,9 @@
 #include "tf-decode.h"
 #include "tf-error.h"
 #include "tf-image.h"
+#include "tf-image-header.h"
+#include "tf-media.h"
 
-/* 30,000 x 30,000 RGB would be 2.7 GB, beyond what a face crop needs */
-#define MAX_PIXELS (200u * 1000u * 1000u)
 
 /* Only a regular file that can be opened is handed to a decoder: a FIFO or
  * a device would block it forever, and a folder or an unreadable file is
@@ -55,6 +55,30 @@ check_readable_file (const char  *path,
   return TRUE;
 }
 
+gboolean
+tf_decode_check_whole (const char  *path,
+                       const char  *display,
+                       GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, &local_error);
+  const char *damage;
+
+  if (mapped == NULL)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: cannot be read: %s", display, local_error->message);
+      return FALSE;
+    }
+  damage = tf_image_header_check_complete ((const guint8 *) g_mapped_file_get_contents (mapped),
+                                           g_mapped_file_get_length (mapped));
+  if (damage)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: damaged or truncated: %s", display, damage);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 guint8 *
 tf_decode_rgb (const char  *path,
                int         *width,
@@ -77,17 +101,27 @@ tf_decode_rgb (const char  *path,
   display = g_filename_display_name (path);
   if (!check_readable_file (path, display, error))
     return NULL;
-  /* the header first: nothing is decoded that would not fit */
+  /* the header first: nothing is decoded that would not fit (a TIFF cut
+   * before its directory is not even recognised: said as damaged) */
   if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: not an image format this system can decode", display);
+      if (tf_decode_check_whole (path, display, error))
+        g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: not an image format this system can decode", display);
       return NULL;
     }
-  if (w <= 0 || h <= 0 || (guint64) w * h > MAX_PIXELS)
+  if (w > 0 && h > 0 && (guint64) w * h > TF_MEDIA_MAX_PIXELS)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INPUT,
-                   "%s: image of %d x %d pixels is outside what can be read (at most %u megapixels)",
-                   display, w, h, MAX_PIXELS / 1000000);
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: %dx%d pixels, more than the %u-megapixel limit",
+                   display, w, h, TF_MEDIA_MAX_PIXELS / 1000000);
+      return NULL;
+    }
+  /* decoders fill what a truncated file lacks with grey, black or whatever
+   * memory held, and say nothing: the structure says */
+  if (!tf_decode_check_whole (path, display, error))
+    return NULL;
+  if (w <= 0 || h <= 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: invalid picture size %d x %d in the header", display, w, h);
       return NULL;
     }
 
@@ -111,7 +145,7 @@ tf_decode_rgb (const char  *path,
   src_stride = gdk_pixbuf_get_rowstride (oriented);
   if (gdk_pixbuf_get_colorspace (oriented) != GDK_COLORSPACE_RGB ||
       gdk_pixbuf_get_bits_per_sample (oriented) != 8 || (n_channels != 3 && n_channels != 4) ||
-      w <= 0 || h <= 0 || (guint64) w * h > MAX_PIXELS)
+      w <= 0 || h <= 0 || (guint64) w * h > TF_MEDIA_MAX_PIXELS)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: unsupported pixel format", display);
       return NULL;

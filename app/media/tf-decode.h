@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /* A TfDecodeFunc (model/tf-loader.h): decodes @path with gdk-pixbuf, applies
  * the EXIF orientation, drops alpha, and returns tightly packed 8-bit RGB
- * (*@stride = 3 * *@width) to free with g_free. Images over 200 megapixels
+ * (*@stride = 3 * *@width) to free with g_free. Images over TF_MEDIA_MAX_PIXELS
  * are refused from their header, before any pixel is decoded. Safe to call
  * from several threads at once; @user_data is unused. */
 guint8  *tf_decode_rgb   (const char        *path,
@@ -20,6 +20,12 @@ guint8  *tf_decode_rgb   (const char        *path,
                           int               *stride,
                           GError           **error,
                           gpointer           user_data);
+
+/* Whether the picture in @path (a JPEG, PNG, GIF, BMP or TIFF; anything else
+ * passes) is whole: else an error "DISPLAY: damaged or truncated: why". */
+gboolean tf_decode_check_whole (const char        *path,
+                                const char        *display,
+                                GError           **error);
 
 /* Decodes @path as tf_decode_rgb does and converts it to the model input
  * [3][S][S] (the whole picture as the face). @width and @height (may be

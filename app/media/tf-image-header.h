@@ -64,4 +64,15 @@ gboolean tf_image_header_sniff            (const guint8  *data,
                                            gsize          len,
                                            TfImageHeader *header);
 
+/* Whether the whole picture of the JPEG, PNG, GIF, BMP or TIFF file held in
+ * @data is there, from its structure alone (decoders fill what is missing
+ * of a truncated file with grey, black or whatever memory held, and say
+ * nothing): NULL when it is, or is another format, else what is wrong
+ * ("it ends before its last row"). JPEG: the header segments by their
+ * lengths, then an end-of-image marker after the first scan. PNG: every
+ * chunk to IEND. GIF: every block to the trailer. BMP: the rows of an
+ * uncompressed picture. TIFF: every strip or tile IFD0 lists. */
+const char *tf_image_header_check_complete (const guint8 *data,
+                                            gsize         len);
+
 G_END_DECLS

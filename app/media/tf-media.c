@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gio/gio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -32,6 +33,8 @@
 #include <unistd.h>
 
 #include "tf-image-header.h"
+#include "tf-decode.h"
+#include "tf-error.h"
 #include "tf-media.h"
 
 #define DEFAULT_MAX_SIDE    16384
@@ -78,6 +81,11 @@ struct _TfMedia
   gboolean       no_more_pads;
   gboolean       too_large;
   int            large_w, large_h;
+
+  /* a still picture decoded whole by tf_decode_rgb (no pipeline) */
+  guint8        *picture;
+  int            picture_stride;
+  gboolean       picture_given;  /* next returned it since the (re)start */
   gboolean       missing_plugin;
 
   gint           cancelled;    /* atomic */
@@ -258,7 +266,7 @@ on_caps_probe_cb (GstPad          *pad,
     return GST_PAD_PROBE_OK;
   s = gst_caps_get_structure (caps, 0);
   if (!gst_structure_get_int (s, "width", &w) || !gst_structure_get_int (s, "height", &h) ||
-      MAX (w, h) <= m->max_side)
+      (MAX (w, h) <= m->max_side && (guint64) w * (guint64) h <= TF_MEDIA_MAX_PIXELS))
     return GST_PAD_PROBE_OK;
 
   g_mutex_lock (&m->lock);
@@ -495,6 +503,19 @@ debug_detail (const char *debug)
   return debug;
 }
 
+static void
+set_too_many_pixels (TfMedia  *m,
+                     int       w,
+                     int       h,
+                     GError  **error)
+{
+  g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE,
+               /* TRANSLATORS: the file's name (keep "%s: " first), the picture's width x
+                * height, the limit on all its pixels in millions */
+               _("%s: %dx%d pixels, more than the %u-megapixel limit"),
+               m->display, w, h, TF_MEDIA_MAX_PIXELS / 1000000);
+}
+
 /* What went wrong, from what the streaming threads recorded; call with the
  * lock held. @started: frames were flowing (an error is then a decode
  * failure part way). FALSE when nothing went wrong. */
@@ -505,6 +526,11 @@ pipeline_error_locked (TfMedia  *m,
 {
   g_autofree char *type = m->stream_type ? g_strdup_printf (" (%s)", m->stream_type) : g_strdup ("");
 
+  if (m->too_large && MAX (m->large_w, m->large_h) <= m->max_side)
+    {
+      set_too_many_pixels (m, m->large_w, m->large_h, error);
+      return TRUE;
+    }
   if (m->too_large)
     {
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE,
@@ -751,6 +777,47 @@ restart_sampling (TfMedia *m,
 
 /* ---- public API ------------------------------------------------------------- */
 
+/* Takes @m: a picture decoded whole by tf_decode_rgb. */
+static TfMedia *
+open_picture (TfMedia     *m_owned,
+              const char  *path,
+              int          width,
+              int          height,
+              GError     **error)
+{
+  g_autoptr(TfMedia) m = m_owned;
+  g_autoptr(GError) local_error = NULL;
+  int w, h, stride;
+
+  if (MAX (width, height) > m->max_side)
+    {
+      g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_TOO_LARGE, _("%s: %dx%d pixels, larger than the %d-pixel limit"),
+                   m->display, width, height, m->max_side);
+      return NULL;
+    }
+  if ((guint64) MAX (width, 0) * (guint64) MAX (height, 0) > TF_MEDIA_MAX_PIXELS)
+    {
+      set_too_many_pixels (m, width, height, error);
+      return NULL;
+    }
+  if (!(m->picture = tf_decode_rgb (path, &w, &h, &stride, &local_error, NULL)))
+    {
+      /* its messages name the file already */
+      g_set_error_literal (error, TF_MEDIA_ERROR,
+                           g_error_matches (local_error, TF_ERROR, TF_ERROR_IO) ? TF_MEDIA_ERROR_OPEN
+                                                                                : TF_MEDIA_ERROR_DECODE,
+                           local_error->message);
+      return NULL;
+    }
+  m->width = w;
+  m->height = h;
+  m->picture_stride = stride;
+  m->kind = TF_MEDIA_IMAGE;
+  m->duration = 0;
+  m->fps = 0;
+  return g_steal_pointer (&m);
+}
+
 TfMedia *
 tf_media_open (const char            *path,
                const TfMediaOptions  *options,
@@ -837,6 +904,27 @@ tf_media_open (const char            *path,
       g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_OPEN, _("%s: cannot read the file"), m->display);
       return NULL;
     }
+  /* a still picture that gdk-pixbuf reads goes to the one picture decoder
+   * (tf-decode.c), as for training and evaluation: its size and whether it
+   * is whole are checked from the file before a pixel is decoded, and an
+   * animated GIF gives its first frame. GStreamer takes videos and the
+   * pictures gdk-pixbuf does not know. */
+  {
+    g_autoptr(GError) damage = NULL;
+    int pw = 0, ph = 0;
+
+    if (gdk_pixbuf_get_file_info (path, &pw, &ph) != NULL)
+      return open_picture (g_steal_pointer (&m), path, pw, ph, error);
+    /* not recognised because it was cut short (a TIFF before its directory) */
+    if (!tf_decode_check_whole (path, m->display, &damage))
+      {
+        g_set_error_literal (error, TF_MEDIA_ERROR,
+                             g_error_matches (damage, TF_ERROR, TF_ERROR_IO) ? TF_MEDIA_ERROR_OPEN
+                                                                            : TF_MEDIA_ERROR_DECODE,
+                             damage->message);
+        return NULL;
+      }
+  }
   tf_image_header_sniff (head, head_len, &header);
   m->exif_orientation = header.orientation;
   /* TIFF and BMP: decodebin offers avdec_tiff and avdec_bmp for them, which
@@ -935,6 +1023,7 @@ tf_media_free (TfMedia *m)
   if (m == NULL)
     return;
   destroy_pipeline (m);
+  g_free (m->picture);
   g_clear_error (&m->gst_error);
   g_clear_error (&m->failed);
   g_free (m->gst_debug);
@@ -1090,6 +1179,26 @@ tf_media_next (TfMedia  *m,
   g_return_val_if_fail (m != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (m->picture != NULL)
+    {
+      TfFrame *frame;
+
+      if (g_atomic_int_get (&m->cancelled))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("%s: cancelled"), m->display);
+          return NULL;
+        }
+      if (m->picture_given)
+        return NULL;
+      m->picture_given = TRUE;
+      frame = g_new0 (TfFrame, 1);
+      frame->rgb = g_memdup2 (m->picture, (gsize) m->height * m->picture_stride);
+      frame->width = m->width;
+      frame->height = m->height;
+      frame->stride = m->picture_stride;
+      return frame;
+    }
+
   for (;;)
     {
       GstSample *sample;
@@ -1164,6 +1273,12 @@ tf_media_seek (TfMedia  *m,
   g_return_val_if_fail (m != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (m->picture != NULL && !g_atomic_int_get (&m->cancelled))
+    {
+      /* a picture is all at time 0: after it, nothing */
+      m->picture_given = time_s > SAMPLE_TOLERANCE_S;
+      return TRUE;
+    }
   if (!(time_s >= 0))   /* also NaN */
     time_s = 0;
   target_ns = (gint64) llround (MIN (time_s, 1e9) * 1e9);

@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 
 #define TF_MEDIA_ERROR (tf_media_error_quark ())
 
+/* Pictures and frames larger than this in all are refused from their header,
+ * before anything is decoded (a 74-byte PNG may declare 14000 x 14000). */
+#define TF_MEDIA_MAX_PIXELS (100u * 1000u * 1000u)
+
 typedef enum
 {
   TF_MEDIA_ERROR_OPEN,      /* missing, unreadable, empty */
