@@ -394,6 +394,12 @@ tf_dataset_new_ferplus (const char  *dir,
       else
         dataset_append (ds, item_path (dir, fields->pdata[0]), winner, NULL);
     }
+  if (ds->paths->len == 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_FORMAT, "%s: no face keeps a majority label", lr.display);
+      line_reader_clear (&lr);
+      return NULL;
+    }
   line_reader_clear (&lr);
   return g_steal_pointer (&ds);
 }
