@@ -243,6 +243,74 @@ test_not_pictures (void)
   g_assert_nonnull (strstr (err, "not a regular file"));
 }
 
+/* A 64x64 grey PNG. */
+static void
+write_png (const char *path)
+{
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 64);
+  g_autoptr(GError) error = NULL;
+
+  gdk_pixbuf_fill (pb, 0x808080ff);
+  g_assert_true (gdk_pixbuf_save (pb, path, "png", &error, NULL));
+  g_assert_no_error (error);
+}
+
+/* 1. train's --out and --checkpoint on a full disk (a 2 MB tmpfs: a
+ * model of the small config is 16 MB): exit 1, the previous files as they
+ * were, no temporary file left. */
+static void
+test_full_disk_train (void)
+{
+  g_autofree char *mnt = g_build_filename (tmpdir, "full-train", NULL);
+  g_autofree char *dir = g_build_filename (tmpdir, "train-full-data", NULL);
+  g_autofree char *one = g_build_filename (dir, "one.png", NULL);
+  g_autofree char *two = g_build_filename (dir, "two.png", NULL);
+  g_autofree char *csv = g_build_filename (dir, "labels.csv", NULL);
+  g_autofree char *out_path = g_build_filename (mnt, "model.safetensors", NULL);
+  g_autofree char *ckpt = g_build_filename (mnt, "run.ckpt", NULL);
+  g_autofree char *elsewhere = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *err = NULL, *text = NULL;
+  const char *const to_out[] = { "train", "--from", model_path, "--csv", csv, "--epochs", "1", "--batch", "2",
+                                 "--no-augment", "--out", out_path, NULL };
+  const char *const to_ckpt[] = { "train", "--from", model_path, "--csv", csv, "--epochs", "1", "--batch", "2",
+                                  "--no-augment", "--checkpoint", ckpt, "--out", elsewhere, NULL };
+
+  g_assert_cmpint (g_mkdir (mnt, 0755), ==, 0);
+  if (mount ("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0)
+    {
+      g_test_skip_printf ("cannot mount a small tmpfs here: %s", g_strerror (errno));
+      g_rmdir (mnt);
+      return;
+    }
+  g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
+  write_png (one);
+  write_png (two);
+  g_assert_true (g_file_set_contents (csv, "image,emotion\none.png,a\ntwo.png,b\n", -1, NULL));
+  g_assert_true (g_file_set_contents (out_path, "the previous model", -1, NULL));
+  g_assert_true (g_file_set_contents (ckpt, "the previous checkpoint", -1, NULL));
+
+  g_assert_cmpint (run (NULL, NULL, &err, to_out), ==, 1);
+  g_test_message ("--out: %s", err);
+  g_assert_nonnull (strstr (err, "model.safetensors"));
+  g_assert_nonnull (strstr (err, g_strerror (ENOSPC)));
+  text = read_all (out_path);
+  g_assert_cmpstr (text, ==, "the previous model");
+  assert_no_temps (mnt);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&text, g_free);
+
+  g_assert_cmpint (run (NULL, NULL, &err, to_ckpt), ==, 1);
+  g_test_message ("--checkpoint: %s", err);
+  g_assert_nonnull (strstr (err, "run.ckpt"));
+  g_assert_nonnull (strstr (err, g_strerror (ENOSPC)));
+  text = read_all (ckpt);
+  g_assert_cmpstr (text, ==, "the previous checkpoint");
+  assert_no_temps (mnt);
+
+  g_assert_cmpint (umount (mnt), ==, 0);
+  g_rmdir (mnt);
+}
+
 /* 16. A file name that is not UTF-8 keeps the JSON output valid: its
  * display name, and its bytes under file_bytes. */
 static void
@@ -493,17 +561,6 @@ test_option_values (void)
     g_assert_nonnull (strstr (err, "warning: --threads 64"));
 }
 
-/* A 64x64 grey PNG. */
-static void
-write_png (const char *path)
-{
-  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 64, 64);
-  g_autoptr(GError) error = NULL;
-
-  gdk_pixbuf_fill (pb, 0x808080ff);
-  g_assert_true (gdk_pixbuf_save (pb, path, "png", &error, NULL));
-  g_assert_no_error (error);
-}
 
 /* 3, 4, 5: train refuses what cannot give a sound model, before it starts. */
 static void
@@ -591,6 +648,7 @@ main (int    argc,
   g_test_add_func ("/cli-hardening/not-pictures", test_not_pictures);
   g_test_add_func ("/cli-hardening/option-values", test_option_values);
   g_test_add_func ("/cli-hardening/train-refusals", test_train_refusals);
+  g_test_add_func ("/cli-hardening/full-disk-train", test_full_disk_train);
   g_test_add_func ("/cli-hardening/non-utf8-names", test_non_utf8_names);
   g_test_add_func ("/cli-hardening/bombs", test_bombs);
   g_test_add_func ("/cli-hardening/truncated", test_truncated);
