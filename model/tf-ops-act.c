@@ -20,8 +20,9 @@ exp_vec (float x)
   union { float f; gint32 i; } scale;
   float n, r, p, in = x;
 
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
+  /* written so that NaN clamps too: (gint32) of a NaN below is undefined */
+  x = x > -87.0f ? x : -87.0f;
+  x = x < 88.0f ? x : 88.0f;
   n = (x * log2e + shifter) - shifter;
   r = x - n * ln2_hi - n * ln2_lo;
   p = 1.0f / 720.0f;
@@ -34,7 +35,7 @@ exp_vec (float x)
   scale.i = ((gint32) n + 127) << 23;
   /* below -87 the float result is (nearly) subnormal: call it 0, as expf's
    * own answer underflows to 0 a little further down */
-  return in < -87.0f ? 0.0f : p * scale.f;
+  return in != in ? in : in < -87.0f ? 0.0f : p * scale.f;
 }
 
 /* erf(x) by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), odd symmetry. */
