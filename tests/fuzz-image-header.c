@@ -158,8 +158,7 @@ LLVMFuzzerInitialize (int    *argc G_GNUC_UNUSED,
 }
 
 #ifndef TF_HAVE_LIBFUZZER
-
-#define FUZZ_MAX_LEN (64 * 1024)
+#include "tf-fuzz-driver.h"
 
 /* Seeds */
 
@@ -253,36 +252,6 @@ build_seeds (void)
   return seeds;
 }
 
-static void
-load_seed (GPtrArray  *seeds,
-           const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents;
-  gsize len;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_REGULAR))
-            load_seed (seeds, child);
-        }
-      return;
-    }
-  if (!g_file_get_contents (path, &contents, &len, &error))
-    {
-      fprintf (stderr, "fuzz-image-header: %s\n", error->message);
-      exit (2);
-    }
-  g_ptr_array_add (seeds, g_bytes_new_take (contents, MIN (len, FUZZ_MAX_LEN)));
-}
-
 /* Mutations */
 
 /* Offsets and counts near the bounds the parser checks. */
@@ -303,147 +272,42 @@ interesting_value (guint   len,
     }
 }
 
+/* A 16- or 32-bit value near the bounds the parser checks, either byte
+ * order; or a JPEG segment length pointing at or around the end. */
 static void
-mutate (GArray    *buf,
-        GPtrArray *seeds,
-        GRand     *rand)
+mutate_field (GArray *buf,
+              GRand  *rand)
 {
-  static const guint8 interesting[] = {
-    0, 1, 3, 4, 6, 8, 12, 42, 0x12, 0x7F, 0x80, 0xD8, 0xD9, 0xDA, 0xE1, 0xFF, 'I', 'M', 'B',
-  };
   guint len = buf->len;
-  guint pos = len > 0 ? g_rand_int_range (rand, 0, (gint32) len) : 0;
+  guint pos = len > 0 ? (guint) g_rand_int_range (rand, 0, (gint32) len) : 0;
 
-  switch (g_rand_int_range (rand, 0, 8))
+  if (g_rand_boolean (rand))
     {
-    case 0:  /* bit flip */
-      if (len > 0)
-        ((guint8 *) buf->data)[pos] ^= 1u << g_rand_int_range (rand, 0, 8);
-      break;
-    case 1:  /* interesting byte */
-      if (len > 0)
-        ((guint8 *) buf->data)[pos] = interesting[g_rand_int_range (rand, 0, G_N_ELEMENTS (interesting))];
-      break;
-    case 2:  /* delete a chunk */
-      if (len > 0)
-        g_array_remove_range (buf, pos, g_rand_int_range (rand, 1, (gint32) MIN (len - pos, 16u) + 1));
-      break;
-    case 3:  /* duplicate a chunk */
-      if (len > 0 && len < FUZZ_MAX_LEN / 2)
-        {
-          guint n = g_rand_int_range (rand, 1, (gint32) MIN (len - pos, 64u) + 1);
-          g_autofree guint8 *chunk = g_memdup2 (buf->data + pos, n);
+      guint32 v = interesting_value (len, rand);
+      gboolean little = g_rand_boolean (rand);
+      gboolean wide = g_rand_boolean (rand);
+      guint8 bytes[4];
 
-          g_array_insert_vals (buf, g_rand_int_range (rand, 0, (gint32) len + 1), chunk, n);
-        }
-      break;
-    case 4:  /* truncate */
-      g_array_set_size (buf, pos);
-      break;
-    case 5:  /* a 16- or 32-bit value, either byte order */
-      {
-        guint32 v = interesting_value (len, rand);
-        gboolean little = g_rand_boolean (rand);
-        gboolean wide = g_rand_boolean (rand);
-        guint8 bytes[4];
-
-        if (wide)
-          put32 (bytes, v, little);
-        else
-          put16 (bytes, v & 0xFFFF, little);
-        if (pos + (wide ? 4 : 2) <= len)
-          memcpy (buf->data + pos, bytes, wide ? 4 : 2);
-      }
-      break;
-    case 6:  /* splice with another seed */
-      {
-        GBytes *other = seeds->pdata[g_rand_int_range (rand, 0, (gint32) seeds->len)];
-        gsize other_len;
-        const guint8 *other_data = g_bytes_get_data (other, &other_len);
-        guint from = other_len > 0 ? g_rand_int_range (rand, 0, (gint32) other_len) : 0;
-
-        g_array_set_size (buf, pos);
-        g_array_append_vals (buf, other_data + from, other_len - from);
-      }
-      break;
-    case 7:  /* the JPEG segment length, pointing at or around the end */
-      if (len >= 6 && ((guint8 *) buf->data)[0] == 0xFF)
-        put16 ((guint8 *) buf->data + 4, (len - 4 + g_rand_int_range (rand, -3, 4)) & 0xFFFF, FALSE);
-      break;
-    default:
-      g_assert_not_reached ();
+      if (wide)
+        put32 (bytes, v, little);
+      else
+        put16 (bytes, v & 0xFFFF, little);
+      if (pos + (wide ? 4 : 2) <= len)
+        memcpy (buf->data + pos, bytes, wide ? 4 : 2);
     }
-  if (buf->len > FUZZ_MAX_LEN)
-    g_array_set_size (buf, FUZZ_MAX_LEN);
-}
-
-/* A copy of exactly @len bytes, so that ASan catches any read past the end. */
-static void
-run_one (const guint8 *data,
-         gsize         len)
-{
-  g_autofree guint8 *copy = g_memdup2 (data, len);
-
-  LLVMFuzzerTestOneInput (copy, len);
+  else if (len >= 6 && ((guint8 *) buf->data)[0] == 0xFF)
+    put16 ((guint8 *) buf->data + 4, (len - 4 + g_rand_int_range (rand, -3, 4)) & 0xFFFF, FALSE);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GPtrArray) seeds = NULL;
-  g_autoptr(GArray) buf = g_array_new (FALSE, FALSE, 1);
-  GRand *rand;
-  gint64 deadline;
-  gint64 start;
-  guint64 n_runs = 0;
-  double seconds;
-  char *end;
-
-  seconds = argc >= 2 ? g_ascii_strtod (argv[1], &end) : 0;
-  if (argc < 2 || *end != '\0' || seconds <= 0)
-    {
-      fprintf (stderr, "usage: fuzz-image-header SECONDS [SEED_FILE_OR_DIR...]\n");
-      return 2;
-    }
+  static const char *const tokens[] = { "II*\0", "MM\0*", "BM", "\xFF\xD8\xFF", "\xFF\xE1", "Exif\0\0",
+                                        "\xFF\xD9", "\xFF\xDA", "IEND", "IDAT", "GIF89a", ";", NULL };
 
   LLVMFuzzerInitialize (&argc, &argv);
-  seeds = build_seeds ();
-  for (int i = 2; i < argc; i++)
-    load_seed (seeds, argv[i]);
-
-  for (guint i = 0; i < seeds->len; i++)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (seeds->pdata[i], &len);
-
-      run_one (data, len);
-      n_runs++;
-    }
-
-  /* A fixed seed: a failure found in the suite reproduces on the next run. */
-  rand = g_rand_new_with_seed (0x1eade7);
-  start = g_get_monotonic_time ();
-  deadline = start + (gint64) (seconds * G_USEC_PER_SEC);
-  while (g_get_monotonic_time () < deadline)
-    {
-      GBytes *seed = seeds->pdata[g_rand_int_range (rand, 0, (gint32) seeds->len)];
-      gsize len;
-      const guint8 *data = g_bytes_get_data (seed, &len);
-      int n_mutations = g_rand_int_range (rand, 1, 9);
-
-      g_array_set_size (buf, 0);
-      g_array_append_vals (buf, data, len);
-      for (int m = 0; m < n_mutations; m++)
-        mutate (buf, seeds, rand);
-      run_one ((const guint8 *) buf->data, buf->len);
-      n_runs++;
-    }
-
-  printf ("fuzz: %" G_GUINT64_FORMAT " executions, %" G_GUINT64_FORMAT " headers recognised (%.0f/s)\n",
-          n_runs, n_found, n_runs / MAX (1e-6, (g_get_monotonic_time () - start) / 1e6));
-  g_rand_free (rand);
-  return 0;
+  return tf_fuzz_main (argc, argv, "fuzz-image-header", build_seeds (), tokens, mutate_field, 0x1eade7);
 }
 
 #endif

@@ -120,7 +120,7 @@ main (int    argc,
   g_ptr_array_add (seeds, g_bytes_new_static ("a.png,\"(0, 0, 48, 48)\",6,0,0,0,0,0,0,0,4,0\n"
                                               "b.png,\"(0, 0, 48, 48)\",0,9,1,0,0,0,0,0,0,0\n", 88));
   LLVMFuzzerInitialize (&argc, &argv);
-  status = tf_fuzz_main (argc, argv, "fuzz-label-csv", seeds, tokens);
+  status = tf_fuzz_main (argc, argv, "fuzz-label-csv", seeds, tokens, NULL, 0xc5f11e);
   {
     g_autofree char *a = g_build_filename (tmp_dir, "labels.csv", NULL);
     g_autofree char *b = g_build_filename (tmp_dir, "label.csv", NULL);

@@ -173,8 +173,7 @@ LLVMFuzzerInitialize (int    *argc G_GNUC_UNUSED,
 }
 
 #ifndef TF_HAVE_LIBFUZZER
-
-#define FUZZ_MAX_LEN (256 * 1024)
+#include "tf-fuzz-driver.h"
 
 /* Seeds */
 
@@ -257,36 +256,6 @@ write_seeds (const char *dir)
   return 0;
 }
 
-static void
-load_seed (GPtrArray  *seeds,
-           const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents;
-  gsize len;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_REGULAR))
-            load_seed (seeds, child);
-        }
-      return;
-    }
-  if (!g_file_get_contents (path, &contents, &len, &error))
-    {
-      fprintf (stderr, "fuzz-safetensors: %s\n", error->message);
-      exit (2);
-    }
-  g_ptr_array_add (seeds, g_bytes_new_take (contents, MIN (len, FUZZ_MAX_LEN)));
-}
-
 /* Mutations */
 
 static const char * const tokens[] = {
@@ -295,167 +264,46 @@ static const char * const tokens[] = {
   "true", "\"\"", "\"\\u0000\"", "\"\\ud800\"", "0", "-1", "1.0", "1e3", "4294967296",
   "9007199254740992", "9007199254740993", "9223372036854775808", "18446744073709551616",
   "[0,0]", "[1,2,3,4,5,6,7,8,9]", "[4294967296,4294967296]", ",", ":", "\"a\"", "\"\":",
-  "\"__metadata__\":[],", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+  "\"__metadata__\":[],", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", NULL,
 };
 
+/* The header length field: near the data, tiny, huge. */
 static void
-mutate (GArray     *buf,
-        GPtrArray  *seeds,
-        GRand      *rand)
+mutate_length (GArray *buf,
+               GRand  *rand)
 {
-  static const guint8 interesting[] = {
-    0, 0xff, '"', '[', ']', '{', '}', ',', ':', '-', '.', 'e', ' ', '\\', 0x80, 0xc3,
-    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
-  };
-  guint len = buf->len;
-  guint pos = len > 0 ? g_rand_int_range (rand, 0, (gint32) len) : 0;
+  guint64 v;
 
-  switch (g_rand_int_range (rand, 0, 9))
+  if (buf->len < 8)
+    return;
+  memcpy (&v, buf->data, 8);
+  v = GUINT64_FROM_LE (v);
+  switch (g_rand_int_range (rand, 0, 6))
     {
-    case 0:  /* bit flip */
-      if (len > 0)
-        ((guint8 *) buf->data)[pos] ^= 1u << g_rand_int_range (rand, 0, 8);
-      break;
-    case 1:  /* interesting byte */
-      if (len > 0)
-        ((guint8 *) buf->data)[pos] = interesting[g_rand_int_range (rand, 0, G_N_ELEMENTS (interesting))];
-      break;
-    case 2:  /* delete a chunk */
-      if (len > 0)
-        g_array_remove_range (buf, pos, g_rand_int_range (rand, 1, (gint32) MIN (len - pos, 64u) + 1));
-      break;
-    case 3:  /* duplicate a chunk */
-      if (len > 0 && len < FUZZ_MAX_LEN / 2)
-        {
-          guint n = g_rand_int_range (rand, 1, (gint32) MIN (len - pos, 256u) + 1);
-          g_autofree guint8 *chunk = g_memdup2 (buf->data + pos, n);
-
-          g_array_insert_vals (buf, g_rand_int_range (rand, 0, (gint32) len + 1), chunk, n);
-        }
-      break;
-    case 4:  /* truncate */
-      g_array_set_size (buf, pos);
-      break;
-    case 5:  /* the header length field */
-      if (len >= 8)
-        {
-          guint64 v;
-
-          memcpy (&v, buf->data, 8);
-          v = GUINT64_FROM_LE (v);
-          switch (g_rand_int_range (rand, 0, 6))
-            {
-            case 0: v += g_rand_int_range (rand, -16, 17); break;
-            case 1: v = g_rand_int_range (rand, 0, 3); break;
-            case 2: v = len - 8 + g_rand_int_range (rand, -2, 3); break;
-            case 3: v = G_MAXUINT64 - g_rand_int_range (rand, 0, 3); break;
-            case 4: v = (guint64) 100 * 1024 * 1024 + g_rand_int_range (rand, -1, 2); break;
-            default: v = ((guint64) g_rand_int (rand) << 32) | g_rand_int (rand); break;
-            }
-          v = GUINT64_TO_LE (v);
-          memcpy (buf->data, &v, 8);
-        }
-      break;
-    case 6:  /* splice with another seed */
-      {
-        GBytes *other = seeds->pdata[g_rand_int_range (rand, 0, (gint32) seeds->len)];
-        gsize other_len;
-        const guint8 *other_data = g_bytes_get_data (other, &other_len);
-        guint from = other_len > 0 ? g_rand_int_range (rand, 0, (gint32) other_len) : 0;
-
-        g_array_set_size (buf, pos);
-        g_array_append_vals (buf, other_data + from, other_len - from);
-      }
-      break;
-    case 7:  /* insert a JSON token */
-    case 8:  /* or overwrite with one */
-      {
-        const char *tok = tokens[g_rand_int_range (rand, 0, G_N_ELEMENTS (tokens))];
-        guint n = strlen (tok);
-
-        if (g_rand_boolean (rand) && pos + n <= len)
-          memcpy (buf->data + pos, tok, n);
-        else
-          g_array_insert_vals (buf, pos, (const guint8 *) tok, n);
-      }
-      break;
-    default:
-      g_assert_not_reached ();
+    case 0: v += g_rand_int_range (rand, -16, 17); break;
+    case 1: v = g_rand_int_range (rand, 0, 3); break;
+    case 2: v = buf->len - 8 + g_rand_int_range (rand, -2, 3); break;
+    case 3: v = G_MAXUINT64 - g_rand_int_range (rand, 0, 3); break;
+    case 4: v = (guint64) 100 * 1024 * 1024 + g_rand_int_range (rand, -1, 2); break;
+    default: v = ((guint64) g_rand_int (rand) << 32) | g_rand_int (rand); break;
     }
-  if (buf->len > FUZZ_MAX_LEN)
-    g_array_set_size (buf, FUZZ_MAX_LEN);
-}
-
-/* A copy of exactly @len bytes, so that ASan catches any read past the end. */
-static void
-run_one (const guint8 *data,
-         gsize         len)
-{
-  g_autofree guint8 *copy = g_memdup2 (data, len);
-
-  LLVMFuzzerTestOneInput (copy, len);
+  v = GUINT64_TO_LE (v);
+  memcpy (buf->data, &v, 8);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GPtrArray) seeds = NULL;
-  g_autoptr(GArray) buf = g_array_new (FALSE, FALSE, 1);
-  GRand *rand;
-  gint64 deadline;
-  gint64 start;
-  guint64 n_runs = 0;
-  double seconds;
-  char *end;
+  int status;
 
   if (argc == 3 && strcmp (argv[1], "--write-seeds") == 0)
     return write_seeds (argv[2]);
-  seconds = argc >= 2 ? g_ascii_strtod (argv[1], &end) : 0;
-  if (argc < 2 || *end != '\0' || seconds <= 0)
-    {
-      fprintf (stderr, "usage: fuzz-safetensors SECONDS [SEED_FILE_OR_DIR...]\n"
-                       "       fuzz-safetensors --write-seeds DIR\n");
-      return 2;
-    }
-
   LLVMFuzzerInitialize (&argc, &argv);
-  seeds = build_seeds ();
-  for (int i = 2; i < argc; i++)
-    load_seed (seeds, argv[i]);
-
-  for (guint i = 0; i < seeds->len; i++)
-    {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (seeds->pdata[i], &len);
-
-      run_one (data, len);
-      n_runs++;
-    }
-
-  /* A fixed seed: a failure found in the suite reproduces on the next run. */
-  rand = g_rand_new_with_seed (0x5afe7e45);
-  start = g_get_monotonic_time ();
-  deadline = start + (gint64) (seconds * G_USEC_PER_SEC);
-  while (g_get_monotonic_time () < deadline)
-    {
-      GBytes *seed = seeds->pdata[g_rand_int_range (rand, 0, (gint32) seeds->len)];
-      gsize len;
-      const guint8 *data = g_bytes_get_data (seed, &len);
-      int n_mutations = g_rand_int_range (rand, 1, 9);
-
-      g_array_set_size (buf, 0);
-      g_array_append_vals (buf, data, len);
-      for (int m = 0; m < n_mutations; m++)
-        mutate (buf, seeds, rand);
-      run_one ((const guint8 *) buf->data, buf->len);
-      n_runs++;
-    }
-
-  printf ("fuzz: %" G_GUINT64_FORMAT " executions, %" G_GUINT64_FORMAT " accepted (%.0f/s)\n",
-          n_runs, n_accepted, n_runs / MAX (1e-6, (g_get_monotonic_time () - start) / 1e6));
-  g_rand_free (rand);
-  return 0;
+  status = tf_fuzz_main (argc, argv, "fuzz-safetensors", build_seeds (), tokens, mutate_length, 0x5afe7e45);
+  if (status == 0)
+    printf ("fuzz-safetensors: %" G_GUINT64_FORMAT " accepted\n", n_accepted);
+  return status;
 }
 
 #endif

@@ -7,9 +7,10 @@
  *
  *   fuzz-NAME SECONDS [SEED_FILE_OR_DIR...]
  *
- * The mutations: bit flips, bytes from @interesting, chunks deleted,
- * duplicated or truncated, splices with another seed, and the target's
- * @tokens inserted (words its grammar knows). A fixed random seed makes a
+ * The mutations: bit flips, interesting bytes, chunks deleted,
+ * duplicated or truncated, splices with another seed, the target's
+ * @tokens inserted or written over (words its grammar knows), and the
+ * target's own @extra mutation. A fixed random seed makes a
  * failure in the suite reproduce on the next run. */
 #pragma once
 
@@ -22,7 +23,12 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 
-#define TF_FUZZ_MAX_LEN (64 * 1024)
+#define TF_FUZZ_MAX_LEN (256 * 1024)
+
+/* A mutation that knows the target's format (a length field, an offset),
+ * applied in place of a generic one now and then. */
+typedef void (*TfFuzzMutateFunc) (GArray *buf,
+                                  GRand  *rand);
 
 static inline void
 tf_fuzz_load_seed (GPtrArray  *seeds,
@@ -57,6 +63,7 @@ static inline void
 tf_fuzz_mutate (GArray             *buf,
                 GPtrArray          *seeds,
                 const char * const *tokens,
+                TfFuzzMutateFunc    extra,
                 GRand              *rand)
 {
   static const guint8 interesting[] = { 0, 1, '\n', '\r', '"', ',', ' ', '0', '9', '(', ')', 0x7F, 0x80, 0xC3,
@@ -64,7 +71,7 @@ tf_fuzz_mutate (GArray             *buf,
   guint len = buf->len;
   guint pos = len > 0 ? (guint) g_rand_int_range (rand, 0, (gint32) len) : 0;
 
-  switch (g_rand_int_range (rand, 0, 7))
+  switch (g_rand_int_range (rand, 0, extra ? 9 : 7))
     {
     case 0:  /* bit flip */
       if (len > 0)
@@ -100,13 +107,22 @@ tf_fuzz_mutate (GArray             *buf,
         g_array_append_vals (buf, other_data + from, (guint) (other_len - from));
       }
       break;
-    case 6:  /* a token of the target's grammar */
+    case 6:  /* a token of the target's grammar, inserted or written over */
       if (tokens != NULL && tokens[0] != NULL)
         {
           guint n = g_strv_length ((char **) tokens);
           const char *t = tokens[g_rand_int_range (rand, 0, (gint32) n)];
-          g_array_insert_vals (buf, pos, t, (guint) strlen (t));
+          guint tlen = (guint) strlen (t);
+
+          if (g_rand_boolean (rand) && pos + tlen <= len)
+            memcpy (buf->data + pos, t, tlen);
+          else
+            g_array_insert_vals (buf, pos, t, tlen);
         }
+      break;
+    case 7:
+    case 8:  /* the target's own */
+      extra (buf, rand);
       break;
     default:
       g_assert_not_reached ();
@@ -124,13 +140,16 @@ tf_fuzz_run_one (const guint8 *data,
   LLVMFuzzerTestOneInput (copy, len);
 }
 
-/* @seeds: the target's own seeds (taken); more come from the command line. */
+/* @seeds: the target's own seeds (taken); more come from the command line.
+ * @random_seed fixes the run, so that a failure reproduces. */
 static inline int
 tf_fuzz_main (int                 argc,
               char              **argv,
               const char         *name,
               GPtrArray          *seeds,
-              const char * const *tokens)
+              const char * const *tokens,
+              TfFuzzMutateFunc    extra,
+              guint32             random_seed)
 {
   g_autoptr(GPtrArray) owned = seeds;
   g_autoptr(GArray) buf = g_array_new (FALSE, FALSE, 1);
@@ -158,7 +177,7 @@ tf_fuzz_main (int                 argc,
       n_runs++;
     }
 
-  rand = g_rand_new_with_seed (0x1eade7);
+  rand = g_rand_new_with_seed (random_seed);
   deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
   while (g_get_monotonic_time () < deadline)
     {
@@ -170,7 +189,7 @@ tf_fuzz_main (int                 argc,
       g_array_set_size (buf, 0);
       g_array_append_vals (buf, data, (guint) len);
       for (int m = 0; m < n_mutations; m++)
-        tf_fuzz_mutate (buf, owned, tokens, rand);
+        tf_fuzz_mutate (buf, owned, tokens, extra, rand);
       tf_fuzz_run_one ((const guint8 *) buf->data, buf->len);
       n_runs++;
     }
