@@ -86,14 +86,22 @@ def check_includes(src, errors):
             errors.append('%s: uses a tf_cli_ name outside app/cli/' % rel)
 
 
-def nm(obj, flags):
-    out = subprocess.run(['nm', '-P'] + flags + [obj], capture_output=True, text=True, check=True).stdout
-    return {line.split()[0] for line in out.splitlines() if line.strip()}
+def nm_all(objs, flags):
+    """{object: set of symbols}, from one nm run over all the objects."""
+    result = {o: set() for o in objs}
+    out = subprocess.run(['nm', '-P', '-A'] + flags + objs, capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        # "path/obj.o: symbol T value size"
+        head, _, rest = line.partition(': ')
+        if head in result and rest.strip():
+            result[head].add(rest.split()[0])
+    return result
 
 
 def check_cycles(src, build, errors):
     defined = {}
     used = {}
+    units = {}
     for root, _, files in os.walk(build):
         rel_root = os.path.relpath(root, build)
         if not rel_root.split(os.sep)[0] in LIB_DIRS:
@@ -104,11 +112,14 @@ def check_cycles(src, build, errors):
             source = os.path.join(os.path.dirname(rel_root), f[:-2])
             if not os.path.exists(os.path.join(src, source)):
                 continue
-            unit = unit_of(src, source)
-            obj = os.path.join(root, f)
-            for sym in nm(obj, ['--defined-only', '-g']):
-                defined.setdefault(sym, unit)
-            used.setdefault(unit, set()).update(nm(obj, ['-u']))
+            units[os.path.join(root, f)] = unit_of(src, source)
+    objs = sorted(units)
+    if objs:
+        for obj, syms in nm_all(objs, ['--defined-only', '-g']).items():
+            for sym in syms:
+                defined.setdefault(sym, units[obj])
+        for obj, syms in nm_all(objs, ['-u']).items():
+            used.setdefault(units[obj], set()).update(syms)
     if not used:
         errors.append('no object files found under %s' % build)
         return
