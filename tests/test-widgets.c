@@ -1209,6 +1209,116 @@ test_inspector (void)
   destroy (window);
 }
 
+/* What the label bar emitted, and an owner that stores it back. */
+typedef struct
+{
+  TfLabelBar *bar;
+  int         chosen, kind, class_index, cleared, notes;
+  char       *note;
+  gboolean    store;
+} LabelLog;
+
+static void
+on_label_chosen_cb (TfLabelBar *bar,
+                    int         kind,
+                    int         class_index,
+                    LabelLog   *log)
+{
+  log->chosen++;
+  log->kind = kind;
+  log->class_index = class_index;
+  if (log->store)
+    tf_label_bar_set_label (bar, kind, class_index, TF_LABEL_SOURCE_PERSON, NULL);
+}
+
+static void
+on_label_cleared_cb (TfLabelBar *bar,
+                     LabelLog   *log)
+{
+  log->cleared++;
+  if (log->store)
+    tf_label_bar_set_label (bar, TF_LABEL_NONE, -1, TF_LABEL_SOURCE_PERSON, NULL);
+}
+
+static void
+on_note_changed_cb (TfLabelBar *bar,
+                    const char *note,
+                    LabelLog   *log)
+{
+  (void) bar;
+  log->notes++;
+  g_free (log->note);
+  log->note = g_strdup (note);
+}
+
+static void
+test_label_bar (void)
+{
+  static const char * const names[] = { "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear",
+                                        "contempt", "pain", "other" };
+  GtkWidget *widget = tf_label_bar_new ();
+  TfLabelBar *bar = TF_LABEL_BAR (widget);
+  LabelLog log = { .bar = bar, .store = TRUE };
+  GtkWidget *window;
+  int k = -2;
+
+  g_signal_connect (bar, "label-chosen", G_CALLBACK (on_label_chosen_cb), &log);
+  g_signal_connect (bar, "label-cleared", G_CALLBACK (on_label_cleared_cb), &log);
+  g_signal_connect (bar, "note-changed", G_CALLBACK (on_note_changed_cb), &log);
+  tf_label_bar_set_classes (bar, names, G_N_ELEMENTS (names), 1);
+  window = show (widget, 360, 200);
+  image_free (render (widget, "label-bar-empty", &white));
+  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_NONE);
+
+  /* keys: 3 is the third class, 0 not a face, Enter the prediction, 10th class has no key */
+  g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_3));
+  g_assert_cmpint (log.kind, ==, TF_LABEL_CLASS);
+  g_assert_cmpint (log.class_index, ==, 2);
+  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_CLASS);
+  g_assert_cmpint (k, ==, 2);
+  g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_KP_0));
+  g_assert_cmpint (log.kind, ==, TF_LABEL_NOT_A_FACE);
+  g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_Return));
+  g_assert_cmpint (log.kind, ==, TF_LABEL_CLASS);
+  g_assert_cmpint (log.class_index, ==, 1);
+  image_free (render (widget, "label-bar-labelled", &white));
+  g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_BackSpace));
+  g_assert_cmpint (log.cleared, ==, 1);
+  g_assert_cmpint (tf_label_bar_get_kind (bar, NULL), ==, TF_LABEL_NONE);
+  g_assert_false (tf_label_bar_handle_key (bar, GDK_KEY_a));
+  g_assert_cmpint (log.chosen, ==, 3);
+
+  /* an owner that does not store: the bar keeps showing what is stored */
+  log.store = FALSE;
+  g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_5));
+  g_assert_cmpint (log.chosen, ==, 4);
+  g_assert_cmpint (tf_label_bar_get_kind (bar, NULL), ==, TF_LABEL_NONE);
+
+  /* fewer classes than keys: 9 is nobody's; no prediction, no Enter */
+  tf_label_bar_set_classes (bar, names, 3, -1);
+  g_assert_false (tf_label_bar_handle_key (bar, GDK_KEY_9));
+  g_assert_false (tf_label_bar_handle_key (bar, GDK_KEY_Return));
+  g_assert_cmpint (log.chosen, ==, 4);
+
+  /* a label shown from the store, with its note; the note is emitted only when changed */
+  tf_label_bar_set_label (bar, TF_LABEL_CLASS, 2, TF_LABEL_SOURCE_PROPAGATED, "blurred");
+  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_CLASS);
+  g_assert_cmpint (k, ==, 2);
+  {
+    GtkWidget *entry = gtk_widget_get_last_child (gtk_widget_get_first_child (widget));
+    g_assert_true (GTK_IS_ENTRY (entry));
+    g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "blurred");
+    g_signal_emit_by_name (entry, "activate");
+    g_assert_cmpint (log.notes, ==, 0);
+    gtk_editable_set_text (GTK_EDITABLE (entry), "blurred, turned away");
+    g_signal_emit_by_name (entry, "activate");
+    g_assert_cmpint (log.notes, ==, 1);
+    g_assert_cmpstr (log.note, ==, "blurred, turned away");
+  }
+  g_free (log.note);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1225,5 +1335,6 @@ main (int    argc,
   g_test_add_func ("/widgets/head-grid", test_head_grid);
   g_test_add_func ("/widgets/timeline", test_timeline);
   g_test_add_func ("/widgets/inspector", test_inspector);
+  g_test_add_func ("/widgets/label-bar", test_label_bar);
   return g_test_run ();
 }

@@ -12,5 +12,6 @@
 #include "tf-face-inspector.h"
 #include "tf-face-probe.h"
 #include "tf-head-grid.h"
+#include "tf-label-bar.h"
 #include "tf-prob-bars.h"
 #include "tf-timeline.h"

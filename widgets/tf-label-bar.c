@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* TfLabelBar: a flow of class toggles (the number to press in front of
+ * each name; the model's prediction marked), a row of the other answers,
+ * a line saying where the current label came from, and a note entry. The
+ * buttons only emit: the owner decides what is stored and sets it back, so
+ * the bar always shows what was saved. */
+#include <glib/gi18n.h>
+
+#include "tf-label-bar.h"
+
+#define MAX_SHORTCUT_CLASSES 9
+
+struct _TfLabelBar
+{
+  GtkWidget        parent_instance;
+
+  GtkWidget       *box;
+  GtkWidget       *flow;         /* GtkFlowBox of class toggles */
+  GtkWidget       *not_face;
+  GtkWidget       *unsure;
+  GtkWidget       *accept;
+  GtkWidget       *clear;
+  GtkWidget       *source;       /* GtkLabel */
+  GtkWidget       *note;         /* GtkEntry */
+  GPtrArray       *buttons;      /* GtkToggleButton per class */
+
+  int              n_classes;
+  int              predicted;
+  TfLabelKind      kind;
+  int              class_index;
+  gboolean         updating;     /* set_label is moving the toggles */
+};
+
+G_DEFINE_FINAL_TYPE (TfLabelBar, tf_label_bar, GTK_TYPE_WIDGET)
+
+enum
+{
+  LABEL_CHOSEN,
+  LABEL_CLEARED,
+  NOTE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static void
+show_state (TfLabelBar *self)
+{
+  self->updating = TRUE;
+  for (guint i = 0; i < self->buttons->len; i++)
+    gtk_toggle_button_set_active (self->buttons->pdata[i],
+                                  self->kind == TF_LABEL_CLASS && self->class_index == (int) i);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->not_face), self->kind == TF_LABEL_NOT_A_FACE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->unsure), self->kind == TF_LABEL_UNSURE);
+  gtk_widget_set_sensitive (self->clear, self->kind != TF_LABEL_NONE);
+  gtk_widget_set_sensitive (self->accept, self->predicted >= 0 && self->predicted < self->n_classes);
+  self->updating = FALSE;
+}
+
+static void
+choose (TfLabelBar  *self,
+        TfLabelKind  kind,
+        int          class_index)
+{
+  g_signal_emit (self, signals[LABEL_CHOSEN], 0, (int) kind, class_index);
+  /* the owner set the stored state back; if it did not, the toggles go back */
+  show_state (self);
+}
+
+/* ---- callbacks ----------------------------------------------------------- */
+
+static void
+on_class_toggled_cb (GtkToggleButton *button,
+                     TfLabelBar      *self)
+{
+  if (self->updating)
+    return;
+  choose (self, TF_LABEL_CLASS, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "class-index")));
+}
+
+static void
+on_not_face_toggled_cb (GtkToggleButton *button,
+                        TfLabelBar      *self)
+{
+  (void) button;
+  if (!self->updating)
+    choose (self, TF_LABEL_NOT_A_FACE, -1);
+}
+
+static void
+on_unsure_toggled_cb (GtkToggleButton *button,
+                      TfLabelBar      *self)
+{
+  (void) button;
+  if (!self->updating)
+    choose (self, TF_LABEL_UNSURE, -1);
+}
+
+static void
+on_accept_clicked_cb (GtkButton  *button,
+                      TfLabelBar *self)
+{
+  (void) button;
+  if (self->predicted >= 0 && self->predicted < self->n_classes)
+    choose (self, TF_LABEL_CLASS, self->predicted);
+}
+
+static void
+on_clear_clicked_cb (GtkButton  *button,
+                     TfLabelBar *self)
+{
+  (void) button;
+  g_signal_emit (self, signals[LABEL_CLEARED], 0);
+  show_state (self);
+}
+
+static void
+emit_note (TfLabelBar *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->note));
+  const char *shown = g_object_get_data (G_OBJECT (self->note), "stored");
+
+  if (g_strcmp0 (text, shown ? shown : "") != 0)
+    g_signal_emit (self, signals[NOTE_CHANGED], 0, text);
+}
+
+static void
+on_note_activate_cb (GtkEntry   *entry,
+                     TfLabelBar *self)
+{
+  (void) entry;
+  emit_note (self);
+}
+
+static void
+on_note_focus_leave_cb (GtkEventControllerFocus *focus,
+                        TfLabelBar              *self)
+{
+  (void) focus;
+  emit_note (self);
+}
+
+/* ---- GObject ------------------------------------------------------------- */
+
+static void
+tf_label_bar_dispose (GObject *object)
+{
+  TfLabelBar *self = TF_LABEL_BAR (object);
+
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_pointer (&self->buttons, g_ptr_array_unref);
+  G_OBJECT_CLASS (tf_label_bar_parent_class)->dispose (object);
+}
+
+static void
+tf_label_bar_class_init (TfLabelBarClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = tf_label_bar_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "tf-label-bar");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+
+  signals[LABEL_CHOSEN] = g_signal_new ("label-chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_INT);
+  signals[LABEL_CLEARED] = g_signal_new ("label-cleared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[NOTE_CHANGED] = g_signal_new ("note-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+tf_label_bar_init (TfLabelBar *self)
+{
+  GtkWidget *row;
+  GtkEventController *focus;
+
+  self->buttons = g_ptr_array_new ();
+  self->predicted = -1;
+  self->class_index = -1;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Label"), -1);
+
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  self->flow = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->flow), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->flow), FALSE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->flow), 4);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow), 4);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->flow), 4);
+  gtk_box_append (GTK_BOX (self->box), self->flow);
+
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  /* TRANSLATORS: a labelling button; 0 is its key */
+  self->not_face = gtk_toggle_button_new_with_label (_("0 Not a face"));
+  self->unsure = gtk_toggle_button_new_with_label (_("Unsure"));
+  /* TRANSLATORS: accept the model's prediction as the label; Enter is its key */
+  self->accept = gtk_button_new_with_label (_("Accept"));
+  gtk_widget_set_tooltip_text (self->accept, _("Label the face as the model predicts (Enter)"));
+  self->clear = gtk_button_new_from_icon_name ("edit-clear-symbolic");
+  gtk_widget_set_tooltip_text (self->clear, _("Clear the label (Backspace)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->clear), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Clear the label"), -1);
+  gtk_box_append (GTK_BOX (row), self->not_face);
+  gtk_box_append (GTK_BOX (row), self->unsure);
+  gtk_box_append (GTK_BOX (row), self->accept);
+  gtk_box_append (GTK_BOX (row), self->clear);
+  gtk_box_append (GTK_BOX (self->box), row);
+  g_signal_connect (self->not_face, "toggled", G_CALLBACK (on_not_face_toggled_cb), self);
+  g_signal_connect (self->unsure, "toggled", G_CALLBACK (on_unsure_toggled_cb), self);
+  g_signal_connect (self->accept, "clicked", G_CALLBACK (on_accept_clicked_cb), self);
+  g_signal_connect (self->clear, "clicked", G_CALLBACK (on_clear_clicked_cb), self);
+
+  self->source = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->source), 0);
+  gtk_widget_add_css_class (self->source, "dim-label");
+  gtk_widget_add_css_class (self->source, "caption");
+  gtk_box_append (GTK_BOX (self->box), self->source);
+
+  self->note = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (self->note), _("Note"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->note), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Note"), -1);
+  gtk_box_append (GTK_BOX (self->box), self->note);
+  g_signal_connect (self->note, "activate", G_CALLBACK (on_note_activate_cb), self);
+  focus = gtk_event_controller_focus_new ();
+  g_signal_connect (focus, "leave", G_CALLBACK (on_note_focus_leave_cb), self);
+  gtk_widget_add_controller (self->note, focus);
+
+  tf_label_bar_set_label (self, TF_LABEL_NONE, -1, TF_LABEL_SOURCE_PERSON, NULL);
+}
+
+/* ---- public API ---------------------------------------------------------- */
+
+GtkWidget *
+tf_label_bar_new (void)
+{
+  return g_object_new (TF_TYPE_LABEL_BAR, NULL);
+}
+
+void
+tf_label_bar_set_classes (TfLabelBar         *self,
+                          const char * const *names,
+                          int                 n,
+                          int                 predicted)
+{
+  g_return_if_fail (TF_IS_LABEL_BAR (self));
+  g_return_if_fail (n >= 0 && (names != NULL || n == 0));
+
+  /* the same classes: only the marked prediction moves */
+  if (n != self->n_classes)
+    {
+      GtkWidget *child;
+
+      while ((child = gtk_widget_get_first_child (self->flow)) != NULL)
+        gtk_flow_box_remove (GTK_FLOW_BOX (self->flow), child);
+      g_ptr_array_set_size (self->buttons, 0);
+      for (int k = 0; k < n; k++)
+        {
+          GtkWidget *button = gtk_toggle_button_new ();
+
+          g_object_set_data (G_OBJECT (button), "class-index", GINT_TO_POINTER (k));
+          g_signal_connect (button, "toggled", G_CALLBACK (on_class_toggled_cb), self);
+          gtk_flow_box_append (GTK_FLOW_BOX (self->flow), button);
+          g_ptr_array_add (self->buttons, button);
+        }
+      self->n_classes = n;
+    }
+  for (int k = 0; k < n; k++)
+    {
+      GtkWidget *button = self->buttons->pdata[k];
+      g_autofree char *text = k < MAX_SHORTCUT_CLASSES ? g_strdup_printf ("%d %s", k + 1, names[k])
+                                                       : g_strdup (names[k]);
+
+      gtk_button_set_label (GTK_BUTTON (button), text);
+      if (k == predicted)
+        {
+          gtk_widget_add_css_class (button, "accent");
+          /* TRANSLATORS: tooltip of the class button the model predicts */
+          gtk_widget_set_tooltip_text (button, _("The model's prediction"));
+        }
+      else
+        {
+          gtk_widget_remove_css_class (button, "accent");
+          gtk_widget_set_tooltip_text (button, NULL);
+        }
+    }
+  self->predicted = predicted;
+  if (self->kind == TF_LABEL_CLASS && self->class_index >= n)
+    self->kind = TF_LABEL_NONE;
+  show_state (self);
+}
+
+void
+tf_label_bar_set_label (TfLabelBar    *self,
+                        TfLabelKind    kind,
+                        int            class_index,
+                        TfLabelSource  source,
+                        const char    *note)
+{
+  const char *text;
+
+  g_return_if_fail (TF_IS_LABEL_BAR (self));
+
+  if (kind == TF_LABEL_CLASS && (class_index < 0 || class_index >= self->n_classes))
+    kind = TF_LABEL_NONE;
+  self->kind = kind;
+  self->class_index = kind == TF_LABEL_CLASS ? class_index : -1;
+  if (kind == TF_LABEL_NONE)
+    text = _("Not labelled");
+  else if (source == TF_LABEL_SOURCE_IMPORTED)
+    text = _("Label imported");
+  else if (source == TF_LABEL_SOURCE_PROPAGATED)
+    /* TRANSLATORS: the label was given to a range of a video track at once */
+    text = _("Label propagated along the track");
+  else
+    text = _("Labelled by a person");
+  gtk_label_set_text (GTK_LABEL (self->source), text);
+  g_object_set_data_full (G_OBJECT (self->note), "stored", g_strdup (note ? note : ""), g_free);
+  gtk_editable_set_text (GTK_EDITABLE (self->note), note ? note : "");
+  show_state (self);
+}
+
+TfLabelKind
+tf_label_bar_get_kind (TfLabelBar *self,
+                       int        *class_index)
+{
+  g_return_val_if_fail (TF_IS_LABEL_BAR (self), TF_LABEL_NONE);
+
+  if (class_index)
+    *class_index = self->class_index;
+  return self->kind;
+}
+
+gboolean
+tf_label_bar_handle_key (TfLabelBar *self,
+                         guint       keyval)
+{
+  int digit = -1;
+
+  g_return_val_if_fail (TF_IS_LABEL_BAR (self), FALSE);
+
+  if (keyval >= GDK_KEY_0 && keyval <= GDK_KEY_9)
+    digit = (int) (keyval - GDK_KEY_0);
+  else if (keyval >= GDK_KEY_KP_0 && keyval <= GDK_KEY_KP_9)
+    digit = (int) (keyval - GDK_KEY_KP_0);
+
+  if (digit == 0)
+    choose (self, TF_LABEL_NOT_A_FACE, -1);
+  else if (digit > 0)
+    {
+      if (digit > self->n_classes)
+        return FALSE;
+      choose (self, TF_LABEL_CLASS, digit - 1);
+    }
+  else if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter)
+    {
+      if (self->predicted < 0 || self->predicted >= self->n_classes)
+        return FALSE;
+      choose (self, TF_LABEL_CLASS, self->predicted);
+    }
+  else if (keyval == GDK_KEY_BackSpace)
+    {
+      g_signal_emit (self, signals[LABEL_CLEARED], 0);
+      show_state (self);
+    }
+  else
+    return FALSE;
+  return TRUE;
+}
