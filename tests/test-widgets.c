@@ -1101,6 +1101,48 @@ on_ablation_requested_cb (TfFaceInspector *inspector,
   (*count)++;
 }
 
+/* What the label bar emitted, and an owner that stores it back. */
+typedef struct
+{
+  TfLabelBar *bar;
+  int         chosen, kind, class_index, cleared, notes;
+  char       *note;
+  gboolean    store;
+} LabelLog;
+
+static void
+on_label_chosen_cb (TfLabelBar *bar,
+                    int         kind,
+                    int         class_index,
+                    LabelLog   *log)
+{
+  log->chosen++;
+  log->kind = kind;
+  log->class_index = class_index;
+  if (log->store)
+    tf_label_bar_set_label (bar, kind, class_index, TF_LABEL_SOURCE_PERSON, NULL);
+}
+
+static void
+on_label_cleared_cb (TfLabelBar *bar,
+                     LabelLog   *log)
+{
+  log->cleared++;
+  if (log->store)
+    tf_label_bar_set_label (bar, TF_LABEL_NONE, -1, TF_LABEL_SOURCE_PERSON, NULL);
+}
+
+static void
+on_note_changed_cb (TfLabelBar *bar,
+                    const char *note,
+                    LabelLog   *log)
+{
+  (void) bar;
+  log->notes++;
+  g_free (log->note);
+  log->note = g_strdup (note);
+}
+
 static void
 test_inspector (void)
 {
@@ -1201,54 +1243,30 @@ test_inspector (void)
   /* a probe without ablation hides the toggle again */
   tf_face_inspector_set_probe (inspector, probe);
   g_assert_false (gtk_widget_get_visible (toggle));
+
+  /* the label bar: hidden until a project keeps labels; its keys are the probe's classes */
+  {
+    TfLabelBar *bar = tf_face_inspector_get_label_bar (inspector);
+    LabelLog log = { .bar = bar, .store = TRUE };
+
+    g_assert_true (TF_IS_LABEL_BAR (bar));
+    g_assert_false (gtk_widget_get_visible (GTK_WIDGET (bar)));
+    tf_face_inspector_set_labelling (inspector, TRUE);
+    g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bar)));
+    g_signal_connect (bar, "label-chosen", G_CALLBACK (on_label_chosen_cb), &log);
+    g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_Return));
+    g_assert_cmpint (log.class_index, ==, probe->predicted);
+    g_assert_false (tf_label_bar_handle_key (bar, GDK_KEY_0 + probe->classes + 1));
+    image_free (render (widget, "inspector-labelling", &white));
+    tf_face_inspector_set_labelling (inspector, FALSE);
+    g_signal_handlers_disconnect_by_data (bar, &log);
+  }
   tf_face_inspector_set_probe (inspector, NULL);
   g_assert_false (gtk_widget_get_sensitive (compute));
 
   tf_face_probe_unref (with);
   tf_face_probe_unref (probe);
   destroy (window);
-}
-
-/* What the label bar emitted, and an owner that stores it back. */
-typedef struct
-{
-  TfLabelBar *bar;
-  int         chosen, kind, class_index, cleared, notes;
-  char       *note;
-  gboolean    store;
-} LabelLog;
-
-static void
-on_label_chosen_cb (TfLabelBar *bar,
-                    int         kind,
-                    int         class_index,
-                    LabelLog   *log)
-{
-  log->chosen++;
-  log->kind = kind;
-  log->class_index = class_index;
-  if (log->store)
-    tf_label_bar_set_label (bar, kind, class_index, TF_LABEL_SOURCE_PERSON, NULL);
-}
-
-static void
-on_label_cleared_cb (TfLabelBar *bar,
-                     LabelLog   *log)
-{
-  log->cleared++;
-  if (log->store)
-    tf_label_bar_set_label (bar, TF_LABEL_NONE, -1, TF_LABEL_SOURCE_PERSON, NULL);
-}
-
-static void
-on_note_changed_cb (TfLabelBar *bar,
-                    const char *note,
-                    LabelLog   *log)
-{
-  (void) bar;
-  log->notes++;
-  g_free (log->note);
-  log->note = g_strdup (note);
 }
 
 static void

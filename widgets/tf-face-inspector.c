@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "tf-face-inspector.h"
+#include "tf-label-bar.h"
 #include "tf-widgets-private.h"
 
 enum
@@ -43,6 +44,8 @@ struct _TfFaceInspector
   GtkAdjustment      *opacity;
   GtkWidget          *opacity_scale;
   TfProbBars         *bars;
+  GtkWidget          *label_heading;
+  TfLabelBar         *label_bar;
   TfHeadGrid         *grid;
   GtkLabel           *grid_caption;
   GtkButton          *compute;
@@ -293,6 +296,14 @@ build (TfFaceInspector *self)
   self->bars = TF_PROB_BARS (tf_prob_bars_new ());
   gtk_box_append (box, GTK_WIDGET (self->bars));
 
+  /* the label, where a project keeps one: beside what the model says */
+  self->label_heading = heading (_("Label"));
+  gtk_widget_set_visible (self->label_heading, FALSE);
+  gtk_box_append (box, self->label_heading);
+  self->label_bar = TF_LABEL_BAR (tf_label_bar_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->label_bar), FALSE);
+  gtk_box_append (box, GTK_WIDGET (self->label_bar));
+
   /* the heads */
   gtk_box_append (box, heading (_("Attention Heads")));
   self->grid_caption = GTK_LABEL (caption (""));
@@ -460,6 +471,11 @@ tf_face_inspector_set_probe (TfFaceInspector *self,
   tf_attention_overlay_set_probe (self->overlay, probe);
   tf_prob_bars_set_probe (self->bars, probe);
   tf_head_grid_set_probe (self->grid, probe);
+  if (probe != NULL)
+    tf_label_bar_set_classes (self->label_bar, (const char * const *) probe->class_names, probe->classes,
+                              probe->predicted);
+  else
+    tf_label_bar_set_classes (self->label_bar, NULL, 0, -1);
 
   /* the chooser follows the model's number of LANets; the same choice stays
    * for the next face where it still exists */
@@ -498,6 +514,24 @@ tf_face_inspector_set_probe (TfFaceInspector *self,
     gtk_check_button_set_active (self->show_ablation, FALSE);
   tf_head_grid_set_show_ablation (self->grid, has_ablation && gtk_check_button_get_active (self->show_ablation));
   update_grid_caption (self);
+}
+
+void
+tf_face_inspector_set_labelling (TfFaceInspector *self,
+                                 gboolean         labelling)
+{
+  g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
+
+  gtk_widget_set_visible (self->label_heading, labelling);
+  gtk_widget_set_visible (GTK_WIDGET (self->label_bar), labelling);
+}
+
+TfLabelBar *
+tf_face_inspector_get_label_bar (TfFaceInspector *self)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
+
+  return self->label_bar;
 }
 
 TfFaceProbe *

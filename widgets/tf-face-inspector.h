@@ -7,6 +7,7 @@
 #include "tf-colormap.h"
 #include "tf-face-probe.h"
 #include "tf-head-grid.h"
+#include "tf-label-bar.h"
 #include "tf-prob-bars.h"
 
 G_BEGIN_DECLS
@@ -27,6 +28,11 @@ void          tf_face_inspector_set_opacity     (TfFaceInspector *self, double o
 void          tf_face_inspector_set_colormap    (TfFaceInspector *self, TfColormap map);
 /* < 0 hides the progress bar */
 void          tf_face_inspector_set_ablation_progress (TfFaceInspector *self, double fraction);
+/* Shows the label bar (below the prediction) when a project keeps labels;
+ * its classes follow the probe. The owner connects to the bar's signals
+ * and shows the stored label with tf_label_bar_set_label. */
+void          tf_face_inspector_set_labelling   (TfFaceInspector *self, gboolean labelling);
+TfLabelBar   *tf_face_inspector_get_label_bar   (TfFaceInspector *self);
 /* the parts, for the application's tests */
 TfAttentionOverlay *tf_face_inspector_get_overlay   (TfFaceInspector *self);
 TfProbBars         *tf_face_inspector_get_prob_bars (TfFaceInspector *self);
