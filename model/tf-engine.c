@@ -521,13 +521,21 @@ head_forward (TfEngine    *e,
   tf_linear_forward (logits, cls, m->head_w, m->head_b, nseq, d, c->num_classes);
 }
 
+/* softmax(logits / T), T the model's calibration temperature: every
+ * probability the engine hands out goes through here, the logits stay raw. */
 static void
-softmax_copy (float       *probs,
-              const float *logits,
+softmax_copy (float       *probs,         /* [rows][k] */
+              const float *logits,        /* [rows][k] */
               int          rows,
-              int          k)
+              int          k,
+              float        temperature)
 {
-  memcpy (probs, logits, sizeof (float) * rows * k);
+  gsize n = (gsize) rows * k;
+
+  memcpy (probs, logits, sizeof (float) * n);
+  if (temperature != 1.0f)
+    for (gsize i = 0; i < n; i++)
+      probs[i] /= temperature;
   tf_softmax_rows (probs, rows, k);
 }
 
@@ -628,7 +636,7 @@ ablation_forward (TfEngine  *e,
         encoder_forward (e, tok, H, l, &run);
         head_forward (e, tok, H, logits);
         logits = tf_buf_get (&e->ab_logits, MAX ((gsize) H * K, (gsize) d));
-        softmax_copy (dst + ((gsize) i * L + l) * H * K, logits, H, K);
+        softmax_copy (dst + ((gsize) i * L + l) * H * K, logits, H, K, (float) e->model->temperature);
       }
 }
 
@@ -726,7 +734,7 @@ tf_engine_forward (TfEngine               *e,
   out->logits = tf_buf_get (&e->logits, (gsize) n * K);
   out->probs = tf_buf_get (&e->probs, (gsize) n * K);
   head_forward (e, tok, n, out->logits);
-  softmax_copy (out->probs, out->logits, n, K);
+  softmax_copy (out->probs, out->logits, n, K, (float) m->temperature);
   e->times.head = now () - t0;
 
   if (probes & TF_PROBE_ABLATION)

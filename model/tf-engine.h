@@ -24,13 +24,13 @@ typedef struct
 {
   int    n, lanets, grid, tokens, depth, heads, classes;
   float *logits;        /* [n][K] */
-  float *probs;         /* [n][K] softmax(logits) */
+  float *probs;         /* [n][K] softmax(logits / T), T the model's temperature (1 uncalibrated) */
   float *lanet_maps;    /* [n][B][g*g] sigmoid output of each LANet */
   float *lanet_max;     /* [n][g*g] element-wise max over the (MAD-dropped) maps */
   float *cls_attn;      /* [n][L][H][T] the class token's attention row; [0] is itself */
   float *head_contrib;  /* [n][L][H] |W_proj[:, head] o_head(cls)|, summing to 1 per block */
   float *rollout;       /* [n][g*g] class row of prod_l (0.5 A_l + 0.5 I), A_l the head mean, summing to 1 */
-  float *ablation;      /* [n][L][H][K] probabilities with head h of block l dropped */
+  float *ablation;      /* [n][L][H][K] probabilities (with T) with head h of block l dropped */
   int   *mad_dropped;   /* [n] the map zeroed by MAD, -1 for none (training only) */
   int   *msad_dropped;  /* [n][L] the head zeroed by MSAD per block, -1 for none (training only) */
 } TfOutputs;

@@ -43,7 +43,9 @@ void          tf_eval_result_compute         (TfEvalResult *result);
 
 /* Runs @model over @dataset in batches of @batch (its classes set to the
  * model's first), predicting each image's largest probability; with @flip
- * the probabilities are averaged with those of the mirrored input. Images
+ * the probabilities are averaged with those of the mirrored input. These are
+ * the uncalibrated softmax(logits): the model's temperature changes no
+ * prediction, so it changes no accuracy. Images
  * are what @decode returns (called from a loader thread, @decode_data
  * passed on); those it fails on are skipped and counted. @cancellable is
  * checked between batches (G_IO_ERROR_CANCELLED). */
@@ -54,6 +56,23 @@ TfEvalResult *tf_eval_run                    (TfModel      *model,
                                               TfDecodeFunc  decode,
                                               gpointer      decode_data,
                                               GCancellable *cancellable,
+                                              GError      **error);
+
+/* The same run, keeping each image's raw logits (the model's temperature not
+ * applied) in @logits (float, [rows][K]) and its class in @labels (int,
+ * [rows]), both emptied first; with @flip the mirrored images of each batch
+ * follow it as rows of their own (the probabilities the application shows
+ * are one view's, not the mirrored average). */
+gboolean      tf_eval_collect_logits         (TfModel      *model,
+                                              TfDataset    *dataset,
+                                              int           batch,
+                                              gboolean      flip,
+                                              TfDecodeFunc  decode,
+                                              gpointer      decode_data,
+                                              GCancellable *cancellable,
+                                              GArray       *logits,
+                                              GArray       *labels,
+                                              guint        *n_skipped,
                                               GError      **error);
 
 G_END_DECLS

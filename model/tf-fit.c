@@ -323,6 +323,27 @@ fit_set_provenance (Fit        *f,
   if (valid_acc >= 0)
     g_hash_table_insert (md, g_strdup ("valid_accuracy"), g_strdup_printf ("%.4f", valid_acc));
   g_hash_table_remove (md, "checkpoint");
+
+  /* a temperature was fitted to the starting weights, not to these: it moves
+   * to the lineage with its figures, and the new model is uncalibrated until
+   * transfer-cli calibrate measures it */
+  {
+    g_autoptr(GPtrArray) calibration = g_ptr_array_new_with_free_func (g_free);
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, md);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      if (g_str_has_prefix (key, "calibration."))
+        g_ptr_array_add (calibration, g_strdup (key));
+    for (guint i = 0; i < calibration->len; i++)
+      {
+        const char *k = calibration->pdata[i];
+        g_hash_table_insert (md, g_strconcat ("base_", k, NULL), g_strdup (g_hash_table_lookup (md, k)));
+        g_hash_table_remove (md, k);
+      }
+    tf_model_set_temperature (f->model, 1.0);
+  }
 }
 
 /* ---- the run ---------------------------------------------------------------------- */

@@ -318,6 +318,7 @@ tf_model_new (const TfConfig     *config,
   m->lanets = g_new0 (TfLanetParams, config->lanets);
   m->blocks = g_new0 (TfBlockParams, config->depth);
   m->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  m->temperature = 1.0;
 
   m->classes = g_new0 (char *, config->num_classes + 1);
   for (int k = 0; k < config->num_classes; k++)
@@ -439,6 +440,51 @@ tf_model_find_param (TfModel    *m,
         return p;
     }
   return NULL;
+}
+
+gboolean
+tf_model_parse_temperature (const char  *value,
+                            double      *temperature,
+                            GError     **error)
+{
+  char *end = NULL;
+  double t;
+
+  g_return_val_if_fail (value != NULL && temperature != NULL, FALSE);
+
+  t = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0' || !isfinite (t) || t < TF_MODEL_TEMPERATURE_MIN || t > TF_MODEL_TEMPERATURE_MAX)
+    {
+      /* what the file says, cut short: a metadata value can be long (and
+       * g_utf8_substring must not be asked past the end) */
+      gboolean valid = g_utf8_validate (value, -1, NULL);
+      g_autofree char *shown = valid ? g_utf8_substring (value, 0, MIN (g_utf8_strlen (value, -1), 40))
+                                     : g_strdup ("(not UTF-8)");
+
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG,
+                   "metadata '%s' is \"%s\": it must be a number from %g to %g",
+                   TF_MODEL_TEMPERATURE_KEY, shown, TF_MODEL_TEMPERATURE_MIN, TF_MODEL_TEMPERATURE_MAX);
+      return FALSE;
+    }
+  *temperature = t;
+  return TRUE;
+}
+
+void
+tf_model_set_temperature (TfModel *m,
+                          double   temperature)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (m != NULL);
+  g_return_if_fail (temperature >= TF_MODEL_TEMPERATURE_MIN && temperature <= TF_MODEL_TEMPERATURE_MAX);
+
+  g_ascii_formatd (buf, sizeof buf, "%.6g", temperature);
+  m->temperature = g_ascii_strtod (buf, NULL);
+  if (m->temperature == 1.0)
+    g_hash_table_remove (m->metadata, TF_MODEL_TEMPERATURE_KEY);
+  else
+    g_hash_table_insert (m->metadata, g_strdup (TF_MODEL_TEMPERATURE_KEY), g_strdup (buf));
 }
 
 void
@@ -695,6 +741,13 @@ tf_model_load (const char  *path,
       if (!is_structural_key (keys[i]))
         g_hash_table_insert (m->metadata, g_strdup (keys[i]),
                              g_strdup (tf_safetensors_get_metadata (st, keys[i])));
+  }
+
+  /* parsed once here: the engine reads the number, never the string */
+  {
+    const char *t = g_hash_table_lookup (m->metadata, TF_MODEL_TEMPERATURE_KEY);
+    if (t != NULL && !tf_model_parse_temperature (t, &m->temperature, error))
+      return prefix_error (error, path), NULL;
   }
 
   return g_steal_pointer (&m);

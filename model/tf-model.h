@@ -82,6 +82,14 @@ typedef struct
   gboolean is_buffer;         /* BN running statistics: saved, never trained */
 } TfParamInfo;
 
+/* The metadata key of the softmax temperature T fitted on held-out data
+ * (transfer-cli calibrate): the engine's probabilities are softmax(logits / T).
+ * Absent means 1; a value outside [MIN, MAX] is refused at load (beyond them
+ * logits / T would overflow, and no fit ends there). */
+#define TF_MODEL_TEMPERATURE_KEY "calibration.temperature"
+#define TF_MODEL_TEMPERATURE_MIN 1e-3
+#define TF_MODEL_TEMPERATURE_MAX 1e3
+
 typedef struct _TfModel TfModel;
 struct _TfModel
 {
@@ -89,6 +97,8 @@ struct _TfModel
   TfInputSpec    input;
   char         **classes;      /* num_classes names, NULL-terminated */
   GHashTable    *metadata;     /* every __metadata__ key -> value (provenance etc.) */
+  double         temperature;  /* TF_MODEL_TEMPERATURE_KEY parsed (1: none); set it
+                                * with tf_model_set_temperature, which keeps both */
 
   float         *params;       /* one allocation */
   gsize          n_params;
@@ -151,6 +161,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfModel, tf_model_free)
 
 const TfParamInfo *tf_model_find_param (TfModel        *model,
                                         const char     *name);
+
+/* Sets model->temperature and its metadata entry (removed for 1), rounded to
+ * what the file stores, so a saved and reloaded model computes the same.
+ * @temperature must lie in [TF_MODEL_TEMPERATURE_MIN, TF_MODEL_TEMPERATURE_MAX]. */
+void         tf_model_set_temperature  (TfModel        *model,
+                                        double          temperature);
+/* The temperature a metadata value states; FALSE (TF_ERROR_CONFIG) when it is
+ * not a number in [TF_MODEL_TEMPERATURE_MIN, TF_MODEL_TEMPERATURE_MAX]. */
+gboolean     tf_model_parse_temperature (const char    *value,
+                                         double        *temperature,
+                                         GError       **error);
 
 /* The "input" metadata object, with the keys the engine does not use kept. */
 gboolean     tf_input_spec_from_json   (const char     *json,

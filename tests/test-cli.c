@@ -304,6 +304,103 @@ test_train_eval_finetune (void)
                    g_hash_table_lookup (before->metadata, "recipe"));
 }
 
+static double
+key_value (const char *out,
+           const char *key)
+{
+  g_autofree char *needle = g_strdup_printf ("\n%s=", key);
+  g_autofree char *text = g_strconcat ("\n", out, NULL);
+  const char *at = strstr (text, needle);
+
+  g_assert_nonnull (at);
+  return g_ascii_strtod (at + strlen (needle), NULL);
+}
+
+/* calibrate fits a temperature on a labelled set and writes it beside the
+ * very same weights; predict then reports softmax(logits / T). */
+static void
+test_calibrate (void)
+{
+  g_autofree char *data = g_build_filename (tmpdir, "faces", NULL);
+  g_autofree char *cal = g_build_filename (tmpdir, "calibrated.safetensors", NULL);
+  g_autofree char *trained = g_build_filename (tmpdir, "to-calibrate.safetensors", NULL);
+  g_autofree char *face = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(TfModel) before = NULL, after = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *obj, *probs;
+  JsonArray *logits;
+  double t, sum = 0, mx;
+
+  if (!g_file_test (data, G_FILE_TEST_IS_DIR))
+    g_free (make_folder_dataset ());
+  face = g_build_filename (data, "glad", "2.png", NULL);
+  /* a model that learnt these very faces: T runs to its lower bound (a
+   * random one's to the upper). The fit itself is test-calibrate's; this is
+   * the command's plumbing */
+  g_assert_cmpint (run_cli (&out, &err, "train", "--config", "small", "--size", "16", "--folders", data,
+                            "--batch", "6", "--epochs", "2", "--seed", "4", "--out", trained, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (&out, &err, "calibrate", "--model", trained, "--folders", data, "--flip",
+                            "--batch", "5", "--out", cal, NULL), ==, 0);
+  g_test_message ("%s", out);
+  g_assert_cmpfloat (key_value (out, "faces"), ==, 18);
+  g_assert_cmpfloat (key_value (out, "samples"), ==, 36);
+  t = key_value (out, "temperature");
+  g_assert_cmpfloat (t, >=, TF_MODEL_TEMPERATURE_MIN);
+  g_assert_cmpfloat (t, <=, TF_MODEL_TEMPERATURE_MAX);
+  g_assert_cmpfloat (key_value (out, "nll_after"), <=, key_value (out, "nll_before"));
+  g_assert_cmpfloat (key_value (out, "ece_after"), >=, 0);
+  g_assert_cmpfloat (key_value (out, "ece_before"), <=, 1);
+
+  before = tf_model_load (trained, &error);
+  g_assert_no_error (error);
+  after = tf_model_load (cal, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (after->temperature, ==, t);
+  g_assert_cmpmem (after->params, after->n_params * sizeof (float), before->params, before->n_params * sizeof (float));
+  g_assert_nonnull (strstr (g_hash_table_lookup (after->metadata, "calibration.dataset"), data));
+  g_assert_nonnull (strstr (g_hash_table_lookup (after->metadata, "calibration.dataset"), "mirrored"));
+  g_assert_cmpfloat (g_ascii_strtod (g_hash_table_lookup (after->metadata, "calibration.ece_after"), NULL), ==,
+                     key_value (out, "ece_after"));
+  g_assert_cmpfloat (g_ascii_strtod (g_hash_table_lookup (after->metadata, "calibration.ece_before"), NULL), ==,
+                     key_value (out, "ece_before"));
+  g_assert_cmpstr (g_hash_table_lookup (after->metadata, "trained_with"), ==,
+                   g_hash_table_lookup (before->metadata, "trained_with"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* the probabilities predict prints are softmax(logits / T) */
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", cal, "--no-detect", face, NULL), ==, 0);
+  obj = json_array_get_object_element (json_object_get_array_member (parse_line (parser, out), "faces"), 0);
+  probs = json_object_get_object_member (obj, "probs");
+  logits = json_object_get_array_member (obj, "logits");
+  g_assert_cmpuint (json_array_get_length (logits), ==, 3);
+  mx = json_array_get_double_element (logits, 0);
+  for (guint j = 1; j < 3; j++)
+    mx = MAX (mx, json_array_get_double_element (logits, j));
+  for (guint j = 0; j < 3; j++)
+    sum += exp ((json_array_get_double_element (logits, j) - mx) / t);
+  for (guint j = 0; j < 3; j++)
+    {
+      double want = exp ((json_array_get_double_element (logits, j) - mx) / t) / sum;
+      g_assert_cmpfloat (fabs (json_object_get_double_member (probs, after->classes[j]) - want), <, 1e-5);
+    }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* what it needs */
+  g_assert_cmpint (run_cli (&out, &err, "calibrate", "--model", model_path, "--folders", data, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--out"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "calibrate", "--model", model_path, "--out", cal, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "dataset"));
+}
+
 /* eval --detect names the photos in which no face was found: on stderr,
  * and in the JSON. */
 static void
@@ -430,6 +527,7 @@ main (int    argc,
   g_test_add_func ("/cli/train-resume", test_train_resume);
   g_test_add_func ("/cli/train-eval-finetune", test_train_eval_finetune);
   g_test_add_func ("/cli/eval-detect-missed", test_eval_detect_missed);
+  g_test_add_func ("/cli/calibrate", test_calibrate);
   g_test_add_func ("/cli/shipped-model", test_shipped_model);
   g_test_add_func ("/cli/bench", test_bench);
   ret = g_test_run ();

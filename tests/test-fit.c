@@ -153,6 +153,9 @@ test_fit_resume_exact (void)
   const char *base;
 
   tiny_recipe (&r);
+  /* a temperature fitted to the starting weights does not hold for the new ones */
+  tf_model_set_temperature (a, 0.5);
+  g_hash_table_insert (a->metadata, g_strdup ("calibration.ece_after"), g_strdup ("0.0100"));
   g_assert_true (tf_fit_run (a, train, valid, fake_decode, NULL, &r, &watch_callbacks, &wa, NULL, &ra, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (ra.steps, ==, 12);
@@ -211,6 +214,11 @@ test_fit_resume_exact (void)
     g_assert_cmpstr (g_hash_table_lookup (a->metadata, "valid_accuracy"), ==, want);
   }
   g_assert_null (g_hash_table_lookup (c->metadata, "checkpoint"));
+  g_assert_cmpfloat (a->temperature, ==, 1.0);
+  g_assert_null (g_hash_table_lookup (a->metadata, TF_MODEL_TEMPERATURE_KEY));
+  g_assert_null (g_hash_table_lookup (a->metadata, "calibration.ece_after"));
+  g_assert_cmpstr (g_hash_table_lookup (a->metadata, "base_" TF_MODEL_TEMPERATURE_KEY), ==, "0.5");
+  g_assert_cmpstr (g_hash_table_lookup (a->metadata, "base_calibration.ece_after"), ==, "0.0100");
   tf_test_remove_tmpdir (dir);
 }
 
@@ -421,20 +429,90 @@ test_eval_run (void)
           if (!strstr (path, "bad"))
             want[tf_dataset_get_label (ds, i) * k + predict_one (engine, model, path, flip)]++;
         }
-      for (int i = 0; i < 3; i++)
-        g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*fake decoding failure*");
-      r = tf_eval_run (model, ds, 7, flip, fake_decode, NULL, NULL, &error);
-      g_test_assert_expected_messages ();
-      g_assert_no_error (error);
-      g_assert_cmpuint (r->n_skipped, ==, 3);
-      g_assert_cmpuint (r->n_faces, ==, 20);
-      g_assert_cmpmem (r->confusion, sizeof (guint) * k * k, want, sizeof (guint) * k * k);
+      /* a temperature changes no prediction, mirrored averaging included */
+      for (int t = 0; t < 2; t++)
+        {
+          tf_model_set_temperature (model, t ? 0.2 : 1.0);
+          for (int i = 0; i < 3; i++)
+            g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*fake decoding failure*");
+          r = tf_eval_run (model, ds, 7, flip, fake_decode, NULL, NULL, &error);
+          g_test_assert_expected_messages ();
+          g_assert_no_error (error);
+          g_assert_cmpuint (r->n_skipped, ==, 3);
+          g_assert_cmpuint (r->n_faces, ==, 20);
+          g_assert_cmpmem (r->confusion, sizeof (guint) * k * k, want, sizeof (guint) * k * k);
+          g_clear_pointer (&r, tf_eval_result_free);
+        }
+      tf_model_set_temperature (model, 1.0);
     }
 
   /* (a set without failures: a worker could name one before it stops) */
   g_cancellable_cancel (cancelled);
   g_assert_null (tf_eval_run (model, good, 7, FALSE, fake_decode, NULL, cancelled, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* tf_eval_collect_logits keeps the raw logits of what decodes, in order,
+ * whatever the model's temperature; with flip each batch's mirror images
+ * follow it. */
+static void
+test_eval_collect (void)
+{
+  g_autoptr(TfModel) model = load_tiny ();
+  g_autoptr(TfDataset) ds = make_dataset (model, 9, 50, 4);   /* 2 of 9 fail */
+  g_autoptr(TfEngine) engine = tf_engine_new (model);
+  g_autoptr(GArray) logits = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GArray) labels = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GArray) flipped = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GArray) flabels = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GError) error = NULL;
+  int k = model->config.num_classes, s = model->input.size, row = 0;
+  guint skipped = 0;
+  const float *got;
+
+  tf_model_set_temperature (model, 3.0);
+  for (int i = 0; i < 2; i++)
+    g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*fake decoding failure*");
+  g_assert_true (tf_eval_collect_logits (model, ds, 3, FALSE, fake_decode, NULL, NULL, logits, labels, &skipped,
+                                         &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (skipped, ==, 2);
+  g_assert_cmpuint (labels->len, ==, 7);
+  g_assert_cmpuint (logits->len, ==, 7 * (guint) k);
+  got = (const float *) (void *) logits->data;
+  for (guint i = 0; i < tf_dataset_get_n_items (ds); i++)
+    {
+      const char *path = tf_dataset_get_path (ds, i);
+      int w, h, stride;
+      g_autofree guint8 *px = NULL;
+      g_autofree float *in = g_new (float, 3 * s * s);
+      TfOutputs out;
+
+      if (strstr (path, "bad"))
+        continue;
+      px = fake_decode (path, &w, &h, &stride, NULL, NULL);
+      tf_image_to_input (px, w, h, stride, 3, &model->input, in);
+      g_assert_true (tf_engine_forward (engine, in, 1, TF_PROBE_NONE, NULL, &out, &error));
+      g_assert_cmpint (g_array_index (labels, int, row), ==, tf_dataset_get_label (ds, i));
+      tf_assert_close (got + (gsize) row * k, out.logits, k, 1e-5, "collected logits");
+      row++;
+    }
+
+  for (int i = 0; i < 2; i++)
+    g_test_expect_message (NULL, G_LOG_LEVEL_WARNING, "*fake decoding failure*");
+  g_assert_true (tf_eval_collect_logits (model, ds, 1, TRUE, fake_decode, NULL, NULL, flipped, flabels, NULL,
+                                         &error));
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (flabels->len, ==, 14);
+  for (int r = 0; r < 7; r++)
+    {
+      g_assert_cmpint (g_array_index (flabels, int, 2 * r), ==, g_array_index (labels, int, r));
+      g_assert_cmpint (g_array_index (flabels, int, 2 * r + 1), ==, g_array_index (labels, int, r));
+      tf_assert_close ((const float *) (void *) flipped->data + (gsize) 2 * r * k, got + (gsize) r * k, k, 1e-5,
+                       "unmirrored rows");
+    }
 }
 
 int
@@ -447,5 +525,6 @@ main (int    argc,
   g_test_add_func ("/fit/guards", test_fit_guards);
   g_test_add_func ("/eval/metrics", test_eval_metrics);
   g_test_add_func ("/eval/run", test_eval_run);
+  g_test_add_func ("/eval/collect-logits", test_eval_collect);
   return g_test_run ();
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The C engine against the PyTorch run that exported a model: the share of FER+
 valid faces on which `transfer-cli predict --no-detect` and PyTorch's saved
-probabilities (tools/train_gpu.py's valid_probs.npy) pick the same class.
+probabilities (tools/train_gpu.py's valid_probs.npy) pick the same class, and how far
+the uncalibrated probabilities part.
 
     /usr/bin/python3 tools/check_agreement.py --cli build/app/cli/transfer-cli \\
         --model data/models/transfer-ferplus.safetensors --probs valid_probs.npy \\
@@ -42,7 +43,11 @@ def main():
     agree, right, worst = 0, 0, 0.0
     for i, line in enumerate(out):
         face = json.loads(line)["faces"][0]
-        probs = np.array(list(face["probs"].values()), dtype=np.float64)
+        # softmax of the raw logits: PyTorch's probabilities know nothing of
+        # the temperature (calibration.temperature) the C engine applies
+        logits = np.array(face["logits"], dtype=np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
         agree += int(probs.argmax() == ref[i].argmax())
         right += int(probs.argmax() == labels[i])
         worst = max(worst, float(np.abs(probs - ref[i]).max()))

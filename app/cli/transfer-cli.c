@@ -15,13 +15,14 @@ static const struct
   TfCliCommand  run;
   const char   *summary;
 } commands[] = {
-  { "init",    tf_cli_init,    "write a randomly initialised model file" },
-  { "predict", tf_cli_predict, "find the faces in pictures and predict their expressions" },
-  { "analyze", tf_cli_analyze, "the same over folders and videos, as CSV or JSON Lines rows" },
-  { "train",   tf_cli_train,   "train or fine-tune a model" },
-  { "eval",    tf_cli_eval,    "accuracy, recall and confusion on a labelled set" },
-  { "detect",  tf_cli_detect,  "find faces and their landmarks, as JSON lines" },
-  { "bench",   tf_cli_bench,   "time inference (or, with --train, training), per stage" },
+  { "init",      tf_cli_init,      "write a randomly initialised model file" },
+  { "predict",   tf_cli_predict,   "find the faces in pictures and predict their expressions" },
+  { "analyze",   tf_cli_analyze,   "the same over folders and videos, as CSV or JSON Lines rows" },
+  { "train",     tf_cli_train,     "train or fine-tune a model" },
+  { "eval",      tf_cli_eval,      "accuracy, recall and confusion on a labelled set" },
+  { "calibrate", tf_cli_calibrate, "fit the probabilities' temperature on a labelled set" },
+  { "detect",    tf_cli_detect,    "find faces and their landmarks, as JSON lines" },
+  { "bench",     tf_cli_bench,     "time inference (or, with --train, training), per stage" },
 };
 
 static void
