@@ -1120,7 +1120,7 @@ on_label_chosen_cb (TfLabelBar *bar,
   log->kind = kind;
   log->class_index = class_index;
   if (log->store)
-    tf_label_bar_set_label (bar, kind, class_index, TF_LABEL_SOURCE_PERSON, NULL);
+    tf_label_bar_set_label (bar, kind, class_index, TF_LABEL_BAR_FROM_PERSON, NULL);
 }
 
 static void
@@ -1129,7 +1129,7 @@ on_label_cleared_cb (TfLabelBar *bar,
 {
   log->cleared++;
   if (log->store)
-    tf_label_bar_set_label (bar, TF_LABEL_NONE, -1, TF_LABEL_SOURCE_PERSON, NULL);
+    tf_label_bar_set_label (bar, TF_LABEL_BAR_NONE, -1, TF_LABEL_BAR_FROM_PERSON, NULL);
 }
 
 static void
@@ -1286,23 +1286,23 @@ test_label_bar (void)
   tf_label_bar_set_classes (bar, names, G_N_ELEMENTS (names), 1);
   window = show (widget, 360, 200);
   image_free (render (widget, "label-bar-empty", &white));
-  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_NONE);
+  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_BAR_NONE);
 
   /* keys: 3 is the third class, 0 not a face, Enter the prediction, 10th class has no key */
   g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_3));
-  g_assert_cmpint (log.kind, ==, TF_LABEL_CLASS);
+  g_assert_cmpint (log.kind, ==, TF_LABEL_BAR_CLASS);
   g_assert_cmpint (log.class_index, ==, 2);
-  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_CLASS);
+  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_BAR_CLASS);
   g_assert_cmpint (k, ==, 2);
   g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_KP_0));
-  g_assert_cmpint (log.kind, ==, TF_LABEL_NOT_A_FACE);
+  g_assert_cmpint (log.kind, ==, TF_LABEL_BAR_NOT_A_FACE);
   g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_Return));
-  g_assert_cmpint (log.kind, ==, TF_LABEL_CLASS);
+  g_assert_cmpint (log.kind, ==, TF_LABEL_BAR_CLASS);
   g_assert_cmpint (log.class_index, ==, 1);
   image_free (render (widget, "label-bar-labelled", &white));
   g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_BackSpace));
   g_assert_cmpint (log.cleared, ==, 1);
-  g_assert_cmpint (tf_label_bar_get_kind (bar, NULL), ==, TF_LABEL_NONE);
+  g_assert_cmpint (tf_label_bar_get_kind (bar, NULL), ==, TF_LABEL_BAR_NONE);
   g_assert_false (tf_label_bar_handle_key (bar, GDK_KEY_a));
   g_assert_cmpint (log.chosen, ==, 3);
 
@@ -1310,7 +1310,7 @@ test_label_bar (void)
   log.store = FALSE;
   g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_5));
   g_assert_cmpint (log.chosen, ==, 4);
-  g_assert_cmpint (tf_label_bar_get_kind (bar, NULL), ==, TF_LABEL_NONE);
+  g_assert_cmpint (tf_label_bar_get_kind (bar, NULL), ==, TF_LABEL_BAR_NONE);
 
   /* fewer classes than keys: 9 is nobody's; no prediction, no Enter */
   tf_label_bar_set_classes (bar, names, 3, -1);
@@ -1319,8 +1319,8 @@ test_label_bar (void)
   g_assert_cmpint (log.chosen, ==, 4);
 
   /* a label shown from the store, with its note; the note is emitted only when changed */
-  tf_label_bar_set_label (bar, TF_LABEL_CLASS, 2, TF_LABEL_SOURCE_PROPAGATED, "blurred");
-  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_CLASS);
+  tf_label_bar_set_label (bar, TF_LABEL_BAR_CLASS, 2, TF_LABEL_BAR_FROM_PROPAGATED, "blurred");
+  g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_BAR_CLASS);
   g_assert_cmpint (k, ==, 2);
   {
     GtkWidget *entry = gtk_widget_get_last_child (gtk_widget_get_first_child (widget));

@@ -26,7 +26,7 @@ struct _TfLabelBar
 
   int              n_classes;
   int              predicted;
-  TfLabelKind      kind;
+  TfLabelBarKind      kind;
   int              class_index;
   gboolean         updating;     /* set_label is moving the toggles */
 };
@@ -51,17 +51,17 @@ show_state (TfLabelBar *self)
   self->updating = TRUE;
   for (guint i = 0; i < self->buttons->len; i++)
     gtk_toggle_button_set_active (self->buttons->pdata[i],
-                                  self->kind == TF_LABEL_CLASS && self->class_index == (int) i);
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->not_face), self->kind == TF_LABEL_NOT_A_FACE);
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->unsure), self->kind == TF_LABEL_UNSURE);
-  gtk_widget_set_sensitive (self->clear, self->kind != TF_LABEL_NONE);
+                                  self->kind == TF_LABEL_BAR_CLASS && self->class_index == (int) i);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->not_face), self->kind == TF_LABEL_BAR_NOT_A_FACE);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->unsure), self->kind == TF_LABEL_BAR_UNSURE);
+  gtk_widget_set_sensitive (self->clear, self->kind != TF_LABEL_BAR_NONE);
   gtk_widget_set_sensitive (self->accept, self->predicted >= 0 && self->predicted < self->n_classes);
   self->updating = FALSE;
 }
 
 static void
 choose (TfLabelBar  *self,
-        TfLabelKind  kind,
+        TfLabelBarKind  kind,
         int          class_index)
 {
   g_signal_emit (self, signals[LABEL_CHOSEN], 0, (int) kind, class_index);
@@ -77,7 +77,7 @@ on_class_toggled_cb (GtkToggleButton *button,
 {
   if (self->updating)
     return;
-  choose (self, TF_LABEL_CLASS, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "class-index")));
+  choose (self, TF_LABEL_BAR_CLASS, GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "class-index")));
 }
 
 static void
@@ -86,7 +86,7 @@ on_not_face_toggled_cb (GtkToggleButton *button,
 {
   (void) button;
   if (!self->updating)
-    choose (self, TF_LABEL_NOT_A_FACE, -1);
+    choose (self, TF_LABEL_BAR_NOT_A_FACE, -1);
 }
 
 static void
@@ -95,7 +95,7 @@ on_unsure_toggled_cb (GtkToggleButton *button,
 {
   (void) button;
   if (!self->updating)
-    choose (self, TF_LABEL_UNSURE, -1);
+    choose (self, TF_LABEL_BAR_UNSURE, -1);
 }
 
 static void
@@ -104,7 +104,7 @@ on_accept_clicked_cb (GtkButton  *button,
 {
   (void) button;
   if (self->predicted >= 0 && self->predicted < self->n_classes)
-    choose (self, TF_LABEL_CLASS, self->predicted);
+    choose (self, TF_LABEL_BAR_CLASS, self->predicted);
 }
 
 static void
@@ -231,7 +231,7 @@ tf_label_bar_init (TfLabelBar *self)
   g_signal_connect (focus, "leave", G_CALLBACK (on_note_focus_leave_cb), self);
   gtk_widget_add_controller (self->note, focus);
 
-  tf_label_bar_set_label (self, TF_LABEL_NONE, -1, TF_LABEL_SOURCE_PERSON, NULL);
+  tf_label_bar_set_label (self, TF_LABEL_BAR_NONE, -1, TF_LABEL_BAR_FROM_PERSON, NULL);
 }
 
 /* ---- public API ---------------------------------------------------------- */
@@ -290,31 +290,31 @@ tf_label_bar_set_classes (TfLabelBar         *self,
         }
     }
   self->predicted = predicted;
-  if (self->kind == TF_LABEL_CLASS && self->class_index >= n)
-    self->kind = TF_LABEL_NONE;
+  if (self->kind == TF_LABEL_BAR_CLASS && self->class_index >= n)
+    self->kind = TF_LABEL_BAR_NONE;
   show_state (self);
 }
 
 void
 tf_label_bar_set_label (TfLabelBar    *self,
-                        TfLabelKind    kind,
+                        TfLabelBarKind    kind,
                         int            class_index,
-                        TfLabelSource  source,
+                        TfLabelBarSource  source,
                         const char    *note)
 {
   const char *text;
 
   g_return_if_fail (TF_IS_LABEL_BAR (self));
 
-  if (kind == TF_LABEL_CLASS && (class_index < 0 || class_index >= self->n_classes))
-    kind = TF_LABEL_NONE;
+  if (kind == TF_LABEL_BAR_CLASS && (class_index < 0 || class_index >= self->n_classes))
+    kind = TF_LABEL_BAR_NONE;
   self->kind = kind;
-  self->class_index = kind == TF_LABEL_CLASS ? class_index : -1;
-  if (kind == TF_LABEL_NONE)
+  self->class_index = kind == TF_LABEL_BAR_CLASS ? class_index : -1;
+  if (kind == TF_LABEL_BAR_NONE)
     text = _("Not labelled");
-  else if (source == TF_LABEL_SOURCE_IMPORTED)
+  else if (source == TF_LABEL_BAR_FROM_IMPORTED)
     text = _("Label imported");
-  else if (source == TF_LABEL_SOURCE_PROPAGATED)
+  else if (source == TF_LABEL_BAR_FROM_PROPAGATED)
     /* TRANSLATORS: the label was given to a range of a video track at once */
     text = _("Label propagated along the track");
   else
@@ -325,11 +325,11 @@ tf_label_bar_set_label (TfLabelBar    *self,
   show_state (self);
 }
 
-TfLabelKind
+TfLabelBarKind
 tf_label_bar_get_kind (TfLabelBar *self,
                        int        *class_index)
 {
-  g_return_val_if_fail (TF_IS_LABEL_BAR (self), TF_LABEL_NONE);
+  g_return_val_if_fail (TF_IS_LABEL_BAR (self), TF_LABEL_BAR_NONE);
 
   if (class_index)
     *class_index = self->class_index;
@@ -350,18 +350,18 @@ tf_label_bar_handle_key (TfLabelBar *self,
     digit = (int) (keyval - GDK_KEY_KP_0);
 
   if (digit == 0)
-    choose (self, TF_LABEL_NOT_A_FACE, -1);
+    choose (self, TF_LABEL_BAR_NOT_A_FACE, -1);
   else if (digit > 0)
     {
       if (digit > self->n_classes)
         return FALSE;
-      choose (self, TF_LABEL_CLASS, digit - 1);
+      choose (self, TF_LABEL_BAR_CLASS, digit - 1);
     }
   else if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter)
     {
       if (self->predicted < 0 || self->predicted >= self->n_classes)
         return FALSE;
-      choose (self, TF_LABEL_CLASS, self->predicted);
+      choose (self, TF_LABEL_BAR_CLASS, self->predicted);
     }
   else if (keyval == GDK_KEY_BackSpace)
     {

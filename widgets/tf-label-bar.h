@@ -8,26 +8,26 @@ G_BEGIN_DECLS
 /* What a person said about a face. */
 typedef enum
 {
-  TF_LABEL_NONE,        /* not labelled */
-  TF_LABEL_CLASS,       /* one of the classes */
-  TF_LABEL_NOT_A_FACE,
-  TF_LABEL_UNSURE,
-} TfLabelKind;
+  TF_LABEL_BAR_NONE,        /* not labelled */
+  TF_LABEL_BAR_CLASS,       /* one of the classes */
+  TF_LABEL_BAR_NOT_A_FACE,
+  TF_LABEL_BAR_UNSURE,
+} TfLabelBarKind;
 
 /* Where a label came from. */
 typedef enum
 {
-  TF_LABEL_SOURCE_PERSON,
-  TF_LABEL_SOURCE_IMPORTED,
-  TF_LABEL_SOURCE_PROPAGATED,
-} TfLabelSource;
+  TF_LABEL_BAR_FROM_PERSON,
+  TF_LABEL_BAR_FROM_IMPORTED,
+  TF_LABEL_BAR_FROM_PROPAGATED,
+} TfLabelBarSource;
 
 /* TfLabelBar: labelling one face, keyboard first. One toggle per class
  * (1-9 in class order), "Not a face" (0), "Unsure", "Accept" (Enter: the
  * model's prediction) and "Clear" (Backspace), the label's source, and a
  * note. It holds no label of its own: the owner stores what is chosen and
  * shows it back with tf_label_bar_set_label. Signals: "label-chosen"
- * (TfLabelKind kind, int class_index: -1 unless kind is TF_LABEL_CLASS),
+ * (TfLabelBarKind kind, int class_index: -1 unless kind is TF_LABEL_BAR_CLASS),
  * "label-cleared", "note-changed" (const char *note, on activate or when
  * the entry loses focus). */
 #define TF_TYPE_LABEL_BAR (tf_label_bar_get_type ())
@@ -42,11 +42,11 @@ void         tf_label_bar_set_classes    (TfLabelBar          *self,
 /* What the face is labelled now, shown as the pressed button and the
  * source line; @note may be NULL. */
 void         tf_label_bar_set_label      (TfLabelBar          *self,
-                                          TfLabelKind          kind,
+                                          TfLabelBarKind          kind,
                                           int                  class_index,
-                                          TfLabelSource        source,
+                                          TfLabelBarSource        source,
                                           const char          *note);
-TfLabelKind  tf_label_bar_get_kind       (TfLabelBar          *self,
+TfLabelBarKind  tf_label_bar_get_kind       (TfLabelBar          *self,
                                           int                 *class_index);
 /* The key of a labelling shortcut: 1-9, 0, Enter, Backspace (keypad too).
  * Emits as the matching button would and returns TRUE, else FALSE. For
