@@ -38,6 +38,8 @@ typedef struct
   int      file_index;
   gint64   frame;
   double   time_s, duration;
+  TfMediaKind media_kind;   /* ITEM_FRAME: what the file is, its frame size */
+  int      width, height;
   int      face_index, track;
   TfFace   face;
   float   *input;       /* [3][S][S] */
@@ -333,6 +335,9 @@ produce_file (Producer *p,
       mark->frame = frame->index;
       mark->time_s = frame->time_s;
       mark->duration = duration;
+      mark->media_kind = tf_media_get_kind (media);
+      mark->width = frame->width;
+      mark->height = frame->height;
       if (!queue_push (p->q, mark))
         return FALSE;
     }
@@ -480,6 +485,7 @@ tf_analyzer_run (TfAnalyzer               *a,
           TfAnalyzeProgress pr = {
             .file = files[item->file_index], .file_index = item->file_index, .n_files = n_files,
             .frame = item->frame, .time_s = item->time_s, .duration = item->duration,
+            .kind = item->media_kind, .width = item->width, .height = item->height,
             .frames_done = ++frames_done, .faces_done = faces_done,
           };
           if (cb->progress)

@@ -57,6 +57,8 @@ typedef struct
   int         file_index, n_files;
   gint64      frame;              /* last frame done */
   double      time_s, duration;   /* duration: 0 photos, -1 unknown */
+  TfMediaKind kind;
+  int         width, height;      /* of the frames, after orientation */
   gint64      frames_done;        /* over all files so far */
   gint64      faces_done;
 } TfAnalyzeProgress;

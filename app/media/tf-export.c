@@ -47,11 +47,12 @@ number (GString    *out,
   g_string_append (out, g_ascii_formatd (buf, sizeof buf, fmt, v));
 }
 
-void
-tf_export_header (GString            *out,
-                  TfExportFormat      format,
-                  const char * const *classes,
-                  int                 n_classes)
+static void
+header (GString            *out,
+        TfExportFormat      format,
+        const char * const *classes,
+        int                 n_classes,
+        gboolean            provenance)
 {
   if (format != TF_EXPORT_CSV)
     return;
@@ -62,7 +63,26 @@ tf_export_header (GString            *out,
       g_string_append_c (out, ',');
       csv_field (out, name);
     }
-  g_string_append (out, ",predicted,label,track,score\n");
+  g_string_append (out, provenance ? ",predicted,label,track,score,label_source,annotator\n"
+                                    : ",predicted,label,track,score\n");
+}
+
+void
+tf_export_header (GString            *out,
+                  TfExportFormat      format,
+                  const char * const *classes,
+                  int                 n_classes)
+{
+  header (out, format, classes, n_classes, FALSE);
+}
+
+void
+tf_export_header_provenance (GString            *out,
+                             TfExportFormat      format,
+                             const char * const *classes,
+                             int                 n_classes)
+{
+  header (out, format, classes, n_classes, TRUE);
 }
 
 void
@@ -91,14 +111,22 @@ tf_export_row (GString            *out,
       for (int k = 0; k < n_classes; k++)
         {
           g_string_append_c (out, ',');
-          number (out, "%.5f", r->probs[k]);
+          if (r->probs)
+            number (out, "%.5f", r->probs[k]);
         }
       g_string_append_c (out, ',');
-      csv_field (out, classes[r->predicted]);
+      csv_field (out, r->probs ? classes[r->predicted] : "");
       g_string_append_c (out, ',');
       csv_field (out, r->label ? r->label : "");
       g_string_append_printf (out, ",%d,", r->track);
       number (out, "%.4f", d->score);
+      if (r->provenance)
+        {
+          g_string_append_c (out, ',');
+          csv_field (out, r->label_source ? r->label_source : "");
+          g_string_append_c (out, ',');
+          csv_field (out, r->annotator ? r->annotator : "");
+        }
       g_string_append_c (out, '\n');
       return;
     }
@@ -121,10 +149,16 @@ tf_export_row (GString            *out,
       g_string_append_c (out, ',');
       tf_json_string (out, name);
       g_string_append_c (out, ':');
-      number (out, "%.5f", r->probs[k]);
+      if (r->probs)
+        number (out, "%.5f", r->probs[k]);
+      else
+        g_string_append (out, "null");
     }
   g_string_append (out, ",\"predicted\":");
-  tf_json_string (out, classes[r->predicted]);
+  if (r->probs)
+    tf_json_string (out, classes[r->predicted]);
+  else
+    g_string_append (out, "null");
   g_string_append (out, ",\"label\":");
   if (r->label)
     tf_json_string (out, r->label);
@@ -132,6 +166,19 @@ tf_export_row (GString            *out,
     g_string_append (out, "null");
   g_string_append_printf (out, ",\"track\":%d,\"score\":", r->track);
   number (out, "%.4f", d->score);
+  if (r->provenance)
+    {
+      g_string_append (out, ",\"label_source\":");
+      if (r->label_source)
+        tf_json_string (out, r->label_source);
+      else
+        g_string_append (out, "null");
+      g_string_append (out, ",\"annotator\":");
+      if (r->annotator)
+        tf_json_string (out, r->annotator);
+      else
+        g_string_append (out, "null");
+    }
   g_string_append (out, ",\"landmarks\":[");
   for (int k = 0; k < TF_FACE_LANDMARKS; k++)
     {

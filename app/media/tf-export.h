@@ -3,7 +3,8 @@
  * for `transfer-cli analyze` and the application's export:
  *   file, frame, time_s, face, x, y, w, h, p_<class>..., predicted, label,
  *   track, score
- * (JSON Lines adds the five landmarks). */
+ * (JSON Lines adds the five landmarks); a project's export adds
+ * label_source and annotator after score. */
 #pragma once
 
 #include <glib.h>
@@ -25,10 +26,13 @@ typedef struct
   double        time_s;
   int           face;
   const TfFace *det;
-  const float  *probs;
+  const float  *probs;      /* NULL: not predicted (empty p_ and predicted) */
   int           predicted;
   const char   *label;      /* the person's label, or NULL */
   int           track;
+  gboolean      provenance;   /* write label_source and annotator (project exports) */
+  const char   *label_source; /* "person", "imported", "propagated", or NULL */
+  const char   *annotator;    /* or NULL */
 } TfExportRow;
 
 gboolean tf_export_parse_format (const char          *name,
@@ -38,6 +42,11 @@ void     tf_export_header       (GString             *out,
                                  TfExportFormat       format,
                                  const char * const  *classes,
                                  int                  n_classes);
+/* The same with the label_source and annotator columns. */
+void     tf_export_header_provenance (GString        *out,
+                                      TfExportFormat  format,
+                                      const char * const *classes,
+                                      int             n_classes);
 void     tf_export_row          (GString             *out,
                                  TfExportFormat       format,
                                  const char * const  *classes,
