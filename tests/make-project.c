@@ -47,7 +47,7 @@ main (int    argc,
   for (gint64 i = 0; i < faces; i++)
     {
       const gint64 per = faces / n_media;
-      TfProjectNewFace f = { .run = run, .frame = i % per, .time_s = (i % per) / 25.0, .det = { 10, 20, 48, 48, 0.9f },
+      TfProjectNewFace f = { .run = run, .frame = i % per, .time_s = (i % per) / 25.0, .det = { .x = 10, .y = 20, .w = 48, .h = 48, .score = 0.9f },
                              .has_landmarks = TRUE, .track = 1, .crop = crop, .crop_size = 48 };
       float probs[8], sum = 0;
       gint64 face;

@@ -51,7 +51,7 @@ make_project (const char *path)
       for (int f = 0; f < PER_MEDIA; f++)
         {
           TfProjectNewFace nf = { .media = media, .run = run, .frame = f / 4, .index = f % 4,
-                                  .det = { f, f, 8, 8, 0.9f }, .crop = crop, .crop_size = 8 };
+                                  .det = { .x = f, .y = f, .w = 8, .h = 8, .score = 0.9f }, .crop = crop, .crop_size = 8 };
           float probs[2] = { 0.3f + 0.004f * f, 0.7f - 0.004f * f };
           gint64 face = tf_project_add_face (p, &nf, &error);
 

@@ -77,7 +77,7 @@ make_project (const char  *name,
           /* margins spread over the faces: face i's top is class i % 3 */
           float probs[3] = { 0.2f, 0.2f, 0.2f };
           TfProjectNewFace nf = {
-            .media = media, .run = run, .index = f, .det = { 1, 2, 30, 40, 0.9f, { { 5, 6 } } },
+            .media = media, .run = run, .index = f, .det = { .x = 1, .y = 2, .w = 30, .h = 40, .score = 0.9f, .landmarks = { { 5, 6 } } },
             .has_landmarks = TRUE, .track = f + 1, .crop = crop, .crop_size = 4,
           };
           gint64 face;
@@ -437,9 +437,12 @@ test_walk_and_queue (void)
   g_autoptr(GArray) queue = NULL, entropy = NULL;
   TfProjectFilter f;
   double last = -1;
-  TfProjectNewFace drawn = { .media = 2, .manual = TRUE, .det = { 10, 10, 20, 20, 1 } };
+  TfProjectNewFace drawn = { .media = 2, .manual = TRUE };
   gint64 manual;
 
+  drawn.det.x = drawn.det.y = 10;
+  drawn.det.w = drawn.det.h = 20;
+  drawn.det.score = 1;
   g_assert_true (tf_project_foreach_face (p, NULL, collect, walked, &error));
   g_assert_cmpuint (walked->len, ==, 60);
   for (guint i = 0; i < walked->len; i++)
