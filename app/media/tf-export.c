@@ -17,10 +17,9 @@ tf_export_parse_format (const char     *name,
   return TRUE;
 }
 
-/* RFC 4180: quoted when it holds a comma, quote or line break. */
-static void
-csv_field (GString    *out,
-           const char *s)
+void
+tf_export_csv_field (GString    *out,
+                     const char *s)
 {
   if (strpbrk (s, ",\"\r\n") == NULL)
     {
@@ -61,7 +60,7 @@ header (GString            *out,
     {
       g_autofree char *name = g_strconcat ("p_", classes[k], NULL);
       g_string_append_c (out, ',');
-      csv_field (out, name);
+      tf_export_csv_field (out, name);
     }
   g_string_append (out, provenance ? ",predicted,label,track,score,label_source,annotator\n"
                                     : ",predicted,label,track,score\n");
@@ -97,7 +96,7 @@ tf_export_row (GString            *out,
 
   if (format == TF_EXPORT_CSV)
     {
-      csv_field (out, display);
+      tf_export_csv_field (out, display);
       g_string_append_printf (out, ",%" G_GINT64_FORMAT ",", r->frame);
       number (out, "%.3f", r->time_s);
       g_string_append_printf (out, ",%d,", r->face);
@@ -115,17 +114,17 @@ tf_export_row (GString            *out,
             number (out, "%.5f", r->probs[k]);
         }
       g_string_append_c (out, ',');
-      csv_field (out, r->probs ? classes[r->predicted] : "");
+      tf_export_csv_field (out, r->probs ? classes[r->predicted] : "");
       g_string_append_c (out, ',');
-      csv_field (out, r->label ? r->label : "");
+      tf_export_csv_field (out, r->label ? r->label : "");
       g_string_append_printf (out, ",%d,", r->track);
       number (out, "%.4f", d->score);
       if (r->provenance)
         {
           g_string_append_c (out, ',');
-          csv_field (out, r->label_source ? r->label_source : "");
+          tf_export_csv_field (out, r->label_source ? r->label_source : "");
           g_string_append_c (out, ',');
-          csv_field (out, r->annotator ? r->annotator : "");
+          tf_export_csv_field (out, r->annotator ? r->annotator : "");
         }
       g_string_append_c (out, '\n');
       return;

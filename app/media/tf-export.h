@@ -53,4 +53,9 @@ void     tf_export_row          (GString             *out,
                                  int                  n_classes,
                                  const TfExportRow   *row);
 
+/* Appends @s as one CSV field (RFC 4180: quoted when it holds a comma, a
+ * quote or a line break, quotes doubled). */
+void     tf_export_csv_field (GString    *out,
+                              const char *s);
+
 G_END_DECLS

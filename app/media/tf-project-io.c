@@ -114,26 +114,6 @@ export_rows (TfProject             *p,
 
 /* ---- a training set: crops in one folder per class ---------------------------------- */
 
-/* RFC 4180: quoted when it holds a comma, quote or line break. */
-static void
-csv_field (GString    *out,
-           const char *s)
-{
-  if (strpbrk (s, ",\"\r\n") == NULL)
-    {
-      g_string_append (out, s);
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (; *s; s++)
-    {
-      if (*s == '"')
-        g_string_append_c (out, '"');
-      g_string_append_c (out, *s);
-    }
-  g_string_append_c (out, '"');
-}
-
 typedef struct
 {
   TfProject  *p;
@@ -180,9 +160,9 @@ export_crop (const TfProjectFace *face,
   path = g_build_filename (e->dir, name, NULL);
   if (!tf_atomic_file_set_contents (path, png, png_len, &e->error))
     return FALSE;
-  csv_field (e->csv, name);
+  tf_export_csv_field (e->csv, name);
   g_string_append_c (e->csv, ',');
-  csv_field (e->csv, cls);
+  tf_export_csv_field (e->csv, cls);
   g_string_append_c (e->csv, '\n');
   e->n++;
   return TRUE;
