@@ -39,10 +39,17 @@ run_cli (char      **out,
   g_spawn_sync (tmpdir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &o, &e, &status, &error);
   g_assert_no_error (error);
   g_test_message ("%s %s: %s%s", (char *) argv->pdata[1], argv->len > 2 ? (char *) argv->pdata[2] : "", o, e);
+  /* the callers reuse their strings from one run to the next */
   if (out)
-    *out = g_steal_pointer (&o);
+    {
+      g_free (*out);
+      *out = g_steal_pointer (&o);
+    }
   if (err)
-    *err = g_steal_pointer (&e);
+    {
+      g_free (*err);
+      *err = g_steal_pointer (&e);
+    }
   return g_spawn_check_wait_status (status, NULL) ? 0 : (WIFEXITED (status) ? WEXITSTATUS (status) : -1);
 }
 
