@@ -135,7 +135,9 @@ static void
 test_kill_import (void)
 {
   g_autofree char *project = tmp_path ("kill.tfproj");
-  g_autofree char *csv[2] = { make_csv ("a.csv", "a"), make_csv ("b.csv", "b") };
+  g_autofree char *csv_a = make_csv ("a.csv", "a");
+  g_autofree char *csv_b = make_csv ("b.csv", "b");
+  const char *csv[2] = { csv_a, csv_b };
   gint64 t0, full_us, history = 0, expected_history = 1;
   int state, died_before = 0, died_after = 0, finished = 0;
 
