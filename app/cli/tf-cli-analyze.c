@@ -104,73 +104,9 @@ static const TfAnalyzeCallbacks analyze_callbacks = {
   .file_done = analyze_file_done,
 };
 
-/* Options shared by analyze and bench --analyze. */
-typedef struct
-{
-  TfCliShared shared;   /* --model, --detector, --threshold, --threads */
-  int         every, detect_every, batch;
-  double      fps;
-} PipeArgs;
-
-static void
-pipe_args_clear (PipeArgs *p)
-{
-  tf_cli_shared_clear (&p->shared);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PipeArgs, pipe_args_clear)
-
-static void
-pipe_args_entries (GOptionContext *ctx,
-                   PipeArgs       *p)
-{
-  GOptionEntry entries[] = {
-    { "every", 0, 0, G_OPTION_ARG_INT, &p->every, "Analyse every Nth video frame (default 1)", "N" },
-    { "fps", 0, 0, G_OPTION_ARG_DOUBLE, &p->fps, "Or analyse about F frames per second of video", "F" },
-    { "detect-every", 0, 0, G_OPTION_ARG_INT, &p->detect_every,
-      "Detect on the whole frame every Nth analysed frame, following faces in between (default 1)", "N" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &p->batch, "Faces per forward pass (default 8)", "N" },
-    G_OPTION_ENTRY_NULL
-  };
-
-  p->every = 1;
-  p->detect_every = 1;
-  p->batch = 8;
-  tf_cli_shared_add (ctx, &p->shared, TF_CLI_OPTION_MODEL | TF_CLI_OPTION_DETECTOR | TF_CLI_OPTION_THRESHOLD |
-                                      TF_CLI_OPTION_THREADS);
-  g_option_context_add_main_entries (ctx, entries, NULL);
-}
-
-static const char *
-pipe_args_check (const PipeArgs *p)
-{
-  if (p->every < 1 || p->every > TF_CLI_MAX_EVERY || p->detect_every < 1 || p->detect_every > TF_CLI_MAX_EVERY)
-    return "--every and --detect-every must lie in 1.." G_STRINGIFY (TF_CLI_MAX_EVERY);
-  if (!(p->fps >= 0 && p->fps <= TF_CLI_MAX_FPS))
-    return "--fps must lie in 0.." G_STRINGIFY (TF_CLI_MAX_FPS) " (0: use --every)";
-  if (p->batch < 1 || p->batch > 256)
-    return "--batch must lie in 1..256";
-  return tf_cli_shared_check (&p->shared);
-}
-
-static void
-pipe_args_options (const PipeArgs   *p,
-                   TfAnalyzeOptions *o)
-{
-  tf_analyze_options_init (o);
-  o->media.every = p->every;
-  o->media.fps = p->fps;
-  o->detect_every = p->detect_every;
-  o->batch = p->batch;
-  o->score = (float) p->shared.threshold;
-  /* the decoder and the detector share a core with the engine's second thread */
-  o->threads = p->shared.threads;
-  o->detect_threads = 1;
-}
-
 /* The model, the detector, and an analyzer over them set up from @p. */
 static gboolean
-pipe_args_load (const PipeArgs  *p,
+pipeline_load (const TfCliPipeline  *p,
                 TfModel        **model,
                 TfDetector     **detector,
                 TfAnalyzer     **analyzer,
@@ -180,7 +116,7 @@ pipe_args_load (const PipeArgs  *p,
 
   if (!tf_cli_load_pipeline (p->shared.model, p->shared.detector, model, detector, error))
     return FALSE;
-  pipe_args_options (p, &options);
+  tf_cli_pipeline_options (p, &options);
   return (*analyzer = tf_analyzer_new (*model, *detector, &options, error)) != NULL;
 }
 
@@ -205,7 +141,7 @@ int
 tf_cli_analyze (int    argc,
                 char **argv)
 {
-  g_auto(PipeArgs) p = { 0 };
+  g_auto(TfCliPipeline) p = { 0 };
   g_autofree char *format_name = NULL, *out_path = NULL;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
@@ -228,19 +164,19 @@ tf_cli_analyze (int    argc,
   gboolean ok;
   double seconds;
 
-  pipe_args_entries (ctx, &p);
+  tf_cli_pipeline_add (ctx, &p);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return tf_cli_usage_error (ctx, error->message);
   if (argc < 2)
     return tf_cli_usage_error (ctx, "analyze needs at least one file or folder");
-  if ((bad = pipe_args_check (&p)) != NULL)
+  if ((bad = tf_cli_pipeline_check (&p)) != NULL)
     return tf_cli_usage_error (ctx, bad);
   a.format = TF_EXPORT_CSV;
   if (format_name && !tf_export_parse_format (format_name, &a.format))
     return tf_cli_usage_error (ctx, "--format must be csv or jsonl");
 
-  if (!pipe_args_load (&p, &model, &detector, &analyzer, &error))
+  if (!pipeline_load (&p, &model, &detector, &analyzer, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;
@@ -298,7 +234,7 @@ int
 tf_cli_bench_analyze (int    argc,
                       char **argv)
 {
-  g_auto(PipeArgs) p = { 0 };
+  g_auto(TfCliPipeline) p = { 0 };
   gboolean analyze = FALSE;
   GOptionEntry entries[] = {
     { "analyze", 0, 0, G_OPTION_ARG_NONE, &analyze, "Time the whole face pipeline on media files", NULL },
@@ -319,16 +255,16 @@ tf_cli_bench_analyze (int    argc,
   double seconds, cpu, rss_before;
   gint64 t0;
 
-  pipe_args_entries (ctx, &p);
+  tf_cli_pipeline_add (ctx, &p);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return tf_cli_usage_error (ctx, error->message);
   if (argc < 2)
     return tf_cli_usage_error (ctx, "bench --analyze needs at least one file");
-  if ((bad = pipe_args_check (&p)) != NULL)
+  if ((bad = tf_cli_pipeline_check (&p)) != NULL)
     return tf_cli_usage_error (ctx, bad);
   rss_before = tf_cli_peak_rss_mb ();
-  if (!pipe_args_load (&p, &model, &detector, &analyzer, &error))
+  if (!pipeline_load (&p, &model, &detector, &analyzer, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;

@@ -159,3 +159,59 @@ tf_cli_output_close (TfCliOutput  *out,
     }
   return TRUE;
 }
+
+/* ---- the face pipeline's options ---------------------------------------------- */
+
+void
+tf_cli_pipeline_clear (TfCliPipeline *p)
+{
+  tf_cli_shared_clear (&p->shared);
+}
+
+void
+tf_cli_pipeline_add (GOptionContext *ctx,
+                     TfCliPipeline  *p)
+{
+  GOptionEntry entries[] = {
+    { "every", 0, 0, G_OPTION_ARG_INT, &p->every, "Analyse every Nth video frame (default 1)", "N" },
+    { "fps", 0, 0, G_OPTION_ARG_DOUBLE, &p->fps, "Or analyse about F frames per second of video", "F" },
+    { "detect-every", 0, 0, G_OPTION_ARG_INT, &p->detect_every,
+      "Detect on the whole frame every Nth analysed frame, following faces in between (default 1)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &p->batch, "Faces per forward pass (default 8)", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  p->every = 1;
+  p->detect_every = 1;
+  p->batch = 8;
+  tf_cli_shared_add (ctx, &p->shared, TF_CLI_OPTION_MODEL | TF_CLI_OPTION_DETECTOR | TF_CLI_OPTION_THRESHOLD |
+                                      TF_CLI_OPTION_THREADS);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
+const char *
+tf_cli_pipeline_check (const TfCliPipeline *p)
+{
+  if (p->every < 1 || p->every > TF_CLI_MAX_EVERY || p->detect_every < 1 || p->detect_every > TF_CLI_MAX_EVERY)
+    return "--every and --detect-every must lie in 1.." G_STRINGIFY (TF_CLI_MAX_EVERY);
+  if (!(p->fps >= 0 && p->fps <= TF_CLI_MAX_FPS))
+    return "--fps must lie in 0.." G_STRINGIFY (TF_CLI_MAX_FPS) " (0: use --every)";
+  if (p->batch < 1 || p->batch > 256)
+    return "--batch must lie in 1..256";
+  return tf_cli_shared_check (&p->shared);
+}
+
+void
+tf_cli_pipeline_options (const TfCliPipeline *p,
+                         TfAnalyzeOptions    *o)
+{
+  tf_analyze_options_init (o);
+  o->media.every = p->every;
+  o->media.fps = p->fps;
+  o->detect_every = p->detect_every;
+  o->batch = p->batch;
+  o->score = (float) p->shared.threshold;
+  /* the decoder and the detector share a core with the engine's second thread */
+  o->threads = p->shared.threads;
+  o->detect_threads = 1;
+}

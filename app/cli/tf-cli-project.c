@@ -74,15 +74,11 @@ static int
 project_new (int    argc,
              char **argv)
 {
-  g_auto(TfCliShared) shared = { 0 };
-  int every = 1, batch = 8;
-  double fps = 0;
+  g_auto(TfCliPipeline) pipe = { 0 };
+  TfCliShared *shared = &pipe.shared;
   gboolean crops = FALSE, quiet = FALSE;
   GOptionEntry entries[] = {
-    { "every", 0, 0, G_OPTION_ARG_INT, &every, "Analyse every Nth video frame (default 1)", "N" },
-    { "fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps, "Or analyse about F frames per second of video", "F" },
     { "crops", 0, 0, G_OPTION_ARG_NONE, &crops, "The pictures are face crops: the whole picture is the face", NULL },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 8)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress on standard error", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -101,8 +97,7 @@ project_new (int    argc,
   gint64 run = 0;
   gboolean ok;
 
-  tf_cli_shared_add (ctx, &shared, TF_CLI_OPTION_MODEL | TF_CLI_OPTION_DETECTOR | TF_CLI_OPTION_THRESHOLD |
-                                    TF_CLI_OPTION_THREADS);
+  tf_cli_pipeline_add (ctx, &pipe);
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return tf_cli_usage_error (ctx, error->message);
@@ -110,13 +105,7 @@ project_new (int    argc,
     return tf_cli_usage_error (ctx, "project new needs the project file and at least one file or folder");
   if (!is_project_name (argv[1]))
     return tf_cli_usage_error (ctx, "the project file's name must end in " TF_PROJECT_SUFFIX);
-  if (every < 1 || every > TF_CLI_MAX_EVERY)
-    return tf_cli_usage_error (ctx, "--every must lie in 1.." G_STRINGIFY (TF_CLI_MAX_EVERY));
-  if (!(fps >= 0 && fps <= TF_CLI_MAX_FPS))
-    return tf_cli_usage_error (ctx, "--fps must lie in 0.." G_STRINGIFY (TF_CLI_MAX_FPS) " (0: use --every)");
-  if (batch < 1 || batch > 256)
-    return tf_cli_usage_error (ctx, "--batch must lie in 1..256");
-  if ((bad = tf_cli_shared_check (&shared)))
+  if ((bad = tf_cli_pipeline_check (&pipe)))
     return tf_cli_usage_error (ctx, bad);
   if (g_file_test (argv[1], G_FILE_TEST_EXISTS))
     {
@@ -124,8 +113,8 @@ project_new (int    argc,
       return 1;
     }
 
-  model_file = shared.model ? g_strdup (shared.model) : tf_data_find (TF_DATA_MODEL);
-  detector_file = shared.detector ? g_strdup (shared.detector) : tf_data_find (TF_DATA_DETECTOR);
+  model_file = shared->model ? g_strdup (shared->model) : tf_data_find (TF_DATA_MODEL);
+  detector_file = shared->detector ? g_strdup (shared->detector) : tf_data_find (TF_DATA_DETECTOR);
   if (crops)
     {
       if (model_file == NULL)
@@ -133,7 +122,7 @@ project_new (int    argc,
       if (!(model = tf_model_load (model_file, &error)))
         return tf_cli_fail (g_steal_pointer (&error));
     }
-  else if (!tf_cli_load_pipeline (shared.model, shared.detector, &model, &detector, &error))
+  else if (!tf_cli_load_pipeline (shared->model, shared->detector, &model, &detector, &error))
     return tf_cli_fail (g_steal_pointer (&error));
 
   files = unique_files (argv + 2, argc - 2);
@@ -146,12 +135,7 @@ project_new (int    argc,
     return tf_cli_fail (g_steal_pointer (&error));
 
   tf_project_analyze_options_init (&o);
-  o.analyze.media.every = every;
-  o.analyze.media.fps = fps;
-  o.analyze.batch = batch;
-  o.analyze.score = (float) shared.threshold;
-  o.analyze.threads = shared.threads;
-  o.analyze.detect_threads = 1;
+  tf_cli_pipeline_options (&pipe, &o.analyze);
   o.crops = crops;
   o.model_file = model_file;
   o.detector_file = crops ? NULL : detector_file;

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "tf-analyze.h"
 #include "tf-atomic-file.h"
 #include "tf-detect.h"
 #include "tf-engine.h"
@@ -60,6 +61,26 @@ void        tf_cli_shared_add   (GOptionContext   *ctx,
 const char *tf_cli_shared_check (const TfCliShared *shared);
 void        tf_cli_shared_clear (TfCliShared      *shared);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TfCliShared, tf_cli_shared_clear)
+
+/* The face pipeline's options, for analyze, bench --analyze and project
+ * new: the shared ones, --every, --fps, --detect-every, --batch. */
+typedef struct
+{
+  TfCliShared shared;   /* --model, --detector, --threshold, --threads */
+  int         every, detect_every, batch;
+  double      fps;
+} TfCliPipeline;
+
+/* Sets the defaults and adds the options to @ctx's main group. */
+void        tf_cli_pipeline_add     (GOptionContext      *ctx,
+                                     TfCliPipeline       *pipeline);
+/* NULL when the values are in range, else what is wrong. */
+const char *tf_cli_pipeline_check   (const TfCliPipeline *pipeline);
+/* The analysis options the values give. */
+void        tf_cli_pipeline_options (const TfCliPipeline *pipeline,
+                                     TfAnalyzeOptions    *options);
+void        tf_cli_pipeline_clear   (TfCliPipeline       *pipeline);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TfCliPipeline, tf_cli_pipeline_clear)
 
 /* The expression model and the face detector at these paths (NULL: the
  * shipped ones). The error says which option to give when one is missing. */
