@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 typedef struct
 {
   /* where */
+  gint64      face_id;            /* the project's face (0: none); set once by
+                                   * the owner, before the probe is shown */
   char       *file;
   gint64      frame;
   double      time_s;

@@ -13,5 +13,6 @@
 #include "tf-face-probe.h"
 #include "tf-head-grid.h"
 #include "tf-label-bar.h"
+#include "tf-label-map.h"
 #include "tf-prob-bars.h"
 #include "tf-timeline.h"
