@@ -37,6 +37,8 @@ RUNTIME_PROVIDES = {
     'gstreamer-base-1.0', 'gstreamer-audio-1.0', 'gstreamer-pbutils-1.0', 'gstreamer-tag-1.0',
     'gstreamer-allocators-1.0', 'gstreamer-gl-1.0', 'zlib', 'libpng', 'threads', 'm', 'dl',
     'sqlite3',
+    # the GUI test's optional key presses through the X server (XTest)
+    'x11', 'xtst', 'gtk4-x11',
 }
 # what the runtime lacks, and the manifest module that builds it
 MODULE_PROVIDES = {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* transfer-cli project end to end: a project from a photo and from a
  * folder of face crops, imports that change all or nothing, exports that
- * `analyze` and `train` agree with, the check and relinking. */
+ * `analyze` and `train` agree with, the check and relinking, a copy. */
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -367,6 +367,41 @@ test_ambiguous_name (void)
   g_assert_nonnull (strstr (err, "twins/a/face.png"));
 }
 
+/* copy: a project under another name in another folder, sound there (its
+ * media found), the same faces and labels; never over a file. */
+static void
+test_copy (void)
+{
+  g_autofree char *project = tmp_path ("crops.tfproj"), *dir = tmp_path ("copies/here"), *dest = NULL;
+  g_autofree char *out = NULL, *err = NULL, *a = NULL, *b = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  dest = g_build_filename (dir, "copy.tfproj", NULL);
+  g_assert_cmpint (run_cli (&out, NULL, "project", "copy", project, dest, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "copy.tfproj"));
+  g_assert_cmpint (run_cli (&out, NULL, "project", "check", dest, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "sound: 6 media, 0 missing"));
+  g_assert_cmpint (run_cli (&a, NULL, "project", "stats", project, "--format", "json", NULL), ==, 0);
+  g_assert_cmpint (run_cli (&b, NULL, "project", "stats", dest, "--format", "json", NULL), ==, 0);
+  g_assert_cmpstr (a, ==, b);
+  g_assert_nonnull (strstr (b, "\"labelled\":6"));
+
+  g_assert_cmpint (run_cli (NULL, &err, "project", "copy", project, dest, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "already exists"));
+  g_assert_cmpint (run_cli (NULL, &err, "project", "copy", project, "copy.sqlite", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, ".tfproj"));
+  g_assert_cmpint (run_cli (NULL, &err, "project", "copy", sample, "x.tfproj", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "not a TransFER project"));
+
+  /* bench --project imports and undoes labels in a copy: the project is not changed */
+  g_assert_cmpint (run_cli (&out, NULL, "bench", "--project", project, "--iters", "1", "--labels", "4", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "faces=6 "));
+  g_assert_nonnull (strstr (out, "import_labels=4 "));
+  g_assert_nonnull (strstr (out, "undo_labels=4 "));
+  g_assert_cmpint (run_cli (&b, NULL, "project", "stats", project, "--format", "json", NULL), ==, 0);
+  g_assert_cmpstr (a, ==, b);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -394,6 +429,7 @@ main (int    argc,
   g_test_add_func ("/cli-project/import-folders", test_import_folders);
   g_test_add_func ("/cli-project/check", test_check);
   g_test_add_func ("/cli-project/ambiguous-name", test_ambiguous_name);
+  g_test_add_func ("/cli-project/copy", test_copy);
   ret = g_test_run ();
 
   tf_test_remove_tmpdir (tmpdir);

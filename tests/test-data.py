@@ -12,10 +12,15 @@
                                         po/POTFILES.in lists exactly the files with translatable strings
   test-data.py translation SRCROOT LANG po/LANG.po translates every message of a fresh template
   test-data.py defaults SRCROOT         the schema's defaults follow the header constants
+  test-data.py mime XML DESKTOP CLI BUILDROOT PICTURE
+                                        the projects' MIME type: valid, installed as APP_ID.xml,
+                                        in the desktop file, and what GIO says of a project made
+                                        by `CLI project new` from PICTURE, also renamed
 
 Exit status 77 (skipped) only when the tool a check needs is missing.
 """
 
+import json
 import os
 import re
 import shutil
@@ -392,6 +397,167 @@ def check_defaults(srcroot):
     return 0
 
 
+MIME_NS = '{http://www.freedesktop.org/standards/shared-mime-info}'
+PROJECT_TYPE = 'application/x-transfer-project'
+# the match types of the shared-mime-info spec
+MAGIC_TYPES = {'string', 'host16', 'host32', 'big16', 'big32', 'little16', 'little32', 'byte'}
+
+
+def mime_problems(root):
+    """What the shared-mime-info spec asks of a package file that a parser alone does not check."""
+    problems = []
+    if root.tag != MIME_NS + 'mime-info':
+        return [f'root element {root.tag}, not mime-info in the shared-mime-info namespace']
+    types = root.findall(MIME_NS + 'mime-type')
+    if not types:
+        problems.append('no mime-type')
+    lang = '{http://www.w3.org/XML/1998/namespace}lang'
+    for t in types:
+        name = t.get('type', '')
+        if not re.fullmatch(r'[a-z]+/[A-Za-z0-9][A-Za-z0-9.+_-]*', name):
+            problems.append(f'type {name!r} is not a media type')
+        comments = [c for c in t.findall(MIME_NS + 'comment') if c.get(lang) is None]
+        if len(comments) != 1 or not (comments[0].text or '').strip():
+            problems.append(f'{name}: needs exactly one untranslated comment')
+        for el in t:
+            tag = el.tag.replace(MIME_NS, '')
+            if tag not in ('comment', 'acronym', 'expanded-acronym', 'sub-class-of', 'alias', 'glob',
+                           'magic', 'treemagic', 'root-XML', 'icon', 'generic-icon', 'glob-deleteall',
+                           'magic-deleteall'):
+                problems.append(f'{name}: unknown element <{tag}>')
+        for g in t.findall(MIME_NS + 'glob'):
+            if not g.get('pattern'):
+                problems.append(f'{name}: a glob without a pattern')
+        for m in t.findall(MIME_NS + 'magic'):
+            priority = m.get('priority', '50')
+            if not priority.isdigit() or not 0 <= int(priority) <= 100:
+                problems.append(f'{name}: magic priority {priority!r} is not 0..100')
+            for match in m.iter(MIME_NS + 'match'):
+                if match.get('type') not in MAGIC_TYPES:
+                    problems.append(f'{name}: match type {match.get("type")!r}')
+                if not re.fullmatch(r'\d+(:\d+)?', match.get('offset', '')):
+                    problems.append(f'{name}: match offset {match.get("offset")!r}')
+                if match.get('value') is None:
+                    problems.append(f'{name}: a match without a value')
+                elif match.get('type') != 'string':
+                    try:
+                        int(match.get('value'), 0)
+                    except ValueError:
+                        problems.append(f'{name}: match value {match.get("value")!r} is not a number')
+    return problems
+
+
+def desktop_mime_types(path):
+    with open(path, encoding='utf-8') as f:
+        for line in f:
+            if line.startswith('MimeType='):
+                return [t for t in line.strip().split('=', 1)[1].split(';') if t]
+    return []
+
+
+def content_type(gio, path, env):
+    proc = run([gio, 'info', '--attributes=standard::content-type', path], env=env)
+    m = re.search(r'standard::content-type:\s*(\S+)', proc.stdout)
+    if proc.returncode != 0 or not m:
+        show(proc)
+        return None
+    return m.group(1)
+
+
+def check_mime(xml, desktop, cli, build_root, picture):
+    failed = 0
+
+    def bad(msg):
+        nonlocal failed
+        print('FAIL: ' + msg)
+        failed = 1
+
+    xmllint = shutil.which('xmllint')
+    if xmllint:
+        proc = run([xmllint, '--noout', xml])
+        if proc.returncode != 0:
+            show(proc)
+            bad(f'{xml} is not well-formed XML')
+    else:
+        print('note: xmllint is missing; parsed with Python only')
+    try:
+        root = ET.parse(xml).getroot()
+    except ET.ParseError as e:
+        print(f'FAIL: {xml}: {e}')
+        return 1
+    for p in mime_problems(root):
+        bad(f'{xml}: {p}')
+    types = [t.get('type') for t in root.findall(MIME_NS + 'mime-type')]
+    if PROJECT_TYPE not in types:
+        bad(f'{xml} does not define {PROJECT_TYPE}')
+
+    listed = desktop_mime_types(desktop)
+    for t in types:
+        if t not in listed:
+            bad(f'{desktop}: MimeType lacks {t}')
+    validate = shutil.which('desktop-file-validate')
+    if validate:
+        proc = run([validate, desktop])
+        if proc.returncode != 0 or ': error:' in proc.stdout + proc.stderr:
+            show(proc)
+            bad(f'{desktop} does not validate')
+
+    # Flatpak exports share/mime/packages/APP_ID.xml only
+    app_id = os.path.basename(desktop)[:-len('.desktop')]
+    try:
+        with open(os.path.join(build_root, 'meson-info', 'intro-installed.json'), encoding='utf-8') as f:
+            installed = [p.replace(os.sep, '/') for p in json.load(f).values()]
+    except OSError as e:
+        bad(f'cannot read what the build installs: {e}')
+        installed = []
+    if installed and not any(p.endswith(f'/share/mime/packages/{app_id}.xml') for p in installed):
+        bad(f'the build does not install .../share/mime/packages/{app_id}.xml')
+
+    # what GIO makes of a project: by its name, and by its content alone
+    update, gio = need('update-mime-database'), need('gio')
+    with tempfile.TemporaryDirectory() as tmp:
+        data_home = os.path.join(tmp, 'share')
+        packages = os.path.join(data_home, 'mime', 'packages')
+        os.makedirs(packages)
+        shutil.copy(xml, os.path.join(packages, app_id + '.xml'))
+        env = dict(os.environ, XDG_DATA_HOME=data_home,
+                   XDG_DATA_DIRS=os.environ.get('XDG_DATA_DIRS') or '/usr/local/share:/usr/share')
+        proc = run([update, os.path.join(data_home, 'mime')], env=env)
+        if proc.returncode != 0 or proc.stderr.strip():
+            show(proc)
+            bad('update-mime-database refused the file or warned')
+        project = os.path.join(tmp, 'labels.tfproj')
+        proc = run([cli, 'project', 'new', '--quiet', project, picture])
+        if proc.returncode != 0:
+            show(proc)
+            bad('transfer-cli project new failed')
+            return 1
+        cases = [(project, PROJECT_TYPE)]
+        for name in ('renamed.bin', 'no-suffix'):
+            cases.append((os.path.join(tmp, name), PROJECT_TYPE))
+            shutil.copyfile(project, cases[-1][0])
+        # a SQLite file that is not a project stays plain SQLite
+        try:
+            import sqlite3
+            plain = os.path.join(tmp, 'plain.bin')
+            db = sqlite3.connect(plain)
+            db.execute('CREATE TABLE t (x)')
+            db.commit()
+            db.close()
+            cases.append((plain, 'application/vnd.sqlite3'))
+        except ImportError:
+            print('note: no sqlite3 module; a plain SQLite file is not checked')
+        for path, want in cases:
+            got = content_type(gio, path, env)
+            if got != want:
+                bad(f'{os.path.basename(path)}: GIO says {got}, expected {want}')
+            else:
+                print(f'ok: {os.path.basename(path)} is {got}')
+    if not failed:
+        print(f'ok: {PROJECT_TYPE} is defined, installed, in the desktop file and recognised by content')
+    return failed
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__)
@@ -413,6 +579,8 @@ def main(argv):
         return check_translation(args[0], args[1])
     if cmd == 'defaults':
         return check_defaults(args[0])
+    if cmd == 'mime':
+        return check_mime(*args[:5])
     print(__doc__)
     return 2
 

@@ -657,6 +657,364 @@ test_full_disk (void)
   g_rmdir (mnt);
 }
 
+/* ---- importing labels ------------------------------------------------------------------------- */
+
+/* A video of 3 frames with 2 faces each (tracks 1 and 2), a picture with
+ * one: every way a CSV row picks faces (frame and face, frame and track,
+ * track alone, nothing), all in one undo step. */
+static void
+test_import_labels (void)
+{
+  g_autofree char *path = tmp_path ("import.tfproj"), *video = tmp_path ("import-clip.mp4");
+  g_autofree char *picture = tmp_path ("import-pic.png"), *csv = tmp_path ("import.csv");
+  g_autoptr(TfProject) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  const int want[] = { 0, 2, 0, 0, 1, 2, 2 };   /* faces 1..7 */
+  gint64 clip, pic, n = 0;
+
+  write_file (video, "a video");
+  write_file (picture, "a picture");
+  p = tf_project_open (path, TF_PROJECT_CREATE, &error);
+  g_assert_no_error (error);
+  g_assert_true (tf_project_set_classes (p, classes, &error));
+  clip = tf_project_add_media (p, video, TF_MEDIA_VIDEO, 64, 48, 1, &error);
+  pic = tf_project_add_media (p, picture, TF_MEDIA_IMAGE, 64, 48, 0, &error);
+  for (int f = 0; f < 3; f++)
+    for (int i = 0; i < 2; i++)
+      {
+        TfProjectNewFace nf = { .media = clip, .frame = f, .index = i, .track = i + 1, .det = { .w = 8, .h = 8 } };
+        g_assert_cmpint (tf_project_add_face (p, &nf, &error), ==, 2 * f + i + 1);
+      }
+  {
+    TfProjectNewFace nf = { .media = pic, .det = { .w = 8, .h = 8 } };
+    g_assert_cmpint (tf_project_add_face (p, &nf, &error), ==, 7);
+  }
+  g_assert_no_error (error);
+
+  write_file (csv, "file,frame,face,track,label\n"
+                   "import-clip.mp4,0,0,,glad\n"       /* face 1 */
+                   "import-clip.mp4,0,,2,cross\n"      /* face 2 */
+                   "import-clip.mp4,,,1,calm\n"        /* faces 1, 3, 5: 1 again */
+                   "import-clip.mp4,1,1,,calm\n"       /* face 4 */
+                   "import-clip.mp4,2,0,,glad\n"       /* face 5 again */
+                   "import-clip.mp4,2,1,2,cross\n"     /* face 6 */
+                   "import-pic.png,,,,cross\n");       /* face 7 */
+  g_assert_true (tf_project_import_labels (p, csv, "ann", problems, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (problems->len, ==, 0);
+  g_assert_cmpint (n, ==, 9);
+  for (int f = 1; f <= 7; f++)
+    g_assert_cmpint (label_of (p, f), ==, want[f - 1]);
+  g_assert_cmpint (tf_project_undo (p, NULL, &error), ==, 9);
+  for (int f = 1; f <= 7; f++)
+    g_assert_cmpint (label_of (p, f), ==, TF_LABEL_NONE);
+}
+
+/* What a CSV quotes in a problem (a file, a label) may be in any encoding:
+ * the problems are UTF-8 all the same (found by fuzz-project-labels). */
+static void
+test_import_problems_utf8 (void)
+{
+  g_autoptr(TfProject) p = make_project ("latin1.tfproj", 1, 1, NULL);
+  g_autofree char *csv = tmp_path ("latin1.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  gint64 n = -1;
+
+  write_file (csv, "file,label\nlatin1.tfproj-media-0.png,caf\xe9\n\xff\xfe.png,calm\n");
+  g_assert_false (tf_project_import_labels (p, csv, NULL, problems, &n, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INPUT);
+  g_assert_cmpuint (problems->len, ==, 2);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      g_test_message ("%s", (char *) problems->pdata[i]);
+      g_assert_true (g_utf8_validate (problems->pdata[i], -1, NULL));
+      g_assert_nonnull (strstr (problems->pdata[i], "\xef\xbf\xbd"));   /* U+FFFD where the bytes were */
+    }
+  g_assert_nonnull (strstr (problems->pdata[0], "latin1.csv:2: unknown class 'caf"));
+  g_assert_nonnull (strstr (problems->pdata[1], "latin1.csv:3: no media"));
+  g_assert_cmpint (label_of (p, 1), ==, TF_LABEL_NONE);
+}
+
+/* ---- a copy under another name ------------------------------------------------------------ */
+
+static gboolean
+describe_face (const TfProjectFace *f,
+               gpointer             data)
+{
+  GString *s = data;
+
+  g_string_append_printf (s, "%" G_GINT64_FORMAT " m%" G_GINT64_FORMAT " f%" G_GINT64_FORMAT " i%d %g,%g,%g,%g "
+                          "t%d l%d s%d %s %s %" G_GINT64_FORMAT " p%d:", f->id, f->media, f->frame, f->index,
+                          f->det.x, f->det.y, f->det.w, f->det.h, f->track, f->label.label, f->label.source,
+                          f->label.annotator ? f->label.annotator : "-", f->label.note ? f->label.note : "-",
+                          f->label.time, f->predicted);
+  for (int k = 0; k < f->n_probs; k++)
+    g_string_append_printf (s, " %.9g", f->probs[k]);
+  g_string_append_c (s, '\n');
+  return TRUE;
+}
+
+/* Everything a person sees of a project but the media paths: faces, their
+ * predictions and labels, the label history, classes, settings, media. */
+static char *
+describe (TfProject *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autoptr(GPtrArray) history = tf_project_get_label_history (p, 0, &error);
+  g_autoptr(GPtrArray) media = tf_project_list_media (p, &error);
+  g_auto(GStrv) names = tf_project_get_classes (p);
+  g_autofree char *crops = tf_project_get_setting (p, TF_PROJECT_SETTING_CROPS);
+  g_autofree char *joined = g_strjoinv (",", names);
+
+  g_assert_no_error (error);
+  g_string_append_printf (s, "classes %s crops %s undo %d redo %d\n", joined, crops ? crops : "-",
+                          tf_project_can_undo (p), tf_project_can_redo (p));
+  for (guint i = 0; i < media->len; i++)
+    {
+      TfProjectMedia *m = media->pdata[i];
+      g_string_append_printf (s, "media %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s %d %dx%d\n", m->id, m->size,
+                              m->sha256, m->kind, m->width, m->height);
+    }
+  g_assert_true (tf_project_foreach_face (p, NULL, describe_face, s, &error));
+  for (guint i = 0; i < history->len; i++)
+    {
+      TfProjectLabelChange *c = history->pdata[i];
+      g_string_append_printf (s, "change %" G_GINT64_FORMAT " a%" G_GINT64_FORMAT " f%" G_GINT64_FORMAT " %d->%d "
+                              "%s %d\n", c->id, c->action, c->face, c->before.label, c->after.label,
+                              c->after.note ? c->after.note : "-", c->state);
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+assert_media_resolve (TfProject *p)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) media = tf_project_list_media (p, &error);
+  g_autoptr(TfProjectReport) r = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < media->len; i++)
+    {
+      g_autofree char *file = tf_project_media_file (p, media->pdata[i]);
+      g_test_message ("%s -> %s", ((TfProjectMedia *) media->pdata[i])->path, file);
+      g_assert_true (g_file_test (file, G_FILE_TEST_IS_REGULAR));
+    }
+  r = tf_project_check (p, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->problems->len, ==, 0);
+  g_assert_cmpint (r->missing, ==, 0);
+}
+
+static guint
+count_entries (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while (g_dir_read_name (d))
+    n++;
+  return n;
+}
+
+static void
+test_save_copy (void)
+{
+  g_autoptr(TfProject) p = make_project ("original.tfproj", 2, 3, NULL);
+  g_autoptr(TfProject) copy = NULL, reader = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) media = NULL;
+  g_autofree char *dest_dir = tmp_path ("copies/deeper"), *dest = NULL, *orig_after = NULL, *before = NULL;
+  g_autofree char *after = NULL, *orig_path = tmp_path ("original.tfproj"), *ro_dest = NULL, *wal = NULL;
+  g_autoptr(GBytes) kept = NULL;
+  gint64 face = 0;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+
+  /* labels, an undone step and a redoable one, a setting: all of it travels */
+  g_assert_true (tf_project_set_label (p, 1, 0, TF_LABEL_PERSON, "ann", "first", &error));
+  g_assert_true (tf_project_set_label (p, 2, TF_LABEL_UNSURE, TF_LABEL_PERSON, "bob", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 3, 2, TF_LABEL_PERSON, "ann", NULL, &error));
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 1);
+  g_assert_true (tf_project_set_setting (p, TF_PROJECT_SETTING_CROPS, "1", &error));
+  g_assert_cmpint (tf_project_add_class (p, "pain", &error), ==, 3);
+  g_assert_no_error (error);
+  before = describe (p);
+
+  g_assert_cmpint (g_mkdir_with_parents (dest_dir, 0755), ==, 0);
+  dest = g_build_filename (dest_dir, "copy.tfproj", NULL);
+
+  /* not while a group is open */
+  g_assert_true (tf_project_begin (p, &error));
+  g_assert_false (tf_project_save_copy (p, dest, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID);
+  g_clear_error (&error);
+  tf_project_rollback (p);
+  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_entries (dest_dir), ==, 0);
+
+  g_assert_true (tf_project_save_copy (p, dest, &error));
+  g_assert_no_error (error);
+  /* nothing but the copy beside it, no WAL left */
+  g_assert_cmpuint (count_entries (dest_dir), ==, 1);
+  /* the original is still open for writing and unchanged */
+  orig_after = describe (p);
+  g_assert_cmpstr (orig_after, ==, before);
+  g_assert_true (tf_project_set_label (p, 4, 1, TF_LABEL_PERSON, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* a second copy to the same name is refused, the first one untouched */
+  kept = read_bytes (dest);
+  g_assert_false (tf_project_save_copy (p, dest, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_EXISTS);
+  g_assert_nonnull (strstr (error->message, "copy.tfproj"));
+  g_clear_error (&error);
+  assert_untouched (dest, kept);
+  g_assert_false (tf_project_save_copy (p, orig_path, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_EXISTS);
+  g_clear_error (&error);
+
+  /* the copy: a project in WAL mode, the same content, paths from its folder */
+  g_assert_cmpint (sqlite3_open_v2 (dest, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &s, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (s), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (s, 0), ==, "wal");
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+  copy = tf_project_open (dest, TF_PROJECT_OPEN, &error);
+  g_assert_no_error (error);
+  after = describe (copy);
+  g_assert_cmpstr (after, ==, before);
+  media = tf_project_list_media (copy, &error);
+  g_assert_cmpuint (media->len, ==, 2);
+  g_assert_cmpstr (((TfProjectMedia *) media->pdata[0])->path, ==, "../../original.tfproj-media-0.png");
+  assert_media_resolve (copy);
+  /* it works as a project: redo what was undone there, undo again */
+  g_assert_cmpint (tf_project_redo (copy, &face, &error), ==, 1);
+  g_assert_cmpint (face, ==, 3);
+  g_assert_cmpint (label_of (copy, 3), ==, 2);
+  g_assert_cmpint (tf_project_undo (copy, &face, &error), ==, 1);
+  g_assert_no_error (error);
+  g_clear_pointer (&copy, tf_project_close);
+
+  /* a reader can make a copy too, and it stays a reader */
+  g_clear_pointer (&p, tf_project_close);
+  reader = tf_project_open (orig_path, TF_PROJECT_READ_ONLY, &error);
+  g_assert_no_error (error);
+  ro_dest = tmp_path ("copies/from-reader.tfproj");
+  g_assert_true (tf_project_save_copy (reader, ro_dest, &error));
+  g_assert_no_error (error);
+  g_assert_false (tf_project_set_label (reader, 1, 1, TF_LABEL_PERSON, NULL, NULL, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_READ_ONLY);
+  g_clear_error (&error);
+  g_clear_pointer (&reader, tf_project_close);
+  wal = g_strconcat (ro_dest, "-wal", NULL);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  copy = tf_project_open (ro_dest, TF_PROJECT_OPEN, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (label_of (copy, 4), ==, 1);
+  assert_media_resolve (copy);
+}
+
+/* Media at sub/y.png and y.png, the copy in sub/: the first takes the
+ * name "y.png" the second had. */
+static void
+test_save_copy_paths_swap (void)
+{
+  g_autofree char *sub = tmp_path ("swap/sub"), *path = tmp_path ("swap/p.tfproj");
+  g_autofree char *in_sub = tmp_path ("swap/sub/y.png"), *in_top = tmp_path ("swap/y.png");
+  g_autofree char *dest = tmp_path ("swap/sub/c.tfproj"), *up = tmp_path ("u.tfproj");
+  g_autoptr(TfProject) p = NULL, copy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) media = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0755), ==, 0);
+  write_file (in_sub, "the one below");
+  write_file (in_top, "the one above");
+  p = tf_project_open (path, TF_PROJECT_CREATE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (tf_project_add_media (p, in_sub, TF_MEDIA_IMAGE, 1, 1, 0, &error), ==, 1);
+  g_assert_cmpint (tf_project_add_media (p, in_top, TF_MEDIA_IMAGE, 1, 1, 0, &error), ==, 2);
+  g_assert_true (tf_project_save_copy (p, dest, &error));
+  g_assert_no_error (error);
+  copy = tf_project_open (dest, TF_PROJECT_OPEN, &error);
+  g_assert_no_error (error);
+  media = tf_project_list_media (copy, &error);
+  g_assert_cmpstr (((TfProjectMedia *) media->pdata[0])->path, ==, "y.png");
+  g_assert_cmpstr (((TfProjectMedia *) media->pdata[1])->path, ==, "../y.png");
+  assert_media_resolve (copy);
+  g_clear_pointer (&media, g_ptr_array_unref);
+  g_clear_pointer (&copy, tf_project_close);
+
+  /* and up a folder: swap/sub/y.png and swap/y.png from above */
+  g_assert_true (tf_project_save_copy (p, up, &error));
+  copy = tf_project_open (up, TF_PROJECT_OPEN, &error);
+  g_assert_no_error (error);
+  media = tf_project_list_media (copy, &error);
+  g_assert_cmpstr (((TfProjectMedia *) media->pdata[0])->path, ==, "swap/sub/y.png");
+  g_assert_cmpstr (((TfProjectMedia *) media->pdata[1])->path, ==, "swap/y.png");
+  assert_media_resolve (copy);
+}
+
+/* A copy that does not fit: FULL, and nothing of it left on the disk. */
+static void
+test_save_copy_full_disk (void)
+{
+  g_autofree char *mnt = tmp_path ("copy-full"), *dest = NULL, *before = NULL, *after = NULL;
+  g_autofree guint8 *crop = g_malloc (3 * 300 * 300);
+  g_autoptr(TfProject) p = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rng = g_rand_new_with_seed (3);
+  g_autofree char *path = tmp_path ("big.tfproj"), *file = tmp_path ("big.png");
+  gint64 media, run;
+
+  g_assert_cmpint (g_mkdir (mnt, 0755), ==, 0);
+  if (mount ("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0)
+    {
+      g_test_skip_printf ("cannot mount a small tmpfs here: %s", g_strerror (errno));
+      g_rmdir (mnt);
+      return;
+    }
+  /* about 3 MB of crops that do not compress */
+  write_file (file, "a picture");
+  p = tf_project_open (path, TF_PROJECT_CREATE, &error);
+  g_assert_no_error (error);
+  run = tf_project_add_run (p, NULL, classes, NULL, &error);
+  media = tf_project_add_media (p, file, TF_MEDIA_IMAGE, 640, 480, 0, &error);
+  g_assert_true (tf_project_begin (p, &error));
+  for (int i = 0; i < 12; i++)
+    {
+      TfProjectNewFace nf = { .media = media, .run = run, .index = i, .crop = crop, .crop_size = 300 };
+      for (guint k = 0; k < 3 * 300 * 300; k++)
+        crop[k] = (guint8) g_rand_int (rng);
+      g_assert_cmpint (tf_project_add_face (p, &nf, &error), >, 0);
+    }
+  g_assert_true (tf_project_commit (p, &error));
+  g_assert_true (tf_project_set_label (p, 1, 2, TF_LABEL_PERSON, NULL, NULL, &error));
+  g_assert_no_error (error);
+  before = describe (p);
+
+  dest = g_build_filename (mnt, "copy.tfproj", NULL);
+  g_assert_false (tf_project_save_copy (p, dest, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_FULL);
+  g_assert_nonnull (strstr (error->message, "copy.tfproj"));
+  g_assert_nonnull (strstr (error->message, "full"));
+  g_clear_error (&error);
+  g_assert_cmpuint (count_entries (mnt), ==, 0);
+  /* the project goes on as it was */
+  after = describe (p);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_true (tf_project_set_label (p, 2, 1, TF_LABEL_PERSON, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (umount (mnt), ==, 0);
+  g_rmdir (mnt);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -675,6 +1033,11 @@ main (int    argc,
   g_test_add_func ("/project/stats", test_stats);
   g_test_add_func ("/project/check-relink", test_check_relink);
   g_test_add_func ("/project/full-disk", test_full_disk);
+  g_test_add_func ("/project/import-labels", test_import_labels);
+  g_test_add_func ("/project/import-problems-utf8", test_import_problems_utf8);
+  g_test_add_func ("/project/save-copy", test_save_copy);
+  g_test_add_func ("/project/save-copy-paths-swap", test_save_copy_paths_swap);
+  g_test_add_func ("/project/save-copy-full-disk", test_save_copy_full_disk);
   ret = g_test_run ();
   tf_test_remove_tmpdir (tmpdir);
   return ret;

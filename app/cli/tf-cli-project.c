@@ -5,13 +5,15 @@
  *   project export P.tfproj [--format csv|jsonl|folders] [--labelled-only] --out PATH
  *   project stats P.tfproj [--format text|json]
  *   project check P.tfproj [--relink DIR]
- * and bench --project P.tfproj. */
+ *   project copy SRC.tfproj DEST.tfproj
+ * and bench --project P.tfproj [--labels N]. */
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "tf-cli.h"
 #include "tf-datafiles.h"
+#include "tf-export.h"
 #include "tf-json.h"
 #include "tf-project-analyze.h"
 
@@ -386,6 +388,33 @@ project_check (int    argc,
   return report->problems->len ? 1 : 0;
 }
 
+/* ---- copy ------------------------------------------------------------------------------------ */
+
+static int
+project_copy (int    argc,
+              char **argv)
+{
+  GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("SRC.tfproj DEST.tfproj - a copy under another name, its "
+                                                        "media paths relative to the new folder");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfProject) project = NULL;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return tf_cli_usage_error (ctx, error->message);
+  if (argc != 3)
+    return tf_cli_usage_error (ctx, "project copy needs the project and the new file");
+  if (!is_project_name (argv[2]))
+    return tf_cli_usage_error (ctx, "the new file's name must end in " TF_PROJECT_SUFFIX);
+  /* a reader: the saved state is copied even while the project is open elsewhere */
+  if (!(project = tf_project_open (argv[1], TF_PROJECT_READ_ONLY, &error)) ||
+      !tf_project_save_copy (project, argv[2], &error))
+    return tf_cli_fail (g_steal_pointer (&error));
+  printf ("copied %s to %s\n", argv[1], argv[2]);
+  return 0;
+}
+
 /* ---- the command ------------------------------------------------------------------------------- */
 
 static const struct
@@ -399,6 +428,7 @@ static const struct
   { "export", project_export, "rows as CSV or JSON Lines, or a training set of crops" },
   { "stats", project_stats, "faces, labels, per-class counts, agreement, confusion" },
   { "check", project_check, "integrity and missing media (relinked from a folder)" },
+  { "copy", project_copy, "a copy under another name (media paths follow it)" },
 };
 
 int
@@ -419,19 +449,115 @@ tf_cli_project (int    argc,
 
 /* ---- bench --project ------------------------------------------------------------------------------ */
 
+typedef struct
+{
+  GString *csv;
+  char   **classes;
+  int      n_classes;
+  gint64   every, seen, wanted, rows;
+} LabelPick;
+
+/* One CSV row (file, frame, face, label) for every @every-th face. */
+static gboolean
+pick_face (const TfProjectFace *face,
+           gpointer             data)
+{
+  LabelPick *k = data;
+
+  if (k->seen++ % k->every != 0)
+    return TRUE;
+  tf_export_csv_field (k->csv, face->file);
+  g_string_append_printf (k->csv, ",%" G_GINT64_FORMAT ",%d,", face->frame, face->index);
+  tf_export_csv_field (k->csv, k->classes[(k->rows * 3 + 1) % k->n_classes]);
+  g_string_append_c (k->csv, '\n');
+  return ++k->rows < k->wanted;
+}
+
+static void
+remove_bench_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* @n labels from a CSV (matched by file, frame and face, as people's
+ * spreadsheets and analyze's rows are) imported into a copy of @project in
+ * a temporary folder, then undone: the project itself is not changed. */
+static gboolean
+bench_import (TfProject  *project,
+              gint64      faces,
+              gint64      n,
+              GError    **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("transfer-bench-XXXXXX", error);
+  g_autofree char *copy_path = NULL, *csv_path = NULL;
+  g_autoptr(GString) csv = g_string_new ("file,frame,face,label\n");
+  g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(TfProject) copy = NULL;
+  g_auto(GStrv) classes = tf_project_get_classes (project);
+  LabelPick pick = { csv, classes, (int) g_strv_length (classes), MAX (faces / n, 1), 0, n, 0 };
+  double copy_ms, import_ms, undo_ms;
+  gint64 t0, imported = 0;
+  int undone;
+  gboolean ok;
+
+  if (dir == NULL)
+    return FALSE;
+  copy_path = g_build_filename (dir, "copy" TF_PROJECT_SUFFIX, NULL);
+  csv_path = g_build_filename (dir, "labels.csv", NULL);
+  t0 = g_get_monotonic_time ();
+  ok = pick.n_classes > 0 && tf_project_save_copy (project, copy_path, error);
+  copy_ms = (g_get_monotonic_time () - t0) / 1e3;
+  ok = ok && (copy = tf_project_open (copy_path, TF_PROJECT_OPEN, error)) &&
+       tf_project_foreach_face (copy, NULL, pick_face, &pick, error) &&
+       g_file_set_contents (csv_path, csv->str, (gssize) csv->len, error);
+  if (ok)
+    {
+      t0 = g_get_monotonic_time ();
+      ok = tf_project_import_labels (copy, csv_path, "bench", problems, &imported, error);
+      import_ms = (g_get_monotonic_time () - t0) / 1e3;
+    }
+  if (ok)
+    {
+      t0 = g_get_monotonic_time ();
+      ok = (undone = tf_project_undo (copy, NULL, error)) >= 0;
+      undo_ms = (g_get_monotonic_time () - t0) / 1e3;
+    }
+  g_clear_pointer (&copy, tf_project_close);
+  remove_bench_dir (dir);
+  for (guint i = 0; i < problems->len && i < 5; i++)
+    g_printerr ("transfer-cli: %s\n", (char *) problems->pdata[i]);
+  if (!ok)
+    return FALSE;
+  printf ("import_labels=%" G_GINT64_FORMAT " import_ms=%.1f undo_labels=%d undo_ms=%.1f copy_ms=%.1f\n", imported,
+          import_ms, undone, undo_ms, copy_ms);
+  return TRUE;
+}
+
 int
 tf_cli_bench_project (int    argc,
                       char **argv)
 {
   g_autofree char *path = NULL;
   int iters = 5;
+  gint64 labels = 10000;
   GOptionEntry entries[] = {
     { "project", 0, 0, G_OPTION_ARG_FILENAME, &path, "Time opening the project and sorting its review queue",
       "P.tfproj" },
     { "iters", 0, 0, G_OPTION_ARG_INT, &iters, "Sorts timed (the best is reported; default 5)", "N" },
+    { "labels", 0, 0, G_OPTION_ARG_INT64, &labels,
+      "Labels imported from a CSV, then undone, in a copy of the project (default 10000; 0: none)", "N" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new ("--project P.tfproj - time a project's open and queue");
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("--project P.tfproj - time a project's open, queue, and a "
+                                                        "label import");
   g_autoptr(GError) error = NULL;
   g_autoptr(TfProject) project = NULL;
   g_autofree char *wal = NULL;
@@ -443,8 +569,9 @@ tf_cli_bench_project (int    argc,
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return tf_cli_usage_error (ctx, error->message);
-  if (path == NULL || iters < 1 || iters > 1000)
-    return tf_cli_usage_error (ctx, "bench --project needs a project file (and --iters in 1..1000)");
+  if (path == NULL || iters < 1 || iters > 1000 || labels < 0 || labels > 100000000)
+    return tf_cli_usage_error (ctx, "bench --project needs a project file (and --iters in 1..1000, --labels in "
+                                    "0..100000000)");
   t0 = g_get_monotonic_time ();
   if (!(project = tf_project_open (path, TF_PROJECT_OPEN, &error)))
     return tf_cli_fail (g_steal_pointer (&error));
@@ -479,5 +606,7 @@ tf_cli_bench_project (int    argc,
   printf ("open_ms=%.1f queue_sort_ms=%.1f entropy_sort_ms=%.1f unlabelled_sort_ms=%.1f\n", open_ms, margin_ms,
           entropy_ms, unlabelled_ms);
   printf ("bytes_per_face=%.0f\n", faces > 0 ? (double) bytes / faces : 0.0);
+  if (labels > 0 && faces > 0 && !bench_import (project, faces, labels, &error))
+    return tf_cli_fail (g_steal_pointer (&error));
   return 0;
 }

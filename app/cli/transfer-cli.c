@@ -22,7 +22,7 @@ static const struct
   { "eval",      tf_cli_eval,      "accuracy, recall and confusion on a labelled set" },
   { "calibrate", tf_cli_calibrate, "fit the probabilities' temperature on a labelled set" },
   { "detect",    tf_cli_detect,    "find faces and their landmarks, as JSON lines" },
-  { "project",   tf_cli_project,   "labelling projects: new, import, export, stats, check" },
+  { "project",   tf_cli_project,   "labelling projects: new, import, export, stats, check, copy" },
   { "bench",     tf_cli_bench,     "time inference (or, with --train, training), per stage" },
 };
 

@@ -138,30 +138,6 @@ static const TfAnalyzeCallbacks store_callbacks = {
 
 /* ---- pictures that are face crops ------------------------------------------------- */
 
-/* @rgb (w x h, @stride) resampled to @size x @size packed RGB, each channel
- * through the model's own resampler. */
-static void
-resize_rgb (const guint8 *rgb,
-            int           w,
-            int           h,
-            int           stride,
-            int           size,
-            guint8       *out)
-{
-  g_autofree float *plane = g_new (float, (gsize) w * h);
-  g_autofree float *small = g_new (float, (gsize) size * size);
-
-  for (int c = 0; c < 3; c++)
-    {
-      for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-          plane[(gsize) y * w + x] = rgb[(gsize) y * stride + 3 * x + c];
-      tf_image_resample_plane (plane, w, h, small, size, size);
-      for (int i = 0; i < size * size; i++)
-        out[3 * i + c] = (guint8) CLAMP (lrintf (small[i]), 0, 255);
-    }
-}
-
 typedef struct
 {
   const char *file;
@@ -263,7 +239,7 @@ analyze_crops (Store                         *s,
       else
         {
           it.crop = g_malloc ((gsize) 3 * tmpl.source_size * tmpl.source_size);
-          resize_rgb (rgb, it.width, it.height, stride, tmpl.source_size, it.crop);
+          tf_decode_resize_rgb (rgb, it.width, it.height, stride, tmpl.source_size, it.crop);
           /* the model sees the stored crop, as it sees the aligned crop of a
            * detected face: exports and training start from the same pixels */
           tf_image_to_input (it.crop, tmpl.source_size, tmpl.source_size, 3 * tmpl.source_size, 3, &model->input,

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A project's media (relative paths, content hashes, relinking moved
- * files), its analysis runs, and the integrity check. */
+ * files), its analysis runs, the integrity check, and a copy under another
+ * name (whose media paths follow it). */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tf-json.h"
@@ -23,12 +26,13 @@ split_path (const char *path)
   return out;
 }
 
-char *
-_tf_project_relative (TfProject  *p,
-                      const char *file)
+/* @file relative to @dir ("../x" when outside it). */
+static char *
+relative_to (const char *dir,
+             const char *file)
 {
   g_autofree char *abs = g_canonicalize_filename (file, NULL);
-  g_autoptr(GPtrArray) from = split_path (p->dir), to = split_path (abs);
+  g_autoptr(GPtrArray) from = split_path (dir), to = split_path (abs);
   g_autoptr(GString) rel = g_string_new (NULL);
   guint common = 0;
 
@@ -43,6 +47,13 @@ _tf_project_relative (TfProject  *p,
         g_string_append_c (rel, G_DIR_SEPARATOR);
     }
   return g_string_free (g_steal_pointer (&rel), FALSE);
+}
+
+char *
+_tf_project_relative (TfProject  *p,
+                      const char *file)
+{
+  return relative_to (p->dir, file);
 }
 
 char *
@@ -565,4 +576,228 @@ tf_project_report_free (TfProjectReport *r)
     return;
   g_clear_pointer (&r->problems, g_ptr_array_unref);
   g_free (r);
+}
+
+/* ---- a copy under another name ------------------------------------------------------------- */
+
+/* The copy is written into .NAME.copy-PID-XXXXXX beside its name and linked
+ * to it when complete. The process id says whether its writer still runs:
+ * a copy cut short by a kill is removed by the next copy to that name. */
+#define COPY_INFIX ".copy-"
+
+static void
+remove_stale_copies (const char *dir,
+                     const char *base)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autofree char *prefix = g_strconcat (".", base, COPY_INFIX, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = NULL;
+      const char *rest;
+      char *end = NULL;
+      gint64 pid;
+
+      if (!g_str_has_prefix (name, prefix))
+        continue;
+      rest = name + strlen (prefix);
+      pid = g_ascii_strtoll (rest, &end, 10);
+      if (end == rest || *end != '-' || pid <= 0 || pid > G_MAXINT || kill ((pid_t) pid, 0) == 0 || errno != ESRCH)
+        continue;
+      path = g_build_filename (dir, name, NULL);
+      g_unlink (path);   /* its -wal and -shm match the prefix too */
+    }
+}
+
+static void
+copy_error (const char  *display,
+            gboolean     full,
+            const char  *why,
+            GError     **error)
+{
+  if (full)
+    g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_FULL,
+                 _("%s: the disk is full: the copy was not saved, and nothing of it was left"), display);
+  else
+    g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_IO, _("%s: cannot save the copy: %s"), display, why);
+}
+
+static void
+copy_sqlite_error (sqlite3     *db,
+                   int          rc,
+                   const char  *display,
+                   GError     **error)
+{
+  gboolean full = (rc & 0xff) == SQLITE_FULL || (db && sqlite3_system_errno (db) == ENOSPC);
+
+  copy_error (display, full, db ? sqlite3_errmsg (db) : sqlite3_errstr (rc), error);
+}
+
+/* In the copy @db, the media paths relative to @from (the project's folder)
+ * made relative to @to (the copy's). Each first takes a name no relative
+ * path has ("/ID"), so that no path is ever held by two rows on the way. */
+static int
+rewrite_paths (sqlite3    *db,
+               const char *from,
+               const char *to)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *s = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT id, path FROM media", -1, &s, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (s, 0);
+      g_autofree char *abs = g_canonicalize_filename ((const char *) sqlite3_column_text (s, 1), from);
+
+      g_array_append_val (ids, id);
+      g_ptr_array_add (paths, relative_to (to, abs));
+      rc = SQLITE_OK;
+    }
+  sqlite3_finalize (s);
+  s = NULL;
+  if (rc != SQLITE_DONE)
+    return rc;
+  if ((rc = sqlite3_exec (db, "UPDATE media SET path = '/' || id", NULL, NULL, NULL)) != SQLITE_OK ||
+      (rc = sqlite3_prepare_v2 (db, "UPDATE media SET path = ? WHERE id = ?", -1, &s, NULL)) != SQLITE_OK)
+    return rc;
+  for (guint i = 0; rc == SQLITE_OK && i < ids->len; i++)
+    {
+      sqlite3_bind_text (s, 1, paths->pdata[i], -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (s, 2, g_array_index (ids, gint64, i));
+      if ((rc = sqlite3_step (s)) == SQLITE_DONE)
+        rc = SQLITE_OK;
+      sqlite3_reset (s);
+    }
+  sqlite3_finalize (s);
+  return rc;
+}
+
+/* The file SQLite wrote made a project of its own: WAL mode (VACUUM INTO
+ * writes a rollback-journal file), the media paths rewritten, all of it on
+ * the disk. */
+static gboolean
+finish_copy (const char  *tmp,
+             const char  *from,
+             const char  *to,
+             const char  *display,
+             GError     **error)
+{
+  g_autofree char *wal = g_strconcat (tmp, "-wal", NULL);
+  sqlite3 *db = NULL;
+  int rc, fd;
+
+  rc = sqlite3_open_v2 (tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_extended_result_codes (db, 1);
+      rc = sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+                             "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    }
+  if (rc == SQLITE_OK && !g_str_equal (from, to))
+    rc = rewrite_paths (db, from, to);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  if (rc != SQLITE_OK)
+    {
+      copy_sqlite_error (db, rc, display, error);
+      sqlite3_close_v2 (db);
+      return FALSE;
+    }
+  /* closing checkpoints the WAL into the file and removes it */
+  if ((rc = sqlite3_close (db)) != SQLITE_OK || g_file_test (wal, G_FILE_TEST_EXISTS))
+    {
+      copy_error (display, (rc & 0xff) == SQLITE_FULL, sqlite3_errstr (rc), error);
+      return FALSE;
+    }
+  if ((fd = g_open (tmp, O_RDONLY | O_CLOEXEC, 0)) < 0 || fsync (fd) != 0)
+    {
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
+      copy_error (display, saved == ENOSPC || saved == EDQUOT, g_strerror (saved), error);
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+gboolean
+tf_project_save_copy (TfProject   *p,
+                      const char  *path,
+                      GError     **error)
+{
+  g_autofree char *target = NULL, *dir = NULL, *base = NULL, *tmp = NULL, *display = NULL;
+  sqlite3_stmt *s = NULL;
+  gboolean ok;
+  int fd, rc, saved;
+
+  g_return_val_if_fail (p != NULL && path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  target = g_canonicalize_filename (path, NULL);
+  display = g_filename_display_name (path);
+  if (p->depth > 0)
+    {
+      g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID,
+                   _("%s: changes are in progress: commit them before saving a copy"), p->display);
+      return FALSE;
+    }
+  if (g_file_test (target, G_FILE_TEST_EXISTS) || g_file_test (target, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_EXISTS,
+                   _("%s: already exists: choose another name"), display);
+      return FALSE;
+    }
+  dir = g_path_get_dirname (target);
+  base = g_path_get_basename (target);
+  remove_stale_copies (dir, base);
+  tmp = g_strdup_printf ("%s/.%s" COPY_INFIX "%d-XXXXXX", dir, base, (int) getpid ());
+  /* VACUUM INTO takes an empty file: this one holds the name */
+  if ((fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0666)) < 0)
+    {
+      saved = errno;
+      copy_error (display, saved == ENOSPC || saved == EDQUOT, g_strerror (saved), error);
+      return FALSE;
+    }
+  close (fd);
+
+  /* a consistent snapshot of the saved state, read in one transaction; a
+   * reader (query_only) may make it too: the project itself is not written */
+  if (p->read_only)
+    (void) sqlite3_exec (p->db, "PRAGMA query_only = OFF", NULL, NULL, NULL);
+  rc = sqlite3_prepare_v2 (p->db, "VACUUM INTO ?", -1, &s, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (s, 1, tmp, -1, SQLITE_STATIC);
+      if ((rc = sqlite3_step (s)) == SQLITE_DONE)
+        rc = SQLITE_OK;
+    }
+  ok = rc == SQLITE_OK;
+  if (!ok)
+    copy_sqlite_error (p->db, rc, display, error);
+  sqlite3_finalize (s);
+  if (p->read_only)
+    (void) sqlite3_exec (p->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+
+  ok = ok && finish_copy (tmp, p->dir, dir, display, error);
+  /* link() refuses a name another program took meanwhile */
+  if (ok && link (tmp, target) != 0)
+    {
+      saved = errno;
+      if (saved == EEXIST)
+        g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_EXISTS,
+                     _("%s: already exists: choose another name"), display);
+      else
+        copy_error (display, saved == ENOSPC || saved == EDQUOT, g_strerror (saved), error);
+      ok = FALSE;
+    }
+  _tf_project_remove_database (tmp);
+  if (ok)
+    _tf_project_sync_dir (dir);
+  return ok;
 }

@@ -59,6 +59,11 @@ gboolean       _tf_project_tx_end   (TfProject      *project,
                                      gboolean        ok,
                                      GError        **error);
 
+/* Removes a SQLite file and its -wal, -shm and -journal. */
+void           _tf_project_remove_database (const char *path);
+/* fsync() of a folder: the names made in it reach the disk. */
+void           _tf_project_sync_dir (const char     *dir);
+
 /* @file relative to the project's folder ("../x" when outside). */
 char          *_tf_project_relative (TfProject      *project,
                                      const char     *file);

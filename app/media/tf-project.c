@@ -403,8 +403,8 @@ migrate (TfProject  *p,
   return _tf_project_tx_end (p, TRUE, error);
 }
 
-static void
-remove_database (const char *path)
+void
+_tf_project_remove_database (const char *path)
 {
   const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
 
@@ -434,6 +434,19 @@ project_new (const char *path)
   p->classes = g_ptr_array_new_with_free_func (g_free);
   p->run_maps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) g_array_unref);
   return p;
+}
+
+/* A new name in @dir reaches the disk with the folder's entries. */
+void
+_tf_project_sync_dir (const char *dir)
+{
+  int fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+  if (fd >= 0)
+    {
+      (void) fsync (fd);
+      close (fd);
+    }
 }
 
 /* The schema is written into a temporary file beside @path, which takes
@@ -475,7 +488,7 @@ create_file (const char  *path,
     {
       sqlite3_close_v2 (p->db);
       p->db = NULL;
-      remove_database (tmp);
+      _tf_project_remove_database (tmp);
       return FALSE;
     }
   /* closing checkpoints the WAL into the file and syncs it (with no
@@ -486,7 +499,7 @@ create_file (const char  *path,
   wal = g_strconcat (tmp, "-wal", NULL);
   if (rc != SQLITE_OK || g_file_test (wal, G_FILE_TEST_EXISTS))
     {
-      remove_database (tmp);
+      _tf_project_remove_database (tmp);
       g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_IO,
                    _("%s: cannot create the project: %s"), p->display, sqlite3_errstr (rc));
       return FALSE;
@@ -495,17 +508,13 @@ create_file (const char  *path,
   if (link (tmp, p->path) != 0)
     {
       saved = errno;
-      remove_database (tmp);
+      _tf_project_remove_database (tmp);
       g_set_error (error, TF_PROJECT_ERROR, saved == EEXIST ? TF_PROJECT_ERROR_EXISTS : TF_PROJECT_ERROR_IO,
                    _("%s: cannot create the project: %s"), p->display, g_strerror (saved));
       return FALSE;
     }
   g_unlink (tmp);
-  if ((fd = g_open (p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) >= 0)
-    {
-      (void) fsync (fd);
-      close (fd);
-    }
+  _tf_project_sync_dir (p->dir);
   return TRUE;
 }
 

@@ -85,6 +85,17 @@ TfProject  *tf_project_open         (const char        *path,
 void        tf_project_close        (TfProject         *project);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfProject, tf_project_close)
 
+/* Writes a complete copy of the saved project to @path, a new file (one
+ * that exists is refused: TF_PROJECT_ERROR_EXISTS), with the media paths
+ * rewritten to stay relative to @path's folder; @project stays open as it
+ * was. The copy is made beside @path and takes the name only when
+ * complete: a failure (a full disk: TF_PROJECT_ERROR_FULL) leaves nothing.
+ * Read-only projects can be copied; a group begun and not committed is
+ * refused (TF_PROJECT_ERROR_INVALID). */
+gboolean    tf_project_save_copy    (TfProject         *project,
+                                     const char        *path,
+                                     GError           **error);
+
 const char *tf_project_get_path     (TfProject         *project);
 gboolean    tf_project_is_read_only (TfProject         *project);
 
