@@ -1337,6 +1337,73 @@ test_label_bar (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+on_map_changed_cb (TfLabelMap *map,
+                   gint64      face,
+                   gint64     *last)
+{
+  (void) map;
+  *last = face;
+}
+
+/* The label table the views draw from: lookups, sources, and the state
+ * against the prediction by class name, whatever the order of the classes. */
+static void
+test_label_map (void)
+{
+  const char *project[] = { "neutral", "happiness", "pain", NULL };
+  g_autoptr(TfLabelMap) map = tf_label_map_new ();
+  g_autoptr(TfFaceProbe) probe = tf_face_probe_new ();
+  g_autoptr(TfFaceProbe) bare = tf_face_probe_new ();
+  TfLabelMapSource source = TF_LABEL_MAP_FROM_PERSON;
+  gint64 last = -1;
+
+  g_signal_connect (map, "changed", G_CALLBACK (on_map_changed_cb), &last);
+  tf_label_map_set_classes (map, project);
+  g_assert_cmpint (last, ==, 0);
+  g_assert_cmpint (tf_label_map_get_n_classes (map), ==, 3);
+
+  /* the model's classes in another order than the project's */
+  probe->face_id = 7;
+  probe->classes = 2;
+  probe->class_names = g_strdupv ((char *[]) { "happiness", "neutral", NULL });
+  probe->probs = g_new0 (float, 2);
+  probe->probs[0] = 0.9f;
+  probe->predicted = 0;
+  g_assert_cmpint (tf_label_map_get_state (map, probe), ==, TF_LABEL_STATE_NONE);
+  g_assert_cmpint (tf_label_map_lookup (map, 7, NULL), ==, TF_LABEL_MAP_NONE);
+
+  tf_label_map_set (map, 7, 1, TF_LABEL_MAP_FROM_PROPAGATED);
+  g_assert_cmpint (last, ==, 7);
+  g_assert_cmpint (tf_label_map_lookup (map, 7, &source), ==, 1);
+  g_assert_cmpint (source, ==, TF_LABEL_MAP_FROM_PROPAGATED);
+  g_assert_cmpint (tf_label_map_get_state (map, probe), ==, TF_LABEL_STATE_AGREES);
+  tf_label_map_set (map, 7, 0, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpint (tf_label_map_get_state (map, probe), ==, TF_LABEL_STATE_DISAGREES);
+  /* a class the model does not know disagrees; not a face is neither */
+  tf_label_map_set (map, 7, 2, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpint (tf_label_map_get_state (map, probe), ==, TF_LABEL_STATE_DISAGREES);
+  g_assert_cmpstr (tf_label_map_label_name (map, 2), ==, "pain");
+  tf_label_map_set (map, 7, TF_LABEL_MAP_NOT_A_FACE, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpint (tf_label_map_get_state (map, probe), ==, TF_LABEL_STATE_OTHER);
+  g_assert_null (tf_label_map_label_name (map, 3));
+
+  /* a face without a prediction has nothing to disagree with */
+  bare->face_id = 8;
+  tf_label_map_set (map, 8, 0, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpint (tf_label_map_get_state (map, bare), ==, TF_LABEL_STATE_OTHER);
+  g_assert_cmpuint (tf_label_map_get_size (map), ==, 2);
+
+  /* none forgets; clear forgets all */
+  tf_label_map_set (map, 8, TF_LABEL_MAP_NONE, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_label_map_get_size (map), ==, 1);
+  tf_label_map_clear (map);
+  g_assert_cmpint (last, ==, 0);
+  g_assert_cmpuint (tf_label_map_get_size (map), ==, 0);
+  /* face 0 is no face */
+  g_assert_cmpint (tf_label_map_lookup (map, 0, NULL), ==, TF_LABEL_MAP_NONE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1348,6 +1415,7 @@ main (int    argc,
   g_test_add_func ("/widgets/colormap/tables", test_colormap_tables);
   g_test_add_func ("/widgets/colormap/names", test_colormap_names);
   g_test_add_func ("/widgets/probe/copy", test_probe_copy);
+  g_test_add_func ("/widgets/label-map", test_label_map);
   g_test_add_func ("/widgets/overlay", test_overlay);
   g_test_add_func ("/widgets/prob-bars", test_prob_bars);
   g_test_add_func ("/widgets/head-grid", test_head_grid);

@@ -160,11 +160,11 @@ tf_label_map_get_state (TfLabelMap        *self,
   label = tf_label_map_lookup (self, probe->face_id, NULL);
   if (label == TF_LABEL_MAP_NONE)
     return TF_LABEL_STATE_NONE;
-  if (label < 0)
+  /* nothing to agree or disagree with */
+  if (label < 0 || probe->probs == NULL || probe->class_names == NULL || probe->predicted < 0 ||
+      probe->predicted >= probe->classes)
     return TF_LABEL_STATE_OTHER;
-  if (label < self->n_classes && probe->class_names != NULL && probe->predicted >= 0
-      && probe->predicted < probe->classes
-      && g_strcmp0 (probe->class_names[probe->predicted], self->classes[label]) == 0)
+  if (label < self->n_classes && g_strcmp0 (probe->class_names[probe->predicted], self->classes[label]) == 0)
     return TF_LABEL_STATE_AGREES;
   return TF_LABEL_STATE_DISAGREES;
 }

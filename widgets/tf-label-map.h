@@ -27,7 +27,7 @@ typedef enum
   TF_LABEL_STATE_NONE,       /* not labelled: the prediction is all there is */
   TF_LABEL_STATE_AGREES,     /* labelled with the predicted class */
   TF_LABEL_STATE_DISAGREES,  /* labelled with another class */
-  TF_LABEL_STATE_OTHER,      /* not a face, or unsure */
+  TF_LABEL_STATE_OTHER,      /* not a face, unsure, or a face without a prediction */
 } TfLabelState;
 
 /* TfLabelMap: face id (TfFaceProbe.face_id) -> label, shared by the window

@@ -25,6 +25,8 @@ struct _TfFolderItem
   gboolean    requested;   /* a thumbnail is on its way */
   gboolean    done;        /* the analysis of the file ended */
   gboolean    is_video;
+  guint       n_labelled;  /* faces with a label */
+  guint       n_disagreeing;
 };
 
 G_DEFINE_FINAL_TYPE (TfFolderItem, tf_folder_item, G_TYPE_OBJECT)
@@ -35,6 +37,8 @@ enum
   ITEM_PROP_SUMMARY,
   ITEM_PROP_THUMBNAIL,
   ITEM_PROP_FAILED,
+  ITEM_PROP_N_LABELLED,
+  ITEM_PROP_N_DISAGREEING,
   ITEM_N_PROPS
 };
 
@@ -58,6 +62,12 @@ tf_folder_item_get_property (GObject    *object,
       break;
     case ITEM_PROP_FAILED:
       g_value_set_boolean (value, self->failed);
+      break;
+    case ITEM_PROP_N_LABELLED:
+      g_value_set_uint (value, self->n_labelled);
+      break;
+    case ITEM_PROP_N_DISAGREEING:
+      g_value_set_uint (value, self->n_disagreeing);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -90,6 +100,10 @@ tf_folder_item_class_init (TfFolderItemClass *klass)
                                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   item_props[ITEM_PROP_FAILED] = g_param_spec_boolean ("failed", NULL, NULL, FALSE,
                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  item_props[ITEM_PROP_N_LABELLED] = g_param_spec_uint ("n-labelled", NULL, NULL, 0, G_MAXUINT, 0,
+                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  item_props[ITEM_PROP_N_DISAGREEING] = g_param_spec_uint ("n-disagreeing", NULL, NULL, 0, G_MAXUINT, 0,
+                                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, ITEM_N_PROPS, item_props);
 }
 
@@ -149,6 +163,59 @@ item_update_summary (TfFolderItem *self)
     }
 }
 
+/* Counts a face's label in (@sign 1) or out (-1) of its item's. */
+static void
+item_count_label (TfFolderItem *self,
+                  TfLabelState  state,
+                  int           sign)
+{
+  if (state != TF_LABEL_STATE_NONE)
+    {
+      self->n_labelled = sign > 0 ? self->n_labelled + 1 : self->n_labelled - 1;
+      g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_N_LABELLED]);
+    }
+  if (state == TF_LABEL_STATE_DISAGREES)
+    {
+      self->n_disagreeing = sign > 0 ? self->n_disagreeing + 1 : self->n_disagreeing - 1;
+      g_object_notify_by_pspec (G_OBJECT (self), item_props[ITEM_PROP_N_DISAGREEING]);
+    }
+}
+
+/* "2/3 labelled", or NULL when none is */
+static char *
+item_labels_text (TfFolderItem *self)
+{
+  if (self->n_labelled == 0)
+    return NULL;
+  /* TRANSLATORS: how many of a file's faces are labelled, of how many */
+  return g_strdup_printf (_("%u/%u labelled"), self->n_labelled, self->faces->len);
+}
+
+static char *
+item_disagreeing_text (TfFolderItem *self)
+{
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u label disagrees with the model",
+                                       "%u labels disagree with the model", self->n_disagreeing),
+                          self->n_disagreeing);
+}
+
+/* @probe's index in @self, or that of the face with its face_id */
+static gboolean
+item_find_face (TfFolderItem *self,
+                TfFaceProbe  *probe,
+                guint        *index)
+{
+  if (g_ptr_array_find (self->faces, probe, index))
+    return TRUE;
+  for (guint i = 0; probe->face_id != 0 && i < self->faces->len; i++)
+    if (((TfFaceProbe *) g_ptr_array_index (self->faces, i))->face_id == probe->face_id)
+      {
+        *index = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 const char *
 tf_folder_item_get_file (TfFolderItem *self)
 {
@@ -200,6 +267,20 @@ tf_folder_item_get_is_video (TfFolderItem *self)
   return self->is_video;
 }
 
+guint
+tf_folder_item_get_n_labelled (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), 0);
+  return self->n_labelled;
+}
+
+guint
+tf_folder_item_get_n_disagreeing (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), 0);
+  return self->n_disagreeing;
+}
+
 /* ---- TfFolderView ---------------------------------------------------------- */
 
 struct _TfFolderView
@@ -214,7 +295,21 @@ struct _TfFolderView
   guint         running;       /* thumbnailers at work */
   guint         n_thumbnails;
   GCancellable *cancellable;   /* the thumbnails of the current items */
+  TfLabelMap   *label_map;
+  gulong        label_map_changed;
+  /* face id -> FaceEntry: a label's change finds its item without a walk
+   * over thousands of them */
+  GHashTable   *face_entries;
 };
+
+/* a face of an item with a project id, and how its label was counted */
+typedef struct
+{
+  gint64        face_id;       /* the key */
+  TfFolderItem *item;          /* the store's */
+  TfFaceProbe  *probe;         /* the item's */
+  TfLabelState  state;
+} FaceEntry;
 
 G_DEFINE_FINAL_TYPE (TfFolderView, tf_folder_view, GTK_TYPE_WIDGET)
 
@@ -227,6 +322,10 @@ enum
 static guint signals[N_SIGNALS];
 
 static void start_thumbnailers (TfFolderView *self);
+
+static const char badge_css[] =
+  "folderview .tf-badge { border-radius: 999px; padding: 2px 8px; }\n"
+  "folderview .tf-badge-warning { background-color: @warning_bg_color; color: @warning_fg_color; }\n";
 
 /* ---- thumbnails (in worker threads) ---------------------------------------- */
 
@@ -337,7 +436,115 @@ request_thumbnail (TfFolderView *self,
   start_thumbnailers (self);
 }
 
+/* ---- labels ------------------------------------------------------------------ */
+
+/* Recounts one face's label in its item when it changed. */
+static void
+entry_update (TfFolderView *self,
+              FaceEntry    *entry)
+{
+  TfFaceProbe *p = entry->probe;
+  TfLabelState state = self->label_map ? tf_label_map_get_state (self->label_map, p)
+                                       : TF_LABEL_STATE_NONE;
+
+  /* a face drawn by hand has no prediction yet: nothing to disagree with */
+  if (state == TF_LABEL_STATE_DISAGREES
+      && (p->class_names == NULL || p->predicted < 0 || p->predicted >= p->classes))
+    state = TF_LABEL_STATE_OTHER;
+  if (state == entry->state)
+    return;
+  item_count_label (entry->item, entry->state, -1);
+  item_count_label (entry->item, state, 1);
+  entry->state = state;
+}
+
+static void
+entry_add (TfFolderView *self,
+           TfFolderItem *item,
+           TfFaceProbe  *probe)
+{
+  FaceEntry *entry;
+
+  /* a face id is one face: a second probe with it is counted once */
+  if (probe->face_id == 0 || g_hash_table_contains (self->face_entries, &probe->face_id))
+    return;
+  entry = g_new0 (FaceEntry, 1);
+  entry->face_id = probe->face_id;
+  entry->item = item;
+  entry->probe = probe;
+  entry->state = TF_LABEL_STATE_NONE;
+  g_hash_table_insert (self->face_entries, &entry->face_id, entry);
+  entry_update (self, entry);
+}
+
+static void
+entry_remove (TfFolderView *self,
+              TfFaceProbe  *probe)
+{
+  FaceEntry *entry = g_hash_table_lookup (self->face_entries, &probe->face_id);
+
+  if (entry == NULL || entry->probe != probe)
+    return;
+  item_count_label (entry->item, entry->state, -1);
+  g_hash_table_remove (self->face_entries, &probe->face_id);
+}
+
+static void
+on_label_map_changed_cb (TfLabelMap   *map,
+                         gint64        face_id,
+                         TfFolderView *self)
+{
+  FaceEntry *entry;
+
+  if (face_id == 0)
+    {
+      GHashTableIter iter;
+
+      g_hash_table_iter_init (&iter, self->face_entries);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+        entry_update (self, entry);
+      return;
+    }
+  entry = g_hash_table_lookup (self->face_entries, &face_id);
+  if (entry)
+    entry_update (self, entry);
+}
+
 /* ---- the grid's cells ------------------------------------------------------- */
+
+static void
+card_update_labels (GtkWidget    *box,
+                    TfFolderItem *item)
+{
+  GtkWidget *labels = g_object_get_data (G_OBJECT (box), "labels");
+  GtkWidget *disagree = g_object_get_data (G_OBJECT (box), "disagree");
+  GtkWidget *labels_badge = gtk_widget_get_parent (labels);
+  GtkWidget *disagree_badge = gtk_widget_get_parent (disagree);
+  g_autofree char *count = g_strdup_printf ("%u", item->n_disagreeing);
+  g_autofree char *text = item_labels_text (item);
+  g_autofree char *warning = item->n_disagreeing ? item_disagreeing_text (item) : NULL;
+  g_autofree char *description = g_strjoin (", ", item->summary, text ? text : warning, text ? warning : NULL, NULL);
+
+  gtk_label_set_label (GTK_LABEL (labels), text ? text : "");
+  gtk_widget_set_visible (labels_badge, text != NULL);
+  /* every face done: a check before the count */
+  gtk_widget_set_visible (gtk_widget_get_first_child (labels_badge),
+                          item->n_labelled > 0 && item->n_labelled == item->faces->len);
+  gtk_label_set_label (GTK_LABEL (disagree), count);
+  gtk_widget_set_visible (disagree_badge, warning != NULL);
+  gtk_widget_set_tooltip_text (disagree_badge, warning);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description,
+                                  -1);
+}
+
+static void
+on_item_labels_cb (TfFolderItem *item,
+                   GParamSpec   *pspec,
+                   GtkWidget    *box)
+{
+  card_update_labels (box, item);
+}
 
 static void
 on_setup_cb (GtkSignalListItemFactory *factory,
@@ -349,6 +556,10 @@ on_setup_cb (GtkSignalListItemFactory *factory,
   GtkWidget *picture = gtk_picture_new ();
   GtkWidget *missing = gtk_image_new_from_icon_name ("image-missing-symbolic");
   GtkWidget *video = gtk_image_new_from_icon_name ("video-x-generic-symbolic");
+  GtkWidget *labels_badge = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  GtkWidget *labels = gtk_label_new (NULL);
+  GtkWidget *disagree_badge = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 3);
+  GtkWidget *disagree = gtk_label_new (NULL);
   GtkWidget *name = gtk_label_new (NULL);
   GtkWidget *summary = gtk_label_new (NULL);
 
@@ -365,6 +576,31 @@ on_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_margin_bottom (video, 6);
   gtk_widget_add_css_class (video, "osd");
   gtk_overlay_add_overlay (GTK_OVERLAY (frame), video);
+  /* the labels: a count at the top left, a warning at the top right */
+  gtk_box_append (GTK_BOX (labels_badge), gtk_image_new_from_icon_name ("object-select-symbolic"));
+  gtk_box_append (GTK_BOX (labels_badge), labels);
+  gtk_widget_set_halign (labels_badge, GTK_ALIGN_START);
+  gtk_widget_set_valign (labels_badge, GTK_ALIGN_START);
+  gtk_widget_set_margin_start (labels_badge, 6);
+  gtk_widget_set_margin_top (labels_badge, 6);
+  gtk_widget_add_css_class (labels_badge, "osd");
+  gtk_widget_add_css_class (labels_badge, "tf-badge");
+  gtk_widget_add_css_class (labels, "caption-heading");
+  gtk_widget_add_css_class (labels, "numeric");
+  gtk_widget_set_visible (labels_badge, FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (frame), labels_badge);
+  gtk_box_append (GTK_BOX (disagree_badge), gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
+  gtk_box_append (GTK_BOX (disagree_badge), disagree);
+  gtk_widget_set_halign (disagree_badge, GTK_ALIGN_END);
+  gtk_widget_set_valign (disagree_badge, GTK_ALIGN_START);
+  gtk_widget_set_margin_end (disagree_badge, 6);
+  gtk_widget_set_margin_top (disagree_badge, 6);
+  gtk_widget_add_css_class (disagree_badge, "tf-badge");
+  gtk_widget_add_css_class (disagree_badge, "tf-badge-warning");
+  gtk_widget_add_css_class (disagree, "caption-heading");
+  gtk_widget_add_css_class (disagree, "numeric");
+  gtk_widget_set_visible (disagree_badge, FALSE);
+  gtk_overlay_add_overlay (GTK_OVERLAY (frame), disagree_badge);
 
   gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_MIDDLE);
   gtk_label_set_max_width_chars (GTK_LABEL (name), 18);
@@ -387,6 +623,8 @@ on_setup_cb (GtkSignalListItemFactory *factory,
   g_object_set_data (G_OBJECT (box), "video", video);
   g_object_set_data (G_OBJECT (box), "name", name);
   g_object_set_data (G_OBJECT (box), "summary", summary);
+  g_object_set_data (G_OBJECT (box), "labels", labels);
+  g_object_set_data (G_OBJECT (box), "disagree", disagree);
   gtk_list_item_set_child (list_item, box);
 }
 
@@ -415,6 +653,9 @@ on_bind_cb (GtkSignalListItemFactory *factory,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, name,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, item->summary,
                                   -1);
+  card_update_labels (box, item);
+  g_signal_connect_object (item, "notify::n-labelled", G_CALLBACK (on_item_labels_cb), box, 0);
+  g_signal_connect_object (item, "notify::n-disagreeing", G_CALLBACK (on_item_labels_cb), box, 0);
   request_thumbnail (self, item);
 }
 
@@ -424,8 +665,11 @@ on_unbind_cb (GtkSignalListItemFactory *factory,
               TfFolderView             *self)
 {
   GtkWidget *box = gtk_list_item_get_child (list_item);
+  TfFolderItem *item = gtk_list_item_get_item (list_item);
   const char *keys[] = { "b0", "b1", "b2" };
 
+  if (item)
+    g_signal_handlers_disconnect_by_func (item, on_item_labels_cb, box);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     {
       GBinding *binding = g_object_get_data (G_OBJECT (box), keys[i]);
@@ -496,8 +740,11 @@ tf_folder_view_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_queue_clear_full (&self->pending, g_object_unref);
   g_clear_pointer (&self->scroller, gtk_widget_unparent);
+  g_clear_pointer (&self->face_entries, g_hash_table_unref);
   g_clear_pointer (&self->items, g_hash_table_unref);
   g_clear_object (&self->store);
+  g_clear_signal_handler (&self->label_map_changed, self->label_map);
+  g_clear_object (&self->label_map);
   G_OBJECT_CLASS (tf_folder_view_parent_class)->dispose (object);
 }
 
@@ -512,6 +759,16 @@ tf_folder_view_class_init (TfFolderViewClass *klass)
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "folderview");
+  /* the badges on the cards: the view's own rules, so that it looks the
+   * same outside the application (its tests) */
+  if (gdk_display_get_default ())
+    {
+      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_data (css, badge_css, -1);
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    }
 }
 
 static void
@@ -521,6 +778,7 @@ tf_folder_view_init (TfFolderView *self)
 
   self->store = g_list_store_new (TF_TYPE_FOLDER_ITEM);
   self->items = g_hash_table_new (g_str_hash, g_str_equal);
+  self->face_entries = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, g_free);
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->pending);
 
@@ -561,6 +819,7 @@ tf_folder_view_clear (TfFolderView *self)
   g_object_unref (self->cancellable);
   self->cancellable = g_cancellable_new ();
   g_queue_clear_full (&self->pending, g_object_unref);
+  g_hash_table_remove_all (self->face_entries);
   g_hash_table_remove_all (self->items);
   g_list_store_remove_all (self->store);
   self->n_thumbnails = 0;
@@ -577,6 +836,7 @@ tf_folder_view_add_face (TfFolderView *self,
 
   item = ensure_item (self, probe->file);
   g_ptr_array_add (item->faces, tf_face_probe_ref (probe));
+  entry_add (self, item, probe);
   /* a video's summary is written once, at its end: faces come fast */
   if (!item->is_video)
     item_update_summary (item);
@@ -627,6 +887,75 @@ tf_folder_view_get_n_thumbnails (TfFolderView *self)
   g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), 0);
 
   return self->n_thumbnails;
+}
+
+gboolean
+tf_folder_view_remove_face (TfFolderView *self,
+                            TfFaceProbe  *probe)
+{
+  TfFolderItem *item;
+  TfFaceProbe *found;
+  guint index;
+
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), FALSE);
+  g_return_val_if_fail (probe != NULL && probe->file != NULL, FALSE);
+
+  item = g_hash_table_lookup (self->items, probe->file);
+  if (item == NULL || !item_find_face (item, probe, &index))
+    return FALSE;
+  found = g_ptr_array_index (item->faces, index);
+  entry_remove (self, found);
+  g_ptr_array_remove_index (item->faces, index);
+  item_update_summary (item);
+  /* the count's denominator changed */
+  g_object_notify_by_pspec (G_OBJECT (item), item_props[ITEM_PROP_N_LABELLED]);
+  return TRUE;
+}
+
+void
+tf_folder_view_replace_face (TfFolderView *self,
+                             TfFaceProbe  *old_probe,
+                             TfFaceProbe  *new_probe)
+{
+  TfFolderItem *item;
+  TfFaceProbe *found;
+  guint index;
+
+  g_return_if_fail (TF_IS_FOLDER_VIEW (self));
+  g_return_if_fail (old_probe != NULL && old_probe->file != NULL);
+  g_return_if_fail (new_probe != NULL);
+
+  item = g_hash_table_lookup (self->items, old_probe->file);
+  if (item == NULL || !item_find_face (item, old_probe, &index))
+    return;
+  found = g_ptr_array_index (item->faces, index);
+  entry_remove (self, found);
+  g_ptr_array_index (item->faces, index) = tf_face_probe_ref (new_probe);
+  tf_face_probe_unref (found);
+  entry_add (self, item, new_probe);
+  if (!item->is_video || item->done)
+    item_update_summary (item);
+}
+
+void
+tf_folder_view_set_label_map (TfFolderView *self,
+                              TfLabelMap   *map)
+{
+  GHashTableIter iter;
+  FaceEntry *entry;
+
+  g_return_if_fail (TF_IS_FOLDER_VIEW (self));
+  g_return_if_fail (map == NULL || TF_IS_LABEL_MAP (map));
+
+  if (map == self->label_map)
+    return;
+  g_clear_signal_handler (&self->label_map_changed, self->label_map);
+  g_set_object (&self->label_map, map);
+  if (map)
+    self->label_map_changed = g_signal_connect (map, "changed", G_CALLBACK (on_label_map_changed_cb), self);
+  g_hash_table_iter_init (&iter, self->face_entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    entry_update (self, entry);
 }
 
 gboolean

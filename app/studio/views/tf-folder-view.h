@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The files of a folder (or of several opened at once) as a grid: a
  * thumbnail (made off the main thread), the file's name and each face's
- * predicted expression. Activating an item emits "item-activated" (const
- * char *file). */
+ * predicted expression, with how many of its faces are labelled (from a
+ * TfLabelMap) and a mark where a label disagrees with the model. Activating
+ * an item emits "item-activated" (const char *file). */
 #pragma once
 
 #include <gtk/gtk.h>
 
 #include "tf-face-probe.h"
+#include "tf-label-map.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +27,11 @@ GdkTexture  *tf_folder_item_get_thumbnail (TfFolderItem *self);
 /* NULL unless the file could not be read */
 const char  *tf_folder_item_get_error     (TfFolderItem *self);
 gboolean     tf_folder_item_get_is_video  (TfFolderItem *self);
+/* How many of its faces have a label ("n-labelled"), and how many of those
+ * disagree with the model's prediction ("n-disagreeing"); 0 without a
+ * label map. */
+guint        tf_folder_item_get_n_labelled    (TfFolderItem *self);
+guint        tf_folder_item_get_n_disagreeing (TfFolderItem *self);
 
 #define TF_TYPE_FOLDER_VIEW (tf_folder_view_get_type ())
 G_DECLARE_FINAL_TYPE (TfFolderView, tf_folder_view, TF, FOLDER_VIEW, GtkWidget)
@@ -43,6 +50,19 @@ void          tf_folder_view_file_done   (TfFolderView *self,
 GListModel   *tf_folder_view_get_model   (TfFolderView *self);
 TfFolderItem *tf_folder_view_lookup      (TfFolderView *self,
                                           const char   *file);
+/* Removes @probe (or the face with its face_id) from its file's item;
+ * FALSE when it is not there. The item stays, with no faces left. */
+gboolean      tf_folder_view_remove_face  (TfFolderView *self,
+                                           TfFaceProbe  *probe);
+/* Puts @new_probe where @old_probe (or the face with its face_id) was in
+ * its item: a face whose maps were computed later. */
+void          tf_folder_view_replace_face (TfFolderView *self,
+                                           TfFaceProbe  *old_probe,
+                                           TfFaceProbe  *new_probe);
+/* The labels counted on the cards (by TfFaceProbe.face_id; a ref is held,
+ * NULL: none). A "changed" for one face updates only its item. */
+void          tf_folder_view_set_label_map (TfFolderView *self,
+                                            TfLabelMap   *map);
 /* how many thumbnails are made (for tests) */
 guint         tf_folder_view_get_n_thumbnails (TfFolderView *self);
 

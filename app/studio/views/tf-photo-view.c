@@ -5,10 +5,23 @@
 
 #include "tf-media.h"
 #include "tf-photo-view.h"
+#include "tf-timeline.h"
 
 /* the largest side kept for display: bigger photos are downscaled once,
  * in the decoding thread */
 #define MAX_DISPLAY_SIDE 4096
+/* a drawn box smaller than this (image pixels, either side) was a click */
+#define MIN_DRAWN_SIDE 8
+
+/* GNOME's palette: the accent blue for the chosen face, the warning amber
+ * (libadwaita's) for a label the model disagrees with, greys for what is not
+ * a face */
+static const GdkRGBA accent_color  = { 0x35 / 255.f, 0x84 / 255.f, 0xe4 / 255.f, 1 };
+static const GdkRGBA warning_color = { 0xe5 / 255.f, 0xa5 / 255.f, 0x0a / 255.f, 1 };
+static const GdkRGBA grey_color    = { 0x9a / 255.f, 0x99 / 255.f, 0x96 / 255.f, 1 };
+static const GdkRGBA dark_grey     = { 0x5e / 255.f, 0x5c / 255.f, 0x64 / 255.f, 1 };
+static const GdkRGBA white_color   = { 1, 1, 1, 1 };
+static const GdkRGBA plate_color   = { 0, 0, 0, 0.7f };
 
 struct _TfPhotoView
 {
@@ -21,17 +34,49 @@ struct _TfPhotoView
   GPtrArray    *faces;                      /* TfFaceProbe */
   int           selected;
   GCancellable *cancellable;
+  TfLabelMap   *label_map;
+  gulong        label_map_changed;
+
+  /* drawing a missed face: the rubber band in widget coordinates */
+  gboolean      drawing;
+  gboolean      band_active;
+  double        band_x0, band_y0, band_x1, band_y1;
 };
 
 G_DEFINE_FINAL_TYPE (TfPhotoView, tf_photo_view, GTK_TYPE_WIDGET)
 
 enum
 {
+  PROP_0,
+  PROP_DRAWING,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+enum
+{
   FACE_SELECTED,
+  BOX_DRAWN,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
+
+/* how a face is drawn: its label, if any, and where it came from */
+typedef struct
+{
+  TfLabelState     state;
+  int              label;
+  TfLabelMapSource source;
+} FaceLabel;
+
+typedef enum
+{
+  CHIP_ICON_NONE,
+  CHIP_ICON_CHECK,
+  CHIP_ICON_WARNING,
+} ChipIcon;
 
 typedef struct
 {
@@ -122,6 +167,41 @@ face_label (TfFaceProbe *probe)
                           100.0 * probe->probs[probe->predicted]);
 }
 
+static const char *
+predicted_name (const TfFaceProbe *probe)
+{
+  if (probe->class_names == NULL || probe->predicted < 0 || probe->predicted >= probe->classes)
+    return NULL;
+  return probe->class_names[probe->predicted];
+}
+
+static FaceLabel
+face_label_of (TfPhotoView       *self,
+               const TfFaceProbe *probe)
+{
+  FaceLabel fl = { TF_LABEL_STATE_NONE, TF_LABEL_MAP_NONE, TF_LABEL_MAP_FROM_PERSON };
+
+  if (self->label_map == NULL || probe->face_id == 0)
+    return fl;
+  fl.label = tf_label_map_lookup (self->label_map, probe->face_id, &fl.source);
+  if (fl.label != TF_LABEL_MAP_NONE)
+    fl.state = tf_label_map_get_state (self->label_map, probe);
+  /* a face drawn by hand has no prediction yet: nothing to disagree with */
+  if (fl.state == TF_LABEL_STATE_DISAGREES && predicted_name (probe) == NULL)
+    fl.state = TF_LABEL_STATE_OTHER;
+  return fl;
+}
+
+/* the label's name; an id the class list does not know as a number */
+static char *
+label_name (TfPhotoView *self,
+            int          label)
+{
+  const char *name = tf_label_map_label_name (self->label_map, label);
+
+  return name ? g_strdup (name) : g_strdup_printf ("%d", label);
+}
+
 static void
 update_accessible (TfPhotoView *self)
 {
@@ -133,13 +213,23 @@ update_accessible (TfPhotoView *self)
     g_string_append_printf (text, ", %s", _("no faces"));
   for (guint i = 0; i < self->faces->len; i++)
     {
-      g_autofree char *label = face_label (g_ptr_array_index (self->faces, i));
+      TfFaceProbe *probe = g_ptr_array_index (self->faces, i);
+      g_autofree char *label = face_label (probe);
+      FaceLabel fl = face_label_of (self, probe);
+
       g_string_append_printf (text, ", %s", label);
+      if (fl.state != TF_LABEL_STATE_NONE)
+        {
+          g_autofree char *given = label_name (self, fl.label);
+          /* TRANSLATORS: after a face's prediction, the label a person gave it */
+          g_string_append_printf (text, _(" (labelled %s)"), given);
+        }
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, text->str,
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  _("Use the arrow keys to choose a face"),
+                                  self->drawing ? _("Drag over the face the detector missed; Escape cancels")
+                                                : _("Use the arrow keys to choose a face"),
                                   -1);
 }
 
@@ -159,6 +249,191 @@ rounded_rect (cairo_t *cr,
   cairo_close_path (cr);
 }
 
+/* the box, over a dark halo that keeps it visible on light photos */
+static void
+stroke_box (cairo_t       *cr,
+            double         x,
+            double         y,
+            double         w,
+            double         h,
+            double         width,
+            const GdkRGBA *color,
+            double         halo,
+            gboolean       dashed)
+{
+  static const double dash[] = { 8, 5 };
+
+  cairo_rectangle (cr, x, y, w, h);
+  cairo_set_line_width (cr, width + 2);
+  cairo_set_source_rgba (cr, 0, 0, 0, halo);
+  cairo_stroke_preserve (cr);
+  cairo_set_line_width (cr, width);
+  gdk_cairo_set_source_rgba (cr, color);
+  if (dashed)
+    cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+}
+
+static void
+draw_chip_icon (cairo_t       *cr,
+                ChipIcon       icon,
+                double         x,
+                double         y,
+                double         size,
+                const GdkRGBA *fg)
+{
+  cairo_save (cr);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  if (icon == CHIP_ICON_CHECK)
+    {
+      cairo_move_to (cr, x + 0.16 * size, y + 0.52 * size);
+      cairo_line_to (cr, x + 0.40 * size, y + 0.76 * size);
+      cairo_line_to (cr, x + 0.86 * size, y + 0.26 * size);
+      cairo_set_line_width (cr, MAX (2.0, size / 7));
+      gdk_cairo_set_source_rgba (cr, fg);
+      cairo_stroke (cr);
+    }
+  else if (icon == CHIP_ICON_WARNING)
+    {
+      double cx = x + size / 2;
+
+      cairo_move_to (cr, cx, y + 1);
+      cairo_line_to (cr, x + size - 0.5, y + size - 1.5);
+      cairo_line_to (cr, x + 0.5, y + size - 1.5);
+      cairo_close_path (cr);
+      gdk_cairo_set_source_rgba (cr, &warning_color);
+      cairo_fill_preserve (cr);
+      cairo_set_source_rgb (cr, 0, 0, 0);
+      cairo_set_line_width (cr, 1);
+      cairo_stroke (cr);
+      cairo_move_to (cr, cx, y + 0.38 * size);
+      cairo_line_to (cr, cx, y + 0.62 * size);
+      cairo_set_line_width (cr, 1.8);
+      cairo_stroke (cr);
+      cairo_arc (cr, cx, y + 0.77 * size, 1.1, 0, 2 * G_PI);
+      cairo_fill (cr);
+    }
+  cairo_restore (cr);
+}
+
+/* What the plate over a face says (Pango markup). */
+static char *
+chip_markup (TfPhotoView       *self,
+             const TfFaceProbe *probe,
+             const FaceLabel   *fl,
+             ChipIcon          *icon)
+{
+  g_autofree char *name = NULL;
+  const char *predicted = predicted_name (probe);
+  char *text;
+
+  *icon = CHIP_ICON_NONE;
+  if (fl->state == TF_LABEL_STATE_NONE)
+    {
+      g_autofree char *plain = face_label ((TfFaceProbe *) probe);
+      return g_markup_escape_text (plain, -1);
+    }
+  name = label_name (self, fl->label);
+  if (fl->state == TF_LABEL_STATE_AGREES)
+    {
+      *icon = CHIP_ICON_CHECK;
+      text = g_markup_escape_text (name, -1);
+    }
+  else if (fl->state == TF_LABEL_STATE_DISAGREES)
+    {
+      *icon = CHIP_ICON_WARNING;
+      /* TRANSLATORS: a face's label, then what the model predicted instead */
+      text = g_markup_printf_escaped (_("%s · model: %s"), name, predicted);
+    }
+  else if (fl->label == TF_LABEL_MAP_NOT_A_FACE)
+    text = g_markup_printf_escaped ("<s>%s</s>", name);
+  else if (fl->label == TF_LABEL_MAP_UNSURE)
+    text = g_markup_printf_escaped ("<b>?</b> %s", name);
+  else
+    text = g_markup_escape_text (name, -1);
+  if (fl->source != TF_LABEL_MAP_FROM_PERSON)
+    {
+      /* a label no person gave for this face reads as a suggestion */
+      const char *from = fl->source == TF_LABEL_MAP_FROM_IMPORTED
+        /* TRANSLATORS: a label that came from an imported file */
+        ? _("imported")
+        /* TRANSLATORS: a label carried over from a face of the same track */
+        : _("propagated");
+      char *with = g_markup_printf_escaped (" · <i>%s</i>", from);
+      char *joined = g_strconcat (text, with, NULL);
+
+      g_free (text);
+      g_free (with);
+      text = joined;
+    }
+  return text;
+}
+
+/* the plate with the prediction or the label, above the box (inside it at
+ * the top edge of the picture) */
+static void
+draw_chip (TfPhotoView   *self,
+           cairo_t       *cr,
+           const char    *markup,
+           ChipIcon       icon,
+           const GdkRGBA *fill,
+           const GdkRGBA *border,
+           gboolean       dashed_border,
+           double         x,
+           double         y,
+           double         line,
+           double         max_width)
+{
+  static const double dash[] = { 4, 3 };
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  double luminance = 0.2126 * fill->red + 0.7152 * fill->green + 0.0722 * fill->blue;
+  GdkRGBA fg = fill->alpha >= 1 && luminance > 0.55 ? (GdkRGBA) { 0, 0, 0, 0.85f } : white_color;
+  double icon_w, icon_h, cw, ch, px, py;
+  int tw, th;
+
+  pango_layout_set_markup (layout, markup, -1);
+  pango_layout_get_pixel_size (layout, &tw, &th);
+  icon_w = icon != CHIP_ICON_NONE ? th + 3 : 0;
+  icon_h = th;
+  /* no wider than the box (or a short word or two): faces side by side
+   * keep their plates apart; what is longer takes more lines */
+  if (tw + icon_w + 10 > max_width)
+    {
+      pango_layout_set_width (layout, (int) MAX (1, max_width - icon_w - 10) * PANGO_SCALE);
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      pango_layout_set_height (layout, -3);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+    }
+  cw = tw + icon_w + 10;
+  ch = th + 4;
+  px = x - line / 2;
+  py = y - line / 2 - ch - 2;
+  if (py < 0)
+    py = y + line / 2 + 2;
+  rounded_rect (cr, px, py, cw, ch, 4);
+  gdk_cairo_set_source_rgba (cr, fill);
+  cairo_fill_preserve (cr);
+  if (border)
+    {
+      if (dashed_border)
+        cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0);
+      cairo_set_line_width (cr, 2);
+      gdk_cairo_set_source_rgba (cr, border);
+      cairo_stroke (cr);
+      cairo_set_dash (cr, NULL, 0, 0);
+    }
+  else
+    cairo_new_path (cr);
+  draw_chip_icon (cr, icon, px + 5, py + 2, icon_h, &fg);
+  cairo_move_to (cr, px + 5 + icon_w, py + 2);
+  gdk_cairo_set_source_rgba (cr, &fg);
+  pango_cairo_show_layout (cr, layout);
+  g_object_unref (layout);
+}
+
 static void
 draw_face (TfPhotoView *self,
            cairo_t     *cr,
@@ -169,63 +444,161 @@ draw_face (TfPhotoView *self,
            double       x0,
            double       y0)
 {
-  g_autofree char *text = face_label (probe);
-  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+  FaceLabel fl = face_label_of (self, probe);
+  gboolean labelled = fl.state != TF_LABEL_STATE_NONE;
+  gboolean suggested = labelled && fl.source != TF_LABEL_MAP_FROM_PERSON;
+  gboolean not_a_face = labelled && fl.label == TF_LABEL_MAP_NOT_A_FACE;
   double x = x0 + probe->box[0] * s, y = y0 + probe->box[1] * s;
   double w = probe->box[2] * s, h = probe->box[3] * s;
-  /* the accent blue of the GNOME palette for the chosen face, white for the others */
-  double r = selected ? 0.21 : 1, g = selected ? 0.52 : 1, b = selected ? 0.89 : 1;
-  int tw, th;
+  GdkRGBA box = selected ? accent_color : white_color, fill = selected ? accent_color : plate_color;
+  const GdkRGBA *border = NULL;
+  double line = selected ? 3 : 2, ring;
+  g_autofree char *markup = NULL;
+  ChipIcon icon;
 
-  /* box: a dark halo keeps it visible on light photos */
-  cairo_set_line_width (cr, selected ? 5 : 4);
-  cairo_set_source_rgba (cr, 0, 0, 0, 0.5);
-  cairo_rectangle (cr, x, y, w, h);
-  cairo_stroke (cr);
-  cairo_set_line_width (cr, selected ? 3 : 2);
-  cairo_set_source_rgb (cr, r, g, b);
-  cairo_rectangle (cr, x, y, w, h);
-  cairo_stroke (cr);
+  /* a person's label: solid and thicker, in its class's colour; one that
+   * disagrees with the model in the warning colour over black, so it reads
+   * as a stripe of caution tape; a suggested one dashed */
+  if (labelled && fl.label >= 0)
+    {
+      tf_widgets_class_color (fl.label, &fill);
+      box = fl.state == TF_LABEL_STATE_DISAGREES ? warning_color : fill;
+    }
+  else if (not_a_face)
+    {
+      box = grey_color;
+      fill = dark_grey;
+    }
+  else if (labelled)
+    {
+      box = white_color;
+      fill = plate_color;
+    }
+  if (labelled)
+    line = selected ? 5 : 4;
+  /* struck through, under the box */
+  if (not_a_face)
+    {
+      cairo_move_to (cr, x, y);
+      cairo_line_to (cr, x + w, y + h);
+      cairo_set_source_rgba (cr, 0, 0, 0, 0.5);
+      cairo_set_line_width (cr, 5);
+      cairo_stroke_preserve (cr);
+      gdk_cairo_set_source_rgba (cr, &grey_color);
+      cairo_set_line_width (cr, 3);
+      cairo_stroke (cr);
+    }
+  if (fl.state == TF_LABEL_STATE_DISAGREES)
+    stroke_box (cr, x, y, w, h, line, &box, 0.85, TRUE);
+  else
+    stroke_box (cr, x, y, w, h, line, &box, 0.5, suggested || fl.label == TF_LABEL_MAP_UNSURE);
+
+  /* the chosen face: its box is blue, or, when the box shows a label, a
+   * blue ring around it */
+  ring = labelled ? line / 2 + 3 : 4;
+  if (selected && labelled)
+    {
+      cairo_set_line_width (cr, 2);
+      gdk_cairo_set_source_rgba (cr, &accent_color);
+      cairo_rectangle (cr, x - ring, y - ring, w + 2 * ring, h + 2 * ring);
+      cairo_stroke (cr);
+      ring += 4;
+    }
   if (selected && focused)
     {
       static const double dash[] = { 4, 3 };
       cairo_save (cr);
       cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0);
       cairo_set_line_width (cr, 1);
-      cairo_rectangle (cr, x - 4, y - 4, w + 8, h + 8);
+      gdk_cairo_set_source_rgba (cr, &accent_color);
+      cairo_rectangle (cr, x - ring, y - ring, w + 2 * ring, h + 2 * ring);
       cairo_stroke (cr);
       cairo_restore (cr);
     }
 
-  /* the five landmarks */
-  for (int k = 0; k < 5; k++)
+  /* the five landmarks (none on what is not a face) */
+  for (int k = 0; k < 5 && !not_a_face; k++)
     {
       cairo_arc (cr, x0 + probe->landmarks[k][0] * s, y0 + probe->landmarks[k][1] * s,
                  selected ? 3.5 : 2.5, 0, 2 * G_PI);
       cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
       cairo_fill_preserve (cr);
-      cairo_set_source_rgb (cr, r, g, b);
+      gdk_cairo_set_source_rgba (cr, labelled ? (selected ? &accent_color : &white_color) : &box);
       cairo_set_line_width (cr, 1.5);
       cairo_stroke (cr);
     }
 
-  /* the prediction on a plate above the box (inside it at the top edge) */
+  markup = chip_markup (self, probe, &fl, &icon);
+  if (labelled && selected)
+    border = &accent_color;
+  else if (fl.state == TF_LABEL_STATE_DISAGREES)
+    border = &warning_color;
+  else if (suggested)
+    border = &white_color;
+  draw_chip (self, cr, markup, icon, &fill, border, suggested, x, y, line, MAX (w + line, 150));
+}
+
+/* the rubber band, clamped to the picture as the box will be */
+static void
+draw_band (TfPhotoView *self,
+           cairo_t     *cr,
+           double       s,
+           double       x0,
+           double       y0)
+{
+  double left = CLAMP (MIN (self->band_x0, self->band_x1), x0, x0 + self->image_width * s);
+  double right = CLAMP (MAX (self->band_x0, self->band_x1), x0, x0 + self->image_width * s);
+  double top = CLAMP (MIN (self->band_y0, self->band_y1), y0, y0 + self->image_height * s);
+  double bottom = CLAMP (MAX (self->band_y0, self->band_y1), y0, y0 + self->image_height * s);
+
+  cairo_rectangle (cr, left, top, right - left, bottom - top);
+  cairo_set_source_rgba (cr, accent_color.red, accent_color.green, accent_color.blue, 0.25);
+  cairo_fill_preserve (cr);
+  cairo_set_line_width (cr, 2);
+  gdk_cairo_set_source_rgba (cr, &accent_color);
+  cairo_stroke (cr);
+}
+
+/* what drawing mode is for, on a plate at the top */
+static void
+draw_hint (TfPhotoView *self,
+           cairo_t     *cr,
+           int          width)
+{
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  int tw, th;
+  double pw, ph;
+
+  pango_layout_set_text (layout, _("Drag over the face the detector missed; Escape cancels"), -1);
+  pango_layout_set_width (layout, MAX (1, width - 48) * PANGO_SCALE);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_get_pixel_size (layout, &tw, &th);
-  {
-    double px = x, py = y - th - 6;
-    if (py < 0)
-      py = y + 2;
-    rounded_rect (cr, px, py, tw + 10, th + 4, 4);
-    if (selected)
-      cairo_set_source_rgb (cr, 0.21, 0.52, 0.89);
-    else
-      cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
-    cairo_fill (cr);
-    cairo_move_to (cr, px + 5, py + 2);
-    cairo_set_source_rgb (cr, 1, 1, 1);
-    pango_cairo_show_layout (cr, layout);
-  }
+  pw = tw + 28;
+  ph = th + 14;
+  rounded_rect (cr, (width - pw) / 2, 12, pw, ph, ph / 2);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.75);
+  cairo_fill (cr);
+  cairo_move_to (cr, (width - tw) / 2.0, 19);
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  pango_cairo_show_layout (cr, layout);
   g_object_unref (layout);
+}
+
+/* @probe's index, or that of the face with its face_id */
+static gboolean
+find_face (TfPhotoView *self,
+           TfFaceProbe *probe,
+           guint       *index)
+{
+  if (g_ptr_array_find (self->faces, probe, index))
+    return TRUE;
+  for (guint i = 0; probe->face_id != 0 && i < self->faces->len; i++)
+    if (((TfFaceProbe *) g_ptr_array_index (self->faces, i))->face_id == probe->face_id)
+      {
+        *index = i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 /* ---- callbacks ----------------------------------------------------------- */
@@ -265,7 +638,7 @@ on_pressed_cb (GtkGestureClick *gesture,
   int best = -1;
 
   gtk_widget_grab_focus (GTK_WIDGET (self));
-  if (!image_rect (self, &s, &x0, &y0))
+  if (self->drawing || !image_rect (self, &s, &x0, &y0))
     return;
   px = (x - x0) / s;
   py = (y - y0) / s;
@@ -294,6 +667,11 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
 {
   int n = (int) self->faces->len;
 
+  if (keyval == GDK_KEY_Escape && self->drawing)
+    {
+      tf_photo_view_set_drawing (self, FALSE);
+      return GDK_EVENT_STOP;
+    }
   if (n == 0 || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)))
     return GDK_EVENT_PROPAGATE;
   switch (keyval)
@@ -325,6 +703,90 @@ static void
 on_focus_changed_cb (GtkEventControllerFocus *controller,
                      TfPhotoView             *self)
 {
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/* The drag keeps its own start point: the handlers take what the gesture
+ * passes and ask it nothing more. */
+static void
+on_drag_begin_cb (GtkGestureDrag *gesture,
+                  double          x,
+                  double          y,
+                  TfPhotoView    *self)
+{
+  if (!self->drawing || self->texture == NULL)
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  self->band_active = TRUE;
+  self->band_x0 = self->band_x1 = x;
+  self->band_y0 = self->band_y1 = y;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_drag_update_cb (GtkGestureDrag *gesture,
+                   double          offset_x,
+                   double          offset_y,
+                   TfPhotoView    *self)
+{
+  if (!self->band_active)
+    return;
+  self->band_x1 = self->band_x0 + offset_x;
+  self->band_y1 = self->band_y0 + offset_y;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+static void
+on_drag_end_cb (GtkGestureDrag *gesture,
+                double          offset_x,
+                double          offset_y,
+                TfPhotoView    *self)
+{
+  double s, x0, y0, left, top, right, bottom;
+
+  if (!self->band_active)
+    return;
+  self->band_active = FALSE;
+  self->band_x1 = self->band_x0 + offset_x;
+  self->band_y1 = self->band_y0 + offset_y;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (!image_rect (self, &s, &x0, &y0))
+    return;
+  left = CLAMP ((MIN (self->band_x0, self->band_x1) - x0) / s, 0, self->image_width);
+  right = CLAMP ((MAX (self->band_x0, self->band_x1) - x0) / s, 0, self->image_width);
+  top = CLAMP ((MIN (self->band_y0, self->band_y1) - y0) / s, 0, self->image_height);
+  bottom = CLAMP ((MAX (self->band_y0, self->band_y1) - y0) / s, 0, self->image_height);
+  /* a click, or a slip: drawing goes on */
+  if (right - left < MIN_DRAWN_SIDE || bottom - top < MIN_DRAWN_SIDE)
+    return;
+  g_signal_emit (self, signals[BOX_DRAWN], 0, left, top, right - left, bottom - top);
+}
+
+/* run first: a box drawn, by whatever emitted it, ends drawing mode before
+ * the owner hears of it */
+static void
+tf_photo_view_real_box_drawn (TfPhotoView *self,
+                              double       x,
+                              double       y,
+                              double       w,
+                              double       h)
+{
+  tf_photo_view_set_drawing (self, FALSE);
+}
+
+static void
+on_label_map_changed_cb (TfLabelMap  *map,
+                         gint64       face_id,
+                         TfPhotoView *self)
+{
+  guint index;
+
+  if (face_id != 0 && !find_face (self, &(TfFaceProbe) { .face_id = face_id }, &index))
+    return;
+  update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -374,7 +836,7 @@ tf_photo_view_snapshot (GtkWidget   *widget,
                                &GRAPHENE_RECT_INIT ((float) x0, (float) y0,
                                                     (float) (self->image_width * s),
                                                     (float) (self->image_height * s)));
-  if (self->faces->len == 0)
+  if (self->faces->len == 0 && !self->drawing)
     return;
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, (float) width, (float) height));
   /* the chosen face last, on top */
@@ -384,6 +846,12 @@ tf_photo_view_snapshot (GtkWidget   *widget,
   if (self->selected >= 0)
     draw_face (self, cr, g_ptr_array_index (self->faces, self->selected), TRUE,
                gtk_widget_has_visible_focus (widget), s, x0, y0);
+  if (self->drawing)
+    {
+      if (self->band_active)
+        draw_band (self, cr, s, x0, y0);
+      draw_hint (self, cr, width);
+    }
   cairo_destroy (cr);
 }
 
@@ -396,6 +864,8 @@ tf_photo_view_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->texture);
   g_clear_pointer (&self->faces, g_ptr_array_unref);
+  g_clear_signal_handler (&self->label_map_changed, self->label_map);
+  g_clear_object (&self->label_map);
   G_OBJECT_CLASS (tf_photo_view_parent_class)->dispose (object);
 }
 
@@ -410,6 +880,42 @@ tf_photo_view_finalize (GObject *object)
 }
 
 static void
+tf_photo_view_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  TfPhotoView *self = TF_PHOTO_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DRAWING:
+      g_value_set_boolean (value, self->drawing);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tf_photo_view_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  TfPhotoView *self = TF_PHOTO_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_DRAWING:
+      tf_photo_view_set_drawing (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 tf_photo_view_class_init (TfPhotoViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -417,11 +923,21 @@ tf_photo_view_class_init (TfPhotoViewClass *klass)
 
   object_class->dispose = tf_photo_view_dispose;
   object_class->finalize = tf_photo_view_finalize;
+  object_class->get_property = tf_photo_view_get_property;
+  object_class->set_property = tf_photo_view_set_property;
   widget_class->measure = tf_photo_view_measure;
   widget_class->snapshot = tf_photo_view_snapshot;
 
+  props[PROP_DRAWING] = g_param_spec_boolean ("drawing", NULL, NULL, FALSE,
+                                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                              | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
   signals[FACE_SELECTED] = g_signal_new ("face-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, TF_TYPE_FACE_PROBE);
+  signals[BOX_DRAWN] = g_signal_new_class_handler ("box-drawn", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_FIRST,
+                                                   G_CALLBACK (tf_photo_view_real_box_drawn),
+                                                   NULL, NULL, NULL, G_TYPE_NONE, 4,
+                                                   G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
   gtk_widget_class_set_css_name (widget_class, "photoview");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -430,6 +946,7 @@ static void
 tf_photo_view_init (TfPhotoView *self)
 {
   GtkGesture *click = gtk_gesture_click_new ();
+  GtkGesture *drag = gtk_gesture_drag_new ();
   GtkEventController *key = gtk_event_controller_key_new ();
   GtkEventController *focus = gtk_event_controller_focus_new ();
 
@@ -441,6 +958,10 @@ tf_photo_view_init (TfPhotoView *self)
 
   g_signal_connect (click, "pressed", G_CALLBACK (on_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update_cb), self);
+  g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
   g_signal_connect (key, "key-pressed", G_CALLBACK (on_key_pressed_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), key);
   g_signal_connect (focus, "enter", G_CALLBACK (on_focus_changed_cb), self);
@@ -462,27 +983,34 @@ tf_photo_view_set_file (TfPhotoView *self,
                         const char  *path)
 {
   g_autoptr(GTask) task = NULL;
+  char *file;
 
   g_return_if_fail (TF_IS_PHOTO_VIEW (self));
 
+  /* @path may be the name shown now (tf_photo_view_get_file) */
+  file = g_strdup (path);
+
+  /* a box half drawn belongs to the photo that was shown */
+  if (g_strcmp0 (path, self->file) != 0)
+    tf_photo_view_set_drawing (self, FALSE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->texture);
   g_clear_pointer (&self->error, g_free);
   g_free (self->file);
-  self->file = g_strdup (path);
+  self->file = file;
   self->image_width = self->image_height = 0;
   g_ptr_array_set_size (self->faces, 0);
   self->selected = -1;
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-  if (path == NULL)
+  if (file == NULL)
     return;
 
   self->cancellable = g_cancellable_new ();
   task = g_task_new (NULL, self->cancellable, on_decoded_cb, g_object_ref (self));
   g_task_set_source_tag (task, tf_photo_view_set_file);
-  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_set_task_data (task, g_strdup (file), g_free);
   g_task_set_return_on_cancel (task, TRUE);
   g_task_run_in_thread (task, decode_thread);
 }
@@ -557,4 +1085,92 @@ tf_photo_view_select (TfPhotoView *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[FACE_SELECTED], 0,
                  index >= 0 ? g_ptr_array_index (self->faces, index) : NULL);
+}
+
+void
+tf_photo_view_remove_face (TfPhotoView *self,
+                           TfFaceProbe *probe)
+{
+  guint index;
+  gboolean was_selected;
+
+  g_return_if_fail (TF_IS_PHOTO_VIEW (self));
+  g_return_if_fail (probe != NULL);
+
+  if (!find_face (self, probe, &index))
+    return;
+  was_selected = self->selected == (int) index;
+  /* may drop the last reference to @probe */
+  g_ptr_array_remove_index (self->faces, index);
+  if (self->selected > (int) index)
+    self->selected--;
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  if (was_selected)
+    tf_photo_view_select (self, MIN ((int) index, (int) self->faces->len - 1));
+}
+
+void
+tf_photo_view_replace_face (TfPhotoView *self,
+                            TfFaceProbe *old_probe,
+                            TfFaceProbe *new_probe)
+{
+  guint index;
+
+  g_return_if_fail (TF_IS_PHOTO_VIEW (self));
+  g_return_if_fail (old_probe != NULL);
+  g_return_if_fail (new_probe != NULL);
+
+  if (!find_face (self, old_probe, &index))
+    return;
+  tf_face_probe_ref (new_probe);
+  tf_face_probe_unref (g_ptr_array_index (self->faces, index));
+  g_ptr_array_index (self->faces, index) = new_probe;
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+tf_photo_view_set_label_map (TfPhotoView *self,
+                             TfLabelMap  *map)
+{
+  g_return_if_fail (TF_IS_PHOTO_VIEW (self));
+  g_return_if_fail (map == NULL || TF_IS_LABEL_MAP (map));
+
+  if (map == self->label_map)
+    return;
+  g_clear_signal_handler (&self->label_map_changed, self->label_map);
+  g_set_object (&self->label_map, map);
+  if (map)
+    self->label_map_changed = g_signal_connect (map, "changed", G_CALLBACK (on_label_map_changed_cb), self);
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+tf_photo_view_set_drawing (TfPhotoView *self,
+                           gboolean     drawing)
+{
+  g_return_if_fail (TF_IS_PHOTO_VIEW (self));
+
+  drawing = !!drawing;
+  if (drawing == self->drawing)
+    return;
+  self->drawing = drawing;
+  self->band_active = FALSE;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self), drawing ? "crosshair" : NULL);
+  /* so that Escape reaches the view */
+  if (drawing)
+    gtk_widget_grab_focus (GTK_WIDGET (self));
+  update_accessible (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_DRAWING]);
+}
+
+gboolean
+tf_photo_view_get_drawing (TfPhotoView *self)
+{
+  g_return_val_if_fail (TF_IS_PHOTO_VIEW (self), FALSE);
+
+  return self->drawing;
 }

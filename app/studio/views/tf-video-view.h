@@ -3,7 +3,14 @@
  * tracked face's expression probabilities as the analysis finds them. The
  * timeline's cursor follows playback; seeking through the timeline or the
  * video's scrubber moves to the analysed face of the chosen track nearest
- * that time, and "face-selected" (TfFaceProbe *) tells the owner. */
+ * that time, and "face-selected" (TfFaceProbe *) tells the owner.
+ *
+ * Over the playing video, each track's face of the moment is boxed with
+ * its prediction, or the label a person gave it (from a TfLabelMap, in the
+ * timeline's colours; a disagreement with the model is marked); a click on
+ * a box chooses that track. In drawing mode a drag draws the box of a face
+ * the detector missed: "box-drawn" (double time_s, then x, y, w, h in frame
+ * pixels). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -36,5 +43,30 @@ void         tf_video_view_select_track       (TfVideoView *self,
 /* the face shown for the current position (NULL: none yet) */
 TfFaceProbe *tf_video_view_get_face           (TfVideoView *self);
 TfTimeline  *tf_video_view_get_timeline       (TfVideoView *self);
+/* The labels drawn over the video and in the timeline's lanes (by
+ * TfFaceProbe.face_id; a ref is held, NULL: none); redrawn on its
+ * "changed". */
+void         tf_video_view_set_label_map      (TfVideoView *self,
+                                               TfLabelMap  *map);
+/* The faces of the track whose range is selected in the timeline, inside
+ * that range, in time order (a new array of refs); NULL: no range. */
+GPtrArray   *tf_video_view_get_range_faces    (TfVideoView *self);
+void         tf_video_view_clear_range        (TfVideoView *self);
+/* Seeks to the next (@direction > 0) or previous face of the chosen track
+ * whose label differs from the one before it, choosing it as seeking does;
+ * FALSE (and nothing moves) when there is none. */
+gboolean     tf_video_view_jump_label_change  (TfVideoView *self,
+                                               int          direction);
+/* Drawing mode (the "drawing" property): playback paused, a crosshair, a
+ * hint, and a drag over the picture that ends the mode and emits
+ * "box-drawn" (clamped to the frame; a box under 8 pixels a side is
+ * ignored and drawing goes on). Escape cancels. */
+void         tf_video_view_set_drawing        (TfVideoView *self,
+                                               gboolean     drawing);
+gboolean     tf_video_view_get_drawing        (TfVideoView *self);
+/* Where the video's frame is drawn, in the view's coordinates (letterbox
+ * bars excluded); FALSE while its size is unknown. */
+gboolean     tf_video_view_get_frame_rect     (TfVideoView     *self,
+                                               graphene_rect_t *rect);
 
 G_END_DECLS

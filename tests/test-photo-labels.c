@@ -1,0 +1,1001 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The labels the photo and folder views show, under a real display (Xvfb,
+ * GSK's cairo renderer): synthetic faces on a picture made here, a
+ * TfLabelMap changed as the window would, each view rendered to a texture
+ * with its window's renderer and read pixel by pixel; the pictures are saved
+ * next to the test binary (their paths are in the log). Pointer input goes
+ * through the views' own gesture and key controllers: their signals are
+ * emitted as GTK would on a drag or a key press (GTK 4 has no public way to
+ * synthesise the events). */
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "tf-folder-view.h"
+#include "tf-label-map.h"
+#include "tf-photo-view.h"
+#include "tf-timeline.h"
+
+#define PHOTO_W  640
+#define PHOTO_H  400
+#define N_FACES  4
+#define FACE_W   110
+#define FACE_H   130
+#define FACE_Y   120
+
+enum { ANGER, HAPPINESS, NEUTRAL, SADNESS, N_CLASSES };
+
+static const char *class_names[] = { "anger", "happiness", "neutral", "sadness", NULL };
+
+static char *tmpdir;
+
+/* ---- fixtures */
+
+static double
+face_x (int i)
+{
+  return 30 + 155 * i;
+}
+
+/* A picture of @n cartoon faces at the test's boxes, on a blue-grey ground:
+ * neither the ground nor the skin is near a colour the views draw. */
+static char *
+make_photo (const char *name,
+            int         n,
+            double      hue)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, PHOTO_W, PHOTO_H);
+  cairo_t *cr = cairo_create (surface);
+  char *path = g_build_filename (tmpdir, name, NULL);
+
+  cairo_set_source_rgb (cr, 0.30 + hue, 0.40, 0.48 - hue);
+  cairo_paint (cr);
+  for (int i = 0; i < n; i++)
+    {
+      double cx = face_x (i) + FACE_W / 2.0, cy = FACE_Y + FACE_H / 2.0;
+
+      cairo_save (cr);
+      cairo_translate (cr, cx, cy);
+      cairo_scale (cr, FACE_W / 2.0 - 6, FACE_H / 2.0 - 4);
+      cairo_arc (cr, 0, 0, 1, 0, 2 * G_PI);
+      cairo_restore (cr);
+      cairo_set_source_rgb (cr, 0.87, 0.72, 0.60);
+      cairo_fill (cr);
+      cairo_set_source_rgb (cr, 0.20, 0.15, 0.12);
+      cairo_arc (cr, cx - 20, cy - 18, 6, 0, 2 * G_PI);
+      cairo_fill (cr);
+      cairo_arc (cr, cx + 20, cy - 18, 6, 0, 2 * G_PI);
+      cairo_fill (cr);
+      cairo_set_line_width (cr, 4);
+      cairo_arc (cr, cx, cy + 12, 22, 0.2 * G_PI, 0.8 * G_PI);
+      cairo_stroke (cr);
+    }
+  cairo_destroy (cr);
+  g_assert_cmpint (cairo_surface_write_to_png (surface, path), ==, CAIRO_STATUS_SUCCESS);
+  cairo_surface_destroy (surface);
+  return path;
+}
+
+/* face @i of the test's picture, predicting @predicted */
+static TfFaceProbe *
+make_probe (const char *file,
+            gint64      face_id,
+            int         i,
+            int         predicted)
+{
+  TfFaceProbe *p = tf_face_probe_new ();
+  double x = face_x (i);
+
+  p->face_id = face_id;
+  p->file = g_strdup (file);
+  p->face = i;
+  p->box[0] = (float) x;
+  p->box[1] = FACE_Y;
+  p->box[2] = FACE_W;
+  p->box[3] = FACE_H;
+  p->landmarks[0][0] = (float) (x + 35);
+  p->landmarks[0][1] = FACE_Y + 47;
+  p->landmarks[1][0] = (float) (x + 75);
+  p->landmarks[1][1] = FACE_Y + 47;
+  p->landmarks[2][0] = (float) (x + 55);
+  p->landmarks[2][1] = FACE_Y + 75;
+  p->landmarks[3][0] = (float) (x + 38);
+  p->landmarks[3][1] = FACE_Y + 95;
+  p->landmarks[4][0] = (float) (x + 72);
+  p->landmarks[4][1] = FACE_Y + 95;
+  p->score = 0.9f;
+  p->classes = N_CLASSES;
+  p->class_names = g_strdupv ((char **) class_names);
+  p->probs = g_new (float, N_CLASSES);
+  for (int k = 0; k < N_CLASSES; k++)
+    p->probs[k] = k == predicted ? 0.85f : 0.05f;
+  p->predicted = predicted;
+  return p;
+}
+
+static TfLabelMap *
+make_map (void)
+{
+  TfLabelMap *map = tf_label_map_new ();
+
+  tf_label_map_set_classes (map, class_names);
+  return map;
+}
+
+/* ---- showing and rendering (as in test-widgets.c) */
+
+static gboolean
+on_timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_until (gboolean (*done) (gpointer),
+           gpointer  data)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (10, on_timeout_cb, &timed_out);
+
+  while (!done (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (id);
+}
+
+static gboolean
+is_laid_out (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static gboolean
+is_loaded (gpointer view)
+{
+  return tf_photo_view_get_loaded (view);
+}
+
+static GtkWidget *current_window;
+
+static gboolean
+on_tick_cb (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       data)
+{
+  int *ticks = data;
+
+  (void) widget;
+  (void) clock;
+  return ++*ticks < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+ticked (gpointer data)
+{
+  return *(int *) data >= 3;
+}
+
+/* a few frames of the window's clock: what was queued is laid out and drawn */
+static void
+settle (void)
+{
+  int ticks = 0;
+
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  if (current_window == NULL)
+    return;
+  gtk_widget_add_tick_callback (current_window, on_tick_cb, &ticks, NULL);
+  run_until (ticked, &ticks);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static GtkWidget *
+show (GtkWidget *widget,
+      int        width,
+      int        height)
+{
+  GtkWidget *window = gtk_window_new ();
+
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), widget);
+  gtk_window_present (GTK_WINDOW (window));
+  run_until (is_laid_out, widget);
+  current_window = window;
+  settle ();
+  return window;
+}
+
+static void
+destroy (GtkWidget *window)
+{
+  current_window = NULL;
+  gtk_window_destroy (GTK_WINDOW (window));
+  settle ();
+}
+
+typedef struct
+{
+  int     width, height;
+  gsize   stride;
+  guchar *data;            /* B, G, R, A in memory */
+} Image;
+
+static void
+image_free (Image *image)
+{
+  g_free (image->data);
+  g_free (image);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Image, image_free)
+
+/* @widget as its window draws it, saved as @name.png */
+static Image *
+render (GtkWidget  *widget,
+        const char *name)
+{
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  g_autoptr (GskRenderNode) node = NULL;
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *file = g_strdup_printf ("%s.png", name);
+  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
+  graphene_rect_t bounds;
+  Image *image;
+  int w, h;
+
+  settle ();
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  g_assert_cmpint (w, >, 0);
+  g_assert_cmpint (h, >, 0);
+  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0.95f, 0.95f, 0.95f, 1 },
+                             &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-bounds.origin.x, -bounds.origin.y));
+  gtk_widget_snapshot_child (parent, widget, snapshot);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_nonnull (texture);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("%s: %s", name, path);
+
+  image = g_new0 (Image, 1);
+  image->width = gdk_texture_get_width (texture);
+  image->height = gdk_texture_get_height (texture);
+  image->stride = (gsize) image->width * 4;
+  image->data = g_malloc (image->stride * image->height);
+  gdk_texture_download (texture, image->data, image->stride);
+  return image;
+}
+
+static void
+pixel (const Image *image,
+       double       x,
+       double       y,
+       int          rgb[3])
+{
+  int ix = (int) floor (x), iy = (int) floor (y);
+  const guchar *p;
+
+  g_assert_cmpint (ix, >=, 0);
+  g_assert_cmpint (iy, >=, 0);
+  g_assert_cmpint (ix, <, image->width);
+  g_assert_cmpint (iy, <, image->height);
+  p = image->data + iy * image->stride + 4 * ix;
+  rgb[0] = p[2];
+  rgb[1] = p[1];
+  rgb[2] = p[0];
+}
+
+/* the largest difference of a channel, 0..255 */
+static int
+distance (const int      rgb[3],
+          const GdkRGBA *color)
+{
+  int want[3] = { (int) lround (color->red * 255), (int) lround (color->green * 255),
+                  (int) lround (color->blue * 255) };
+
+  return MAX (abs (rgb[0] - want[0]), MAX (abs (rgb[1] - want[1]), abs (rgb[2] - want[2])));
+}
+
+static void
+assert_color (const Image   *image,
+              double         x,
+              double         y,
+              const GdkRGBA *want,
+              const char    *what)
+{
+  int rgb[3];
+
+  pixel (image, x, y, rgb);
+  if (distance (rgb, want) > 30)
+    g_error ("%s at (%.0f, %.0f): got (%d, %d, %d), want (%.0f, %.0f, %.0f)", what, x, y,
+             rgb[0], rgb[1], rgb[2], want->red * 255, want->green * 255, want->blue * 255);
+}
+
+/* Of the pixels along the left edge of face @i's box, how many are within 30
+ * of @color. */
+static int
+count_on_left_edge (const Image   *image,
+                    double         s,
+                    double         x0,
+                    double         y0,
+                    int            i,
+                    const GdkRGBA *color)
+{
+  int rgb[3], n = 0;
+
+  for (int y = (int) ceil (y0 + FACE_Y * s) + 3; y < y0 + (FACE_Y + FACE_H) * s - 3; y++)
+    {
+      pixel (image, x0 + face_x (i) * s, y, rgb);
+      n += distance (rgb, color) <= 30;
+    }
+  return n;
+}
+
+/* how many pixels count_on_left_edge() looks at */
+static int
+left_edge_length (double s,
+                  double y0)
+{
+  int n = 0;
+
+  for (int y = (int) ceil (y0 + FACE_Y * s) + 3; y < y0 + (FACE_Y + FACE_H) * s - 3; y++)
+    n++;
+  return n;
+}
+
+/* where the photo view puts the picture (its own rule: fit, centred) */
+static void
+photo_rect (GtkWidget *view,
+            double    *s,
+            double    *x0,
+            double    *y0)
+{
+  int width = gtk_widget_get_width (view), height = gtk_widget_get_height (view);
+
+  *s = MIN (MIN ((double) width / PHOTO_W, (double) height / PHOTO_H), 4.0);
+  *x0 = floor ((width - PHOTO_W * *s) / 2);
+  *y0 = floor ((height - PHOTO_H * *s) / 2);
+}
+
+static GtkEventController *
+find_controller (GtkWidget *widget,
+                 GType      type)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
+        return GTK_EVENT_CONTROLLER (controller);   /* the widget holds it */
+    }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* a drag from (@x, @y) by (@dx, @dy), widget coordinates, as GtkGestureDrag
+ * reports it; @before_end runs between the last move and the release */
+static void
+drag (GtkWidget *view,
+      double     x,
+      double     y,
+      double     dx,
+      double     dy,
+      void     (*before_end) (GtkWidget *))
+{
+  GtkEventController *gesture = find_controller (view, GTK_TYPE_GESTURE_DRAG);
+
+  g_signal_emit_by_name (gesture, "drag-begin", x, y);
+  g_signal_emit_by_name (gesture, "drag-update", dx / 2, dy / 2);
+  g_signal_emit_by_name (gesture, "drag-update", dx, dy);
+  if (before_end)
+    before_end (view);
+  g_signal_emit_by_name (gesture, "drag-end", dx, dy);
+}
+
+static gboolean
+press_key (GtkWidget *view,
+           guint      keyval)
+{
+  GtkEventController *key = find_controller (view, GTK_TYPE_EVENT_CONTROLLER_KEY);
+  gboolean handled = FALSE;
+
+  g_signal_emit_by_name (key, "key-pressed", keyval, 0u, (GdkModifierType) 0, &handled);
+  return handled;
+}
+
+/* ---- the photo view: how labels are drawn */
+
+static GtkWidget *
+photo_with_faces (const char   *name,
+                  int           n,
+                  TfFaceProbe **probes)
+{
+  g_autofree char *path = make_photo (name, n, 0);
+  GtkWidget *view = tf_photo_view_new ();
+
+  tf_photo_view_set_file (TF_PHOTO_VIEW (view), path);
+  for (int i = 0; i < n; i++)
+    {
+      probes[i] = make_probe (path, 11 + i, i, HAPPINESS);
+      tf_photo_view_add_face (TF_PHOTO_VIEW (view), probes[i]);
+    }
+  return view;
+}
+
+static void
+test_photo_draw (void)
+{
+  TfFaceProbe *probes[N_FACES];
+  GtkWidget *view = photo_with_faces ("labels.png", N_FACES, probes);
+  g_autoptr (TfLabelMap) map = make_map ();
+  GtkWidget *window = show (view, 800, 600);
+  const GdkRGBA white = { 1, 1, 1, 1 }, black = { 0, 0, 0, 1 };
+  const GdkRGBA warning = { 0xe5 / 255.f, 0xa5 / 255.f, 0x0a / 255.f, 1 };
+  const GdkRGBA grey = { 0x9a / 255.f, 0x99 / 255.f, 0x96 / 255.f, 1 };
+  GdkRGBA happy, angry;
+  double s, x0, y0, mid;
+  int n = 0;
+
+  run_until (is_loaded, view);
+  photo_rect (view, &s, &x0, &y0);
+  g_assert_cmpfloat (s, ==, 1.25);
+  mid = y0 + (FACE_Y + FACE_H / 2.0) * s;
+  tf_widgets_class_color (HAPPINESS, &happy);
+  tf_widgets_class_color (ANGER, &angry);
+  tf_photo_view_set_label_map (TF_PHOTO_VIEW (view), map);
+
+  /* unlabelled: today's white box */
+  {
+    g_autoptr (Image) image = render (view, "photo-labels-none");
+    for (int i = 0; i < N_FACES; i++)
+      assert_color (image, x0 + face_x (i) * s, mid, &white, "an unlabelled face's box");
+  }
+
+  /* a label the model agrees with: the box in the label's class colour,
+   * drawn because the map said "changed" (nothing else asks for a frame) */
+  tf_label_map_set (map, probes[0]->face_id, HAPPINESS, TF_LABEL_MAP_FROM_PERSON);
+  /* one that disagrees: caution tape, amber over black, and no class colour */
+  tf_label_map_set (map, probes[1]->face_id, ANGER, TF_LABEL_MAP_FROM_PERSON);
+  /* not a face: grey, struck through */
+  tf_label_map_set (map, probes[2]->face_id, TF_LABEL_MAP_NOT_A_FACE, TF_LABEL_MAP_FROM_PERSON);
+  /* a label for a face this view does not show changes nothing */
+  tf_label_map_set (map, 999, SADNESS, TF_LABEL_MAP_FROM_PERSON);
+  {
+    g_autoptr (Image) image = render (view, "photo-labels");
+    int len = left_edge_length (s, y0);
+
+    g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 0, &happy), ==, len);
+    g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 1, &warning), >, len / 4);
+    g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 1, &black), >, len / 4);
+    g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 1, &angry), ==, 0);
+    g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 2, &grey), ==, len);
+    /* the stroke through the box passes its centre */
+    assert_color (image, x0 + (face_x (2) + FACE_W / 2.0) * s, y0 + (FACE_Y + FACE_H / 2.0) * s,
+                  &grey, "not a face's stroke");
+    assert_color (image, x0 + face_x (3) * s, mid, &white, "the unlabelled face's box");
+  }
+
+  /* suggested labels are dashed: some of the edge is not the class colour;
+   * unsure is a white dashed box */
+  tf_label_map_set (map, probes[0]->face_id, HAPPINESS, TF_LABEL_MAP_FROM_PROPAGATED);
+  tf_label_map_set (map, probes[2]->face_id, NEUTRAL, TF_LABEL_MAP_FROM_IMPORTED);
+  tf_label_map_set (map, probes[3]->face_id, TF_LABEL_MAP_UNSURE, TF_LABEL_MAP_FROM_PERSON);
+  tf_photo_view_select (TF_PHOTO_VIEW (view), 1);
+  gtk_widget_grab_focus (view);
+  {
+    g_autoptr (Image) image = render (view, "photo-labels-suggested");
+    GdkRGBA neutral;
+    int len = left_edge_length (s, y0);
+
+    tf_widgets_class_color (NEUTRAL, &neutral);
+    n = count_on_left_edge (image, s, x0, y0, 0, &happy);
+    g_assert_cmpint (n, >, len / 3);
+    g_assert_cmpint (n, <, len);
+    n = count_on_left_edge (image, s, x0, y0, 2, &neutral);
+    g_assert_cmpint (n, >, len / 3);
+    g_assert_cmpint (n, <, len);
+    n = count_on_left_edge (image, s, x0, y0, 3, &white);
+    g_assert_cmpint (n, >, len / 3);
+    g_assert_cmpint (n, <, len);
+    /* the chosen face keeps its highlight: a blue ring outside its box */
+    assert_color (image, x0 + face_x (1) * s - 5, mid, &(GdkRGBA) { 0x35 / 255.f, 0x84 / 255.f, 0xe4 / 255.f, 1 },
+                  "the chosen face's ring");
+  }
+
+  /* a face drawn by hand has no prediction: its label disagrees with
+   * nothing (and the face is replaced in place) */
+  {
+    g_autoptr (TfFaceProbe) by_hand = make_probe (probes[3]->file, probes[3]->face_id, 3, HAPPINESS);
+    g_autoptr (Image) image = NULL;
+    GdkRGBA sad;
+    int len = left_edge_length (s, y0);
+
+    by_hand->predicted = -1;
+    tf_photo_view_replace_face (TF_PHOTO_VIEW (view), probes[3], by_hand);
+    tf_label_map_set (map, by_hand->face_id, SADNESS, TF_LABEL_MAP_FROM_PERSON);
+    image = render (view, "photo-labels-by-hand");
+    tf_widgets_class_color (SADNESS, &sad);
+    g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 3, &sad), ==, len);
+    g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 3, &warning), ==, 0);
+  }
+
+  /* the map cleared: every face is back to the prediction's look */
+  tf_label_map_clear (map);
+  {
+    g_autoptr (Image) image = render (view, "photo-labels-cleared");
+    assert_color (image, x0 + face_x (0) * s, mid, &white, "a face whose label was cleared");
+  }
+
+  /* without a map, a label set there is not drawn */
+  tf_photo_view_set_label_map (TF_PHOTO_VIEW (view), NULL);
+  tf_label_map_set (map, probes[0]->face_id, HAPPINESS, TF_LABEL_MAP_FROM_PERSON);
+  {
+    g_autoptr (Image) image = render (view, "photo-labels-no-map");
+    assert_color (image, x0 + face_x (0) * s, mid, &white, "a face with no map");
+  }
+
+  destroy (window);
+  for (int i = 0; i < N_FACES; i++)
+    tf_face_probe_unref (probes[i]);
+}
+
+/* ---- the photo view: drawing a missed face */
+
+typedef struct
+{
+  int      n;
+  double   x, y, w, h;
+  gboolean drawing;        /* the view's mode when it told */
+} Drawn;
+
+static void
+on_box_drawn_cb (TfPhotoView *view,
+                 double       x,
+                 double       y,
+                 double       w,
+                 double       h,
+                 Drawn       *drawn)
+{
+  drawn->n++;
+  drawn->drawing = tf_photo_view_get_drawing (view);
+  drawn->x = x;
+  drawn->y = y;
+  drawn->w = w;
+  drawn->h = h;
+}
+
+static Image *band_image;
+
+static void
+render_band (GtkWidget *view)
+{
+  band_image = render (view, "photo-draw-box");
+}
+
+static void
+press_escape (GtkWidget *view)
+{
+  g_assert_true (press_key (view, GDK_KEY_Escape));
+}
+
+static void
+test_photo_draw_box (void)
+{
+  TfFaceProbe *probes[N_FACES];
+  GtkWidget *view = photo_with_faces ("draw.png", N_FACES, probes);
+  TfPhotoView *photo = TF_PHOTO_VIEW (view);
+  GtkWidget *window = show (view, 800, 600);
+  const GdkRGBA accent = { 0x35 / 255.f, 0x84 / 255.f, 0xe4 / 255.f, 1 };
+  Drawn drawn = { 0 };
+  double s, x0, y0;
+  int before[3], hint[3];
+
+  run_until (is_loaded, view);
+  photo_rect (view, &s, &x0, &y0);
+  g_signal_connect (view, "box-drawn", G_CALLBACK (on_box_drawn_cb), &drawn);
+  {
+    g_autoptr (Image) image = render (view, "photo-not-drawing");
+    pixel (image, gtk_widget_get_width (view) / 2.0, 16, before);
+  }
+
+  /* outside drawing mode a drag draws nothing */
+  drag (view, x0 + 100 * s, y0 + 50 * s, 60 * s, 80 * s, NULL);
+  g_assert_cmpint (drawn.n, ==, 0);
+
+  tf_photo_view_set_drawing (photo, TRUE);
+  g_assert_true (tf_photo_view_get_drawing (photo));
+  g_assert_nonnull (gtk_widget_get_cursor (view));
+  g_assert_cmpstr (gdk_cursor_get_name (gtk_widget_get_cursor (view)), ==, "crosshair");
+
+  /* a click on a face while drawing does not choose it */
+  g_signal_emit_by_name (find_controller (view, GTK_TYPE_GESTURE_CLICK), "pressed", 1,
+                         x0 + (face_x (0) + 50) * s, y0 + (FACE_Y + 50) * s);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, -1);
+
+  /* a drag: the rubber band and the hint while it lasts, then the box in
+   * picture pixels and drawing mode over */
+  drag (view, x0 + 100 * s, y0 + 50 * s, 60 * s, 80 * s, render_band);
+  g_assert_nonnull (band_image);
+  assert_color (band_image, x0 + 100 * s, y0 + 90 * s, &accent, "the rubber band's edge");
+  pixel (band_image, gtk_widget_get_width (view) / 2.0, 16, hint);
+  g_assert_cmpint (hint[0] + hint[1] + hint[2], <, before[0] + before[1] + before[2] - 100);
+  g_clear_pointer (&band_image, image_free);
+  g_assert_cmpint (drawn.n, ==, 1);
+  g_assert_cmpfloat_with_epsilon (drawn.x, 100, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.y, 50, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.w, 60, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.h, 80, 1e-6);
+  g_assert_false (tf_photo_view_get_drawing (photo));
+  g_assert_false (drawn.drawing);
+  g_assert_null (gtk_widget_get_cursor (view));
+  {
+    g_autoptr (Image) image = render (view, "photo-drawn");
+    int after[3];
+    pixel (image, gtk_widget_get_width (view) / 2.0, 16, after);
+    g_assert_cmpint (distance (after, &(GdkRGBA) { before[0] / 255.f, before[1] / 255.f, before[2] / 255.f, 1 }),
+                     <=, 2);
+  }
+
+  /* dragged up and left, past the picture's corner: clamped to it */
+  g_object_set (view, "drawing", TRUE, NULL);
+  drag (view, x0 + 40 * s, y0 + 30 * s, -100 * s, -100 * s, NULL);
+  g_assert_cmpint (drawn.n, ==, 2);
+  g_assert_cmpfloat_with_epsilon (drawn.x, 0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.y, 0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.w, 40, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.h, 30, 1e-6);
+  /* and past the far corner */
+  tf_photo_view_set_drawing (photo, TRUE);
+  drag (view, x0 + 600 * s, y0 + 350 * s, 200 * s, 200 * s, NULL);
+  g_assert_cmpint (drawn.n, ==, 3);
+  g_assert_cmpfloat_with_epsilon (drawn.x, 600, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.y, 350, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.w, PHOTO_W - 600, 1e-6);
+  g_assert_cmpfloat_with_epsilon (drawn.h, PHOTO_H - 350, 1e-6);
+
+  /* a box under 8 picture pixels a side is a slip: nothing, still drawing */
+  tf_photo_view_set_drawing (photo, TRUE);
+  drag (view, x0 + 200 * s, y0 + 200 * s, 7 * s, 40 * s, NULL);
+  g_assert_cmpint (drawn.n, ==, 3);
+  g_assert_true (tf_photo_view_get_drawing (photo));
+
+  /* Escape in the middle of a drag: no box, drawing over */
+  drag (view, x0 + 200 * s, y0 + 200 * s, 60 * s, 60 * s, press_escape);
+  g_assert_cmpint (drawn.n, ==, 3);
+  g_assert_false (tf_photo_view_get_drawing (photo));
+  /* outside drawing mode Escape is not the view's */
+  g_assert_false (press_key (view, GDK_KEY_Escape));
+
+  /* a box drawn by other means (the owner's, or a test's) ends it too */
+  tf_photo_view_set_drawing (photo, TRUE);
+  g_signal_emit_by_name (view, "box-drawn", 10.0, 10.0, 50.0, 50.0);
+  g_assert_cmpint (drawn.n, ==, 4);
+  g_assert_false (drawn.drawing);
+  g_assert_false (tf_photo_view_get_drawing (photo));
+
+  /* another photo ends drawing mode; the same one again does not */
+  tf_photo_view_set_drawing (photo, TRUE);
+  tf_photo_view_set_file (photo, tf_photo_view_get_file (photo));
+  g_assert_true (tf_photo_view_get_drawing (photo));
+  tf_photo_view_set_file (photo, NULL);
+  g_assert_false (tf_photo_view_get_drawing (photo));
+
+  destroy (window);
+  for (int i = 0; i < N_FACES; i++)
+    tf_face_probe_unref (probes[i]);
+}
+
+/* ---- the photo view: removing and replacing faces */
+
+typedef struct
+{
+  int          n;
+  TfFaceProbe *last;
+} Selected;
+
+static void
+on_face_selected_cb (TfPhotoView *view,
+                     TfFaceProbe *probe,
+                     Selected    *selected)
+{
+  selected->n++;
+  selected->last = probe;
+}
+
+static void
+test_photo_remove_replace (void)
+{
+  g_autoptr (GtkWidget) view = g_object_ref_sink (tf_photo_view_new ());
+  TfPhotoView *photo = TF_PHOTO_VIEW (view);
+  g_autoptr (TfFaceProbe) a = make_probe ("x.png", 1, 0, HAPPINESS);
+  g_autoptr (TfFaceProbe) b = make_probe ("x.png", 2, 1, HAPPINESS);
+  g_autoptr (TfFaceProbe) c = make_probe ("x.png", 3, 2, HAPPINESS);
+  g_autoptr (TfFaceProbe) d = make_probe ("x.png", 4, 3, HAPPINESS);
+  g_autoptr (TfFaceProbe) b2 = make_probe ("x.png", 2, 1, SADNESS);
+  g_autoptr (TfFaceProbe) b3 = make_probe ("x.png", 2, 1, NEUTRAL);
+  g_autoptr (TfFaceProbe) stranger = make_probe ("x.png", 99, 0, HAPPINESS);
+  Selected selected = { 0 };
+  TfFaceProbe *faces[] = { a, b, c, d };
+
+  for (guint i = 0; i < G_N_ELEMENTS (faces); i++)
+    tf_photo_view_add_face (photo, faces[i]);
+  tf_photo_view_select (photo, 2);
+  g_signal_connect (view, "face-selected", G_CALLBACK (on_face_selected_cb), &selected);
+
+  /* the chosen face goes: the one after it takes its place and is chosen */
+  tf_photo_view_remove_face (photo, c);
+  g_assert_cmpuint (tf_photo_view_get_n_faces (photo), ==, 3);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 2);
+  g_assert_true (tf_photo_view_get_face (photo, 2) == d);
+  g_assert_cmpint (selected.n, ==, 1);
+  g_assert_true (selected.last == d);
+
+  /* a face before the chosen one goes: the same face stays chosen, quietly */
+  tf_photo_view_remove_face (photo, a);
+  g_assert_cmpuint (tf_photo_view_get_n_faces (photo), ==, 2);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 1);
+  g_assert_true (tf_photo_view_get_face (photo, 1) == d);
+  g_assert_cmpint (selected.n, ==, 1);
+
+  /* a face it does not have: nothing */
+  tf_photo_view_remove_face (photo, stranger);
+  g_assert_cmpuint (tf_photo_view_get_n_faces (photo), ==, 2);
+  g_assert_cmpint (selected.n, ==, 1);
+
+  /* the last face, chosen, goes: the one before it is chosen */
+  tf_photo_view_remove_face (photo, d);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 0);
+  g_assert_true (tf_photo_view_get_face (photo, 0) == b);
+  g_assert_cmpint (selected.n, ==, 2);
+  g_assert_true (selected.last == b);
+
+  /* replaced in place, the selection kept, nothing emitted; then found by
+   * its face id through another probe of the same face */
+  tf_photo_view_replace_face (photo, b, b2);
+  g_assert_cmpuint (tf_photo_view_get_n_faces (photo), ==, 1);
+  g_assert_true (tf_photo_view_get_face (photo, 0) == b2);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 0);
+  tf_photo_view_replace_face (photo, b, b3);
+  g_assert_true (tf_photo_view_get_face (photo, 0) == b3);
+  g_assert_cmpint (selected.n, ==, 2);
+  tf_photo_view_replace_face (photo, stranger, a);
+  g_assert_true (tf_photo_view_get_face (photo, 0) == b3);
+
+  /* the only face goes: nothing is chosen */
+  tf_photo_view_remove_face (photo, b3);
+  g_assert_cmpuint (tf_photo_view_get_n_faces (photo), ==, 0);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, -1);
+  g_assert_cmpint (selected.n, ==, 3);
+  g_assert_null (selected.last);
+}
+
+/* ---- the folder view: labelled counts on the cards */
+
+static gboolean
+thumbnails_made (gpointer view)
+{
+  return tf_folder_view_get_n_thumbnails (view) >= 3;
+}
+
+/* the label under @widget showing @text, visible */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget)
+      && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, text);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static int
+count_visible_images (GtkWidget  *widget,
+                      const char *icon)
+{
+  int n = 0;
+
+  if (GTK_IS_IMAGE (widget) && gtk_widget_is_visible (widget)
+      && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon) == 0)
+    n++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_visible_images (child, icon);
+  return n;
+}
+
+static void
+on_notify_cb (GObject    *object,
+              GParamSpec *pspec,
+              int        *count)
+{
+  ++*count;
+}
+
+static void
+test_folder_counts (void)
+{
+  g_autofree char *file_a = make_photo ("a.png", 3, 0.1);
+  g_autofree char *file_b = make_photo ("b.png", 2, -0.1);
+  g_autofree char *file_c = make_photo ("c.png", 1, 0);
+  GtkWidget *view = tf_folder_view_new ();
+  TfFolderView *folder = TF_FOLDER_VIEW (view);
+  g_autoptr (TfLabelMap) map = make_map ();
+  TfFaceProbe *a[3], *b[2];
+  g_autoptr (TfFaceProbe) c = make_probe (file_c, 41, 0, NEUTRAL);
+  g_autoptr (TfFaceProbe) a0_again = NULL;
+  TfFolderItem *item_a, *item_b, *item_c;
+  GtkWidget *window;
+  int b_notified = 0, c_notified = 0;
+
+  for (int i = 0; i < 3; i++)
+    {
+      a[i] = make_probe (file_a, 21 + i, i, HAPPINESS);
+      tf_folder_view_add_face (folder, a[i]);
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      b[i] = make_probe (file_b, 31 + i, i, SADNESS);
+      tf_folder_view_add_face (folder, b[i]);
+    }
+  tf_folder_view_add_face (folder, c);
+  tf_folder_view_file_done (folder, file_a, NULL, 1, 3);
+  tf_folder_view_file_done (folder, file_b, NULL, 1, 2);
+  tf_folder_view_file_done (folder, file_c, NULL, 1, 1);
+  item_a = tf_folder_view_lookup (folder, file_a);
+  item_b = tf_folder_view_lookup (folder, file_b);
+  item_c = tf_folder_view_lookup (folder, file_c);
+  window = show (view, 720, 420);
+  run_until (thumbnails_made, view);
+
+  /* labels already in the map count when it is set */
+  tf_label_map_set (map, c->face_id, NEUTRAL, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 0);
+  tf_folder_view_set_label_map (folder, map);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 1);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 0);
+  g_signal_connect (item_b, "notify", G_CALLBACK (on_notify_cb), &b_notified);
+  g_signal_connect (item_c, "notify", G_CALLBACK (on_notify_cb), &c_notified);
+
+  /* one face's label touches its item only */
+  tf_label_map_set (map, a[0]->face_id, HAPPINESS, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 1);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 0);
+  tf_label_map_set (map, a[1]->face_id, ANGER, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 2);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 1);
+  g_assert_cmpint (b_notified, ==, 0);
+  g_assert_cmpint (c_notified, ==, 0);
+  tf_label_map_set (map, b[0]->face_id, SADNESS, TF_LABEL_MAP_FROM_PERSON);
+  tf_label_map_set (map, b[1]->face_id, SADNESS, TF_LABEL_MAP_FROM_PROPAGATED);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_b), ==, 2);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_b), ==, 0);
+  g_assert_cmpint (b_notified, >, 0);
+  g_assert_cmpint (c_notified, ==, 0);
+
+  /* the cards say so */
+  settle ();
+  g_assert_nonnull (find_label (view, "2/3 labelled"));
+  g_assert_nonnull (find_label (view, "2/2 labelled"));
+  g_assert_nonnull (find_label (view, "1/1 labelled"));
+  g_assert_cmpint (count_visible_images (view, "dialog-warning-symbolic"), ==, 1);
+  {
+    g_autoptr (Image) image = render (view, "folder-labels");
+    (void) image;
+  }
+
+  /* a face drawn by hand, with no prediction yet, disagrees with nothing */
+  {
+    g_autoptr (TfFaceProbe) by_hand = make_probe (file_c, 42, 1, NEUTRAL);
+
+    by_hand->predicted = -1;
+    tf_folder_view_add_face (folder, by_hand);
+    tf_label_map_set (map, by_hand->face_id, SADNESS, TF_LABEL_MAP_FROM_PERSON);
+    g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 2);
+    g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_c), ==, 0);
+    g_assert_true (tf_folder_view_remove_face (folder, by_hand));
+    g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 1);
+  }
+
+  /* a label taken back */
+  tf_label_map_set (map, a[1]->face_id, TF_LABEL_MAP_NONE, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 1);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 0);
+  settle ();
+  g_assert_nonnull (find_label (view, "1/3 labelled"));
+  g_assert_cmpint (count_visible_images (view, "dialog-warning-symbolic"), ==, 0);
+
+  /* a false detection removed: the item's faces and count follow */
+  g_assert_true (tf_folder_view_remove_face (folder, a[2]));
+  g_assert_false (tf_folder_view_remove_face (folder, a[2]));
+  g_assert_cmpuint (tf_folder_item_get_n_faces (item_a), ==, 2);
+  g_assert_true (tf_folder_item_get_face (item_a, 1) == a[1]);
+  settle ();
+  g_assert_nonnull (find_label (view, "1/2 labelled"));
+  /* a labelled face removed takes its label out of the count */
+  tf_label_map_set (map, a[1]->face_id, SADNESS, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 1);
+  g_assert_true (tf_folder_view_remove_face (folder, a[1]));
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 1);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 0);
+  /* and its id no longer counts for the item */
+  tf_label_map_set (map, a[1]->face_id, ANGER, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 1);
+
+  /* replaced by a probe of the same face that now predicts anger: in place,
+   * and the label (happiness) now disagrees */
+  a0_again = make_probe (file_a, a[0]->face_id, 0, ANGER);
+  tf_folder_view_replace_face (folder, a[0], a0_again);
+  g_assert_cmpuint (tf_folder_item_get_n_faces (item_a), ==, 1);
+  g_assert_true (tf_folder_item_get_face (item_a, 0) == a0_again);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 1);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 1);
+  /* its label's changes still reach the item */
+  tf_label_map_set (map, a0_again->face_id, ANGER, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 0);
+
+  /* every label cleared at once, then no map */
+  tf_label_map_clear (map);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 0);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_b), ==, 0);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 0);
+  tf_label_map_set (map, c->face_id, NEUTRAL, TF_LABEL_MAP_FROM_PERSON);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 1);
+  tf_folder_view_set_label_map (folder, NULL);
+  g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 0);
+  settle ();
+  g_assert_null (find_label (view, "1/1 labelled"));
+
+  destroy (window);
+  for (int i = 0; i < 3; i++)
+    tf_face_probe_unref (a[i]);
+  for (int i = 0; i < 2; i++)
+    tf_face_probe_unref (b[i]);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+  tmpdir = g_dir_make_tmp ("test-photo-labels-XXXXXX", NULL);
+  g_assert_nonnull (tmpdir);
+
+  g_test_add_func ("/photo-labels/photo/draw", test_photo_draw);
+  g_test_add_func ("/photo-labels/photo/draw-box", test_photo_draw_box);
+  g_test_add_func ("/photo-labels/photo/remove-replace", test_photo_remove_replace);
+  g_test_add_func ("/photo-labels/folder/counts", test_folder_counts);
+  status = g_test_run ();
+
+  {
+    const char *names[] = { "labels.png", "draw.png", "a.png", "b.png", "c.png" };
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autofree char *path = g_build_filename (tmpdir, names[i], NULL);
+        g_remove (path);
+      }
+    g_rmdir (tmpdir);
+    g_free (tmpdir);
+  }
+  return status;
+}
