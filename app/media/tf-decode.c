@@ -322,3 +322,25 @@ tf_decode_face_crop (const char  *path,
   *stride = al->size * 3;
   return crop;
 }
+
+void
+tf_decode_resize_rgb (const guint8 *rgb,
+                      int           width,
+                      int           height,
+                      int           stride,
+                      int           size,
+                      guint8       *out)
+{
+  g_autofree float *plane = g_new (float, (gsize) width * height);
+  g_autofree float *small = g_new (float, (gsize) size * size);
+
+  for (int c = 0; c < 3; c++)
+    {
+      for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+          plane[(gsize) y * width + x] = rgb[(gsize) y * stride + 3 * x + c];
+      tf_image_resample_plane (plane, width, height, small, size, size);
+      for (int i = 0; i < size * size; i++)
+        out[3 * i + c] = (guint8) CLAMP (lrintf (small[i]), 0, 255);
+    }
+}

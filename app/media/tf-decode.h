@@ -21,6 +21,17 @@ guint8  *tf_decode_rgb   (const char        *path,
                           GError           **error,
                           gpointer           user_data);
 
+/* @rgb (@width x @height, @stride bytes per row) resampled to a @size x
+ * @size packed RGB crop, each channel through the model's own resampler: a
+ * picture that is a face crop as the model's
+ * aligned crop (predict --no-detect, projects of crops). */
+void     tf_decode_resize_rgb (const guint8     *rgb,
+                               int               width,
+                               int               height,
+                               int               stride,
+                               int               size,
+                               guint8           *out);
+
 /* Whether the picture in @path (a JPEG, PNG, GIF, BMP or TIFF; anything else
  * passes) is whole: else an error "DISPLAY: damaged or truncated: why". */
 gboolean tf_decode_check_whole (const char        *path,

@@ -3,8 +3,12 @@
 #include <gtk/gtk.h>
 #include <string.h>
 
+#include <math.h>
+
+#include "tf-align.h"
 #include "tf-analyze.h"
 #include "tf-datafiles.h"
+#include "tf-decode.h"
 #include "tf-image.h"
 #include "tf-ops.h"
 #include "tf-session.h"
@@ -200,30 +204,22 @@ job_post (Job   *job,
 
 /* ---- the analysis thread ------------------------------------------------------ */
 
-static TfFaceProbe *
-probe_from_result (const TfFaceResult *r,
-                   TfModel            *model)
+/* The outputs of row @i of a batch (probabilities and probes) into @p. */
+static void
+probe_set_outputs (TfFaceProbe     *p,
+                   const TfOutputs *o,
+                   int              i,
+                   TfModel         *model)
 {
-  const TfOutputs *o = r->outputs;
-  const int i = r->batch_index, K = o->classes, gg = o->grid * o->grid, L = o->depth, H = o->heads;
-  const int S = model->input.size;
-  TfFaceProbe *p = tf_face_probe_new ();
+  const int K = o->classes, gg = o->grid * o->grid, L = o->depth, H = o->heads;
 
-  p->file = g_strdup (r->file);
-  p->frame = r->frame;
-  p->time_s = r->time_s;
-  p->face = r->face;
-  p->track = r->track;
-  p->box[0] = r->det->x;
-  p->box[1] = r->det->y;
-  p->box[2] = r->det->w;
-  p->box[3] = r->det->h;
-  memcpy (p->landmarks, r->det->landmarks, sizeof p->landmarks);
-  p->score = r->det->score;
   p->classes = K;
   p->class_names = g_strdupv (model->classes);
-  p->probs = g_memdup2 (r->probs, sizeof (float) * K);
-  p->predicted = r->predicted;
+  p->probs = g_memdup2 (o->probs + (gsize) i * K, sizeof (float) * K);
+  p->predicted = 0;
+  for (int k = 1; k < K; k++)
+    if (p->probs[k] > p->probs[p->predicted])
+      p->predicted = k;
   p->lanets = o->lanets;
   p->grid = o->grid;
   p->depth = L;
@@ -245,11 +241,33 @@ probe_from_result (const TfFaceResult *r,
     }
   if (o->rollout)
     p->rollout = g_memdup2 (o->rollout + (gsize) i * gg, sizeof (float) * gg);
-  /* the small aligned crop, not the float input: a twentieth the memory
+  p->input_size = model->input.size;
+}
+
+static TfFaceProbe *
+probe_from_result (const TfFaceResult *r,
+                   TfModel            *model)
+{
+  TfFaceProbe *p = tf_face_probe_new ();
+
+  p->file = g_strdup (r->file);
+  p->frame = r->frame;
+  p->time_s = r->time_s;
+  p->face = r->face;
+  p->track = r->track;
+  p->box[0] = r->det->x;
+  p->box[1] = r->det->y;
+  p->box[2] = r->det->w;
+  p->box[3] = r->det->h;
+  memcpy (p->landmarks, r->det->landmarks, sizeof p->landmarks);
+  p->score = r->det->score;
+  probe_set_outputs (p, r->outputs, r->batch_index, model);
+  /* the engine's own argmax (ties broken as it breaks them) */
+  p->predicted = r->predicted;
+  /* the small aligned crop, not the float input: a twentieth of the memory
    * for every face of a long video; the ablation resamples it again */
   p->source_rgb = g_memdup2 (r->source, (gsize) 3 * r->source_size * r->source_size);
   p->source_size = r->source_size;
-  p->input_size = S;
   return p;
 }
 
@@ -327,6 +345,80 @@ static const TfAnalyzeCallbacks job_callbacks = {
   .file_done = on_file_done,
 };
 
+/* Pictures that are face crops: each whole picture is the face, resampled
+ * to the crop template's source size (as `project new --crops` and
+ * `predict --no-detect` see it); nothing is detected. */
+static gboolean
+run_crops (Job        *job,
+           GPtrArray  *files,
+           GError    **error)
+{
+  TfModel *model = job->models->model;
+  const int S = model->input.size;
+  g_autoptr(TfEngine) engine = tf_engine_new (model);
+  g_autofree float *input = g_new (float, (gsize) 3 * S * S);
+  TfCropTemplate tmpl;
+
+  if (!tf_crop_template_from_spec (&model->input, &tmpl, error))
+    return FALSE;
+  for (guint i = 0; i < files->len; i++)
+    {
+      const char *file = g_ptr_array_index (files, i);
+      g_autoptr(GError) local = NULL;
+      g_autofree guint8 *rgb = NULL;
+      g_autofree guint8 *crop = NULL;
+      TfAnalyzeProgress progress = { .file = file, .file_index = (int) i, .n_files = (int) files->len };
+      TfMediaKind kind = TF_MEDIA_IMAGE;
+      TfOutputs out;
+      Event *e;
+      int w = 0, h = 0, stride = 0;
+
+      if (g_cancellable_set_error_if_cancelled (job->cancellable, error))
+        return FALSE;
+      on_progress (&progress, job);
+      if (tf_media_kind_for_name (file, &kind) && kind == TF_MEDIA_VIDEO)
+        {
+          g_set_error (&local, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                       _("%s: a video, in a project whose pictures are face crops"), file);
+          on_file_done (file, (int) i, 0, 0, local, job);
+          continue;
+        }
+      rgb = tf_decode_rgb (file, &w, &h, &stride, &local, NULL);
+      if (rgb == NULL)
+        {
+          on_file_done (file, (int) i, 0, 0, local, job);
+          continue;
+        }
+      crop = g_malloc ((gsize) 3 * tmpl.source_size * tmpl.source_size);
+      tf_decode_resize_rgb (rgb, w, h, stride, tmpl.source_size, crop);
+      tf_image_to_input (crop, tmpl.source_size, tmpl.source_size, 3 * tmpl.source_size, 3, &model->input, input);
+      if (!tf_engine_forward (engine, input, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                              NULL, &out, error))
+        return FALSE;
+      e = g_new0 (Event, 1);
+      e->kind = EVENT_FACE;
+      e->face.probe = tf_face_probe_new ();
+      e->face.probe->file = g_strdup (file);
+      e->face.probe->track = 0;
+      e->face.probe->box[2] = (float) w;
+      e->face.probe->box[3] = (float) h;
+      e->face.probe->score = 1;
+      for (int k = 0; k < TF_FACE_LANDMARKS; k++)
+        {
+          e->face.probe->landmarks[k][0] = tmpl.landmarks[k][0] * w;
+          e->face.probe->landmarks[k][1] = tmpl.landmarks[k][1] * h;
+        }
+      probe_set_outputs (e->face.probe, &out, 0, model);
+      e->face.probe->source_size = tmpl.source_size;
+      e->face.probe->source_rgb = g_memdup2 (crop, (gsize) 3 * tmpl.source_size * tmpl.source_size);
+      e->face.crop = g_bytes_new_take (g_steal_pointer (&crop), (gsize) 3 * tmpl.source_size * tmpl.source_size);
+      e->face.crop_size = tmpl.source_size;
+      job_post (job, e);
+      on_file_done (file, (int) i, 1, 1, NULL, job);
+    }
+  return TRUE;
+}
+
 static gpointer
 job_thread (gpointer data)
 {
@@ -348,11 +440,17 @@ job_thread (gpointer data)
 
   job->n_files = (int) files->len;
   g_mutex_lock (&job->models->detector_lock);
-  analyzer = tf_analyzer_new (job->models->model, job->models->detector, &o, &error);
-  if (analyzer &&
-      !tf_analyzer_run (analyzer, (const char * const *) files->pdata, (int) files->len, &job_callbacks, job,
-                        job->cancellable, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (job->options.crops)
+    {
+      if (!run_crops (job, files, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_clear_error (&error);
+    }
+  else if ((analyzer = tf_analyzer_new (job->models->model, job->models->detector, &o, &error)) != NULL &&
+           !tf_analyzer_run (analyzer, (const char * const *) files->pdata, (int) files->len, &job_callbacks, job,
+                             job->cancellable, &error) &&
+           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_clear_error (&error);
+  if (error != NULL)
     {
       Event *e = g_new0 (Event, 1);
       e->kind = EVENT_FILE_DONE;
@@ -679,6 +777,250 @@ TfFaceProbe *
 tf_session_ablation_finish (TfSession     *self,
                             GAsyncResult  *result,
                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- one face on demand: a stored face's maps, a face drawn by hand ------------ */
+
+typedef struct
+{
+  Models      *models;
+  TfFaceProbe *probe;      /* where the face is, and its source crop (maps mode) */
+  gboolean     from_box;   /* find the face in @box of @probe->file at @probe->time_s */
+} OneFace;
+
+static void
+one_face_free (OneFace *f)
+{
+  models_unref (f->models);
+  tf_face_probe_unref (f->probe);
+  g_free (f);
+}
+
+/* The face in @box: the detected one overlapping it most, else the crop
+ * template's landmarks placed in the box's square (an approximation: the
+ * template frames a face in its crop as the detector's boxes roughly do). */
+static void
+face_in_box (Models        *models,
+             const TfFrame *frame,
+             const float   *box,
+             TfFace        *out)
+{
+  const float side = MAX (box[2], box[3]);
+  const float cx = box[0] + box[2] / 2, cy = box[1] + box[3] / 2;
+  int x0 = CLAMP ((int) floorf (cx - side), 0, frame->width);
+  int y0 = CLAMP ((int) floorf (cy - side), 0, frame->height);
+  int x1 = CLAMP ((int) ceilf (cx + side), 0, frame->width);
+  int y1 = CLAMP ((int) ceilf (cy + side), 0, frame->height);
+  g_autoptr(GArray) faces = NULL;
+  TfCropTemplate tmpl;
+  float best = 0.3f;
+
+  memset (out, 0, sizeof *out);
+  out->x = box[0];
+  out->y = box[1];
+  out->w = box[2];
+  out->h = box[3];
+  out->score = 0;
+  if (x1 - x0 >= 8 && y1 - y0 >= 8)
+    {
+      g_mutex_lock (&models->detector_lock);
+      faces = tf_detector_detect (models->detector, frame->rgb + (gsize) y0 * frame->stride + (gsize) x0 * 3,
+                                  x1 - x0, y1 - y0, frame->stride, NULL);
+      g_mutex_unlock (&models->detector_lock);
+    }
+  for (guint i = 0; faces && i < faces->len; i++)
+    {
+      TfFace *f = &g_array_index (faces, TfFace, i);
+      float ix, iy, inter, iou;
+
+      tf_face_translate (f, x0, y0);
+      ix = MAX (0.f, MIN (f->x + f->w, box[0] + box[2]) - MAX (f->x, box[0]));
+      iy = MAX (0.f, MIN (f->y + f->h, box[1] + box[3]) - MAX (f->y, box[1]));
+      inter = ix * iy;
+      iou = inter / (f->w * f->h + box[2] * box[3] - inter);
+      if (iou > best)
+        {
+          best = iou;
+          memcpy (out->landmarks, f->landmarks, sizeof out->landmarks);
+          out->score = f->score;
+        }
+    }
+  if (out->score > 0)
+    return;
+  if (!tf_crop_template_from_spec (&models->model->input, &tmpl, NULL))
+    memset (&tmpl, 0, sizeof tmpl);
+  for (int k = 0; k < TF_FACE_LANDMARKS; k++)
+    {
+      out->landmarks[k][0] = cx - side / 2 + tmpl.landmarks[k][0] * side;
+      out->landmarks[k][1] = cy - side / 2 + tmpl.landmarks[k][1] * side;
+    }
+}
+
+static TfFrame *
+read_frame (const char  *file,
+            double       time_s,
+            GError     **error)
+{
+  g_autoptr(TfMedia) media = tf_media_open (file, NULL, error);
+  TfFrame *frame;
+
+  if (media == NULL)
+    return NULL;
+  if (tf_media_get_kind (media) == TF_MEDIA_VIDEO && time_s > 0 && !tf_media_seek (media, time_s, error))
+    return NULL;
+  frame = tf_media_next (media, error);
+  if (frame == NULL && error && *error == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("%s: no picture at %.2f s"), file, time_s);
+  return frame;
+}
+
+static void
+one_face_thread (GTask        *task,
+                 gpointer      source,
+                 gpointer      data,
+                 GCancellable *cancellable)
+{
+  OneFace *f = data;
+  TfModel *model = f->models->model;
+  const int S = model->input.size;
+  g_autoptr(TfEngine) engine = tf_engine_new (model);
+  g_autofree float *input = g_new (float, (gsize) 3 * S * S);
+  g_autoptr(GError) error = NULL;
+  TfFaceProbe *p = tf_face_probe_new ();
+  TfOutputs out;
+
+  (void) source;
+  (void) cancellable;
+  p->face_id = f->probe->face_id;
+  p->file = g_strdup (f->probe->file);
+  p->frame = f->probe->frame;
+  p->time_s = f->probe->time_s;
+  p->face = f->probe->face;
+  p->track = f->probe->track;
+  memcpy (p->box, f->probe->box, sizeof p->box);
+  memcpy (p->landmarks, f->probe->landmarks, sizeof p->landmarks);
+  p->score = f->probe->score;
+  if (f->from_box)
+    {
+      g_autoptr(TfFrame) frame = read_frame (f->probe->file, f->probe->time_s, &error);
+      TfCropTemplate tmpl;
+      TfFace face;
+
+      if (frame == NULL || !tf_crop_template_from_spec (&model->input, &tmpl, &error))
+        {
+          tf_face_probe_unref (p);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      face_in_box (f->models, frame, f->probe->box, &face);
+      p->frame = frame->index;
+      p->time_s = frame->time_s;
+      memcpy (p->landmarks, face.landmarks, sizeof p->landmarks);
+      p->score = face.score;
+      p->source_size = tmpl.source_size;
+      p->source_rgb = g_malloc ((gsize) 3 * tmpl.source_size * tmpl.source_size);
+      if (!tf_align_face (frame->rgb, frame->width, frame->height, frame->stride, &face,
+                          &model->input, &tmpl, input, p->source_rgb, NULL, 0))
+        {
+          tf_face_probe_unref (p);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                   _("The box is too small to hold a face"));
+          return;
+        }
+    }
+  else
+    {
+      if (f->probe->source_rgb == NULL || f->probe->source_size <= 0)
+        {
+          tf_face_probe_unref (p);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                   _("This face has no stored crop"));
+          return;
+        }
+      p->source_size = f->probe->source_size;
+      p->source_rgb = g_memdup2 (f->probe->source_rgb, (gsize) 3 * p->source_size * p->source_size);
+      tf_image_to_input (p->source_rgb, p->source_size, p->source_size, p->source_size * 3, 3,
+                         &model->input, input);
+    }
+  if (!tf_engine_forward (engine, input, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                          NULL, &out, &error))
+    {
+      tf_face_probe_unref (p);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  probe_set_outputs (p, &out, 0, model);
+  p->crop = gdk_memory_texture_new (p->source_size, p->source_size, GDK_MEMORY_R8G8B8,
+                                    g_bytes_new (p->source_rgb, (gsize) 3 * p->source_size * p->source_size),
+                                    (gsize) 3 * p->source_size);
+  g_task_return_pointer (task, p, (GDestroyNotify) tf_face_probe_unref);
+}
+
+static void
+one_face_async (TfSession           *self,
+                TfFaceProbe         *probe,
+                gboolean             from_box,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  OneFace *f;
+
+  g_task_set_source_tag (task, one_face_async);
+  if (self->models == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
+      return;
+    }
+  f = g_new0 (OneFace, 1);
+  f->models = models_ref (self->models);
+  f->probe = tf_face_probe_ref (probe);
+  f->from_box = from_box;
+  g_task_set_task_data (task, f, (GDestroyNotify) one_face_free);
+  g_task_run_in_thread (task, one_face_thread);
+}
+
+void
+tf_session_probe_async (TfSession           *self,
+                        TfFaceProbe         *probe,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (TF_IS_SESSION (self));
+  g_return_if_fail (probe != NULL);
+
+  one_face_async (self, probe, FALSE, cancellable, callback, user_data);
+}
+
+void
+tf_session_face_from_box_async (TfSession           *self,
+                                const char          *file,
+                                double               time_s,
+                                const float         *box,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(TfFaceProbe) where = tf_face_probe_new ();
+
+  g_return_if_fail (TF_IS_SESSION (self));
+  g_return_if_fail (file != NULL && box != NULL);
+
+  where->file = g_strdup (file);
+  where->time_s = time_s;
+  memcpy (where->box, box, sizeof where->box);
+  one_face_async (self, where, TRUE, cancellable, callback, user_data);
+}
+
+TfFaceProbe *
+tf_session_face_finish (TfSession     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -19,6 +19,8 @@ typedef struct
   double every_fps;      /* videos: analyse about this many frames per second (0: every frame) */
   double threshold;      /* detector score threshold */
   int    threads;        /* engine threads (0: all cores) */
+  gboolean crops;        /* pictures are face crops: the whole picture is the
+                          * face, nothing is detected (videos are skipped) */
 } TfSessionOptions;
 
 TfSession  *tf_session_new              (void);
@@ -65,6 +67,29 @@ void         tf_session_ablation_async  (TfSession              *self,
                                          gpointer                user_data);
 /* A new probe: @probe plus its ablation. */
 TfFaceProbe *tf_session_ablation_finish (TfSession              *self,
+                                         GAsyncResult           *result,
+                                         GError                **error);
+
+/* One face computed on demand in a thread, delivered as a new probe with
+ * its maps: tf_session_probe_async recomputes @probe (a face restored from
+ * a project: where it is and its stored crop, no maps) with the loaded
+ * model; tf_session_face_from_box_async finds the face a person drew at
+ * @box (x, y, w, h in frame pixels) of @file's frame at @time_s (0 for a
+ * photo): the detected face overlapping the box, else the crop template
+ * placed in it (score 0). Both finish with tf_session_face_finish. */
+void         tf_session_probe_async     (TfSession              *self,
+                                         TfFaceProbe            *probe,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
+void         tf_session_face_from_box_async (TfSession          *self,
+                                         const char             *file,
+                                         double                  time_s,
+                                         const float            *box,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
+TfFaceProbe *tf_session_face_finish     (TfSession              *self,
                                          GAsyncResult           *result,
                                          GError                **error);
 

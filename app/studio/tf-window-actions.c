@@ -26,7 +26,8 @@ tf_window_update_actions (TfWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.previous-face", faces);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", self->in_item);
   gtk_widget_set_visible (self->back_button, self->in_item);
-  gtk_widget_set_visible (self->sidebar_button, self->view != TF_VIEW_EMPTY);
+  gtk_widget_set_visible (self->sidebar_button, self->view != TF_VIEW_EMPTY || self->project != NULL);
+  tf_window_project_update_actions (self);
 }
 
 /* ---- export (the rows are written in a worker thread) ---------------------- */
@@ -275,6 +276,8 @@ back_action (GtkWidget  *widget,
   tf_photo_view_set_file (self->photo_view, NULL);
   tf_video_view_set_file (self->video_view, NULL);
   tf_window_show_face (self, NULL);
+  g_free (self->media_page);
+  self->media_page = g_strdup ("folder");
   gtk_stack_set_visible_child_name (self->media_stack, "folder");
   adw_window_title_set_subtitle (self->window_title,
                                  g_object_get_data (G_OBJECT (self), "tf-folder-title"));

@@ -4,6 +4,9 @@
  * choosers). */
 #pragma once
 
+#include "tf-project.h"
+#include "tf-review-view.h"
+#include "tf-stats-view.h"
 #include "tf-window.h"
 
 G_BEGIN_DECLS
@@ -17,6 +20,7 @@ struct _TfWindow
 
   /* template */
   AdwToastOverlay      *toast_overlay;
+  AdwHeaderBar         *header_bar;
   AdwWindowTitle       *window_title;
   GtkWidget            *back_button;
   AdwSplitButton       *open_button;
@@ -60,13 +64,80 @@ struct _TfWindow
   TfFaceProbe          *inspected;
   GHashTable           *ablated;         /* TfFaceProbe -> TfFaceProbe */
   GCancellable         *ablation_cancellable;
+
+  /* the pages beside the media, and the buttons that choose them */
+  GtkWidget            *review_view;
+  GtkWidget            *stats_view;
+  GtkWidget            *page_buttons[3];
+  char                 *media_page;      /* the media view to go back to */
+
+  /* the project (tf-window-project.c) */
+  TfProject            *project;
+  TfLabelMap           *labels;
+  GHashTable           *media_ids;       /* canonical path -> gint64 media id */
+  gint64                run;             /* this window's analysis run (0: none yet) */
+  char                 *run_key;         /* the model and settings it was made for */
+  gboolean              batch_open;      /* analysis results in an open transaction */
+  guint                 commit_timeout;
+  gboolean              store_failed;    /* storing stopped after an error (said once) */
+  GCancellable         *probe_cancellable;  /* the maps of a restored face */
+  char                 *annotator;
 };
 
 /* tf-window-actions.c */
 void tf_window_install_actions (GtkWidgetClass *widget_class);
 void tf_window_update_actions  (TfWindow       *self);
 
+/* tf-window-project.c */
+void        tf_window_project_init          (TfWindow       *self);
+void        tf_window_project_show          (TfWindow       *self);
+void        tf_window_project_dispose       (TfWindow       *self);
+void        tf_window_project_install_actions (GtkWidgetClass *widget_class);
+void        tf_window_project_update_actions (TfWindow      *self);
+/* stores a face the analysis found and sets its face_id */
+void        tf_window_project_store_face    (TfWindow       *self,
+                                             TfFaceProbe    *probe);
+void        tf_window_project_file_done     (TfWindow       *self,
+                                             const char     *file,
+                                             const char     *error,
+                                             gint64          faces);
+/* whether the project's pictures are face crops */
+gboolean    tf_window_project_crops         (TfWindow       *self);
+/* TRUE when it changed */
+gboolean    tf_window_project_set_crops     (TfWindow       *self,
+                                             gboolean        crops);
+/* commits the analysis results waiting for their transaction */
+void        tf_window_project_flush         (TfWindow       *self);
+/* the label bar and maps of the face just shown in the inspector */
+void        tf_window_project_face_shown    (TfWindow       *self);
+/* the stored faces of @file (NULL: not in the project) */
+GPtrArray  *tf_window_project_restore       (TfWindow       *self,
+                                             const char     *file);
+TfFaceProbe *tf_window_project_probe        (TfWindow       *self,
+                                             gint64          face);
+GPtrArray  *tf_window_project_media_files   (TfWindow       *self);
+gboolean    tf_window_project_load_label_cb (const TfProjectFace *face,
+                                             gpointer        user_data);
+
 /* tf-window.c */
+void tf_window_reset_results   (TfWindow       *self);
+/* tf_window_open, with @recent: whether the files go to the recent list */
+void tf_window_open_files      (TfWindow       *self,
+                                GFile         **files,
+                                int             n_files,
+                                gboolean        recent);
+/* a face added by hand, into the views, selected */
+void tf_window_add_face        (TfWindow       *self,
+                                TfFaceProbe    *probe);
+void tf_window_remove_face     (TfWindow       *self,
+                                TfFaceProbe    *probe);
+void tf_window_replace_face    (TfWindow       *self,
+                                TfFaceProbe    *old_probe,
+                                TfFaceProbe    *new_probe);
+/* a problem the person must read whole: a dialog */
+void tf_window_show_error      (TfWindow       *self,
+                                const char     *title,
+                                const char     *message);
 /* Shows @probe (NULL: none) in the inspector, with its ablation if one was
  * computed. */
 void tf_window_show_face       (TfWindow       *self,

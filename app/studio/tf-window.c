@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tf-analyze.h"
 #include "tf-datafiles.h"
 #include "tf-window-private.h"
 
@@ -16,6 +17,18 @@ enum
 };
 
 static guint signals[N_SIGNALS];
+
+/* the pages beside the inspector, in the order of their buttons */
+static const char * const page_names[] = { "media", "review", "stats" };
+
+enum
+{
+  PROP_0,
+  PROP_FACE_CROPS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -33,6 +46,7 @@ tf_window_show_face (TfWindow    *self,
   if (probe == NULL)
     {
       gtk_stack_set_visible_child_name (self->sidebar_stack, "none");
+      tf_window_project_face_shown (self);
       return;
     }
   self->inspected = tf_face_probe_ref (probe);
@@ -40,6 +54,20 @@ tf_window_show_face (TfWindow    *self,
   tf_face_inspector_set_ablation_progress (self->inspector, -1);
   tf_face_inspector_set_probe (self->inspector, shown ? shown : probe);
   gtk_stack_set_visible_child_name (self->sidebar_stack, "face");
+  tf_window_project_face_shown (self);
+}
+
+void
+tf_window_show_error (TfWindow   *self,
+                      const char *title,
+                      const char *message)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), title, message));
+
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  adw_message_dialog_set_close_response (dialog, "close");
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -82,8 +110,8 @@ dismiss_toasts (TfWindow *self)
     adw_toast_dismiss (g_ptr_array_index (toasts, i));
 }
 
-static void
-reset_results (TfWindow *self)
+void
+tf_window_reset_results (TfWindow *self)
 {
   dismiss_toasts (self);
   tf_window_show_face (self, NULL);
@@ -104,6 +132,7 @@ session_options (TfWindow *self)
     .every_fps = g_settings_get_double (self->settings, "video-fps"),
     .threshold = g_settings_get_double (self->settings, "detector-threshold"),
     .threads = g_settings_get_int (self->settings, "threads"),
+    .crops = tf_window_project_crops (self),
   };
 
   return options;
@@ -170,10 +199,10 @@ on_started_cb (TfSession *session,
   tf_window_update_actions (self);
 }
 
+/* A face found by the analysis or restored from the project, to the views. */
 static void
-on_face_cb (TfSession   *session,
-            TfFaceProbe *probe,
-            TfWindow    *self)
+deliver_face (TfWindow    *self,
+              TfFaceProbe *probe)
 {
   g_ptr_array_add (self->results, tf_face_probe_ref (probe));
   if (self->first_face_ms < 0)
@@ -192,9 +221,98 @@ on_face_cb (TfSession   *session,
         tf_photo_view_select (self->photo_view, 0);
     }
   if (g_strcmp0 (tf_video_view_get_file (self->video_view), probe->file) == 0)
-    tf_video_view_add_face (self->video_view, probe);
+    {
+      tf_video_view_add_face (self->video_view, probe);
+      /* the first face of a video is there to label before anything is chosen */
+      if (self->inspected == NULL && tf_video_view_get_face (self->video_view) != NULL)
+        tf_window_show_face (self, tf_video_view_get_face (self->video_view));
+    }
   if (self->results->len == 1 || self->results->len % 64 == 0)
     tf_window_update_actions (self);
+}
+
+static void
+on_face_cb (TfSession   *session,
+            TfFaceProbe *probe,
+            TfWindow    *self)
+{
+  /* stored first: the views draw it with its id */
+  tf_window_project_store_face (self, probe);
+  deliver_face (self, probe);
+}
+
+void
+tf_window_add_face (TfWindow    *self,
+                    TfFaceProbe *probe)
+{
+  g_ptr_array_add (self->results, tf_face_probe_ref (probe));
+  if (self->view == TF_VIEW_FOLDER || self->in_item)
+    tf_folder_view_add_face (self->folder_view, probe);
+  if (g_strcmp0 (tf_photo_view_get_file (self->photo_view), probe->file) == 0)
+    {
+      tf_photo_view_add_face (self->photo_view, probe);
+      tf_photo_view_select (self->photo_view, (int) tf_photo_view_get_n_faces (self->photo_view) - 1);
+    }
+  if (g_strcmp0 (tf_video_view_get_file (self->video_view), probe->file) == 0)
+    {
+      tf_video_view_add_face (self->video_view, probe);
+      tf_video_view_select_track (self->video_view, probe->track);
+      tf_video_view_seek (self->video_view, probe->time_s);
+    }
+  tf_window_show_face (self, probe);
+  tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
+  tf_window_update_actions (self);
+}
+
+void
+tf_window_remove_face (TfWindow    *self,
+                       TfFaceProbe *probe)
+{
+  g_autoptr(TfFaceProbe) keep = tf_face_probe_ref (probe);
+
+  if (self->inspected == probe)
+    tf_window_show_face (self, NULL);
+  g_ptr_array_remove (self->results, probe);
+  tf_folder_view_remove_face (self->folder_view, probe);
+  if (g_strcmp0 (tf_photo_view_get_file (self->photo_view), probe->file) == 0)
+    tf_photo_view_remove_face (self->photo_view, probe);
+  if (g_strcmp0 (tf_video_view_get_file (self->video_view), probe->file) == 0)
+    {
+      /* the video view keeps its faces: shown again without this one */
+      g_autofree char *file = g_strdup (probe->file);
+      tf_video_view_set_file (self->video_view, file);
+      for (guint i = 0; i < self->results->len; i++)
+        {
+          TfFaceProbe *p = g_ptr_array_index (self->results, i);
+          if (g_strcmp0 (p->file, file) == 0)
+            tf_video_view_add_face (self->video_view, p);
+        }
+    }
+  tf_window_update_actions (self);
+}
+
+void
+tf_window_replace_face (TfWindow    *self,
+                        TfFaceProbe *old_probe,
+                        TfFaceProbe *new_probe)
+{
+  guint index;
+
+  if (g_ptr_array_find (self->results, old_probe, &index))
+    {
+      tf_face_probe_unref (g_ptr_array_index (self->results, index));
+      g_ptr_array_index (self->results, index) = tf_face_probe_ref (new_probe);
+    }
+  tf_folder_view_replace_face (self->folder_view, old_probe, new_probe);
+  if (g_strcmp0 (tf_photo_view_get_file (self->photo_view), old_probe->file) == 0)
+    tf_photo_view_replace_face (self->photo_view, old_probe, new_probe);
+  if (self->inspected == old_probe)
+    {
+      tf_face_probe_unref (self->inspected);
+      self->inspected = tf_face_probe_ref (new_probe);
+      tf_face_inspector_set_probe (self->inspector, new_probe);
+      tf_window_project_face_shown (self);
+    }
 }
 
 /* A new label is a new layout of the window: progress is shown ten times a
@@ -235,6 +353,7 @@ on_file_done_cb (TfSession  *session,
                  gint64      faces,
                  TfWindow   *self)
 {
+  tf_window_project_file_done (self, file, error, faces);
   if (self->view == TF_VIEW_FOLDER)
     tf_folder_view_file_done (self->folder_view, file, error, frames, faces);
   if (error)
@@ -264,6 +383,9 @@ on_finished_cb (TfSession *session,
 {
   g_clear_handle_id (&self->progress_idle, g_source_remove);
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+  tf_window_project_flush (self);
+  tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
+  tf_stats_view_refresh (TF_STATS_VIEW (self->stats_view));
   if (cancelled)
     tf_window_add_toast (self, _("Analysis cancelled"));
   else if (self->view == TF_VIEW_FOLDER && (self->n_failed > 0 || self->n_no_face > 0))
@@ -312,10 +434,14 @@ on_item_activated_cb (TfFolderView *folder_view,
       tf_video_view_set_file (self->video_view, file);
       for (guint i = 0; i < n; i++)
         tf_video_view_add_face (self->video_view, tf_folder_item_get_face (item, i));
+      g_free (self->media_page);
+      self->media_page = g_strdup ("video");
       gtk_stack_set_visible_child_name (self->media_stack, "video");
     }
   else
     {
+      g_free (self->media_page);
+      self->media_page = g_strdup ("photo");
       tf_photo_view_set_file (self->photo_view, file);
       for (guint i = 0; i < n; i++)
         tf_photo_view_add_face (self->photo_view, tf_folder_item_get_face (item, i));
@@ -463,6 +589,8 @@ update_header_cb (gpointer data)
 
   self->header_idle = 0;
   gtk_widget_set_visible (self->export_button, !narrow);
+  /* the pages stay in the main menu */
+  gtk_widget_set_visible (gtk_widget_get_parent (self->page_buttons[0]), !narrow);
   if (narrow)
     adw_split_button_set_icon_name (self->open_button, "document-open-symbolic");
   else
@@ -494,6 +622,13 @@ build_split (TfWindow *self)
   gtk_stack_add_named (self->media_stack, GTK_WIDGET (self->photo_view), "photo");
   gtk_stack_add_named (self->media_stack, GTK_WIDGET (self->folder_view), "folder");
   gtk_stack_add_named (self->media_stack, GTK_WIDGET (self->video_view), "video");
+  self->review_view = tf_review_view_new ();
+  self->stats_view = tf_stats_view_new ();
+  gtk_stack_add_named (self->media_stack, self->review_view, "review");
+  gtk_stack_add_named (self->media_stack, self->stats_view, "stats");
+  tf_photo_view_set_label_map (self->photo_view, self->labels);
+  tf_folder_view_set_label_map (self->folder_view, self->labels);
+  tf_video_view_set_label_map (self->video_view, self->labels);
 
   self->sidebar_stack = GTK_STACK (gtk_stack_new ());
   sidebar = GTK_WIDGET (self->sidebar_stack);
@@ -564,6 +699,42 @@ build_split (TfWindow *self)
 }
 
 static void
+on_page_toggled_cb (GtkToggleButton *button,
+                    TfWindow        *self)
+{
+  if (gtk_toggle_button_get_active (button))
+    tf_window_show_page (self, g_object_get_data (G_OBJECT (button), "tf-page"));
+}
+
+/* Media, Review, Statistics: a linked group at the start of the header bar. */
+static void
+build_page_buttons (TfWindow *self)
+{
+  static const char * const icons[] = { "image-x-generic-symbolic", "view-list-bullet-symbolic",
+                                        "x-office-presentation-symbolic" };
+  const char *tips[] = { _("Media (Alt+1)"), _("Review Queue (Alt+2)"), _("Statistics (Alt+3)") };
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+
+  gtk_widget_add_css_class (box, "linked");
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    {
+      GtkWidget *button = gtk_toggle_button_new ();
+
+      gtk_button_set_icon_name (GTK_BUTTON (button), icons[i]);
+      gtk_widget_set_tooltip_text (button, tips[i]);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tips[i], -1);
+      if (i > 0)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), GTK_TOGGLE_BUTTON (self->page_buttons[0]));
+      g_object_set_data (G_OBJECT (button), "tf-page", (gpointer) page_names[i]);
+      g_signal_connect (button, "toggled", G_CALLBACK (on_page_toggled_cb), self);
+      gtk_box_append (GTK_BOX (box), button);
+      self->page_buttons[i] = button;
+    }
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->page_buttons[0]), TRUE);
+  adw_header_bar_pack_start (self->header_bar, box);
+}
+
+static void
 load_initial_model (TfWindow *self)
 {
   g_autofree char *path = g_settings_get_string (self->settings, "model-file");
@@ -608,6 +779,8 @@ tf_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->header_idle, g_source_remove);
   g_clear_handle_id (&self->progress_idle, g_source_remove);
+  if (self->media_ids)
+    tf_window_project_dispose (self);
   g_cancellable_cancel (self->ablation_cancellable);
   g_clear_object (&self->ablation_cancellable);
   if (self->session)
@@ -628,6 +801,7 @@ tf_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->toasts, i), self);
   g_clear_pointer (&self->toasts, g_ptr_array_unref);
   g_clear_object (&self->settings);
+  g_clear_object (&self->labels);
   gtk_widget_dispose_template (GTK_WIDGET (self), TF_TYPE_WINDOW);
   G_OBJECT_CLASS (tf_window_parent_class)->dispose (object);
 }
@@ -636,7 +810,41 @@ static void
 tf_window_finalize (GObject *object)
 {
   g_free (TF_WINDOW (object)->progress_text);
+  g_free (TF_WINDOW (object)->media_page);
   G_OBJECT_CLASS (tf_window_parent_class)->finalize (object);
+}
+
+static void
+tf_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_FACE_CROPS:
+      g_value_set_boolean (value, tf_window_project_crops (TF_WINDOW (object)));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+tf_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_FACE_CROPS:
+      if (tf_window_project_set_crops (TF_WINDOW (object), g_value_get_boolean (value)))
+        g_object_notify_by_pspec (object, pspec);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -648,6 +856,15 @@ tf_window_class_init (TfWindowClass *klass)
 
   object_class->dispose = tf_window_dispose;
   object_class->finalize = tf_window_finalize;
+  object_class->get_property = tf_window_get_property;
+  object_class->set_property = tf_window_set_property;
+
+  /* the project's "pictures are face crops" setting: the whole picture is
+   * the face, nothing is detected (datasets of crops) */
+  properties[PROP_FACE_CROPS] = g_param_spec_boolean ("face-crops", NULL, NULL, FALSE,
+                                                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                      | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   window_class->close_request = tf_window_close_request;
 
   /* emitted once, when the first face of the first analysis is shown (for
@@ -657,6 +874,7 @@ tf_window_class_init (TfWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/TransFER/ui/tf-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TfWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TfWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, open_button);
@@ -671,6 +889,8 @@ tf_window_class_init (TfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfWindow, recent_section);
 
   tf_window_install_actions (widget_class);
+  tf_window_project_install_actions (widget_class);
+  gtk_widget_class_install_property_action (widget_class, "win.face-crops", "face-crops");
 }
 
 static void
@@ -681,6 +901,8 @@ tf_window_init (TfWindow *self)
 
   g_type_ensure (TF_TYPE_FACE_INSPECTOR);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->labels = tf_label_map_new ();
+  self->media_page = g_strdup ("photo");
 
   self->results = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
   self->toasts = g_ptr_array_new_with_free_func (g_object_unref);
@@ -718,6 +940,8 @@ tf_window_init (TfWindow *self)
   g_signal_connect (self->session, "file-done", G_CALLBACK (on_file_done_cb), self);
   g_signal_connect (self->session, "finished", G_CALLBACK (on_finished_cb), self);
   load_initial_model (self);
+  build_page_buttons (self);
+  tf_window_project_init (self);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
@@ -739,11 +963,50 @@ tf_window_open (TfWindow  *self,
                 GFile    **files,
                 int        n_files)
 {
+  g_return_if_fail (TF_IS_WINDOW (self));
+
+  tf_window_open_files (self, files, n_files, TRUE);
+}
+
+static gboolean
+is_project_file (const char *path)
+{
+  return g_str_has_suffix (path, TF_PROJECT_SUFFIX);
+}
+
+/* The stored faces of @file to the views, as if the analysis had found them. */
+static gboolean
+restore_file (TfWindow   *self,
+              const char *file)
+{
+  g_autoptr(GPtrArray) probes = tf_window_project_restore (self, file);
+
+  if (probes == NULL)
+    return FALSE;
+  for (guint i = 0; i < probes->len; i++)
+    deliver_face (self, g_ptr_array_index (probes, i));
+  if (self->view == TF_VIEW_FOLDER)
+    tf_folder_view_file_done (self->folder_view, file, NULL, probes->len, probes->len);
+  else if (probes->len == 0)
+    {
+      g_autofree char *base = g_filename_display_basename (file);
+      g_autofree char *text = g_strdup_printf (_("No face found in %s"), base);
+      tf_window_add_toast (self, text);
+    }
+  return TRUE;
+}
+
+void
+tf_window_open_files (TfWindow  *self,
+                      GFile    **files,
+                      int        n_files,
+                      gboolean   recent)
+{
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) expanded = NULL;
+  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
   TfSessionOptions options;
   const char *first;
-
-  g_return_if_fail (TF_IS_WINDOW (self));
 
   for (int i = 0; i < n_files; i++)
     {
@@ -755,18 +1018,34 @@ tf_window_open (TfWindow  *self,
           tf_window_add_toast (self, text);
           continue;
         }
+      /* a project (a double-click on a .tfproj) is opened, not analysed;
+       * the other files go into it */
+      if (is_project_file (path))
+        {
+          g_autoptr(GError) error = NULL;
+          if (!tf_window_open_project (self, path, &error))
+            {
+              tf_window_show_error (self, _("Could Not Open the Project"), error->message);
+              g_free (path);
+              return;
+            }
+          g_free (path);
+          continue;
+        }
       g_ptr_array_add (paths, path);
-      {
-        g_autofree char *uri = g_file_get_uri (files[i]);
-        gtk_recent_manager_add_item (self->recent, uri);
-      }
+      if (recent)
+        {
+          g_autofree char *uri = g_file_get_uri (files[i]);
+          gtk_recent_manager_add_item (self->recent, uri);
+        }
     }
   if (paths->len == 0)
     return;
   first = g_ptr_array_index (paths, 0);
 
   tf_session_cancel (self->session);
-  reset_results (self);
+  tf_window_project_flush (self);
+  tf_window_reset_results (self);
   if (paths->len > 1 || g_file_test (first, G_FILE_TEST_IS_DIR))
     {
       g_autofree char *title = NULL;
@@ -778,28 +1057,44 @@ tf_window_open (TfWindow  *self,
         title = g_filename_display_basename (first);
       g_object_set_data_full (G_OBJECT (self), "tf-folder-title", g_strdup (title), g_free);
       adw_window_title_set_subtitle (self->window_title, title);
-      gtk_stack_set_visible_child_name (self->media_stack, "folder");
+      g_free (self->media_page);
+      self->media_page = g_strdup ("folder");
     }
   else if (tf_is_video_file (first))
     {
       self->view = TF_VIEW_VIDEO;
       tf_video_view_set_file (self->video_view, first);
       set_subtitle_for_file (self, first);
-      gtk_stack_set_visible_child_name (self->media_stack, "video");
+      g_free (self->media_page);
+      self->media_page = g_strdup ("video");
     }
   else
     {
       self->view = TF_VIEW_PHOTO;
       tf_photo_view_set_file (self->photo_view, first);
       set_subtitle_for_file (self, first);
-      gtk_stack_set_visible_child_name (self->media_stack, "photo");
+      g_free (self->media_page);
+      self->media_page = g_strdup ("photo");
     }
   gtk_stack_set_visible_child_name (self->main_stack, "media");
+  tf_window_show_page (self, "media");
 
+  /* what the project has is restored, the rest analysed */
   self->open_time = g_get_monotonic_time ();
   g_ptr_array_add (paths, NULL);
-  options = session_options (self);
-  tf_session_analyze (self->session, (const char * const *) paths->pdata, &options);
+  expanded = tf_analyze_expand_paths ((const char * const *) paths->pdata, (int) paths->len - 1);
+  for (guint i = 0; i < expanded->len; i++)
+    if (!restore_file (self, g_ptr_array_index (expanded, i)))
+      g_ptr_array_add (todo, g_ptr_array_index (expanded, i));
+  if (self->view == TF_VIEW_PHOTO && tf_photo_view_get_n_faces (self->photo_view) > 0 &&
+      tf_photo_view_get_selected (self->photo_view) < 0)
+    tf_photo_view_select (self->photo_view, 0);
+  if (todo->len > 0)
+    {
+      g_ptr_array_add (todo, NULL);
+      options = session_options (self);
+      tf_session_analyze (self->session, (const char * const *) todo->pdata, &options);
+    }
   tf_window_update_actions (self);
 }
 
@@ -923,4 +1218,55 @@ tf_window_get_first_face_ms (TfWindow *self)
 {
   g_return_val_if_fail (TF_IS_WINDOW (self), -1);
   return self->first_face_ms;
+}
+
+TfReviewView *
+tf_window_get_review_view (TfWindow *self)
+{
+  g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
+  return TF_REVIEW_VIEW (self->review_view);
+}
+
+TfStatsView *
+tf_window_get_stats_view (TfWindow *self)
+{
+  g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
+  return TF_STATS_VIEW (self->stats_view);
+}
+
+void
+tf_window_show_page (TfWindow   *self,
+                     const char *page)
+{
+  const char *child;
+
+  g_return_if_fail (TF_IS_WINDOW (self));
+
+  if (g_strcmp0 (page, "review") == 0)
+    {
+      child = "review";
+      tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
+    }
+  else if (g_strcmp0 (page, "stats") == 0)
+    {
+      child = "stats";
+      tf_stats_view_refresh (TF_STATS_VIEW (self->stats_view));
+    }
+  else
+    {
+      page = "media";
+      child = self->media_page;
+    }
+  if (g_strcmp0 (child, "review") == 0 || g_strcmp0 (child, "stats") == 0 || self->view != TF_VIEW_EMPTY)
+    gtk_stack_set_visible_child_name (self->main_stack, "media");
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, "empty");
+  gtk_stack_set_visible_child_name (self->media_stack, child);
+  for (guint i = 0; i < G_N_ELEMENTS (page_names); i++)
+    {
+      g_signal_handlers_block_matched (self->page_buttons[i], G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->page_buttons[i]), g_str_equal (page, page_names[i]));
+      g_signal_handlers_unblock_matched (self->page_buttons[i], G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
+    }
+  tf_window_update_actions (self);
 }

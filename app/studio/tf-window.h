@@ -11,7 +11,10 @@
 #include "tf-file-chooser.h"
 #include "tf-folder-view.h"
 #include "tf-photo-view.h"
+#include "tf-project.h"
+#include "tf-review-view.h"
 #include "tf-session.h"
+#include "tf-stats-view.h"
 #include "tf-video-view.h"
 #include "tf-widgets.h"
 
@@ -55,6 +58,48 @@ gboolean         tf_window_export_finish   (TfWindow        *self,
                                             GError         **error);
 void             tf_window_add_toast       (TfWindow        *self,
                                             const char      *text);
+/* Shows "media" (the photo, folder or video), "review" (the review queue)
+ * or "stats" (the statistics) beside the inspector. */
+void             tf_window_show_page       (TfWindow        *self,
+                                            const char      *page);
+
+/* The project the window works in (there is always one, unless none could
+ * be made): a new window's lives in the user's data folder until saved
+ * elsewhere. Opening media adds them to it; media it has are restored
+ * with their faces, predictions and labels instead of analysed again. */
+TfProject       *tf_window_get_project     (TfWindow        *self);
+TfLabelMap      *tf_window_get_label_map   (TfWindow        *self);
+/* A new untitled project in the user's data folder. */
+gboolean         tf_window_new_project     (TfWindow        *self,
+                                            GError         **error);
+/* Opens @path and shows its media; on failure the current project stays. */
+gboolean         tf_window_open_project    (TfWindow        *self,
+                                            const char      *path,
+                                            GError         **error);
+/* Copies the project to @path and works there from now on (an untitled
+ * project's old file is removed). */
+gboolean         tf_window_save_project_as (TfWindow        *self,
+                                            const char      *path,
+                                            GError         **error);
+/* Labels the inspected face (or the video's selected range of a track,
+ * as propagated labels) with @label (a project class, TF_LABEL_NOT_A_FACE,
+ * TF_LABEL_UNSURE, TF_LABEL_NONE to clear), or with the model's prediction
+ * when @accept; saved in one transaction, then the next face is selected
+ * (the auto-advance setting). TRUE when saved. */
+gboolean         tf_window_label           (TfWindow        *self,
+                                            int              label,
+                                            gboolean         accept);
+/* Deletes the inspected face (a false detection) from the project. */
+gboolean         tf_window_delete_face     (TfWindow        *self);
+gboolean         tf_window_import_labels   (TfWindow        *self,
+                                            const char      *path,
+                                            gint64          *n_labels,
+                                            GError         **error);
+gboolean         tf_window_export_labels   (TfWindow        *self,
+                                            TfProjectExportFormat format,
+                                            const char      *path,
+                                            gint64          *n_faces,
+                                            GError         **error);
 
 /* the parts, for the preferences and the tests */
 TfSession       *tf_window_get_session     (TfWindow        *self);
@@ -62,6 +107,8 @@ TfFaceInspector *tf_window_get_inspector   (TfWindow        *self);
 TfPhotoView     *tf_window_get_photo_view  (TfWindow        *self);
 TfFolderView    *tf_window_get_folder_view (TfWindow        *self);
 TfVideoView     *tf_window_get_video_view  (TfWindow        *self);
+TfReviewView    *tf_window_get_review_view (TfWindow        *self);
+TfStatsView     *tf_window_get_stats_view  (TfWindow        *self);
 TfView           tf_window_get_view        (TfWindow        *self);
 /* the face results of the current analysis, in order */
 GPtrArray       *tf_window_get_results     (TfWindow        *self);
