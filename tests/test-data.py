@@ -111,6 +111,9 @@ SCHEMA_KEYS = {
     'window-width': ('1200', 'type i'),
     'window-height': ('800', 'type i'),
     'window-maximized': ('false', 'type b'),
+    'project-file': ("''", 'type s'),
+    'auto-advance': ('true', 'type b'),
+    'annotator': ("''", 'type s'),
 }
 
 

@@ -1226,12 +1226,105 @@ test_label_reopen (void)
   /* the review queue and the statistics see the same */
   tf_window_show_page (window, "review");
   settle (0.3);
-  g_assert_cmpint (tf_review_view_get_selected (tf_window_get_review_view (window)), >=, 0);
+  /* a face chosen in the queue is labelled there, from the keyboard */
+  g_assert_true (tf_review_view_select_face (tf_window_get_review_view (window), face));
+  g_assert_true (wait_until (has_inspected_face, NULL, 10));
+  g_assert_cmpint (tf_face_inspector_get_probe (tf_window_get_inspector (window))->face_id, ==, face);
+  key_and_expect (GDK_KEY_5, 0, face, 4);
   screenshot ("label-review");
   tf_window_show_page (window, "stats");
   settle (0.3);
   screenshot ("label-stats");
   tf_window_show_page (window, "media");
+}
+
+/* A project of face crops: the whole picture is the face, nothing detected. */
+static void
+test_label_crops (void)
+{
+  g_autoptr(GError) error = NULL;
+  TfFaceProbe *probe;
+  int width = 0, height = 0;
+  gboolean crops = FALSE;
+
+  g_assert_true (tf_window_new_project (window, &error));
+  g_object_set (window, "face-crops", TRUE, NULL);
+  g_object_get (window, "face-crops", &crops, NULL);
+  g_assert_true (crops);
+  {
+    g_autofree char *value = tf_project_get_setting (tf_window_get_project (window), TF_PROJECT_SETTING_CROPS);
+    g_assert_cmpstr (value, ==, "1");
+  }
+  g_assert_nonnull (gdk_pixbuf_get_file_info (sample, &width, &height));
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (sample);
+    finished = FALSE;
+    tf_window_open (window, &file, 1);
+    g_assert_true (wait_until (is_finished, NULL, 60));
+  }
+  g_assert_cmpuint (tf_window_get_results (window)->len, ==, 1);
+  probe = g_ptr_array_index (tf_window_get_results (window), 0);
+  g_assert_cmpfloat (probe->box[0], ==, 0);
+  g_assert_cmpfloat (probe->box[2], ==, width);
+  g_assert_cmpfloat (probe->box[3], ==, height);
+  g_assert_cmpint (probe->face_id, >, 0);
+  g_assert_nonnull (probe->lanet_maps);
+}
+
+/* Labels imported from a CSV (all or nothing) and exported as rows and as a
+ * training set, through the window. */
+static void
+test_label_import_export (void)
+{
+  g_autofree char *good = g_build_filename (tmpdir, "labels.csv", NULL);
+  g_autofree char *bad = g_build_filename (tmpdir, "bad-labels.csv", NULL);
+  g_autofree char *rows = g_build_filename (tmpdir, "exported.csv", NULL);
+  g_autofree char *set = g_build_filename (tmpdir, "training-set", NULL);
+  g_autofree char *base = g_path_get_basename (sample);
+  g_autofree char *text = NULL;
+  g_autofree char *good_csv = g_strdup_printf ("file,label\n%s,sadness\n", base);
+  g_autofree char *bad_csv = g_strdup_printf ("file,label\n%s,surprise\nnowhere.png,joy\n", base);
+  g_autoptr(GError) error = NULL;
+  TfProject *project = tf_window_get_project (window);
+  TfFaceProbe *probe = g_ptr_array_index (tf_window_get_results (window), 0);
+  int sadness = tf_project_find_label (project, "sadness");
+  gint64 n = 0;
+
+  g_assert_cmpint (sadness, >=, 0);
+  g_assert_true (g_file_set_contents (good, good_csv, -1, NULL));
+  g_assert_true (g_file_set_contents (bad, bad_csv, -1, NULL));
+
+  g_assert_true (tf_window_import_labels (window, good, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 1);
+  g_assert_cmpint (tf_label_map_lookup (tf_window_get_label_map (window), probe->face_id, NULL), ==, sadness);
+  g_assert_cmpint (stored_label (probe->face_id, NULL), ==, sadness);
+
+  /* a bad line: nothing changes, and the line is named */
+  g_assert_false (tf_window_import_labels (window, bad, &n, &error));
+  g_assert_nonnull (error);
+  g_test_message ("bad import: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "bad-labels.csv:3:"));
+  g_assert_nonnull (strstr (error->message, "joy"));
+  g_assert_cmpint (stored_label (probe->face_id, NULL), ==, sadness);
+  g_clear_error (&error);
+
+  g_assert_true (tf_window_export_labels (window, TF_PROJECT_EXPORT_CSV, rows, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 1);
+  g_assert_true (g_file_get_contents (rows, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "sadness"));
+  g_assert_nonnull (strstr (text, "label_source"));
+
+  g_assert_true (tf_window_export_labels (window, TF_PROJECT_EXPORT_FOLDERS, set, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 1);
+  {
+    g_autofree char *labels = g_build_filename (set, "labels.csv", NULL);
+    g_autofree char *folder = g_build_filename (set, "sadness", NULL);
+    g_assert_true (g_file_test (labels, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+  }
 }
 
 static void
@@ -1416,6 +1509,8 @@ main (int    argc,
   g_test_add_func ("/gui/label-draw", test_label_draw);
   g_test_add_func ("/gui/label-video-range", test_label_video_range);
   g_test_add_func ("/gui/label-reopen", test_label_reopen);
+  g_test_add_func ("/gui/label-crops", test_label_crops);
+  g_test_add_func ("/gui/label-import-export", test_label_import_export);
   g_test_add_func ("/gui/close", test_close);
   status = g_test_run ();
 

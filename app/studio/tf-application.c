@@ -207,7 +207,11 @@ tf_application_startup (GApplication *app)
 static void
 tf_application_activate (GApplication *app)
 {
-  gtk_window_present (GTK_WINDOW (get_window (TF_APPLICATION (app))));
+  TfWindow *window = get_window (TF_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  /* started without files: the last project's media, as they were left */
+  tf_window_show_project (window);
 }
 
 static void

@@ -90,7 +90,6 @@ void tf_window_update_actions  (TfWindow       *self);
 
 /* tf-window-project.c */
 void        tf_window_project_init          (TfWindow       *self);
-void        tf_window_project_show          (TfWindow       *self);
 void        tf_window_project_dispose       (TfWindow       *self);
 void        tf_window_project_install_actions (GtkWidgetClass *widget_class);
 void        tf_window_project_update_actions (TfWindow      *self);

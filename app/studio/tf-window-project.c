@@ -23,6 +23,8 @@ G_STATIC_ASSERT ((int) TF_LABEL_MAP_FROM_PROPAGATED == (int) TF_LABEL_PROPAGATED
 
 /* analysis results wait at most this long for their transaction's commit */
 #define COMMIT_DELAY_MS 300
+/* a project with more faces opens on its review queue, not all its media */
+#define MAX_RESTORED_FACES 5000
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -622,13 +624,70 @@ tf_window_new_project (TfWindow  *self,
   return TRUE;
 }
 
-/* Shows the project's media: one directly, several as a grid. */
+/* Media files that moved since the project last saw them are looked for
+ * under the project's folder (by size and content hash) and relinked; the
+ * faces and labels of those still missing stay. Said in a toast. */
+static void
+relink_moved_media (TfWindow *self)
+{
+  g_autoptr(GPtrArray) media = tf_project_list_media (self->project, NULL);
+  g_autofree char *folder = NULL;
+  g_autoptr(GError) error = NULL;
+  int relinked = 0, missing = 0;
+  gboolean any = FALSE;
+
+  for (guint i = 0; media && i < media->len && !any; i++)
+    {
+      g_autofree char *file = tf_project_media_file (self->project, g_ptr_array_index (media, i));
+      any = !g_file_test (file, G_FILE_TEST_EXISTS);
+    }
+  if (!any)
+    return;
+  folder = g_path_get_dirname (tf_project_get_path (self->project));
+  if (!tf_project_relink (self->project, folder, &relinked, &missing, &error))
+    {
+      project_toast (self, tf_project_get_path (self->project), error);
+      return;
+    }
+  if (relinked > 0)
+    index_media (self);
+  if (relinked > 0 || missing > 0)
+    {
+      g_autofree char *found = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d moved media file found",
+                                                             "%d moved media files found", relinked), relinked);
+      g_autofree char *lost = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "%d media file missing: its faces and labels are kept",
+                                                            "%d media files missing: their faces and labels are kept",
+                                                            missing), missing);
+      if (relinked > 0 && missing > 0)
+        {
+          /* TRANSLATORS: "N moved media files found", "N media files missing: ..." */
+          g_autofree char *both = g_strdup_printf (_("%s; %s"), found, lost);
+          tf_window_add_toast (self, both);
+        }
+      else
+        tf_window_add_toast (self, relinked > 0 ? found : lost);
+    }
+}
+
+/* Shows the project's media: one directly, several as a grid; a large
+ * project (more faces than a grid shows well) opens on its review queue,
+ * which is made for 100,000 faces. */
 static void
 show_project_media (TfWindow *self)
 {
-  g_autoptr(GPtrArray) files = tf_window_project_media_files (self);
+  g_autoptr(GPtrArray) files = NULL;
   g_autoptr(GPtrArray) gfiles = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 faces = tf_project_count_faces (self->project, NULL, NULL);
 
+  if (faces > MAX_RESTORED_FACES)
+    {
+      tf_window_reset_results (self);
+      self->view = TF_VIEW_EMPTY;
+      tf_window_show_page (self, "review");
+      return;
+    }
+  files = tf_window_project_media_files (self);
   if (files->len == 0)
     {
       tf_window_reset_results (self);
@@ -662,6 +721,8 @@ tf_window_open_project (TfWindow    *self,
   tf_session_cancel (self->session);
   adopt_project (self, project);
   remember_project (self);
+  if (!tf_project_is_read_only (project))
+    relink_moved_media (self);
   show_project_media (self);
   return TRUE;
 }
@@ -1646,12 +1707,16 @@ tf_window_project_init (TfWindow *self)
   remember_project (self);
 }
 
-/* Shows the project's media once the window is up (a new window). */
 void
-tf_window_project_show (TfWindow *self)
+tf_window_show_project (TfWindow *self)
 {
-  if (self->project && self->view == TF_VIEW_EMPTY)
-    show_project_media (self);
+  g_return_if_fail (TF_IS_WINDOW (self));
+
+  if (self->project == NULL || self->view != TF_VIEW_EMPTY)
+    return;
+  if (!tf_project_is_read_only (self->project))
+    relink_moved_media (self);
+  show_project_media (self);
 }
 
 void

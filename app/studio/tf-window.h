@@ -72,6 +72,9 @@ TfLabelMap      *tf_window_get_label_map   (TfWindow        *self);
 /* A new untitled project in the user's data folder. */
 gboolean         tf_window_new_project     (TfWindow        *self,
                                             GError         **error);
+/* Shows the media of the project the window started with (its last one):
+ * for a window opened without files. */
+void             tf_window_show_project    (TfWindow        *self);
 /* Opens @path and shows its media; on failure the current project stays. */
 gboolean         tf_window_open_project    (TfWindow        *self,
                                             const char      *path,
