@@ -502,15 +502,26 @@ index_media (TfWindow *self)
     }
 }
 
+static gboolean is_untitled (TfProject *project);
+static void     remove_project_file (const char *path);
+
 static void
 close_project (TfWindow *self)
 {
+  g_autofree char *empty = NULL;
+
   if (self->project == NULL)
     return;
   commit_batch (self);
+  /* an untitled project nothing was put in is not kept */
+  if (!tf_project_is_read_only (self->project) && is_untitled (self->project) &&
+      g_hash_table_size (self->media_ids) == 0 && tf_project_count_faces (self->project, NULL, NULL) == 0)
+    empty = g_strdup (tf_project_get_path (self->project));
   tf_review_view_set_project (TF_REVIEW_VIEW (self->review_view), NULL);
   tf_stats_view_set_project (TF_STATS_VIEW (self->stats_view), NULL);
   g_clear_pointer (&self->project, tf_project_close);
+  if (empty)
+    remove_project_file (empty);
   self->run = 0;
   g_clear_pointer (&self->run_key, g_free);
   self->store_failed = FALSE;
@@ -536,6 +547,17 @@ adopt_project (TfWindow  *self,
       tf_window_add_toast (self, text);
     }
   tf_window_update_actions (self);
+}
+
+static void
+remove_project_file (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  g_unlink (path);
+  g_unlink (wal);
+  g_unlink (shm);
 }
 
 static char *
@@ -678,7 +700,8 @@ show_project_media (TfWindow *self)
 {
   g_autoptr(GPtrArray) files = NULL;
   g_autoptr(GPtrArray) gfiles = g_ptr_array_new_with_free_func (g_object_unref);
-  gint64 faces = tf_project_count_faces (self->project, NULL, NULL);
+  /* the review queue has just listed them all */
+  gint64 faces = g_list_model_get_n_items (tf_review_view_get_model (TF_REVIEW_VIEW (self->review_view)));
 
   if (faces > MAX_RESTORED_FACES)
     {
@@ -707,12 +730,14 @@ tf_window_open_project (TfWindow    *self,
                         GError     **error)
 {
   TfProject *project;
+  gint64 start;
 
   g_return_val_if_fail (TF_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
   if (self->project && g_strcmp0 (tf_project_get_path (self->project), path) == 0)
     return TRUE;
+  start = g_get_monotonic_time ();
   /* a project written elsewhere, open in another window, too new: refused,
    * the current one stays */
   project = tf_project_open (path, TF_PROJECT_OPEN, error);
@@ -724,6 +749,7 @@ tf_window_open_project (TfWindow    *self,
   if (!tf_project_is_read_only (project))
     relink_moved_media (self);
   show_project_media (self);
+  g_debug ("project %s open and shown in %.0f ms", path, (g_get_monotonic_time () - start) / 1000.0);
   return TRUE;
 }
 
@@ -1325,13 +1351,7 @@ tf_window_save_project_as (TfWindow    *self,
   remember_project (self);
   /* an untitled project lived in the data folder only until saved */
   if (was_untitled)
-    {
-      g_autofree char *wal = g_strconcat (old_path, "-wal", NULL);
-      g_autofree char *shm = g_strconcat (old_path, "-shm", NULL);
-      g_unlink (old_path);
-      g_unlink (wal);
-      g_unlink (shm);
-    }
+    remove_project_file (old_path);
   tf_window_update_actions (self);
   return TRUE;
 }

@@ -1242,11 +1242,9 @@ tf_window_show_page (TfWindow   *self,
 
   g_return_if_fail (TF_IS_WINDOW (self));
 
+  /* the queue follows every change already (a refresh would sort it again) */
   if (g_strcmp0 (page, "review") == 0)
-    {
-      child = "review";
-      tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
-    }
+    child = "review";
   else if (g_strcmp0 (page, "stats") == 0)
     {
       child = "stats";
