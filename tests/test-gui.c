@@ -709,6 +709,20 @@ test_preferences (void)
   g_assert_cmpfloat_with_epsilon (opacity, 0.25, 1e-9);
   g_object_set (inspector, "opacity", 0.75, NULL);
   g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "overlay-opacity"), 0.75, 1e-9);
+  /* labelling: the next face after a label, and the annotator's name */
+  row = find_by_id (GTK_WIDGET (preferences), "advance_switch");
+  g_assert_nonnull (row);
+  gtk_switch_set_active (GTK_SWITCH (row), FALSE);
+  g_assert_false (g_settings_get_boolean (settings, "auto-advance"));
+  gtk_switch_set_active (GTK_SWITCH (row), TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "auto-advance"));
+  row = find_by_id (GTK_WIDGET (preferences), "annotator_entry");
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), "Ada");
+  {
+    g_autofree char *who = g_settings_get_string (settings, "annotator");
+    g_assert_cmpstr (who, ==, "Ada");
+  }
   screenshot_of (GTK_WIDGET (preferences), "preferences");
 
   /* a file that is not a model: an error, and the model stays */
@@ -946,6 +960,13 @@ test_label_keyboard (void)
   key_and_expect (GDK_KEY_2, 0, face, 1);
   g_assert_cmpint (stored_label (face, &source), ==, 1);
   g_assert_cmpint (source, ==, TF_LABEL_PERSON);
+  /* the annotator set in the preferences test */
+  {
+    TfProjectLabel label = { 0 };
+    g_assert_true (tf_project_get_label (project, face, &label, NULL));
+    g_assert_cmpstr (label.annotator, ==, "Ada");
+    tf_project_label_clear (&label);
+  }
   g_assert_cmpint (tf_label_bar_get_kind (bar, &class_index), ==, TF_LABEL_BAR_CLASS);
   g_assert_cmpint (class_index, ==, 1);
   screenshot ("label-photo");

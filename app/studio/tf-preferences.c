@@ -18,6 +18,8 @@ struct _TfPreferences
   GtkSpinButton        *fps_spin;
   AdwComboRow          *colormap_row;
   GtkScale             *opacity_scale;
+  GtkSwitch            *advance_switch;
+  GtkEntry             *annotator_entry;
 
   TfSession            *session;  /* weak: the window's */
   GSettings            *settings;
@@ -197,6 +199,8 @@ tf_preferences_class_init (TfPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, fps_spin);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, colormap_row);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, opacity_scale);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, advance_switch);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, annotator_entry);
   gtk_widget_class_bind_template_callback (widget_class, on_model_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_model_reset_clicked_cb);
 }
@@ -219,6 +223,9 @@ tf_preferences_init (TfPreferences *self)
   g_settings_bind (self->settings, "overlay-opacity",
                    gtk_range_get_adjustment (GTK_RANGE (self->opacity_scale)), "value", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect (self->settings, "changed::model-file", G_CALLBACK (on_model_changed_cb), self);
+  g_settings_bind (self->settings, "auto-advance", self->advance_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "annotator", self->annotator_entry, "text", G_SETTINGS_BIND_DEFAULT);
+  gtk_entry_set_placeholder_text (self->annotator_entry, g_get_real_name ());
 }
 
 /* ---- public API ---------------------------------------------------------- */
