@@ -1348,6 +1348,63 @@ test_label_import_export (void)
   }
 }
 
+/* Files that are not projects, projects in use elsewhere, read-only ones:
+ * said, and nothing changes. */
+static void
+test_label_bad_projects (void)
+{
+  g_autofree char *junk = g_build_filename (tmpdir, "junk.tfproj", NULL);
+  g_autofree char *busy = g_build_filename (tmpdir, "busy.tfproj", NULL);
+  g_autofree char *locked = g_build_filename (tmpdir, "locked.tfproj", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfProject) other = NULL;
+  gsize length = 0;
+
+  before = g_strdup (tf_project_get_path (tf_window_get_project (window)));
+
+  /* not a project: refused, its bytes kept, the current project stays */
+  g_assert_true (g_file_set_contents (junk, "name,label\na.png,happy\n", -1, NULL));
+  g_assert_false (tf_window_open_project (window, junk, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_NOT_PROJECT);
+  g_test_message ("not a project: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "junk.tfproj"));
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (junk, &bytes, &length, NULL));
+  g_assert_cmpstr (bytes, ==, "name,label\na.png,happy\n");
+  g_assert_cmpstr (tf_project_get_path (tf_window_get_project (window)), ==, before);
+
+  /* open for writing elsewhere: said so */
+  other = tf_project_open (busy, TF_PROJECT_CREATE, &error);
+  g_assert_no_error (error);
+  g_assert_false (tf_window_open_project (window, busy, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_BUSY);
+  g_test_message ("in use: %s", error->message);
+  g_clear_error (&error);
+  g_clear_pointer (&other, tf_project_close);
+  g_assert_cmpstr (tf_project_get_path (tf_window_get_project (window)), ==, before);
+
+  /* read-only: opened so, labels refused */
+  g_assert_true (tf_window_save_project_as (window, locked, &error));
+  g_assert_no_error (error);
+  g_assert_true (tf_window_new_project (window, &error));
+  g_assert_cmpint (g_chmod (locked, 0444), ==, 0);
+  g_assert_true (tf_window_open_project (window, locked, &error));
+  g_assert_no_error (error);
+  g_assert_true (tf_project_is_read_only (tf_window_get_project (window)));
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "locked"));
+  g_assert_true (wait_until (has_inspected_face, NULL, 10));
+  {
+    TfFaceProbe *probe = tf_face_inspector_get_probe (tf_window_get_inspector (window));
+    int label = stored_label (probe->face_id, NULL);
+
+    g_assert_false (tf_window_label (window, label == 0 ? 1 : 0, FALSE));
+    g_assert_cmpint (stored_label (probe->face_id, NULL), ==, label);
+  }
+  g_assert_true (tf_window_new_project (window, &error));
+}
+
 static void
 test_close (void)
 {
@@ -1532,6 +1589,7 @@ main (int    argc,
   g_test_add_func ("/gui/label-reopen", test_label_reopen);
   g_test_add_func ("/gui/label-crops", test_label_crops);
   g_test_add_func ("/gui/label-import-export", test_label_import_export);
+  g_test_add_func ("/gui/label-bad-projects", test_label_bad_projects);
   g_test_add_func ("/gui/close", test_close);
   status = g_test_run ();
 

@@ -268,8 +268,10 @@ void
 tf_window_remove_face (TfWindow    *self,
                        TfFaceProbe *probe)
 {
+  /* held while it leaves the lists that hold it */
   g_autoptr(TfFaceProbe) keep = tf_face_probe_ref (probe);
 
+  (void) keep;
   if (self->inspected == probe)
     tf_window_show_face (self, NULL);
   g_ptr_array_remove (self->results, probe);
