@@ -1015,6 +1015,38 @@ test_save_copy_full_disk (void)
   g_rmdir (mnt);
 }
 
+/* A creation killed half-way leaves its temporary file: the next creation
+ * beside it removes it when its writer is gone, and leaves a live one's. */
+static void
+test_create_stale (void)
+{
+  g_autofree char *path = tmp_path ("stale.tfproj");
+  g_autofree char *dead = NULL, *dead_wal = NULL, *live = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfProject) p = NULL;
+  GPid child;
+  int status;
+  char *argv[] = { (char *) "true", NULL };
+
+  /* a process id that has ended */
+  g_assert_true (g_spawn_async (NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &child, &error));
+  g_assert_cmpint (waitpid (child, &status, 0), ==, child);
+  dead = g_strdup_printf ("%s/.stale.tfproj.new-%d-AbC123", tmpdir, (int) child);
+  dead_wal = g_strconcat (dead, "-wal", NULL);
+  live = g_strdup_printf ("%s/.stale.tfproj.new-%d-XyZ789", tmpdir, (int) getpid ());
+  g_assert_true (g_file_set_contents (dead, "half", -1, NULL));
+  g_assert_true (g_file_set_contents (dead_wal, "half", -1, NULL));
+  g_assert_true (g_file_set_contents (live, "writing", -1, NULL));
+
+  p = tf_project_open (path, TF_PROJECT_CREATE, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (dead, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (dead_wal, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (live, G_FILE_TEST_EXISTS));
+  g_unlink (live);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1024,6 +1056,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("tf-test-project-XXXXXX", NULL);
   g_test_add_func ("/project/create-reopen", test_create_reopen);
+  g_test_add_func ("/project/create-stale", test_create_stale);
   g_test_add_func ("/project/newer-version", test_newer_version);
   g_test_add_func ("/project/not-a-project", test_not_a_project);
   g_test_add_func ("/project/read-only-file", test_read_only_file);

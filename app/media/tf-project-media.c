@@ -585,12 +585,13 @@ tf_project_report_free (TfProjectReport *r)
  * a copy cut short by a kill is removed by the next copy to that name. */
 #define COPY_INFIX ".copy-"
 
-static void
-remove_stale_copies (const char *dir,
-                     const char *base)
+void
+_tf_project_remove_stale (const char *dir,
+                          const char *base,
+                          const char *infix)
 {
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  g_autofree char *prefix = g_strconcat (".", base, COPY_INFIX, NULL);
+  g_autofree char *prefix = g_strconcat (".", base, infix, NULL);
   const char *name;
 
   while (d && (name = g_dir_read_name (d)))
@@ -755,7 +756,7 @@ tf_project_save_copy (TfProject   *p,
     }
   dir = g_path_get_dirname (target);
   base = g_path_get_basename (target);
-  remove_stale_copies (dir, base);
+  _tf_project_remove_stale (dir, base, COPY_INFIX);
   tmp = g_strdup_printf ("%s/.%s" COPY_INFIX "%d-XXXXXX", dir, base, (int) getpid ());
   /* VACUUM INTO takes an empty file: this one holds the name */
   if ((fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0666)) < 0)

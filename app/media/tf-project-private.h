@@ -97,4 +97,11 @@ void           _tf_project_floats_from_le (const guint8 *in,
                                            int           n,
                                            float        *out);
 
+/* Removes the temporary files ".BASE" INFIX "PID-XXXXXX" (and their -wal,
+ * -shm) in @dir whose writing process is gone: what a kill during a copy or
+ * a creation left. */
+void        _tf_project_remove_stale (const char *dir,
+                                      const char *base,
+                                      const char *infix);
+
 G_END_DECLS

@@ -457,7 +457,7 @@ create_file (const char  *path,
 {
   g_autoptr(TfProject) p = project_new (path);
   g_autofree char *base = g_path_get_basename (p->path);
-  g_autofree char *tmp = g_strdup_printf ("%s/.%s.new-XXXXXX", p->dir, base);
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s.new-%d-XXXXXX", p->dir, base, (int) getpid ());
   g_autofree char *set_id = g_strdup_printf ("PRAGMA application_id = %d", APPLICATION_ID);
   g_autofree char *wal = NULL;
   int fd, rc, saved;
@@ -468,6 +468,8 @@ create_file (const char  *path,
                    _("%s: already exists: choose another name"), p->display);
       return FALSE;
     }
+  /* what a creation killed half-way left beside it */
+  _tf_project_remove_stale (p->dir, base, ".new-");
   if ((fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0666)) < 0)
     {
       saved = errno;
