@@ -340,7 +340,6 @@ probe_from_face (TfWindow            *self,
   g_autoptr(TfFaceProbe) p = tf_face_probe_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) crop = NULL;
-  g_autoptr(TfProjectMedia) media = NULL;
   TfProjectFace other = { 0 };
   const TfProjectFace *with = f;
   gint64 run = tf_project_get_latest_run (self->project);
