@@ -11,19 +11,14 @@
 #include <gst/gst.h>
 
 #include "tf-test-gst.h"
+#include "tf-test-gtk.h"
 #include <json-glib/json-glib.h>
-#include <locale.h>
 #include <math.h>
 #include <string.h>
 
 #include "tf-application.h"
 #include "tf-preferences.h"
 #include "tf-window.h"
-
-#ifdef HAVE_XTEST
-#include <X11/extensions/XTest.h>
-#include <gdk/x11/gdkx.h>
-#endif
 
 static char          *tmpdir;
 static char          *sample;
@@ -46,28 +41,6 @@ on_finished_cb (TfSession *session,
 }
 
 static gboolean
-wake_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @cond holds or @seconds pass. */
-static gboolean
-wait_until (gboolean (*cond) (gpointer),
-            gpointer   data,
-            double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (10, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (data)) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
 is_finished (gpointer data)
 {
   return finished;
@@ -77,19 +50,6 @@ static gboolean
 has_inspected_face (gpointer data)
 {
   return tf_face_inspector_get_probe (tf_window_get_inspector (window)) != NULL;
-}
-
-static gboolean
-always_false (gpointer data)
-{
-  return FALSE;
-}
-
-/* lets pending redraws and idles run */
-static void
-settle (double seconds)
-{
-  wait_until (always_false, NULL, seconds);
 }
 
 /* Opens @path in the window and waits for its analysis to end. */
@@ -105,44 +65,7 @@ open_and_wait (const char *path,
   g_assert_no_error (error);
   finished = FALSE;
   tf_window_open (window, &file, 1);
-  g_assert_true (wait_until (is_finished, NULL, seconds));
-}
-
-typedef struct
-{
-  GtkWidget  *widget;
-  GdkTexture *texture;
-} Shot;
-
-/* After a frame is painted the layout is done: the widget's allocation is
- * valid however often the analysis' progress relabels it. */
-static void
-on_after_paint_cb (GdkFrameClock *clock,
-                   Shot          *shot)
-{
-  GtkWidget *widget = shot->widget;
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-
-  if (shot->texture)
-    return;
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node)
-    shot->texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
-
-static gboolean
-shot_taken (gpointer data)
-{
-  Shot *shot = data;
-
-  if (shot->texture == NULL)
-    gtk_widget_queue_draw (shot->widget);
-  return shot->texture != NULL;
+  g_assert_true (tf_test_wait_until (is_finished, NULL, seconds));
 }
 
 /* Saves what @widget (a window) shows as a PNG next to the test binary. */
@@ -151,18 +74,10 @@ screenshot_of (GtkWidget  *widget,
                const char *name)
 {
   g_autofree char *file = g_strconcat ("gui-", name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  Shot shot = { widget, NULL };
-  gulong id;
+  g_autofree char *path = NULL;
 
-  settle (0.1);
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_cb), &shot);
-  g_assert_true (wait_until (shot_taken, &shot, 10));
-  g_signal_handler_disconnect (clock, id);
-  g_assert_true (gdk_texture_save_to_png (shot.texture, path));
-  g_object_unref (shot.texture);
+  tf_test_settle (0.1);
+  path = tf_test_save_window (widget, file);
   g_test_message ("picture of the window (%s): %s", name, path);
 }
 
@@ -202,38 +117,6 @@ argmax (const float *v,
   return best;
 }
 
-/* the widget whose buildable id (from the window's template) is @id */
-static GtkWidget *
-find_by_id (GtkWidget  *root,
-            const char *id)
-{
-  if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (root)), id) == 0)
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_id (child, id);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-/* the first widget under @root of @type */
-static GtkWidget *
-find_by_type (GtkWidget *root,
-              GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_by_type (c, type);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 has_maps (gpointer data)
 {
@@ -243,22 +126,6 @@ has_maps (gpointer data)
 }
 
 /* ---- tests --------------------------------------------------------------- */
-
-/* the first button under @root whose label is @label */
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  if (GTK_IS_BUTTON (root) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (root)), label) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_button (c, label);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
 
 static gboolean
 has_ablation (gpointer data)
@@ -282,13 +149,13 @@ test_photo (void)
   finished = FALSE;
   start = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-sample", NULL));
-  g_assert_true (wait_until (has_inspected_face, NULL, 30));
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 30));
   ms = (g_get_monotonic_time () - start) / 1000.0;
   /* a figure for the log, not a timed assertion: `transfer-studio
    * --startup-time` is the benchmark for the 2-second target */
   g_test_message ("first face shown %.0f ms after opening the sample (target < 2000 ms; "
                   "the window measured %.0f ms)", ms, tf_window_get_first_face_ms (window));
-  g_assert_true (wait_until (is_finished, NULL, 30));
+  g_assert_true (tf_test_wait_until (is_finished, NULL, 30));
   g_assert_false (was_cancelled);
   g_assert_cmpint (tf_window_get_view (window), ==, TF_VIEW_PHOTO);
 
@@ -315,17 +182,17 @@ test_photo (void)
   g_assert_cmpfloat (probe->box[0] + probe->box[2], >, 230);
 
   /* the photo itself, decoded off the main thread */
-  g_assert_true (wait_until ((gboolean (*) (gpointer)) tf_photo_view_get_loaded, photo, 10));
+  g_assert_true (tf_test_wait_until ((gboolean (*) (gpointer)) tf_photo_view_get_loaded, photo, 10));
   g_assert_false (tf_window_get_busy (window));
   screenshot ("photo");
 
   /* the ablation, on demand, through the inspector's own button */
   {
-    GtkWidget *compute = find_button (GTK_WIDGET (inspector), _("_Compute"));
+    GtkWidget *compute = tf_test_find_widget (GTK_WIDGET (inspector), TF_TEST_BY_BUTTON_LABEL, _("_Compute"));
     g_assert_nonnull (compute);
     g_assert_true (gtk_widget_is_sensitive (compute));
     g_signal_emit_by_name (compute, "clicked");
-    g_assert_true (wait_until (has_ablation, inspector, 30));
+    g_assert_true (tf_test_wait_until (has_ablation, inspector, 30));
     probe = tf_face_inspector_get_probe (inspector);
     g_assert_nonnull (probe->ablation);
     g_assert_true (gtk_widget_is_sensitive (compute));
@@ -388,7 +255,7 @@ export_to (const char     *path,
 
   finished = FALSE;
   tf_window_export_async (window, file, format, NULL, on_exported_cb, &error);
-  g_assert_true (wait_until (is_finished, NULL, 10));
+  g_assert_true (tf_test_wait_until (is_finished, NULL, 10));
   g_assert_no_error (error);
 }
 
@@ -442,14 +309,14 @@ test_export (void)
 
   /* the window's action asks where, offering a name after the photo's */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
-  g_assert_true (wait_until (chooser_shown, NULL, 10));
+  g_assert_true (tf_test_wait_until (chooser_shown, NULL, 10));
   {
     GtkWindow *chooser = find_chooser ();
     g_autofree char *suggested = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
 
     g_assert_cmpstr (suggested, ==, "astronaut-expressions.csv");
     gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
-    settle (0.2);
+    tf_test_settle (0.2);
     g_assert_null (find_chooser ());
   }
 
@@ -531,7 +398,7 @@ test_folder (void)
           g_assert_nonnull (tf_folder_item_get_error (item));
         }
     }
-  g_assert_true (wait_until (folder_thumbnails_done, GUINT_TO_POINTER (4), 20));
+  g_assert_true (tf_test_wait_until (folder_thumbnails_done, GUINT_TO_POINTER (4), 20));
   screenshot ("folder");
 
   /* opening a file of the folder shows the results it has, computing nothing */
@@ -545,11 +412,11 @@ test_folder (void)
                  == tf_photo_view_get_face (tf_window_get_photo_view (window), 0));
   g_assert_false (tf_window_get_busy (window));
   g_assert_cmpuint (tf_window_get_results (window)->len, ==, n_results);
-  g_assert_true (wait_until ((gboolean (*) (gpointer)) tf_photo_view_get_loaded,
-                             tf_window_get_photo_view (window), 10));
+  g_assert_true (tf_test_wait_until ((gboolean (*) (gpointer)) tf_photo_view_get_loaded,
+                                     tf_window_get_photo_view (window), 10));
   screenshot ("folder-item");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.back", NULL));
-  settle (0.1);
+  tf_test_settle (0.1);
 }
 
 /* the largest gap between ticks of a 10 ms timer while a video is analysed */
@@ -594,7 +461,7 @@ test_video (void)
   finished = FALSE;
   timer = g_timeout_add (10, tick_cb, &ticks);
   tf_window_open (window, &file, 1);
-  g_assert_true (wait_until (is_finished, NULL, 120));
+  g_assert_true (tf_test_wait_until (is_finished, NULL, 120));
   g_source_remove (timer);
   g_test_message ("largest main-loop gap while the video was analysed: %.1f ms (target < 50 ms)",
                   ticks.max_gap / 1000.0);
@@ -661,17 +528,17 @@ test_cancel (void)
   g_settings_set_double (settings, "video-fps", 0);
   finished = FALSE;
   tf_window_open (window, &file, 1);
-  g_assert_true (wait_until (has_inspected_face, NULL, 60));
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 60));
   g_assert_false (finished);
   g_assert_true (tf_window_get_busy (window));
   screenshot ("analysing");
 
   start = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel", NULL));
-  g_assert_true (wait_until (is_finished, NULL, 10));
+  g_assert_true (tf_test_wait_until (is_finished, NULL, 10));
   g_test_message ("cancelled in %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
   g_assert_true (was_cancelled);
-  settle (0.5);
+  tf_test_settle (0.5);
   g_assert_false (tf_window_get_busy (window));
   g_assert_false (tf_session_is_running (tf_window_get_session (window)));
   /* fewer faces than the 300 frames */
@@ -693,12 +560,12 @@ test_preferences (void)
   double opacity = 0;
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
-  g_assert_true (wait_until (window_shown, GSIZE_TO_POINTER (TF_TYPE_PREFERENCES), 10));
+  g_assert_true (tf_test_wait_until (window_shown, GSIZE_TO_POINTER (TF_TYPE_PREFERENCES), 10));
   preferences = find_window (TF_TYPE_PREFERENCES);
   g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (window));
 
   /* the colour map chosen is the setting, and the inspector's */
-  row = find_by_id (GTK_WIDGET (preferences), "colormap_row");
+  row = tf_test_find_widget (GTK_WIDGET (preferences), TF_TEST_BY_ID, "colormap_row");
   g_assert_nonnull (row);
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), TF_COLORMAP_INFERNO);
   colormap = g_settings_get_string (settings, "colormap");
@@ -710,13 +577,13 @@ test_preferences (void)
   g_object_set (inspector, "opacity", 0.75, NULL);
   g_assert_cmpfloat_with_epsilon (g_settings_get_double (settings, "overlay-opacity"), 0.75, 1e-9);
   /* labelling: the next face after a label, and the annotator's name */
-  row = find_by_id (GTK_WIDGET (preferences), "advance_switch");
+  row = tf_test_find_widget (GTK_WIDGET (preferences), TF_TEST_BY_ID, "advance_switch");
   g_assert_nonnull (row);
   gtk_switch_set_active (GTK_SWITCH (row), FALSE);
   g_assert_false (g_settings_get_boolean (settings, "auto-advance"));
   gtk_switch_set_active (GTK_SWITCH (row), TRUE);
   g_assert_true (g_settings_get_boolean (settings, "auto-advance"));
-  row = find_by_id (GTK_WIDGET (preferences), "annotator_entry");
+  row = tf_test_find_widget (GTK_WIDGET (preferences), TF_TEST_BY_ID, "annotator_entry");
   g_assert_nonnull (row);
   gtk_editable_set_text (GTK_EDITABLE (row), "Ada");
   {
@@ -740,21 +607,21 @@ test_preferences (void)
 
   /* the keyboard shortcuts and the about window open over the window */
   g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
-  g_assert_true (wait_until (window_shown, GSIZE_TO_POINTER (GTK_TYPE_SHORTCUTS_WINDOW), 10));
+  g_assert_true (tf_test_wait_until (window_shown, GSIZE_TO_POINTER (GTK_TYPE_SHORTCUTS_WINDOW), 10));
   other = find_window (GTK_TYPE_SHORTCUTS_WINDOW);
   screenshot_of (GTK_WIDGET (other), "shortcuts");
   gtk_window_destroy (other);
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
 #if ADW_CHECK_VERSION (1, 5, 0)
   /* an AdwAboutDialog, inside the window */
-  settle (0.3);
+  tf_test_settle (0.3);
   screenshot ("about");
 #else
-  g_assert_true (wait_until (window_shown, GSIZE_TO_POINTER (ADW_TYPE_ABOUT_WINDOW), 10));
+  g_assert_true (tf_test_wait_until (window_shown, GSIZE_TO_POINTER (ADW_TYPE_ABOUT_WINDOW), 10));
   other = find_window (ADW_TYPE_ABOUT_WINDOW);
   screenshot_of (GTK_WIDGET (other), "about");
   gtk_window_destroy (other);
-  settle (0.1);
+  tf_test_settle (0.1);
 #endif
 
   g_settings_reset (settings, "colormap");
@@ -805,7 +672,7 @@ test_open_and_drop (void)
   /* transfer-studio FILE: the application's open, in the active window */
   finished = FALSE;
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  g_assert_true (wait_until (is_photo_of_sample, path, 30));
+  g_assert_true (tf_test_wait_until (is_photo_of_sample, path, 30));
   g_assert_true (gtk_application_get_active_window (GTK_APPLICATION (app)) == GTK_WINDOW (window));
   g_assert_cmpuint (tf_window_get_results (window)->len, ==, 1);
 
@@ -819,7 +686,7 @@ test_open_and_drop (void)
   g_value_unset (&value);
   g_slist_free (list);
   g_assert_true (accepted);
-  g_assert_true (wait_until (is_finished, NULL, 60));
+  g_assert_true (tf_test_wait_until (is_finished, NULL, 60));
   g_assert_cmpint (tf_window_get_view (window), ==, TF_VIEW_FOLDER);
   g_assert_cmpuint (g_list_model_get_n_items (tf_folder_view_get_model (tf_window_get_folder_view (window))), ==, 5);
 }
@@ -841,28 +708,9 @@ press_key (guint           keyval,
            GdkModifierType mods)
 {
 #ifdef HAVE_XTEST
-  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
-
-  if (GDK_IS_X11_DISPLAY (display))
+  if (GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (window))))
     {
-      Display *x = gdk_x11_display_get_xdisplay (display);
-      Window xw = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
-      KeyCode code = XKeysymToKeycode (x, keyval);
-      KeyCode ctrl = XKeysymToKeycode (x, GDK_KEY_Control_L), shift = XKeysymToKeycode (x, GDK_KEY_Shift_L);
-
-      g_assert_cmpuint (code, !=, 0);
-      XSetInputFocus (x, xw, RevertToParent, CurrentTime);
-      if (mods & GDK_CONTROL_MASK)
-        XTestFakeKeyEvent (x, ctrl, True, CurrentTime);
-      if (mods & GDK_SHIFT_MASK)
-        XTestFakeKeyEvent (x, shift, True, CurrentTime);
-      XTestFakeKeyEvent (x, code, True, CurrentTime);
-      XTestFakeKeyEvent (x, code, False, CurrentTime);
-      if (mods & GDK_SHIFT_MASK)
-        XTestFakeKeyEvent (x, shift, False, CurrentTime);
-      if (mods & GDK_CONTROL_MASK)
-        XTestFakeKeyEvent (x, ctrl, False, CurrentTime);
-      XFlush (x);
+      tf_test_x11_key (GTK_WIDGET (window), keyval, mods);
       return;
     }
 #endif
@@ -914,7 +762,7 @@ key_and_expect (guint           keyval,
   Expect e = { face, label };
 
   press_key (keyval, mods);
-  g_assert_true (wait_until (has_label, &e, 10));
+  g_assert_true (tf_test_wait_until (has_label, &e, 10));
   g_assert_cmpint (stored_label (face, NULL), ==, label);
 }
 
@@ -928,7 +776,7 @@ close_dialogs (void)
     if (l->data != (gpointer) window && gtk_window_get_modal (l->data))
       gtk_window_destroy (l->data);
   g_list_free (toplevels);
-  settle (0.1);
+  tf_test_settle (0.1);
 }
 
 static void
@@ -983,12 +831,12 @@ test_label_keyboard (void)
 
   /* keys typed into the note go to the note, not to the label */
   {
-    GtkWidget *entry = find_by_type (GTK_WIDGET (bar), GTK_TYPE_ENTRY);
+    GtkWidget *entry = tf_test_find_type (GTK_WIDGET (bar), GTK_TYPE_ENTRY);
     g_assert_nonnull (entry);
     gtk_widget_grab_focus (entry);
-    settle (0.1);
+    tf_test_settle (0.1);
     press_key (GDK_KEY_3, 0);
-    settle (0.3);
+    tf_test_settle (0.3);
     g_assert_cmpint (stored_label (face, NULL), ==, predicted);
     gtk_widget_grab_focus (GTK_WIDGET (tf_window_get_photo_view (window)));
   }
@@ -1032,15 +880,6 @@ saved_and_drawn (gpointer data)
   return s->painted->painted_us != 0;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 /* A key press to the label saved and drawn, 500 times (logged, not asserted). */
 static void
 test_label_latency (void)
@@ -1070,11 +909,11 @@ test_label_latency (void)
       painted = (Painted) { 0 };
       t0 = g_get_monotonic_time ();
       press_key (GDK_KEY_1 + label, 0);
-      g_assert_true (wait_until (saved_and_drawn, &s, 10));
+      g_assert_true (tf_test_wait_until (saved_and_drawn, &s, 10));
       g_array_append_val (ms, ((double) { (painted.painted_us - t0) / 1000.0 }));
     }
   g_signal_handler_disconnect (clock, id);
-  g_array_sort (ms, compare_doubles);
+  g_array_sort (ms, tf_test_compare_doubles);
   g_test_message ("key press to label saved and drawn over %d labels: median %.1f ms, p95 %.1f ms, "
                   "max %.1f ms (target p95 <= 50 ms)", n,
                   g_array_index (ms, double, n / 2), g_array_index (ms, double, (n * 95) / 100),
@@ -1107,7 +946,7 @@ test_label_draw (void)
   g_assert_true (tf_photo_view_get_drawing (view));
   /* the astronaut's glove, lower left: the template places the landmarks */
   g_signal_emit_by_name (view, "box-drawn", 20.0, 300.0, 120.0, 120.0);
-  g_assert_true (wait_until (photo_has_faces, GUINT_TO_POINTER (n + 1), 30));
+  g_assert_true (tf_test_wait_until (photo_has_faces, GUINT_TO_POINTER (n + 1), 30));
   g_assert_cmpint (tf_project_count_faces (project, NULL, NULL), ==, before + 1);
   probe = tf_face_inspector_get_probe (tf_window_get_inspector (window));
   g_assert_nonnull (probe);
@@ -1124,7 +963,7 @@ test_label_draw (void)
 
   /* deleted: gone from the view and the project */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-face", NULL));
-  g_assert_true (wait_until (photo_has_faces, GUINT_TO_POINTER (n), 10));
+  g_assert_true (tf_test_wait_until (photo_has_faces, GUINT_TO_POINTER (n), 10));
   g_assert_cmpint (tf_project_count_faces (project, NULL, NULL), ==, before);
 }
 
@@ -1154,7 +993,7 @@ test_label_video_range (void)
         mid = g_ptr_array_index (results, i);
     g_assert_nonnull (mid);
     Expect e = { mid->face_id, 2 };
-    g_assert_true (wait_until (has_label, &e, 10));
+    g_assert_true (tf_test_wait_until (has_label, &e, 10));
   }
   for (guint i = 0; i < results->len; i++)
     {
@@ -1228,33 +1067,33 @@ test_label_reopen (void)
   finished = FALSE;
   g_assert_true (tf_window_open_project (window, path, &error));
   g_assert_no_error (error);
-  g_assert_true (wait_until (not_busy, NULL, 10));
+  g_assert_true (tf_test_wait_until (not_busy, NULL, 10));
   /* restored: no analysis ran */
-  settle (0.3);
+  tf_test_settle (0.3);
   g_assert_false (finished);
   g_assert_cmpint (tf_window_get_view (window), ==, TF_VIEW_PHOTO);
   g_assert_cmpuint (tf_window_get_results (window)->len, ==, (guint) n_faces);
-  g_assert_true (wait_until (has_inspected_face, NULL, 10));
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
   probe = tf_face_inspector_get_probe (tf_window_get_inspector (window));
   g_assert_cmpint (probe->face_id, ==, face);
   g_assert_nonnull (probe->probs);
   label = tf_label_map_lookup (tf_window_get_label_map (window), face, NULL);
   g_assert_cmpint (label, ==, 3);
   /* the maps come back, computed from the stored crop */
-  g_assert_true (wait_until (has_maps, NULL, 30));
+  g_assert_true (tf_test_wait_until (has_maps, NULL, 30));
   screenshot ("label-reopened");
 
   /* the review queue and the statistics see the same */
   tf_window_show_page (window, "review");
-  settle (0.3);
+  tf_test_settle (0.3);
   /* a face chosen in the queue is labelled there, from the keyboard */
   g_assert_true (tf_review_view_select_face (tf_window_get_review_view (window), face));
-  g_assert_true (wait_until (has_inspected_face, NULL, 10));
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
   g_assert_cmpint (tf_face_inspector_get_probe (tf_window_get_inspector (window))->face_id, ==, face);
   key_and_expect (GDK_KEY_5, 0, face, 4);
   screenshot ("label-review");
   tf_window_show_page (window, "stats");
-  settle (0.3);
+  tf_test_settle (0.3);
   screenshot ("label-stats");
   tf_window_show_page (window, "media");
 }
@@ -1281,7 +1120,7 @@ test_label_crops (void)
     g_autoptr(GFile) file = g_file_new_for_path (sample);
     finished = FALSE;
     tf_window_open (window, &file, 1);
-    g_assert_true (wait_until (is_finished, NULL, 60));
+    g_assert_true (tf_test_wait_until (is_finished, NULL, 60));
   }
   g_assert_cmpuint (tf_window_get_results (window)->len, ==, 1);
   probe = g_ptr_array_index (tf_window_get_results (window), 0);
@@ -1394,7 +1233,7 @@ test_label_bad_projects (void)
   g_assert_no_error (error);
   g_assert_true (tf_project_is_read_only (tf_window_get_project (window)));
   g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (window)), "locked"));
-  g_assert_true (wait_until (has_inspected_face, NULL, 10));
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
   {
     TfFaceProbe *probe = tf_face_inspector_get_probe (tf_window_get_inspector (window));
     int label = stored_label (probe->face_id, NULL);
@@ -1419,14 +1258,14 @@ test_close (void)
   g_autofree char *uri = g_file_get_uri (file);
 
   /* what was opened is in the recent files (added in the background) */
-  g_assert_true (wait_until (is_recent, uri, 10));
+  g_assert_true (tf_test_wait_until (is_recent, uri, 10));
 
   /* closing keeps the window's size */
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
-  settle (0.3);
+  tf_test_settle (0.3);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "app.quit", NULL));
   /* a face's maps still being computed hold the window until they are done */
-  g_assert_true (wait_until (window_gone, NULL, 30));
+  g_assert_true (tf_test_wait_until (window_gone, NULL, 30));
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1000);
   g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 700);
   g_assert_false (g_settings_get_boolean (settings, "window-maximized"));
@@ -1465,12 +1304,12 @@ test_narrow (void)
   gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
   /* folded, the header bar sheds a button: the window can then be narrower */
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
-  g_assert_true (wait_until (is_narrow, GINT_TO_POINTER (720), 10));
-  settle (0.2);
+  g_assert_true (tf_test_wait_until (is_narrow, GINT_TO_POINTER (720), 10));
+  tf_test_settle (0.2);
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 640);
-  if (!wait_until (is_narrow, GINT_TO_POINTER (360), 10))
+  if (!tf_test_wait_until (is_narrow, GINT_TO_POINTER (360), 10))
     dump_widths (content, 0);
-  g_assert_true (wait_until (is_narrow, GINT_TO_POINTER (360), 1));
+  g_assert_true (tf_test_wait_until (is_narrow, GINT_TO_POINTER (360), 1));
   gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
   g_test_message ("at 360 px the content needs %d px at least", minimum);
   g_assert_cmpint (minimum, <=, 360);
@@ -1478,13 +1317,13 @@ test_narrow (void)
   screenshot ("narrow");
 
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  settle (0.3);
+  tf_test_settle (0.3);
 }
 
 static void
 test_translation (void)
 {
-  GtkWidget *empty = find_by_id (GTK_WIDGET (window), "empty_page");
+  GtkWidget *empty = tf_test_find_widget (GTK_WIDGET (window), TF_TEST_BY_ID, "empty_page");
   const char *title;
 
   g_assert_nonnull (empty);
@@ -1536,24 +1375,14 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(GError) error = NULL;
-  const char *localedir = g_getenv ("TRANSFER_LOCALEDIR");
-  g_autofree char *home = NULL;
   int status;
 
   /* nothing of the user's (recent files, caches) is read or written */
   tmpdir = g_dir_make_tmp ("test-gui-XXXXXX", &error);
   g_assert_no_error (error);
-  home = g_build_filename (tmpdir, "home", NULL);
-  g_setenv ("HOME", home, TRUE);
-  g_setenv ("XDG_DATA_HOME", home, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", home, TRUE);
-  g_setenv ("XDG_CACHE_HOME", home, TRUE);
+  tf_test_use_home (tmpdir);
 
-  setlocale (LC_ALL, "");
-  if (localedir)
-    bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  tf_test_use_translations ();
 
   g_test_init (&argc, &argv, NULL);
   g_test_log_set_fatal_handler (log_filter, NULL);
@@ -1577,7 +1406,7 @@ main (int    argc,
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
   gtk_window_present (GTK_WINDOW (window));
   g_signal_connect (tf_window_get_session (window), "finished", G_CALLBACK (on_finished_cb), NULL);
-  settle (0.5);
+  tf_test_settle (0.5);
 
   g_test_add_func ("/gui/translation", test_translation);
   g_test_add_func ("/gui/photo", test_photo);
@@ -1601,7 +1430,7 @@ main (int    argc,
 
   if (window)
     gtk_window_destroy (GTK_WINDOW (window));
-  settle (0.2);
+  tf_test_settle (0.2);
   g_assert_null (window);
   g_clear_object (&app);
   if (g_getenv ("TEST_GUI_KEEP") == NULL)

@@ -15,6 +15,7 @@
 #include "tf-folder-view.h"
 #include "tf-label-map.h"
 #include "tf-photo-view.h"
+#include "tf-test-gtk.h"
 #include "tf-timeline.h"
 
 #define PHOTO_W  640
@@ -123,33 +124,7 @@ make_map (void)
   return map;
 }
 
-/* ---- showing and rendering (as in test-widgets.c) */
-
-static gboolean
-on_timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_until (gboolean (*done) (gpointer),
-           gpointer  data)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (10, on_timeout_cb, &timed_out);
-
-  while (!done (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
-}
-
-static gboolean
-is_laid_out (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
+/* ---- showing and rendering (tf-test-gtk.h) */
 
 static gboolean
 is_loaded (gpointer view)
@@ -157,164 +132,35 @@ is_loaded (gpointer view)
   return tf_photo_view_get_loaded (view);
 }
 
-static GtkWidget *current_window;
-
-static gboolean
-on_tick_cb (GtkWidget     *widget,
-            GdkFrameClock *clock,
-            gpointer       data)
-{
-  int *ticks = data;
-
-  (void) widget;
-  (void) clock;
-  return ++*ticks < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
-static gboolean
-ticked (gpointer data)
-{
-  return *(int *) data >= 3;
-}
-
-/* a few frames of the window's clock: what was queued is laid out and drawn */
-static void
-settle (void)
-{
-  int ticks = 0;
-
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-  if (current_window == NULL)
-    return;
-  gtk_widget_add_tick_callback (current_window, on_tick_cb, &ticks, NULL);
-  run_until (ticked, &ticks);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static GtkWidget *
-show (GtkWidget *widget,
-      int        width,
-      int        height)
-{
-  GtkWidget *window = gtk_window_new ();
-
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_set_child (GTK_WINDOW (window), widget);
-  gtk_window_present (GTK_WINDOW (window));
-  run_until (is_laid_out, widget);
-  current_window = window;
-  settle ();
-  return window;
-}
-
-static void
-destroy (GtkWidget *window)
-{
-  current_window = NULL;
-  gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
-}
-
-typedef struct
-{
-  int     width, height;
-  gsize   stride;
-  guchar *data;            /* B, G, R, A in memory */
-} Image;
-
-static void
-image_free (Image *image)
-{
-  g_free (image->data);
-  g_free (image);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Image, image_free)
-
-/* @widget as its window draws it, saved as @name.png */
-static Image *
+/* @widget as its window draws it, over a light grey, saved as @name.png */
+static TfTestImage *
 render (GtkWidget  *widget,
         const char *name)
 {
-  GtkWidget *parent = gtk_widget_get_parent (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s.png", name);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  graphene_rect_t bounds;
-  Image *image;
-  int w, h;
-
-  settle ();
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  g_assert_cmpint (w, >, 0);
-  g_assert_cmpint (h, >, 0);
-  gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0.95f, 0.95f, 0.95f, 1 },
-                             &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-bounds.origin.x, -bounds.origin.y));
-  gtk_widget_snapshot_child (parent, widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_nonnull (texture);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("%s: %s", name, path);
-
-  image = g_new0 (Image, 1);
-  image->width = gdk_texture_get_width (texture);
-  image->height = gdk_texture_get_height (texture);
-  image->stride = (gsize) image->width * 4;
-  image->data = g_malloc (image->stride * image->height);
-  gdk_texture_download (texture, image->data, image->stride);
-  return image;
+  return tf_test_render (widget, name, &(GdkRGBA) { 0.95f, 0.95f, 0.95f, 1 });
 }
 
-static void
-pixel (const Image *image,
-       double       x,
-       double       y,
-       int          rgb[3])
-{
-  int ix = (int) floor (x), iy = (int) floor (y);
-  const guchar *p;
-
-  g_assert_cmpint (ix, >=, 0);
-  g_assert_cmpint (iy, >=, 0);
-  g_assert_cmpint (ix, <, image->width);
-  g_assert_cmpint (iy, <, image->height);
-  p = image->data + iy * image->stride + 4 * ix;
-  rgb[0] = p[2];
-  rgb[1] = p[1];
-  rgb[2] = p[0];
-}
-
-/* the largest difference of a channel, 0..255 */
+/* the largest difference of a channel from @color's, 0..255 */
 static int
 distance (const int      rgb[3],
           const GdkRGBA *color)
 {
-  int want[3] = { (int) lround (color->red * 255), (int) lround (color->green * 255),
-                  (int) lround (color->blue * 255) };
+  int want[3];
 
-  return MAX (abs (rgb[0] - want[0]), MAX (abs (rgb[1] - want[1]), abs (rgb[2] - want[2])));
+  tf_test_rgba_to_rgb (color, want);
+  return tf_test_distance (rgb, want);
 }
 
 static void
-assert_color (const Image   *image,
-              double         x,
-              double         y,
-              const GdkRGBA *want,
-              const char    *what)
+assert_color (const TfTestImage *image,
+              double             x,
+              double             y,
+              const GdkRGBA     *want,
+              const char        *what)
 {
   int rgb[3];
 
-  pixel (image, x, y, rgb);
+  tf_test_pixel (image, x, y, rgb);
   if (distance (rgb, want) > 30)
     g_error ("%s at (%.0f, %.0f): got (%d, %d, %d), want (%.0f, %.0f, %.0f)", what, x, y,
              rgb[0], rgb[1], rgb[2], want->red * 255, want->green * 255, want->blue * 255);
@@ -323,18 +169,18 @@ assert_color (const Image   *image,
 /* Of the pixels along the left edge of face @i's box, how many are within 30
  * of @color. */
 static int
-count_on_left_edge (const Image   *image,
-                    double         s,
-                    double         x0,
-                    double         y0,
-                    int            i,
-                    const GdkRGBA *color)
+count_on_left_edge (const TfTestImage *image,
+                    double             s,
+                    double             x0,
+                    double             y0,
+                    int                i,
+                    const GdkRGBA     *color)
 {
   int rgb[3], n = 0;
 
   for (int y = (int) ceil (y0 + FACE_Y * s) + 3; y < y0 + (FACE_Y + FACE_H) * s - 3; y++)
     {
-      pixel (image, x0 + face_x (i) * s, y, rgb);
+      tf_test_pixel (image, x0 + face_x (i) * s, y, rgb);
       n += distance (rgb, color) <= 30;
     }
   return n;
@@ -366,47 +212,11 @@ photo_rect (GtkWidget *view,
   *y0 = floor ((height - PHOTO_H * *s) / 2);
 }
 
-static GtkEventController *
-find_controller (GtkWidget *widget,
-                 GType      type)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
-        return GTK_EVENT_CONTROLLER (controller);   /* the widget holds it */
-    }
-  g_assert_not_reached ();
-  return NULL;
-}
-
-/* a drag from (@x, @y) by (@dx, @dy), widget coordinates, as GtkGestureDrag
- * reports it; @before_end runs between the last move and the release */
-static void
-drag (GtkWidget *view,
-      double     x,
-      double     y,
-      double     dx,
-      double     dy,
-      void     (*before_end) (GtkWidget *))
-{
-  GtkEventController *gesture = find_controller (view, GTK_TYPE_GESTURE_DRAG);
-
-  g_signal_emit_by_name (gesture, "drag-begin", x, y);
-  g_signal_emit_by_name (gesture, "drag-update", dx / 2, dy / 2);
-  g_signal_emit_by_name (gesture, "drag-update", dx, dy);
-  if (before_end)
-    before_end (view);
-  g_signal_emit_by_name (gesture, "drag-end", dx, dy);
-}
-
 static gboolean
 press_key (GtkWidget *view,
            guint      keyval)
 {
-  GtkEventController *key = find_controller (view, GTK_TYPE_EVENT_CONTROLLER_KEY);
+  GtkEventController *key = tf_test_find_controller (view, GTK_TYPE_EVENT_CONTROLLER_KEY);
   gboolean handled = FALSE;
 
   g_signal_emit_by_name (key, "key-pressed", keyval, 0u, (GdkModifierType) 0, &handled);
@@ -438,7 +248,7 @@ test_photo_draw (void)
   TfFaceProbe *probes[N_FACES];
   GtkWidget *view = photo_with_faces ("labels.png", N_FACES, probes);
   g_autoptr (TfLabelMap) map = make_map ();
-  GtkWidget *window = show (view, 800, 600);
+  GtkWidget *window = tf_test_show (view, 800, 600);
   const GdkRGBA white = { 1, 1, 1, 1 }, black = { 0, 0, 0, 1 };
   const GdkRGBA warning = { 0xe5 / 255.f, 0xa5 / 255.f, 0x0a / 255.f, 1 };
   const GdkRGBA grey = { 0x9a / 255.f, 0x99 / 255.f, 0x96 / 255.f, 1 };
@@ -446,7 +256,7 @@ test_photo_draw (void)
   double s, x0, y0, mid;
   int n = 0;
 
-  run_until (is_loaded, view);
+  tf_test_run_until (is_loaded, view, 10);
   photo_rect (view, &s, &x0, &y0);
   g_assert_cmpfloat (s, ==, 1.25);
   mid = y0 + (FACE_Y + FACE_H / 2.0) * s;
@@ -456,7 +266,7 @@ test_photo_draw (void)
 
   /* unlabelled: today's white box */
   {
-    g_autoptr (Image) image = render (view, "photo-labels-none");
+    g_autoptr (TfTestImage) image = render (view, "photo-labels-none");
     for (int i = 0; i < N_FACES; i++)
       assert_color (image, x0 + face_x (i) * s, mid, &white, "an unlabelled face's box");
   }
@@ -471,7 +281,7 @@ test_photo_draw (void)
   /* a label for a face this view does not show changes nothing */
   tf_label_map_set (map, 999, SADNESS, TF_LABEL_MAP_FROM_PERSON);
   {
-    g_autoptr (Image) image = render (view, "photo-labels");
+    g_autoptr (TfTestImage) image = render (view, "photo-labels");
     int len = left_edge_length (s, y0);
 
     g_assert_cmpint (count_on_left_edge (image, s, x0, y0, 0, &happy), ==, len);
@@ -493,7 +303,7 @@ test_photo_draw (void)
   tf_photo_view_select (TF_PHOTO_VIEW (view), 1);
   gtk_widget_grab_focus (view);
   {
-    g_autoptr (Image) image = render (view, "photo-labels-suggested");
+    g_autoptr (TfTestImage) image = render (view, "photo-labels-suggested");
     GdkRGBA neutral;
     int len = left_edge_length (s, y0);
 
@@ -516,7 +326,7 @@ test_photo_draw (void)
    * nothing (and the face is replaced in place) */
   {
     g_autoptr (TfFaceProbe) by_hand = make_probe (probes[3]->file, probes[3]->face_id, 3, HAPPINESS);
-    g_autoptr (Image) image = NULL;
+    g_autoptr (TfTestImage) image = NULL;
     GdkRGBA sad;
     int len = left_edge_length (s, y0);
 
@@ -532,7 +342,7 @@ test_photo_draw (void)
   /* the map cleared: every face is back to the prediction's look */
   tf_label_map_clear (map);
   {
-    g_autoptr (Image) image = render (view, "photo-labels-cleared");
+    g_autoptr (TfTestImage) image = render (view, "photo-labels-cleared");
     assert_color (image, x0 + face_x (0) * s, mid, &white, "a face whose label was cleared");
   }
 
@@ -540,11 +350,11 @@ test_photo_draw (void)
   tf_photo_view_set_label_map (TF_PHOTO_VIEW (view), NULL);
   tf_label_map_set (map, probes[0]->face_id, HAPPINESS, TF_LABEL_MAP_FROM_PERSON);
   {
-    g_autoptr (Image) image = render (view, "photo-labels-no-map");
+    g_autoptr (TfTestImage) image = render (view, "photo-labels-no-map");
     assert_color (image, x0 + face_x (0) * s, mid, &white, "a face with no map");
   }
 
-  destroy (window);
+  tf_test_destroy (window);
   for (int i = 0; i < N_FACES; i++)
     tf_face_probe_unref (probes[i]);
 }
@@ -574,7 +384,7 @@ on_box_drawn_cb (TfPhotoView *view,
   drawn->h = h;
 }
 
-static Image *band_image;
+static TfTestImage *band_image;
 
 static void
 render_band (GtkWidget *view)
@@ -594,22 +404,22 @@ test_photo_draw_box (void)
   TfFaceProbe *probes[N_FACES];
   GtkWidget *view = photo_with_faces ("draw.png", N_FACES, probes);
   TfPhotoView *photo = TF_PHOTO_VIEW (view);
-  GtkWidget *window = show (view, 800, 600);
+  GtkWidget *window = tf_test_show (view, 800, 600);
   const GdkRGBA accent = { 0x35 / 255.f, 0x84 / 255.f, 0xe4 / 255.f, 1 };
   Drawn drawn = { 0 };
   double s, x0, y0;
   int before[3], hint[3];
 
-  run_until (is_loaded, view);
+  tf_test_run_until (is_loaded, view, 10);
   photo_rect (view, &s, &x0, &y0);
   g_signal_connect (view, "box-drawn", G_CALLBACK (on_box_drawn_cb), &drawn);
   {
-    g_autoptr (Image) image = render (view, "photo-not-drawing");
-    pixel (image, gtk_widget_get_width (view) / 2.0, 16, before);
+    g_autoptr (TfTestImage) image = render (view, "photo-not-drawing");
+    tf_test_pixel (image, gtk_widget_get_width (view) / 2.0, 16, before);
   }
 
   /* outside drawing mode a drag draws nothing */
-  drag (view, x0 + 100 * s, y0 + 50 * s, 60 * s, 80 * s, NULL);
+  tf_test_drag (view, x0 + 100 * s, y0 + 50 * s, 60 * s, 80 * s, NULL);
   g_assert_cmpint (drawn.n, ==, 0);
 
   tf_photo_view_set_drawing (photo, TRUE);
@@ -618,18 +428,18 @@ test_photo_draw_box (void)
   g_assert_cmpstr (gdk_cursor_get_name (gtk_widget_get_cursor (view)), ==, "crosshair");
 
   /* a click on a face while drawing does not choose it */
-  g_signal_emit_by_name (find_controller (view, GTK_TYPE_GESTURE_CLICK), "pressed", 1,
+  g_signal_emit_by_name (tf_test_find_controller (view, GTK_TYPE_GESTURE_CLICK), "pressed", 1,
                          x0 + (face_x (0) + 50) * s, y0 + (FACE_Y + 50) * s);
   g_assert_cmpint (tf_photo_view_get_selected (photo), ==, -1);
 
   /* a drag: the rubber band and the hint while it lasts, then the box in
    * picture pixels and drawing mode over */
-  drag (view, x0 + 100 * s, y0 + 50 * s, 60 * s, 80 * s, render_band);
+  tf_test_drag (view, x0 + 100 * s, y0 + 50 * s, 60 * s, 80 * s, render_band);
   g_assert_nonnull (band_image);
   assert_color (band_image, x0 + 100 * s, y0 + 90 * s, &accent, "the rubber band's edge");
-  pixel (band_image, gtk_widget_get_width (view) / 2.0, 16, hint);
+  tf_test_pixel (band_image, gtk_widget_get_width (view) / 2.0, 16, hint);
   g_assert_cmpint (hint[0] + hint[1] + hint[2], <, before[0] + before[1] + before[2] - 100);
-  g_clear_pointer (&band_image, image_free);
+  g_clear_pointer (&band_image, tf_test_image_free);
   g_assert_cmpint (drawn.n, ==, 1);
   g_assert_cmpfloat_with_epsilon (drawn.x, 100, 1e-6);
   g_assert_cmpfloat_with_epsilon (drawn.y, 50, 1e-6);
@@ -639,16 +449,16 @@ test_photo_draw_box (void)
   g_assert_false (drawn.drawing);
   g_assert_null (gtk_widget_get_cursor (view));
   {
-    g_autoptr (Image) image = render (view, "photo-drawn");
+    g_autoptr (TfTestImage) image = render (view, "photo-drawn");
     int after[3];
-    pixel (image, gtk_widget_get_width (view) / 2.0, 16, after);
+    tf_test_pixel (image, gtk_widget_get_width (view) / 2.0, 16, after);
     g_assert_cmpint (distance (after, &(GdkRGBA) { before[0] / 255.f, before[1] / 255.f, before[2] / 255.f, 1 }),
                      <=, 2);
   }
 
   /* dragged up and left, past the picture's corner: clamped to it */
   g_object_set (view, "drawing", TRUE, NULL);
-  drag (view, x0 + 40 * s, y0 + 30 * s, -100 * s, -100 * s, NULL);
+  tf_test_drag (view, x0 + 40 * s, y0 + 30 * s, -100 * s, -100 * s, NULL);
   g_assert_cmpint (drawn.n, ==, 2);
   g_assert_cmpfloat_with_epsilon (drawn.x, 0, 1e-6);
   g_assert_cmpfloat_with_epsilon (drawn.y, 0, 1e-6);
@@ -656,7 +466,7 @@ test_photo_draw_box (void)
   g_assert_cmpfloat_with_epsilon (drawn.h, 30, 1e-6);
   /* and past the far corner */
   tf_photo_view_set_drawing (photo, TRUE);
-  drag (view, x0 + 600 * s, y0 + 350 * s, 200 * s, 200 * s, NULL);
+  tf_test_drag (view, x0 + 600 * s, y0 + 350 * s, 200 * s, 200 * s, NULL);
   g_assert_cmpint (drawn.n, ==, 3);
   g_assert_cmpfloat_with_epsilon (drawn.x, 600, 1e-6);
   g_assert_cmpfloat_with_epsilon (drawn.y, 350, 1e-6);
@@ -665,12 +475,12 @@ test_photo_draw_box (void)
 
   /* a box under 8 picture pixels a side is a slip: nothing, still drawing */
   tf_photo_view_set_drawing (photo, TRUE);
-  drag (view, x0 + 200 * s, y0 + 200 * s, 7 * s, 40 * s, NULL);
+  tf_test_drag (view, x0 + 200 * s, y0 + 200 * s, 7 * s, 40 * s, NULL);
   g_assert_cmpint (drawn.n, ==, 3);
   g_assert_true (tf_photo_view_get_drawing (photo));
 
   /* Escape in the middle of a drag: no box, drawing over */
-  drag (view, x0 + 200 * s, y0 + 200 * s, 60 * s, 60 * s, press_escape);
+  tf_test_drag (view, x0 + 200 * s, y0 + 200 * s, 60 * s, 60 * s, press_escape);
   g_assert_cmpint (drawn.n, ==, 3);
   g_assert_false (tf_photo_view_get_drawing (photo));
   /* outside drawing mode Escape is not the view's */
@@ -690,7 +500,7 @@ test_photo_draw_box (void)
   tf_photo_view_set_file (photo, NULL);
   g_assert_false (tf_photo_view_get_drawing (photo));
 
-  destroy (window);
+  tf_test_destroy (window);
   for (int i = 0; i < N_FACES; i++)
     tf_face_probe_unref (probes[i]);
 }
@@ -787,39 +597,6 @@ thumbnails_made (gpointer view)
   return tf_folder_view_get_n_thumbnails (view) >= 3;
 }
 
-/* the label under @widget showing @text, visible */
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_is_visible (widget)
-      && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-static int
-count_visible_images (GtkWidget  *widget,
-                      const char *icon)
-{
-  int n = 0;
-
-  if (GTK_IS_IMAGE (widget) && gtk_widget_is_visible (widget)
-      && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), icon) == 0)
-    n++;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    n += count_visible_images (child, icon);
-  return n;
-}
-
 static void
 on_notify_cb (GObject    *object,
               GParamSpec *pspec,
@@ -861,8 +638,8 @@ test_folder_counts (void)
   item_a = tf_folder_view_lookup (folder, file_a);
   item_b = tf_folder_view_lookup (folder, file_b);
   item_c = tf_folder_view_lookup (folder, file_c);
-  window = show (view, 720, 420);
-  run_until (thumbnails_made, view);
+  window = tf_test_show (view, 720, 420);
+  tf_test_run_until (thumbnails_made, view, 10);
 
   /* labels already in the map count when it is set */
   tf_label_map_set (map, c->face_id, NEUTRAL, TF_LABEL_MAP_FROM_PERSON);
@@ -890,13 +667,13 @@ test_folder_counts (void)
   g_assert_cmpint (c_notified, ==, 0);
 
   /* the cards say so */
-  settle ();
-  g_assert_nonnull (find_label (view, "2/3 labelled"));
-  g_assert_nonnull (find_label (view, "2/2 labelled"));
-  g_assert_nonnull (find_label (view, "1/1 labelled"));
-  g_assert_cmpint (count_visible_images (view, "dialog-warning-symbolic"), ==, 1);
+  tf_test_settle_frames ();
+  g_assert_nonnull (tf_test_find_widget (view, TF_TEST_BY_SHOWN_LABEL, "2/3 labelled"));
+  g_assert_nonnull (tf_test_find_widget (view, TF_TEST_BY_SHOWN_LABEL, "2/2 labelled"));
+  g_assert_nonnull (tf_test_find_widget (view, TF_TEST_BY_SHOWN_LABEL, "1/1 labelled"));
+  g_assert_cmpuint (tf_test_count_widgets (view, TF_TEST_BY_SHOWN_ICON, "dialog-warning-symbolic"), ==, 1);
   {
-    g_autoptr (Image) image = render (view, "folder-labels");
+    g_autoptr (TfTestImage) image = render (view, "folder-labels");
     (void) image;
   }
 
@@ -917,17 +694,17 @@ test_folder_counts (void)
   tf_label_map_set (map, a[1]->face_id, TF_LABEL_MAP_NONE, TF_LABEL_MAP_FROM_PERSON);
   g_assert_cmpuint (tf_folder_item_get_n_labelled (item_a), ==, 1);
   g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 0);
-  settle ();
-  g_assert_nonnull (find_label (view, "1/3 labelled"));
-  g_assert_cmpint (count_visible_images (view, "dialog-warning-symbolic"), ==, 0);
+  tf_test_settle_frames ();
+  g_assert_nonnull (tf_test_find_widget (view, TF_TEST_BY_SHOWN_LABEL, "1/3 labelled"));
+  g_assert_cmpuint (tf_test_count_widgets (view, TF_TEST_BY_SHOWN_ICON, "dialog-warning-symbolic"), ==, 0);
 
   /* a false detection removed: the item's faces and count follow */
   g_assert_true (tf_folder_view_remove_face (folder, a[2]));
   g_assert_false (tf_folder_view_remove_face (folder, a[2]));
   g_assert_cmpuint (tf_folder_item_get_n_faces (item_a), ==, 2);
   g_assert_true (tf_folder_item_get_face (item_a, 1) == a[1]);
-  settle ();
-  g_assert_nonnull (find_label (view, "1/2 labelled"));
+  tf_test_settle_frames ();
+  g_assert_nonnull (tf_test_find_widget (view, TF_TEST_BY_SHOWN_LABEL, "1/2 labelled"));
   /* a labelled face removed takes its label out of the count */
   tf_label_map_set (map, a[1]->face_id, SADNESS, TF_LABEL_MAP_FROM_PERSON);
   g_assert_cmpuint (tf_folder_item_get_n_disagreeing (item_a), ==, 1);
@@ -959,10 +736,10 @@ test_folder_counts (void)
   g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 1);
   tf_folder_view_set_label_map (folder, NULL);
   g_assert_cmpuint (tf_folder_item_get_n_labelled (item_c), ==, 0);
-  settle ();
-  g_assert_null (find_label (view, "1/1 labelled"));
+  tf_test_settle_frames ();
+  g_assert_null (tf_test_find_widget (view, TF_TEST_BY_SHOWN_LABEL, "1/1 labelled"));
 
-  destroy (window);
+  tf_test_destroy (window);
   for (int i = 0; i < 3; i++)
     tf_face_probe_unref (a[i]);
   for (int i = 0; i < 2; i++)

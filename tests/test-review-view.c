@@ -19,6 +19,7 @@
 
 #include "tf-review-view.h"
 #include "tf-stats-view.h"
+#include "tf-test-gtk.h"
 
 #define N_FACES   30
 #define N_CLASSES 4
@@ -46,144 +47,24 @@ static const gint64 expected_confusion[N_CLASSES * N_CLASSES] = {
   0, 0, 0, 1,
 };
 
-/* ---- the main loop and pictures ------------------------------------------------ */
-
-static gboolean
-wake_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-wait_until (gboolean (*cond) (gpointer),
-            gpointer   data,
-            double     seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  guint wake = g_timeout_add (5, wake_cb, NULL);
-  gboolean ok;
-
-  while (!(ok = cond (data)) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (wake);
-  return ok;
-}
-
-static gboolean
-always_false (gpointer data)
-{
-  return FALSE;
-}
-
-static void
-settle (double seconds)
-{
-  wait_until (always_false, NULL, seconds);
-}
-
-typedef struct
-{
-  GtkWidget  *widget;
-  GdkTexture *texture;
-} Shot;
-
-static void
-on_after_paint_cb (GdkFrameClock *clock,
-                   Shot          *shot)
-{
-  GtkWidget *widget = shot->widget;
-  int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-
-  if (shot->texture)
-    return;
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node)
-    shot->texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
-                                                 &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
-
-static gboolean
-shot_taken (gpointer data)
-{
-  Shot *shot = data;
-
-  if (shot->texture == NULL)
-    gtk_widget_queue_draw (shot->widget);
-  return shot->texture != NULL;
-}
+/* ---- the main loop and pictures (tf-test-gtk.h) -------------------------------- */
 
 static void
 screenshot (const char *name)
 {
   g_autofree char *file = g_strconcat ("review-", name, ".png", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  GdkFrameClock *clock;
-  Shot shot = { GTK_WIDGET (window), NULL };
-  gulong id;
+  g_autofree char *path = NULL;
 
-  settle (0.2);
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_cb), &shot);
-  g_assert_true (wait_until (shot_taken, &shot, 10));
-  g_signal_handler_disconnect (clock, id);
-  g_assert_true (gdk_texture_save_to_png (shot.texture, path));
-  g_object_unref (shot.texture);
+  tf_test_settle (0.2);
+  path = tf_test_save_window (GTK_WIDGET (window), file);
   g_test_message ("picture of the %s page: %s", name, path);
-}
-
-static GtkWidget *
-find_named (GtkWidget  *root,
-            const char *name)
-{
-  if (g_strcmp0 (gtk_widget_get_name (root), name) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_named (c, name);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_by_type (GtkWidget *root,
-              GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_by_type (c, type);
-      if (found)
-        return found;
-    }
-  return NULL;
-}
-
-/* the shown labels under @root whose text is @text */
-static guint
-count_shown_labels (GtkWidget  *root,
-                    const char *text)
-{
-  guint n = GTK_IS_LABEL (root) && gtk_widget_is_visible (root) &&
-            g_strcmp0 (gtk_label_get_label (GTK_LABEL (root)), text) == 0;
-
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    n += count_shown_labels (c, text);
-  return n;
 }
 
 static void
 show_page (GtkWidget *page)
 {
   gtk_window_set_child (window, page);
-  settle (0.3);
+  tf_test_settle (0.3);
 }
 
 /* ---- the small project ---------------------------------------------------------- */
@@ -292,15 +173,17 @@ face_at (TfReviewView *view,
 static gboolean
 counted (gpointer data)
 {
-  return strstr (gtk_label_get_label (GTK_LABEL (find_named (data, "count"))), " reviewed") != NULL;
+  GtkWidget *count = tf_test_find_widget (data, TF_TEST_BY_NAME, "count");
+
+  return strstr (gtk_label_get_label (GTK_LABEL (count)), " reviewed") != NULL;
 }
 
 /* the count line, once the reviewed faces are counted (off the main loop) */
 static const char *
 count_line (TfReviewView *view)
 {
-  g_assert_true (wait_until (counted, view, 30));
-  return gtk_label_get_label (GTK_LABEL (find_named (GTK_WIDGET (view), "count")));
+  g_assert_true (tf_test_wait_until (counted, view, 30));
+  return gtk_label_get_label (GTK_LABEL (tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME, "count")));
 }
 
 static void
@@ -308,7 +191,7 @@ choose (TfReviewView *view,
         const char   *dropdown,
         guint         position)
 {
-  GtkDropDown *dd = GTK_DROP_DOWN (find_named (GTK_WIDGET (view), dropdown));
+  GtkDropDown *dd = GTK_DROP_DOWN (tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME, dropdown));
 
   g_assert_nonnull (dd);
   g_assert_cmpuint (position, <, g_list_model_get_n_items (gtk_drop_down_get_model (dd)));
@@ -320,7 +203,7 @@ choice_text (TfReviewView *view,
              const char   *dropdown,
              guint         position)
 {
-  GtkDropDown *dd = GTK_DROP_DOWN (find_named (GTK_WIDGET (view), dropdown));
+  GtkDropDown *dd = GTK_DROP_DOWN (tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME, dropdown));
 
   return gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dd)), position);
 }
@@ -497,19 +380,19 @@ test_review_face_changed (void)
     }
   face = face_at (view, 3);
   g_assert_true (tf_review_view_select_face (view, face));
-  settle (0.3);
-  shown = count_shown_labels (GTK_WIDGET (view), "Unsure");
+  tf_test_settle (0.3);
+  shown = tf_test_count_widgets (GTK_WIDGET (view), TF_TEST_BY_SHOWN_LABEL, "Unsure");
 
   g_assert_true (tf_project_set_label (project, face, TF_LABEL_UNSURE, TF_LABEL_PERSON, "test", NULL, &error));
   tf_review_view_face_changed (view, face);
-  settle (0.2);
+  tf_test_settle (0.2);
   g_assert_cmpuint (n_rows (view), ==, n);
   for (guint i = 0; i < n; i++)
     g_assert_cmpint (face_at (view, i), ==, g_array_index (before, gint64, i));
   item = g_list_model_get_item (tf_review_view_get_model (view), 3);
   g_assert_cmpint (tf_review_item_get_label (item), ==, TF_LABEL_UNSURE);
   g_assert_cmpstr (count_line (view), ==, "1 of 15 reviewed");
-  g_assert_cmpuint (count_shown_labels (GTK_WIDGET (view), "Unsure"), ==, shown + 1);
+  g_assert_cmpuint (tf_test_count_widgets (GTK_WIDGET (view), TF_TEST_BY_SHOWN_LABEL, "Unsure"), ==, shown + 1);
   g_assert_cmpint (tf_review_view_get_selected (view), ==, face);
   screenshot ("list");
 
@@ -520,10 +403,10 @@ test_review_face_changed (void)
   /* cleared again */
   g_assert_true (tf_project_clear_label (project, face, &error));
   tf_review_view_face_changed (view, face);
-  settle (0.1);
+  tf_test_settle (0.1);
   g_assert_cmpint (tf_review_item_get_label (item), ==, TF_LABEL_NONE);
   g_assert_cmpstr (count_line (view), ==, "0 of 15 reviewed");
-  g_assert_cmpuint (count_shown_labels (GTK_WIDGET (view), "Unsure"), ==, shown);
+  g_assert_cmpuint (tf_test_count_widgets (GTK_WIDGET (view), TF_TEST_BY_SHOWN_LABEL, "Unsure"), ==, shown);
 
   /* a refresh re-sorts: the list is still the queue */
   tf_review_view_refresh (view);
@@ -545,7 +428,7 @@ static void
 test_review_empty (void)
 {
   TfReviewView *view = TF_REVIEW_VIEW (tf_review_view_new ());
-  AdwStatusPage *status = ADW_STATUS_PAGE (find_by_type (GTK_WIDGET (view), ADW_TYPE_STATUS_PAGE));
+  AdwStatusPage *status = ADW_STATUS_PAGE (tf_test_find_type (GTK_WIDGET (view), ADW_TYPE_STATUS_PAGE));
   GtkStack *stack = GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (status)));
 
   show_page (GTK_WIDGET (view));
@@ -563,7 +446,7 @@ test_review_empty (void)
   g_assert_cmpstr (count_line (view), ==, "0 of 0 reviewed");
   screenshot ("empty");
   /* the button under it shows every face again */
-  g_signal_emit_by_name (find_by_type (GTK_WIDGET (status), GTK_TYPE_BUTTON), "clicked");
+  g_signal_emit_by_name (tf_test_find_type (GTK_WIDGET (status), GTK_TYPE_BUTTON), "clicked");
   g_assert_cmpuint (n_rows (view), ==, N_FACES);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "list");
   g_assert_cmpstr (count_line (view), ==, "15 of 30 reviewed");
@@ -643,7 +526,7 @@ static const char *
 figure (TfStatsView *view,
         const char  *name)
 {
-  return gtk_label_get_label (GTK_LABEL (find_named (GTK_WIDGET (view), name)));
+  return gtk_label_get_label (GTK_LABEL (tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME, name)));
 }
 
 static gboolean
@@ -665,7 +548,7 @@ test_stats (void)
   /* read by a worker: nothing until it comes */
   g_assert_true (tf_stats_view_is_loading (view));
   g_assert_null (tf_stats_view_get_stats (view));
-  g_assert_true (wait_until (stats_read, view, 30));
+  g_assert_true (tf_test_wait_until (stats_read, view, 30));
   st = tf_stats_view_get_stats (view);
   g_assert_nonnull (st);
   g_assert_cmpint (st->faces, ==, N_FACES);
@@ -687,7 +570,7 @@ test_stats (void)
   screenshot ("stats");
   {
     GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (
-      GTK_SCROLLED_WINDOW (find_by_type (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW)));
+      GTK_SCROLLED_WINDOW (tf_test_find_type (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW)));
 
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
     screenshot ("stats-end");
@@ -698,17 +581,17 @@ test_stats (void)
   tf_stats_view_refresh (view);
   /* the old figures stay while the new ones are read */
   g_assert_cmpstr (figure (view, "agreement"), ==, "75.0 %");
-  g_assert_true (wait_until (stats_read, view, 30));
+  g_assert_true (tf_test_wait_until (stats_read, view, 30));
   g_assert_cmpstr (figure (view, "agreement"), ==, "76.9 %");
   g_assert_true (tf_project_clear_label (project, faces[10], &error));
   tf_stats_view_refresh (view);
-  g_assert_true (wait_until (stats_read, view, 30));
+  g_assert_true (tf_test_wait_until (stats_read, view, 30));
   g_assert_cmpstr (figure (view, "agreement"), ==, "75.0 %");
 
   tf_stats_view_set_project (view, NULL);
   g_assert_null (tf_stats_view_get_stats (view));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (GTK_STACK (gtk_widget_get_parent (
-                     find_by_type (GTK_WIDGET (view), ADW_TYPE_STATUS_PAGE)))), ==, "empty");
+                     tf_test_find_type (GTK_WIDGET (view), ADW_TYPE_STATUS_PAGE)))), ==, "empty");
   gtk_window_set_child (window, NULL);
 }
 
@@ -836,14 +719,14 @@ test_export_by_chooser (void)
 
   show_page (GTK_WIDGET (view));
   tf_stats_view_set_project (view, project);
-  g_assert_true (wait_until (stats_read, view, 30));
-  g_assert_nonnull (find_named (GTK_WIDGET (view), "save-confusion"));
+  g_assert_true (tf_test_wait_until (stats_read, view, 30));
+  g_assert_nonnull (tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME, "save-confusion"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "stats.save", "(sb)", "confusion", FALSE));
-  g_assert_true (wait_until (chooser_shown, &chooser, 10));
+  g_assert_true (tf_test_wait_until (chooser_shown, &chooser, 10));
   suggested = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
   g_assert_cmpstr (suggested, ==, "confusion-matrix.svg");
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
-  settle (0.2);
+  tf_test_settle (0.2);
   g_assert_false (chooser_shown (&chooser));
   gtk_window_set_child (window, NULL);
 }
@@ -874,7 +757,7 @@ test_export_full_disk (void)
       return;
     }
   tf_stats_view_set_project (view, project);
-  g_assert_true (wait_until (stats_read, view, 30));
+  g_assert_true (tf_test_wait_until (stats_read, view, 30));
   g_assert_true (g_file_set_contents (plot, "the plot saved before", -1, NULL));
   f = fopen (fill, "w");
   g_assert_nonnull (f);
@@ -920,14 +803,14 @@ test_narrow (void)
 
   tf_review_view_set_project (review, project);
   tf_stats_view_set_project (stats, project);
-  g_assert_true (wait_until (stats_read, stats, 30));
+  g_assert_true (tf_test_wait_until (stats_read, stats, 30));
   gtk_window_set_default_size (window, 360, 640);
   for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
     {
       int minimum, natural;
 
       show_page (pages[i]);
-      g_assert_true (wait_until (window_narrow, GINT_TO_POINTER (360), 10));
+      g_assert_true (tf_test_wait_until (window_narrow, GINT_TO_POINTER (360), 10));
       gtk_widget_measure (pages[i], GTK_ORIENTATION_HORIZONTAL, -1, &minimum, &natural, NULL, NULL);
       g_test_message ("%s: %d px at least, %d px natural", names[i], minimum, natural);
       g_assert_cmpint (minimum, <=, 360);
@@ -935,7 +818,7 @@ test_narrow (void)
       gtk_window_set_child (window, NULL);
     }
   gtk_window_set_default_size (window, 1000, 720);
-  settle (0.3);
+  tf_test_settle (0.3);
 }
 
 /* ---- 100,000 faces ------------------------------------------------------------------ */
@@ -965,15 +848,6 @@ on_frame_cb (GdkFrameClock *clock,
   f->frames++;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 typedef struct
 {
   guint  target;
@@ -997,7 +871,7 @@ scroll_and_measure (TfReviewView *view,
                     int           steps,
                     double        step)
 {
-  GtkWidget *list_view = find_named (GTK_WIDGET (view), "faces");
+  GtkWidget *list_view = tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME, "faces");
   GtkAdjustment *adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (list_view));
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
   g_autoptr(GRand) rng = g_rand_new_with_seed (11);
@@ -1015,10 +889,10 @@ scroll_and_measure (TfReviewView *view,
       gtk_adjustment_set_value (adj, MIN (value, upper - page));
       wait.target = wait.f.frames + 1;
       gtk_widget_queue_draw (list_view);
-      g_assert_true (wait_until (frames_past, &wait, 5));
+      g_assert_true (tf_test_wait_until (frames_past, &wait, 5));
     }
   g_signal_handler_disconnect (clock, id);
-  g_array_sort (wait.f.gaps, compare_doubles);
+  g_array_sort (wait.f.gaps, tf_test_compare_doubles);
   median = wait.f.gaps->len ? g_array_index (wait.f.gaps, double, wait.f.gaps->len / 2) : 0;
   g_test_message ("100,000 faces, %s: %u frames in %.2f s, gap between frames median %.1f ms, longest %.1f ms; "
                   "at %.0f of %.0f px; %u row items alive",
@@ -1101,7 +975,7 @@ test_big_project (void)
   t0 = g_get_monotonic_time ();
   tf_review_view_set_project (view, big);
   t_set = g_get_monotonic_time ();
-  g_assert_true (wait_until (rows_shown, &first, 10));
+  g_assert_true (tf_test_wait_until (rows_shown, &first, 10));
   t_rows = g_get_monotonic_time ();
   g_signal_handler_disconnect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), id);
   g_test_message ("100,000 faces: set_project %.1f ms, first rows shown after %.1f ms (%u row items made)",
@@ -1128,7 +1002,7 @@ test_big_project (void)
   g_test_message ("100,000 faces: ordered by entropy in %.1f ms", (g_get_monotonic_time () - t0) / 1000.0);
   t0 = g_get_monotonic_time ();
   g_assert_true (tf_review_view_select_face (view, face_at (view, 79990)));
-  settle (0.1);
+  tf_test_settle (0.1);
   g_test_message ("100,000 faces: selecting the 79,990th face and scrolling to it: %.1f ms",
                   (g_get_monotonic_time () - t0) / 1000.0);
   screenshot ("big");
@@ -1138,7 +1012,7 @@ test_big_project (void)
   t0 = g_get_monotonic_time ();
   tf_stats_view_set_project (stats, big);
   t_set = g_get_monotonic_time ();
-  g_assert_true (wait_until (stats_read, stats, 60));
+  g_assert_true (tf_test_wait_until (stats_read, stats, 60));
   g_test_message ("100,000 faces: statistics page: set_project %.1f ms, figures read (in a worker) after %.1f ms",
                   (t_set - t0) / 1000.0, (g_get_monotonic_time () - t0) / 1000.0);
   g_assert_cmpint (tf_stats_view_get_stats (stats)->faces, ==, 100000);
@@ -1197,8 +1071,7 @@ main (int    argc,
       char **argv)
 {
   g_autoptr(GError) error = NULL;
-  const char *localedir = g_getenv ("TRANSFER_LOCALEDIR");
-  g_autofree char *locpath = NULL, *home = NULL;
+  g_autofree char *locpath = NULL;
   int status;
 
   tmpdir = g_dir_make_tmp ("test-review-view-XXXXXX", &error);
@@ -1206,16 +1079,8 @@ main (int    argc,
   locpath = g_strdup_printf ("%s/locale:/usr/lib/locale", tmpdir);
   g_setenv ("LOCPATH", locpath, TRUE);
   /* nothing of the user's (the file chooser's recent files) is read or written */
-  home = g_build_filename (tmpdir, "home", NULL);
-  g_setenv ("HOME", home, TRUE);
-  g_setenv ("XDG_DATA_HOME", home, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", home, TRUE);
-  g_setenv ("XDG_CACHE_HOME", home, TRUE);
-  setlocale (LC_ALL, "");
-  if (localedir)
-    bindtextdomain (GETTEXT_PACKAGE, localedir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  tf_test_use_home (tmpdir);
+  tf_test_use_translations ();
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
   adw_init ();
@@ -1225,7 +1090,7 @@ main (int    argc,
   window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (window, 1000, 720);
   gtk_window_present (window);
-  settle (0.3);
+  tf_test_settle (0.3);
 
   g_test_add_func ("/review/filters", test_review_filters);
   g_test_add_func ("/review/select", test_review_select);

@@ -18,6 +18,7 @@
 #endif
 
 #include "tf-test-gst.h"
+#include "tf-test-gtk.h"
 #include <glib/gstdio.h>
 #include "tf-video-view.h"
 #include "tf-widgets.h"
@@ -85,182 +86,17 @@ label_faces (TfLabelMap *map)
     }
 }
 
-/* ---- showing and rendering (as in test-widgets.c) */
-
-static gboolean
-on_timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* runs the main loop until @done holds, failing after @seconds */
-static void
-run_until (gboolean (*done) (gpointer),
-           gpointer   data,
-           guint      seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, on_timeout_cb, &timed_out);
-
-  while (!done (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
-}
-
-static gboolean
-is_laid_out (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
-
-static GtkWidget *current_window;
-
-static gboolean
-on_tick_cb (GtkWidget     *widget,
-            GdkFrameClock *clock,
-            gpointer       data)
-{
-  int *ticks = data;
-
-  (void) widget;
-  (void) clock;
-  return ++*ticks < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
-static gboolean
-ticked (gpointer data)
-{
-  return *(int *) data >= 3;
-}
-
-/* a few frames of the window's clock: what was queued is laid out */
-static void
-settle (void)
-{
-  int ticks = 0;
-
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-  if (current_window == NULL)
-    return;
-  gtk_widget_add_tick_callback (current_window, on_tick_cb, &ticks, NULL);
-  run_until (ticked, &ticks, 10);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static GtkWidget *
-show (GtkWidget *widget,
-      int        width,
-      int        height)
-{
-  GtkWidget *window = gtk_window_new ();
-
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_set_child (GTK_WINDOW (window), widget);
-  gtk_window_present (GTK_WINDOW (window));
-  run_until (is_laid_out, widget, 10);
-  current_window = window;
-  settle ();
-  return window;
-}
-
-static void
-destroy (GtkWidget *window)
-{
-  current_window = NULL;
-  gtk_window_destroy (GTK_WINDOW (window));
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-typedef struct
-{
-  int     width, height;
-  gsize   stride;
-  guchar *data;            /* B, G, R, A in memory */
-} Image;
-
-static void
-image_free (Image *image)
-{
-  g_free (image->data);
-  g_free (image);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Image, image_free)
+/* ---- showing and rendering (tf-test-gtk.h) */
 
 static const GdkRGBA white = { 1, 1, 1, 1 };
 
 /* @widget as its parent draws it, over white, by its window's renderer;
  * saved as @name.png */
-static Image *
+static TfTestImage *
 render (GtkWidget  *widget,
         const char *name)
 {
-  GtkWidget *parent = gtk_widget_get_parent (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s.png", name);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  graphene_rect_t bounds;
-  Image *image;
-  int w, h;
-
-  settle ();
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  g_assert_cmpint (w, >, 0);
-  g_assert_cmpint (h, >, 0);
-  gtk_snapshot_append_color (snapshot, &white, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-bounds.origin.x, -bounds.origin.y));
-  gtk_widget_snapshot_child (parent, widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("%s: %s", name, path);
-
-  image = g_new0 (Image, 1);
-  image->width = gdk_texture_get_width (texture);
-  image->height = gdk_texture_get_height (texture);
-  image->stride = (gsize) image->width * 4;
-  image->data = g_malloc (image->stride * image->height);
-  gdk_texture_download (texture, image->data, image->stride);
-  return image;
-}
-
-static void
-pixel (const Image *image,
-       double       x,
-       double       y,
-       int          rgb[3])
-{
-  int ix = (int) floor (x), iy = (int) floor (y);
-  const guchar *p;
-
-  g_assert_cmpint (ix, >=, 0);
-  g_assert_cmpint (iy, >=, 0);
-  g_assert_cmpint (ix, <, image->width);
-  g_assert_cmpint (iy, <, image->height);
-  p = image->data + iy * image->stride + 4 * ix;
-  rgb[0] = p[2];
-  rgb[1] = p[1];
-  rgb[2] = p[0];
-}
-
-static void
-rgba_to_rgb (const GdkRGBA *c,
-             int            rgb[3])
-{
-  rgb[0] = (int) lround (c->red * 255);
-  rgb[1] = (int) lround (c->green * 255);
-  rgb[2] = (int) lround (c->blue * 255);
+  return tf_test_render (widget, name, &white);
 }
 
 static void
@@ -270,14 +106,7 @@ class_rgb (int k,
   GdkRGBA c;
 
   tf_widgets_class_color (k, &c);
-  rgba_to_rgb (&c, rgb);
-}
-
-static int
-distance (const int a[3],
-          const int b[3])
-{
-  return MAX (abs (a[0] - b[0]), MAX (abs (a[1] - b[1]), abs (a[2] - b[2])));
+  tf_test_rgba_to_rgb (&c, rgb);
 }
 
 static void
@@ -286,7 +115,7 @@ assert_near (const int   got[3],
              int         tolerance,
              const char *what)
 {
-  if (distance (got, want) > tolerance)
+  if (tf_test_distance (got, want) > tolerance)
     g_error ("%s: got (%d, %d, %d), want (%d, %d, %d) within %d", what,
              got[0], got[1], got[2], want[0], want[1], want[2], tolerance);
 }
@@ -294,7 +123,7 @@ assert_near (const int   got[3],
 /* Over @n pixels of row @y from @x: the mean colour, and the largest
  * distance of a pixel from the first (how patterned the row is). */
 static int
-row_stats (const Image *image,
+row_stats (const TfTestImage *image,
            double       x,
            double       y,
            int          n,
@@ -302,21 +131,21 @@ row_stats (const Image *image,
 {
   int first[3], got[3], spread = 0;
 
-  pixel (image, x, y, first);
+  tf_test_pixel (image, x, y, first);
   mean[0] = mean[1] = mean[2] = 0;
   for (int i = 0; i < n; i++)
     {
-      pixel (image, x + i, y, got);
+      tf_test_pixel (image, x + i, y, got);
       for (int c = 0; c < 3; c++)
         mean[c] += got[c] / (double) n;
-      spread = MAX (spread, distance (got, first));
+      spread = MAX (spread, tf_test_distance (got, first));
     }
   return spread;
 }
 
 /* whether some pixel of row @y within @radius of @x is near @want */
 static gboolean
-row_has (const Image *image,
+row_has (const TfTestImage *image,
          double       x,
          double       y,
          int          radius,
@@ -327,94 +156,11 @@ row_has (const Image *image,
 
   for (int dx = -radius; dx <= radius; dx++)
     {
-      pixel (image, x + dx, y, got);
-      if (distance (got, want) <= tolerance)
+      tf_test_pixel (image, x + dx, y, got);
+      if (tf_test_distance (got, want) <= tolerance)
         return TRUE;
     }
   return FALSE;
-}
-
-/* Runs the shortcut bound to @keyval (no modifiers) in @widget's shortcut
- * controllers, as a key press would; its result (FALSE: the key goes on). */
-static gboolean
-press_key (GtkWidget *widget,
-           guint      keyval)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger)
-              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
-              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0)
-            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
-                                                 GTK_SHORTCUT_ACTION_EXCLUSIVE, widget,
-                                                 gtk_shortcut_get_arguments (shortcut));
-        }
-    }
-  g_error ("no key binding for %s in %s", gdk_keyval_name (keyval), G_OBJECT_TYPE_NAME (widget));
-  return FALSE;
-}
-
-/* @widget's own controller of @type */
-static gpointer
-find_controller (GtkWidget *widget,
-                 GType      type)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (controller, type))
-        return controller;     /* the widget holds it */
-    }
-  g_error ("%s has no %s", G_OBJECT_TYPE_NAME (widget), g_type_name (type));
-  return NULL;
-}
-
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_type (child, type)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* A press at (@x, @y), a move by (@dx, @dy), a release, through @widget's
- * drag gesture, as the pointer makes them. */
-static void
-drag (GtkWidget *widget,
-      double     x,
-      double     y,
-      double     dx,
-      double     dy)
-{
-  GtkGesture *gesture = find_controller (widget, GTK_TYPE_GESTURE_DRAG);
-
-  g_signal_emit_by_name (gesture, "drag-begin", x, y);
-  g_signal_emit_by_name (gesture, "drag-update", dx / 2, dy / 2);
-  g_signal_emit_by_name (gesture, "drag-update", dx, dy);
-  g_signal_emit_by_name (gesture, "drag-end", dx, dy);
 }
 
 /* ---- the X server's pointer */
@@ -471,7 +217,7 @@ x11_drag (GtkWidget *widget,
   if (shift)
     XTestFakeKeyEvent (xd, shift_code, False, CurrentTime);
   XSync (xd, False);
-  run_until (done, data, 10);
+  tf_test_run_until (done, data, 10);
 }
 
 /* @keyval typed on the X server's keyboard, into @widget's window */
@@ -482,15 +228,10 @@ x11_key (GtkWidget *widget,
          gpointer   data)
 {
   Display *xd = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
-  Window xw = gdk_x11_surface_get_xid (gtk_native_get_surface (gtk_widget_get_native (widget)));
-  KeyCode code = XKeysymToKeycode (xd, keyval);
 
-  g_assert_cmpuint (code, !=, 0);
-  XSetInputFocus (xd, xw, RevertToParent, CurrentTime);
-  XTestFakeKeyEvent (xd, code, True, CurrentTime);
-  XTestFakeKeyEvent (xd, code, False, CurrentTime);
+  tf_test_x11_key (widget, keyval, 0);
   XSync (xd, False);
-  run_until (done, data, 10);
+  tf_test_run_until (done, data, 10);
 }
 
 static gboolean
@@ -591,7 +332,7 @@ test_timeline_labels (void)
   g_signal_connect (timeline, "range-selected", G_CALLBACK (on_range_selected_cb), &log);
   g_signal_connect (timeline, "range-cleared", G_CALLBACK (on_range_cleared_cb), &log);
   g_signal_connect (timeline, "seek", G_CALLBACK (on_seek_cb), &log);
-  window = show (widget, 800, 240);
+  window = tf_test_show (widget, 800, 240);
 
   /* no label map: no lanes, and nothing to jump to */
   g_assert_false (tf_timeline_lane_span (timeline, 0, &top, &height));
@@ -599,7 +340,7 @@ test_timeline_labels (void)
 
   label_faces (map);
   tf_timeline_set_label_map (timeline, map);
-  settle ();
+  tf_test_settle_frames ();
   g_assert_true (tf_timeline_lane_span (timeline, 0, &top, &height));
   g_assert_true (tf_timeline_strip_span (timeline, 0, &strip_top, &strip_h));
   g_assert_cmpfloat (top, >=, strip_top + strip_h);   /* under its strip */
@@ -633,21 +374,21 @@ test_timeline_labels (void)
 
   /* the lanes as drawn */
   {
-    g_autoptr (Image) image = render (widget, "video-labels-timeline");
+    g_autoptr (TfTestImage) image = render (widget, "video-labels-timeline");
     double mean[3];
     int red[3] = { 0xe0, 0x1b, 0x24 }, pale_anger[3], spread;
     GdkRGBA c;
 
     /* a person's happiness: solid, the class colour */
     class_rgb (HAPPY, want);
-    pixel (image, tf_timeline_time_to_x (timeline, 0.55), lane1, got);
+    tf_test_pixel (image, tf_timeline_time_to_x (timeline, 0.55), lane1, got);
     assert_near (got, want, 2, "track 1 labelled happiness at 0.55 s");
     /* unlabelled from 2.0 s: the empty lane, no class colour */
-    pixel (image, tf_timeline_time_to_x (timeline, 2.55), lane1, got);
+    tf_test_pixel (image, tf_timeline_time_to_x (timeline, 2.55), lane1, got);
     for (int k = 0; k < CLASSES; k++)
       {
         class_rgb (k, want);
-        g_assert_cmpint (distance (got, want), >, 60);
+        g_assert_cmpint (tf_test_distance (got, want), >, 60);
       }
     g_assert_cmpint (MIN (got[0], MIN (got[1], got[2])), >, 200);    /* light, like the strip's ground */
     /* a disagreement at 1.2 s (anger over a happiness prediction): a red tick */
@@ -659,7 +400,7 @@ test_timeline_labels (void)
     c.red += (1 - c.red) * 0.7f;
     c.green += (1 - c.green) * 0.7f;
     c.blue += (1 - c.blue) * 0.7f;
-    rgba_to_rgb (&c, pale_anger);
+    tf_test_rgba_to_rgb (&c, pale_anger);
     class_rgb (ANGER, want);
     spread = row_stats (image, tf_timeline_time_to_x (timeline, 1.55), lane1, 24, mean);
     g_test_message ("propagated: mean (%.0f, %.0f, %.0f), spread %d", mean[0], mean[1], mean[2], spread);
@@ -686,7 +427,7 @@ test_timeline_labels (void)
      * mostly happiness at mid-height */
     g_assert_true (tf_timeline_strip_span (timeline, 0, &top, &height));
     class_rgb (HAPPY, want);
-    pixel (image, tf_timeline_time_to_x (timeline, 0.55), top + height / 2, got);
+    tf_test_pixel (image, tf_timeline_time_to_x (timeline, 0.55), top + height / 2, got);
     assert_near (got, want, 2, "track 1's strip at 0.55 s");
   }
 
@@ -713,10 +454,10 @@ test_timeline_labels (void)
   g_assert_cmpint (log.cleared, ==, 1);
   /* Escape clears it; without a range Escape goes on to others */
   tf_timeline_set_range (timeline, 1, 0.5, 1.0);
-  g_assert_true (press_key (widget, GDK_KEY_Escape));
+  g_assert_true (tf_test_activate_shortcut (widget, GDK_KEY_Escape));
   g_assert_false (tf_timeline_get_range (timeline, NULL, NULL, NULL));
   g_assert_cmpint (log.cleared, ==, 2);
-  g_assert_false (press_key (widget, GDK_KEY_Escape));
+  g_assert_false (tf_test_activate_shortcut (widget, GDK_KEY_Escape));
   g_assert_cmpint (log.cleared, ==, 2);
 
   /* a drag in track 1's lane selects, told once at the end; it does not seek */
@@ -724,7 +465,7 @@ test_timeline_labels (void)
   tf_timeline_set_position (timeline, 2.0);
   {
     double xa = tf_timeline_time_to_x (timeline, 0.45), xb = tf_timeline_time_to_x (timeline, 1.25);
-    GtkGesture *gesture = find_controller (widget, GTK_TYPE_GESTURE_DRAG);
+    GtkGesture *gesture = tf_test_find_controller (widget, GTK_TYPE_GESTURE_DRAG);
 
     g_signal_emit_by_name (gesture, "drag-begin", xa, lane1);
     g_signal_emit_by_name (gesture, "drag-update", (xb - xa) / 2, 1.0);
@@ -746,20 +487,20 @@ test_timeline_labels (void)
 
   /* the selection drawn over the track */
   {
-    g_autoptr (Image) image = render (widget, "video-labels-timeline-range");
+    g_autoptr (TfTestImage) image = render (widget, "video-labels-timeline-range");
     int outside[3];
 
     g_assert_true (tf_timeline_strip_span (timeline, 0, &top, &height));
     class_rgb (HAPPY, want);
-    pixel (image, tf_timeline_time_to_x (timeline, 0.8), top + height / 2, got);
-    pixel (image, tf_timeline_time_to_x (timeline, 0.3), top + height / 2, outside);
+    tf_test_pixel (image, tf_timeline_time_to_x (timeline, 0.8), top + height / 2, got);
+    tf_test_pixel (image, tf_timeline_time_to_x (timeline, 0.3), top + height / 2, outside);
     assert_near (outside, want, 2, "happiness outside the range");
-    g_assert_cmpint (distance (got, want), >, 25);         /* veiled inside */
+    g_assert_cmpint (tf_test_distance (got, want), >, 25);         /* veiled inside */
   }
 
   /* right to left in track 2's lane */
-  drag (widget, tf_timeline_time_to_x (timeline, 2.5), lane2,
-        tf_timeline_time_to_x (timeline, 1.5) - tf_timeline_time_to_x (timeline, 2.5), 0);
+  tf_test_drag (widget, tf_timeline_time_to_x (timeline, 2.5), lane2,
+                tf_timeline_time_to_x (timeline, 1.5) - tf_timeline_time_to_x (timeline, 2.5), 0, NULL);
   g_assert_cmpint (log.selected, ==, 2);
   g_assert_true (tf_timeline_get_range (timeline, &track, &t0, &t1));
   g_assert_cmpint (track, ==, 2);
@@ -768,8 +509,8 @@ test_timeline_labels (void)
 
   /* a drag over a strip (not its lane) seeks, and keeps the range */
   g_assert_true (tf_timeline_strip_span (timeline, 0, &top, &height));
-  drag (widget, tf_timeline_time_to_x (timeline, 0.5), top + height / 2,
-        tf_timeline_time_to_x (timeline, 1.0) - tf_timeline_time_to_x (timeline, 0.5), 0);
+  tf_test_drag (widget, tf_timeline_time_to_x (timeline, 0.5), top + height / 2,
+                tf_timeline_time_to_x (timeline, 1.0) - tf_timeline_time_to_x (timeline, 0.5), 0, NULL);
   g_assert_cmpint (log.seeks, >=, 2);
   g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - 1.0), <=, per_px);
   g_assert_cmpint (log.selected, ==, 2);
@@ -813,21 +554,21 @@ test_timeline_labels (void)
 #endif
 
   /* a click in a lane clears the range and seeks there */
-  drag (widget, tf_timeline_time_to_x (timeline, 2.0), lane1, 1, 0);
+  tf_test_drag (widget, tf_timeline_time_to_x (timeline, 2.0), lane1, 1, 0, NULL);
   g_assert_false (tf_timeline_get_range (timeline, NULL, NULL, NULL));
   g_assert_cmpint (log.cleared, ==, 1);
   g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - 2.0), <=, per_px);
 
   /* without the map the lanes go, and a drag anywhere seeks */
   tf_timeline_set_label_map (timeline, NULL);
-  settle ();
+  tf_test_settle_frames ();
   g_assert_false (tf_timeline_lane_span (timeline, 0, &top, &height));
   g_assert_cmpfloat (tf_timeline_find_label_change (timeline, 1, 0, 1), ==, -1);
   tf_timeline_set_range (timeline, 1, 0.2, 0.4);
   tf_timeline_clear (timeline);
   g_assert_false (tf_timeline_get_range (timeline, NULL, NULL, NULL));
   g_assert_cmpint (log.cleared, ==, 2);
-  destroy (window);
+  tf_test_destroy (window);
 }
 
 /* ---- the video view */
@@ -930,10 +671,10 @@ test_view (void)
   g_signal_connect (view, "face-selected", G_CALLBACK (on_face_selected_cb), &log);
   g_signal_connect (view, "box-drawn", G_CALLBACK (on_box_drawn_cb), &log);
   g_signal_connect (view, "notify::drawing", G_CALLBACK (on_drawing_notify_cb), &log);
-  window = show (widget, 800, 600);
+  window = tf_test_show (widget, 800, 600);
   tf_video_view_set_file (view, video);
   /* the stream tells the frame's size once it is prepared */
-  run_until (has_frame, view, 60);
+  tf_test_run_until (has_frame, view, 60);
   for (int i = 0; i < POINTS; i++)
     {
       TfFaceProbe *one = make_probe (1, i);
@@ -954,8 +695,8 @@ test_view (void)
 
   /* the frame (4:3) inside the wider video area: bars left and right (the
    * area is laid out again now that the timeline has two tracks) */
-  settle ();
-  overlay = find_type (widget, GTK_TYPE_OVERLAY);
+  tf_test_settle_frames ();
+  overlay = tf_test_find_type (widget, GTK_TYPE_OVERLAY);
   g_assert_nonnull (overlay);
   g_assert_true (gtk_widget_compute_bounds (overlay, widget, &bounds));
   g_assert_true (tf_video_view_get_frame_rect (view, &frame));
@@ -974,19 +715,19 @@ test_view (void)
   g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 1);
   g_assert_true (tf_video_view_get_face (view) == g_ptr_array_index (added, 2 * 5));
   {
-    g_autoptr (Image) image = render (widget, "video-labels-view");
+    g_autoptr (TfTestImage) image = render (widget, "video-labels-view");
     /* the middle of the top edges, and a point inside the frame away from the boxes */
     double x1 = frame.origin.x + 80 * scale, y1 = frame.origin.y + 40 * scale;
     double x2 = frame.origin.x + 230 * scale, y2 = frame.origin.y + 160 * scale;
     int gray[3] = { 0x9a, 0x99, 0x96 };
 
     class_rgb (HAPPY, want);
-    pixel (image, x1, y1, got);
+    tf_test_pixel (image, x1, y1, got);
     assert_near (got, want, 12, "track 1's box at 0.5 s (labelled happiness)");
     /* track 2's bottom edge, dashed gray: gray somewhere along it */
     g_assert_true (row_has (image, x2, y2, 8, gray, 12));
     /* the letterbox bars are outside the frame: dark video ground, no box */
-    pixel (image, bounds.origin.x + 2, bounds.origin.y + bounds.size.height / 2, got);
+    tf_test_pixel (image, bounds.origin.x + 2, bounds.origin.y + bounds.size.height / 2, got);
     g_assert_cmpint (MAX (got[0], MAX (got[1], got[2])), <, 60);
   }
 
@@ -994,13 +735,13 @@ test_view (void)
    * box shows the prediction (anger) */
   tf_video_view_seek (view, 2.8);
   {
-    g_autoptr (Image) image = render (widget, "video-labels-view-late");
+    g_autoptr (TfTestImage) image = render (widget, "video-labels-view-late");
     double x1 = frame.origin.x + 80 * scale, y1 = frame.origin.y + 40 * scale;
     double y2 = frame.origin.y + 160 * scale;
     int gray[3] = { 0x9a, 0x99, 0x96 };
 
     class_rgb (ANGER, want);
-    pixel (image, x1, y1, got);
+    tf_test_pixel (image, x1, y1, got);
     assert_near (got, want, 12, "track 1's box at 2.8 s (predicted anger)");
     g_assert_false (row_has (image, frame.origin.x + 230 * scale, y2, 8, gray, 12));
   }
@@ -1009,7 +750,7 @@ test_view (void)
    * neutral: its tag in anger's colour, and a red "model: neutral" beside */
   tf_video_view_seek (view, 2.2);
   {
-    g_autoptr (Image) image = render (widget, "video-labels-view-disagree");
+    g_autoptr (TfTestImage) image = render (widget, "video-labels-view-disagree");
     int red[3] = { 0xe0, 0x1b, 0x24 };
     double x = frame.origin.x + 200 * scale, y = frame.origin.y + 100 * scale - 10;
     gboolean found = FALSE;
@@ -1018,16 +759,16 @@ test_view (void)
     g_assert_true (row_has (image, x + 4, y, 2, want, 12));                  /* the tag's ground */
     for (int dx = 0; dx < 300 && x + dx < image->width && !found; dx++)
       {
-        pixel (image, x + dx, y, got);
-        found = distance (got, red) <= 12;
+        tf_test_pixel (image, x + dx, y, got);
+        found = tf_test_distance (got, red) <= 12;
       }
     g_assert_true (found);
     /* track 1 is not labelled there: no red beside it */
     found = FALSE;
     for (int dx = 0; dx < 200 && !found; dx++)
       {
-        pixel (image, frame.origin.x + 40 * scale + dx, frame.origin.y + 40 * scale - 10, got);
-        found = distance (got, red) <= 12;
+        tf_test_pixel (image, frame.origin.x + 40 * scale + dx, frame.origin.y + 40 * scale - 10, got);
+        found = tf_test_distance (got, red) <= 12;
       }
     g_assert_false (found);
   }
@@ -1036,7 +777,7 @@ test_view (void)
    * pale tag, track 2's imported neutral on a tag of its colour */
   tf_video_view_seek (view, 1.5);
   {
-    g_autoptr (Image) image = render (widget, "video-labels-view-suggested");
+    g_autoptr (TfTestImage) image = render (widget, "video-labels-view-suggested");
     int pale[3];
     GdkRGBA c;
 
@@ -1046,7 +787,7 @@ test_view (void)
     c.red += (1 - c.red) * 0.6f;
     c.green += (1 - c.green) * 0.6f;
     c.blue += (1 - c.blue) * 0.6f;
-    rgba_to_rgb (&c, pale);
+    tf_test_rgba_to_rgb (&c, pale);
     g_assert_true (row_has (image, frame.origin.x + 40 * scale + 4, frame.origin.y + 40 * scale - 10, 2, pale, 12));
   }
 
@@ -1054,7 +795,7 @@ test_view (void)
   tf_video_view_seek (view, 0.5);
   log.faces = 0;
   {
-    GtkGesture *click = find_controller (overlay, GTK_TYPE_GESTURE_CLICK);
+    GtkGesture *click = tf_test_find_controller (overlay, GTK_TYPE_GESTURE_CLICK);
 
     a = frame_point (view, overlay, 300, 220);
     g_signal_emit_by_name (click, "pressed", 1, (double) a.x, (double) a.y);
@@ -1073,7 +814,7 @@ test_view (void)
     g_assert_cmpint (log.faces, ==, 2);
     g_assert_cmpint (log.face->face_id, ==, 205);
   }
-  image_free (render (widget, "video-labels-view-track2"));
+  tf_test_image_free (render (widget, "video-labels-view-track2"));
 
 #ifdef HAVE_XTEST
   /* a click with the X server's pointer on track 1's box, over the video */
@@ -1105,7 +846,7 @@ test_view (void)
     g_autoptr (GPtrArray) faces = NULL;
 
     g_assert_true (tf_timeline_lane_span (timeline, 1, &top, &height));
-    drag (tl, xa, top + height / 2, xb - xa, 0);
+    tf_test_drag (tl, xa, top + height / 2, xb - xa, 0, NULL);
     faces = tf_video_view_get_range_faces (view);
     g_assert_nonnull (faces);
     g_assert_cmpuint (faces->len, ==, 4);       /* 2.0, 2.1, 2.2, 2.3 s */
@@ -1146,8 +887,8 @@ test_view (void)
   g_assert_true (tf_video_view_get_drawing (view));
   g_assert_cmpint (log.drawing_notes, ==, 1);
   {
-    GtkGesture *gesture = find_controller (overlay, GTK_TYPE_GESTURE_DRAG);
-    GtkGesture *click = find_controller (overlay, GTK_TYPE_GESTURE_CLICK);
+    GtkGesture *gesture = tf_test_find_controller (overlay, GTK_TYPE_GESTURE_DRAG);
+    GtkGesture *click = tf_test_find_controller (overlay, GTK_TYPE_GESTURE_CLICK);
 
     /* a press on a box draws rather than chooses */
     log.faces = 0;
@@ -1158,7 +899,7 @@ test_view (void)
     g_signal_emit_by_name (gesture, "drag-begin", (double) a.x, (double) a.y);
     g_signal_emit_by_name (gesture, "drag-update", (double) (b.x - a.x), (double) (b.y - a.y));
     {
-      g_autoptr (Image) image = render (widget, "video-labels-drawing");
+      g_autoptr (TfTestImage) image = render (widget, "video-labels-drawing");
       int white_rgb[3] = { 255, 255, 255 }, black_rgb[3] = { 0, 0, 0 };
       double y = bounds.origin.y + (a.y + b.y) / 2;
 
@@ -1178,17 +919,17 @@ test_view (void)
   g_assert_false (tf_video_view_get_drawing (view));
   g_assert_cmpint (log.drawing_notes, ==, 2);
   /* not drawing: a drag does nothing */
-  drag (overlay, a.x, a.y, b.x - a.x, b.y - a.y);
+  tf_test_drag (overlay, a.x, a.y, b.x - a.x, b.y - a.y, NULL);
   g_assert_cmpint (log.boxes, ==, 1);
 
   /* a slip (under 8 frame pixels) is ignored and drawing goes on; a box
    * past the frame's edge is clamped to it */
   tf_video_view_set_drawing (view, TRUE);
   a = frame_point (view, overlay, 300, 200);
-  drag (overlay, a.x, a.y, 5 * scale, 30 * scale);
+  tf_test_drag (overlay, a.x, a.y, 5 * scale, 30 * scale, NULL);
   g_assert_cmpint (log.boxes, ==, 1);
   g_assert_true (tf_video_view_get_drawing (view));
-  drag (overlay, a.x, a.y, 100 * scale, 100 * scale);
+  tf_test_drag (overlay, a.x, a.y, 100 * scale, 100 * scale, NULL);
   g_assert_cmpint (log.boxes, ==, 2);
   g_assert_cmpfloat (fabs (log.box[1] - 300), <, 0.01);
   g_assert_cmpfloat (fabs (log.box[3] - 20), <, 0.01);
@@ -1220,12 +961,12 @@ test_view (void)
 
   /* Escape cancels drawing, and is not taken when not drawing */
   tf_video_view_set_drawing (view, TRUE);
-  g_assert_true (press_key (widget, GDK_KEY_Escape));
+  g_assert_true (tf_test_activate_shortcut (widget, GDK_KEY_Escape));
   g_assert_false (tf_video_view_get_drawing (view));
   {
     int boxes = log.boxes;
 
-    g_assert_false (press_key (widget, GDK_KEY_Escape));
+    g_assert_false (tf_test_activate_shortcut (widget, GDK_KEY_Escape));
     g_assert_cmpint (log.boxes, ==, boxes);
   }
 
@@ -1235,7 +976,7 @@ test_view (void)
   g_assert_cmpuint (tf_video_view_get_n_tracks (view), ==, 0);
   g_assert_null (tf_video_view_get_range_faces (view));
   g_assert_false (tf_video_view_jump_label_change (view, 1));
-  destroy (window);
+  tf_test_destroy (window);
   g_unlink (video);
   g_rmdir (dir);
 }

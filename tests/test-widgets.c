@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tf-test-gtk.h"
 #include "tf-widgets.h"
 #include "tf-widgets-private.h"
 
@@ -132,174 +133,18 @@ make_ablation (void)
   return a;
 }
 
-/* ---- showing and rendering */
-
-static gboolean
-on_timeout_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_until (gboolean (*done) (GtkWidget *), GtkWidget *widget)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (10, on_timeout_cb, &timed_out);
-
-  while (!done (widget) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
-}
-
-static gboolean
-is_laid_out (GtkWidget *widget)
-{
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
-
-static GtkWidget *current_window;
-
-static gboolean
-on_tick_cb (GtkWidget     *widget,
-            GdkFrameClock *clock,
-            gpointer       data)
-{
-  int *ticks = data;
-
-  (void) widget;
-  (void) clock;
-  return ++*ticks < 3 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
-}
-
-static gboolean
-ticked (GtkWidget *widget)
-{
-  return *(int *) g_object_get_data (G_OBJECT (widget), "ticks") >= 3;
-}
-
-/* lets pending layout and style changes happen: a few frames of the
- * window's frame clock (each lays out what was queued before it draws) */
-static void
-settle (void)
-{
-  int ticks = 0;
-
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-  if (current_window == NULL)
-    return;
-  g_object_set_data (G_OBJECT (current_window), "ticks", &ticks);
-  gtk_widget_add_tick_callback (current_window, on_tick_cb, &ticks, NULL);
-  run_until (ticked, current_window);
-  g_object_set_data (G_OBJECT (current_window), "ticks", NULL);
-  while (g_main_context_pending (NULL))
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static GtkWidget *
-show (GtkWidget *widget,
-      int        width,
-      int        height)
-{
-  GtkWidget *window = gtk_window_new ();
-
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_set_child (GTK_WINDOW (window), widget);
-  gtk_window_present (GTK_WINDOW (window));
-  run_until (is_laid_out, widget);
-  current_window = window;
-  settle ();
-  return window;
-}
-
-typedef struct
-{
-  int     width, height;
-  gsize   stride;
-  guchar *data;            /* cairo ARGB32: B, G, R, A in memory */
-} Image;
-
-static void
-image_free (Image *image)
-{
-  g_free (image->data);
-  g_free (image);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Image, image_free)
-
-/* @widget drawn over @background by its window's renderer, saved as @name.png */
-static Image *
-render (GtkWidget     *widget,
-        const char    *name,
-        const GdkRGBA *background)
-{
-  int w, h;
-  GtkWidget *parent = gtk_widget_get_parent (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  graphene_rect_t bounds;
-  g_autoptr (GskRenderNode) node = NULL;
-  g_autoptr (GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("%s.png", name);
-  g_autofree char *path = g_test_build_filename (G_TEST_BUILT, file, NULL);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  Image *image;
-
-  settle ();
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  image = g_new0 (Image, 1);
-  g_assert_cmpint (w, >, 0);
-  g_assert_cmpint (h, >, 0);
-  gtk_snapshot_append_color (snapshot, background, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  /* the widget as its parent draws it, moved to the origin */
-  g_assert_true (gtk_widget_compute_bounds (widget, parent, &bounds));
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-bounds.origin.x, -bounds.origin.y));
-  gtk_widget_snapshot_child (parent, widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_nonnull (texture);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("%s: %s", name, path);
-
-  image->width = gdk_texture_get_width (texture);
-  image->height = gdk_texture_get_height (texture);
-  image->stride = (gsize) image->width * 4;
-  image->data = g_malloc (image->stride * image->height);
-  gdk_texture_download (texture, image->data, image->stride);
-  return image;
-}
+/* ---- showing and rendering (tf-test-gtk.h) */
 
 static const GdkRGBA white = { 1, 1, 1, 1 };
 
+/* every pixel is opaque over the background it is drawn on */
 static void
-pixel (const Image *image,
-       double       x,
-       double       y,
-       int          rgb[3])
+pixel (const TfTestImage *image,
+       double             x,
+       double             y,
+       int                rgb[3])
 {
-  int ix = (int) floor (x), iy = (int) floor (y);
-  const guchar *p;
-
-  g_assert_cmpint (ix, >=, 0);
-  g_assert_cmpint (iy, >=, 0);
-  g_assert_cmpint (ix, <, image->width);
-  g_assert_cmpint (iy, <, image->height);
-  p = image->data + iy * image->stride + 4 * ix;
-  g_assert_cmpint (p[3], ==, 255);   /* opaque over the background */
-  rgb[0] = p[2];
-  rgb[1] = p[1];
-  rgb[2] = p[0];
-}
-
-static int
-distance (const int a[3],
-          const int b[3])
-{
-  return MAX (abs (a[0] - b[0]), MAX (abs (a[1] - b[1]), abs (a[2] - b[2])));
+  g_assert_cmpint (tf_test_pixel (image, x, y, rgb), ==, 255);
 }
 
 static void
@@ -314,78 +159,12 @@ assert_near (const int   got[3],
                got[0], got[1], got[2], want[0], want[1], want[2], tolerance);
 }
 
-static void
-destroy (GtkWidget *window)
-{
-  current_window = NULL;
-  gtk_window_destroy (GTK_WINDOW (window));
-  settle ();
-}
-
 /* Runs what @keyval is bound to in @widget's class, as a key press would. */
 static void
 press_key (GtkWidget *widget,
            guint      keyval)
 {
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
-
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
-
-          if (GTK_IS_KEYVAL_TRIGGER (trigger)
-              && gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval
-              && gtk_keyval_trigger_get_modifiers (GTK_KEYVAL_TRIGGER (trigger)) == 0)
-            {
-              g_assert_true (gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut),
-                                                           GTK_SHORTCUT_ACTION_EXCLUSIVE, widget,
-                                                           gtk_shortcut_get_arguments (shortcut)));
-              return;
-            }
-        }
-    }
-  g_error ("no key binding for %s in %s", gdk_keyval_name (keyval), G_OBJECT_TYPE_NAME (widget));
-}
-
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      if ((found = find_button (child, label)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_type (child, type)) != NULL)
-        return found;
-    }
-  return NULL;
+  g_assert_true (tf_test_activate_shortcut (widget, keyval));
 }
 
 /* ---- colour maps */
@@ -549,11 +328,11 @@ test_overlay (void)
   int hot[3], cold[3], got[3];
   guint builds;
 
-  window = show (widget, 320, 320);
+  window = tf_test_show (widget, 320, 320);
 
   /* nothing to show: a placeholder, no crash */
   {
-    g_autoptr (Image) empty = render (widget, "overlay-empty", &white);
+    g_autoptr (TfTestImage) empty = tf_test_render (widget, "overlay-empty", &white);
 
     pixel (empty, 160, 160, got);
   }
@@ -563,12 +342,12 @@ test_overlay (void)
   tf_attention_overlay_set_opacity (overlay, 0.6);
   tf_attention_overlay_set_kind (overlay, TF_OVERLAY_LANET, 2, 0);
   g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_LANET);
-  settle ();
+  tf_test_settle_frames ();
 
   tf_colormap_lookup (TF_COLORMAP_VIRIDIS, 1, top);
   tf_colormap_lookup (TF_COLORMAP_VIRIDIS, 0, bottom);
   {
-    g_autoptr (Image) image = render (widget, "overlay-lanet3", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "overlay-lanet3", &white);
 
     /* LANet 3's hot spot: the top of the map over the face */
     cell_centre (overlay, lanet_hot[2][0], lanet_hot[2][1], &x, &y, crop);
@@ -580,7 +359,7 @@ test_overlay (void)
     pixel (image, x, y, cold);
     blend (crop, bottom, 0.6, want);
     assert_near (cold, want, 6, "cold spot");
-    g_assert_cmpint (distance (hot, cold), >, 80);
+    g_assert_cmpint (tf_test_distance (hot, cold), >, 80);
     /* another LANet's hot spot is cold in this map */
     cell_centre (overlay, lanet_hot[1][0], lanet_hot[1][1], &x, &y, crop);
     pixel (image, x, y, got);
@@ -591,7 +370,7 @@ test_overlay (void)
   /* smooth: between the hot block and the cold background the colour
    * passes through intermediate values (bilinear, not blocky) */
   {
-    g_autoptr (Image) image = render (widget, "overlay-lanet3-again", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "overlay-lanet3-again", &white);
     graphene_rect_t r;
     int distinct = 0, prev[3] = { -1, -1, -1 };
 
@@ -600,7 +379,7 @@ test_overlay (void)
     for (double u = (lanet_hot[2][1] + 1.5) / GRID; u < (lanet_hot[2][1] + 2.5) / GRID; u += 1.0 / r.size.width)
       {
         pixel (image, r.origin.x + u * r.size.width, r.origin.y + (lanet_hot[2][0] + 0.5) / GRID * r.size.height, got);
-        if (distance (got, prev) > 0)
+        if (tf_test_distance (got, prev) > 0)
           distinct++;
         memcpy (prev, got, sizeof got);
       }
@@ -612,7 +391,7 @@ test_overlay (void)
   g_assert_cmpuint (builds, >=, 1);
   tf_attention_overlay_set_opacity (overlay, 0.3);
   {
-    g_autoptr (Image) image = render (widget, "overlay-opacity-0.3", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "overlay-opacity-0.3", &white);
 
     cell_centre (overlay, lanet_hot[2][0], lanet_hot[2][1], &x, &y, crop);
     pixel (image, x, y, got);
@@ -624,7 +403,7 @@ test_overlay (void)
   /* opacity 0: the crop unchanged */
   tf_attention_overlay_set_opacity (overlay, 0);
   {
-    g_autoptr (Image) image = render (widget, "overlay-opacity-0", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "overlay-opacity-0", &white);
 
     for (int row = 1; row < GRID; row += 4)
       for (int col = 1; col < GRID; col += 4)
@@ -640,7 +419,7 @@ test_overlay (void)
   tf_attention_overlay_set_kind (overlay, TF_OVERLAY_HEAD, 1, 3);
   g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_HEAD);
   {
-    g_autoptr (Image) image = render (widget, "overlay-head-2-4", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "overlay-head-2-4", &white);
     double opaque[3] = { top[0], top[1], top[2] };
 
     cell_centre (overlay, 2 + 3 * 3, 2 + 6 * 1, &x, &y, crop);
@@ -652,7 +431,7 @@ test_overlay (void)
   /* another colour map */
   tf_attention_overlay_set_colormap (overlay, TF_COLORMAP_TURBO);
   {
-    g_autoptr (Image) image = render (widget, "overlay-head-2-4-turbo", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "overlay-head-2-4-turbo", &white);
     double want_top[3];
 
     tf_colormap_lookup (TF_COLORMAP_TURBO, 1, top);
@@ -666,7 +445,7 @@ test_overlay (void)
   tf_attention_overlay_set_opacity (overlay, 0.6);
   tf_attention_overlay_set_kind (overlay, TF_OVERLAY_LANET, LANETS + 3, 0);
   {
-    g_autoptr (Image) image = render (widget, "overlay-no-map", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "overlay-no-map", &white);
 
     cell_centre (overlay, 7, 7, &x, &y, crop);
     pixel (image, x, y, got);
@@ -675,16 +454,16 @@ test_overlay (void)
 
   tf_attention_overlay_set_probe (overlay, NULL);
   tf_face_probe_unref (probe);
-  destroy (window);
+  tf_test_destroy (window);
 }
 
 /* ---- probability bars */
 
 static void
-bar_colors (TfProbBars *bars,
-            const Image *image,
-            int          index,
-            int          rgb[3])
+bar_colors (TfProbBars        *bars,
+            const TfTestImage *image,
+            int                index,
+            int                rgb[3])
 {
   graphene_rect_t r;
 
@@ -698,7 +477,7 @@ check_bars (TfProbBars  *bars,
             const char  *name,
             const GdkRGBA *background)
 {
-  g_autoptr (Image) image = render (GTK_WIDGET (bars), name, background);
+  g_autoptr (TfTestImage) image = tf_test_render (GTK_WIDGET (bars), name, background);
   int predicted[3], other[3], other2[3];
   graphene_rect_t r1, r0;
 
@@ -708,8 +487,8 @@ check_bars (TfProbBars  *bars,
   bar_colors (bars, image, 2, other2);
   g_test_message ("%s: predicted (%d, %d, %d), others (%d, %d, %d)", name,
                   predicted[0], predicted[1], predicted[2], other[0], other[1], other[2]);
-  g_assert_cmpint (distance (other, other2), <=, 2);
-  g_assert_cmpint (distance (predicted, other), >, 40);
+  g_assert_cmpint (tf_test_distance (other, other2), <=, 2);
+  g_assert_cmpint (tf_test_distance (predicted, other), >, 40);
   /* the accent colour (libadwaita's blue) */
   g_assert_cmpint (predicted[2], >, predicted[0] + 60);
   /* longer for a larger probability */
@@ -729,11 +508,11 @@ test_prob_bars (void)
   int min, nat;
 
   g_assert_cmpint (tf_prob_bars_get_highlighted (bars), ==, -1);
-  window = show (widget, 360, 120);
-  image_free (render (widget, "bars-empty", &white));
+  window = tf_test_show (widget, 360, 120);
+  tf_test_image_free (tf_test_render (widget, "bars-empty", &white));
 
   tf_prob_bars_set_probe (bars, probe);
-  settle ();
+  tf_test_settle_frames ();
   /* fits a 360 px sidebar */
   gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
   g_test_message ("bars: width %d minimum, %d natural", min, nat);
@@ -747,10 +526,10 @@ test_prob_bars (void)
   check_bars (bars, "bars-light", &white);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  settle ();
+  tf_test_settle_frames ();
   check_bars (bars, "bars-dark", &(GdkRGBA) { 0.14f, 0.14f, 0.14f, 1 });
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-  settle ();
+  tf_test_settle_frames ();
 
   /* no prediction given: the argmax */
   {
@@ -767,7 +546,7 @@ test_prob_bars (void)
   g_assert_cmpint (tf_prob_bars_get_highlighted (bars), ==, -1);
 
   tf_face_probe_unref (probe);
-  destroy (window);
+  tf_test_destroy (window);
 }
 
 /* ---- head grid */
@@ -790,11 +569,11 @@ on_head_selected_cb (TfHeadGrid *grid,
 }
 
 static void
-cell_pixel (TfHeadGrid  *grid,
-            const Image *image,
-            int          block,
-            int          head,
-            int          rgb[3])
+cell_pixel (TfHeadGrid        *grid,
+            const TfTestImage *image,
+            int                block,
+            int                head,
+            int                rgb[3])
 {
   graphene_rect_t r;
 
@@ -817,13 +596,13 @@ test_head_grid (void)
   uint8_t top[3];
 
   g_signal_connect (grid, "head-selected", G_CALLBACK (on_head_selected_cb), &s);
-  window = show (widget, 360, 300);
-  image_free (render (widget, "grid-empty", &white));
+  window = tf_test_show (widget, 360, 300);
+  tf_test_image_free (tf_test_render (widget, "grid-empty", &white));
   tf_head_grid_get_shape (grid, &blocks, &heads);
   g_assert_cmpint (blocks, ==, 0);
 
   tf_head_grid_set_probe (grid, probe);
-  settle ();
+  tf_test_settle_frames ();
   tf_head_grid_get_shape (grid, &blocks, &heads);
   g_assert_cmpint (blocks, ==, DEPTH);
   g_assert_cmpint (heads, ==, HEADS);
@@ -875,7 +654,7 @@ test_head_grid (void)
   g_assert_false (tf_head_grid_get_selected (grid, NULL, NULL));
   tf_colormap_lookup (TF_COLORMAP_VIRIDIS, 1, top);
   {
-    g_autoptr (Image) image = render (widget, "grid-contribution", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "grid-contribution", &white);
     double want[3] = { top[0], top[1], top[2] };
     uint8_t half[3];
     double want_half[3];
@@ -890,7 +669,7 @@ test_head_grid (void)
     for (int c = 0; c < 3; c++)
       want_half[c] = half[c];
     cell_pixel (grid, image, 0, 1, other);
-    g_assert_cmpint (distance (other, got), >, 40);
+    g_assert_cmpint (tf_test_distance (other, got), >, 40);
     cell_pixel (grid, image, 1, 2, other);   /* 0.2 / 0.4 */
     assert_near (other, want_half, 2, "half the block's largest");
   }
@@ -898,21 +677,21 @@ test_head_grid (void)
   /* a selection outline is drawn around the selected cell */
   tf_head_grid_select (grid, 1, 2);
   {
-    g_autoptr (Image) image = render (widget, "grid-selected", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "grid-selected", &white);
     int edge[3], inside[3];
 
     g_assert_true (tf_head_grid_cell_rect (grid, 1, 2, &r));
     pixel (image, r.origin.x, r.origin.y + r.size.height / 2, edge);
     cell_pixel (grid, image, 1, 2, inside);
-    g_assert_cmpint (distance (edge, inside), >, 40);
+    g_assert_cmpint (tf_test_distance (edge, inside), >, 40);
   }
 
   /* ablation: diverging around white */
   tf_head_grid_set_probe (grid, with);
   tf_head_grid_set_show_ablation (grid, TRUE);
-  settle ();
+  tf_test_settle_frames ();
   {
-    g_autoptr (Image) image = render (widget, "grid-ablation", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "grid-ablation", &white);
     const double blue[3] = { 33, 102, 172 }, red[3] = { 178, 24, 43 }, white3[3] = { 255, 255, 255 };
     int half[3];
 
@@ -932,7 +711,7 @@ test_head_grid (void)
   }
   tf_head_grid_set_show_ablation (grid, FALSE);
   {
-    g_autoptr (Image) image = render (widget, "grid-contribution-again", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "grid-contribution-again", &white);
     double want[3] = { top[0], top[1], top[2] };
 
     cell_pixel (grid, image, 0, 2, got);
@@ -941,7 +720,7 @@ test_head_grid (void)
 
   tf_face_probe_unref (with);
   tf_face_probe_unref (probe);
-  destroy (window);
+  tf_test_destroy (window);
 }
 
 /* ---- timeline */
@@ -975,8 +754,8 @@ test_timeline (void)
   gint64 start;
 
   g_signal_connect (timeline, "seek", G_CALLBACK (on_seek_cb), &s);
-  window = show (widget, 800, 200);
-  image_free (render (widget, "timeline-empty", &white));
+  window = tf_test_show (widget, 800, 200);
+  tf_test_image_free (tf_test_render (widget, "timeline-empty", &white));
 
   tf_timeline_set_classes (timeline, names, CLASSES);
   tf_timeline_set_duration (timeline, 60);
@@ -998,7 +777,7 @@ test_timeline (void)
         tf_timeline_add_point (timeline, 3, t, (const float[]) { 0, 0, 1 });
     }
   g_assert_cmpint (tf_timeline_get_n_tracks (timeline), ==, 2);
-  settle ();
+  tf_test_settle_frames ();
 
   /* a click seeks there */
   per_px = 60.0 / (tf_timeline_time_to_x (timeline, 60) - tf_timeline_time_to_x (timeline, 0));
@@ -1033,7 +812,7 @@ test_timeline (void)
   /* the cursor at 15 s, the stacked areas beside it */
   tf_timeline_set_position (timeline, 15);
   {
-    g_autoptr (Image) image = render (widget, "timeline", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "timeline", &white);
     GdkRGBA c0, c2;
     int beside[3], low[3], neutral[3];
     double want0[3], want2[3];
@@ -1055,7 +834,7 @@ test_timeline (void)
     /* the theme's foreground: dark and gray */
     g_assert_cmpint (MAX (got[0], MAX (got[1], got[2])), <, 100);
     g_assert_cmpint (abs (got[0] - got[2]), <, 12);
-    g_assert_cmpint (distance (got, beside), >, 60);
+    g_assert_cmpint (tf_test_distance (got, beside), >, 60);
 
     /* track 7 from 40 s: anger 0.5 at the bottom, neutral 0.2 at the top */
     x = tf_timeline_time_to_x (timeline, 50);
@@ -1068,19 +847,19 @@ test_timeline (void)
     pixel (image, tf_timeline_time_to_x (timeline, 20), top + height / 2, neutral);
     assert_near (neutral, want2, 2, "track 3 at 20 s");
     pixel (image, tf_timeline_time_to_x (timeline, 45), top + height / 2, got);
-    g_assert_cmpint (distance (got, neutral), >, 60);
+    g_assert_cmpint (tf_test_distance (got, neutral), >, 60);
     pixel (image, tf_timeline_time_to_x (timeline, 5), top + height / 2, got);
     assert_near (got, want0, 2, "track 3's late point at 5 s");
     pixel (image, tf_timeline_time_to_x (timeline, 7.5), top + height / 2, got);
-    g_assert_cmpint (distance (got, neutral), >, 60);   /* nothing between 6 and 10 s */
-    g_assert_cmpint (distance (got, low), >, 60);
+    g_assert_cmpint (tf_test_distance (got, neutral), >, 60);   /* nothing between 6 and 10 s */
+    g_assert_cmpint (tf_test_distance (got, low), >, 60);
   }
 
   /* cheap with many points: 100 000 in a strip still draws at once */
   for (int i = 1; i <= 100000; i++)
     tf_timeline_add_point (timeline, 9, i * 0.0006, (const float[]) { 0.2f, 0.3f, 0.5f });
   start = g_get_monotonic_time ();
-  image_free (render (widget, "timeline-many", &white));
+  tf_test_image_free (tf_test_render (widget, "timeline-many", &white));
   g_test_message ("100 000 points drawn in %.1f ms", (g_get_monotonic_time () - start) / 1000.0);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
   g_assert_cmpint (tf_timeline_get_n_tracks (timeline), ==, 3);
@@ -1088,7 +867,7 @@ test_timeline (void)
   tf_timeline_clear (timeline);
   g_assert_cmpint (tf_timeline_get_n_tracks (timeline), ==, 0);
   g_assert_cmpfloat (tf_timeline_get_position (timeline), ==, 0);
-  destroy (window);
+  tf_test_destroy (window);
 }
 
 /* ---- the inspector */
@@ -1166,8 +945,8 @@ test_inspector (void)
 
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), widget);
-  window = show (scroller, 360, 1000);
-  image_free (render (widget, "inspector-empty", &white));
+  window = tf_test_show (scroller, 360, 1000);
+  tf_test_image_free (tf_test_render (widget, "inspector-empty", &white));
   /* fits a phone-width sidebar */
   gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min_w, NULL, NULL, NULL);
   g_assert_cmpint (min_w, <=, 360);
@@ -1175,7 +954,7 @@ test_inspector (void)
   tf_face_inspector_set_probe (inspector, probe);
   g_assert_true (tf_face_inspector_get_probe (inspector) == probe);
   g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_LANET_MAX);
-  settle ();
+  tf_test_settle_frames ();
 
   /* choosing a head (keyboard, in the grid) shows its attention */
   press_key (GTK_WIDGET (grid), GDK_KEY_Down);
@@ -1199,16 +978,16 @@ test_inspector (void)
     g_assert_cmpfloat (fabs (opacity - 0.25), <, 1e-9);
   }
   tf_face_inspector_set_colormap (inspector, TF_COLORMAP_MAGMA);
-  settle ();
-  image_free (render (widget, "inspector", &white));
+  tf_test_settle_frames ();
+  tf_test_image_free (tf_test_render (widget, "inspector", &white));
 
   /* the ablation: a request, progress, the result, the toggle */
-  compute = find_button (widget, "_Compute");
+  compute = tf_test_find_widget (widget, TF_TEST_BY_BUTTON_LABEL, "_Compute");
   g_assert_nonnull (compute);
   g_assert_true (gtk_widget_get_sensitive (compute));
   g_signal_emit_by_name (compute, "clicked");
   g_assert_cmpint (requested, ==, 1);
-  progress = find_type (widget, GTK_TYPE_PROGRESS_BAR);
+  progress = tf_test_find_type (widget, GTK_TYPE_PROGRESS_BAR);
   g_assert_nonnull (progress);
   g_assert_false (gtk_widget_get_visible (progress));
   tf_face_inspector_set_ablation_progress (inspector, 0.5);
@@ -1219,15 +998,15 @@ test_inspector (void)
   g_assert_false (gtk_widget_get_visible (progress));
   g_assert_true (gtk_widget_get_sensitive (compute));
 
-  toggle = find_type (widget, GTK_TYPE_CHECK_BUTTON);
+  toggle = tf_test_find_type (widget, GTK_TYPE_CHECK_BUTTON);
   g_assert_nonnull (toggle);
   g_assert_false (gtk_widget_get_visible (toggle));
   tf_face_inspector_set_probe (inspector, with);
   g_assert_true (gtk_widget_get_visible (toggle));
   gtk_check_button_set_active (GTK_CHECK_BUTTON (toggle), TRUE);
-  settle ();
+  tf_test_settle_frames ();
   {
-    g_autoptr (Image) image = render (widget, "inspector-ablation", &white);
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "inspector-ablation", &white);
     graphene_rect_t r, in_grid;
     const double blue[3] = { 33, 102, 172 };
     int got[3];
@@ -1257,7 +1036,7 @@ test_inspector (void)
     g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_Return));
     g_assert_cmpint (log.class_index, ==, probe->predicted);
     g_assert_false (tf_label_bar_handle_key (bar, GDK_KEY_0 + probe->classes + 1));
-    image_free (render (widget, "inspector-labelling", &white));
+    tf_test_image_free (tf_test_render (widget, "inspector-labelling", &white));
     tf_face_inspector_set_labelling (inspector, FALSE);
     g_signal_handlers_disconnect_by_data (bar, &log);
   }
@@ -1266,7 +1045,7 @@ test_inspector (void)
 
   tf_face_probe_unref (with);
   tf_face_probe_unref (probe);
-  destroy (window);
+  tf_test_destroy (window);
 }
 
 static void
@@ -1284,8 +1063,8 @@ test_label_bar (void)
   g_signal_connect (bar, "label-cleared", G_CALLBACK (on_label_cleared_cb), &log);
   g_signal_connect (bar, "note-changed", G_CALLBACK (on_note_changed_cb), &log);
   tf_label_bar_set_classes (bar, names, G_N_ELEMENTS (names), 1);
-  window = show (widget, 360, 200);
-  image_free (render (widget, "label-bar-empty", &white));
+  window = tf_test_show (widget, 360, 200);
+  tf_test_image_free (tf_test_render (widget, "label-bar-empty", &white));
   g_assert_cmpint (tf_label_bar_get_kind (bar, &k), ==, TF_LABEL_BAR_NONE);
 
   /* keys: 3 is the third class, 0 not a face, Enter the prediction, 10th class has no key */
@@ -1299,7 +1078,7 @@ test_label_bar (void)
   g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_Return));
   g_assert_cmpint (log.kind, ==, TF_LABEL_BAR_CLASS);
   g_assert_cmpint (log.class_index, ==, 1);
-  image_free (render (widget, "label-bar-labelled", &white));
+  tf_test_image_free (tf_test_render (widget, "label-bar-labelled", &white));
   g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_BackSpace));
   g_assert_cmpint (log.cleared, ==, 1);
   g_assert_cmpint (tf_label_bar_get_kind (bar, NULL), ==, TF_LABEL_BAR_NONE);
