@@ -1183,6 +1183,33 @@ test_label_map (void)
   g_assert_cmpint (tf_label_map_lookup (map, 0, NULL), ==, TF_LABEL_MAP_NONE);
 }
 
+/* A probe is found by itself, else by its face id (a newer probe of the
+ * same face), never by a face id of 0. */
+static void
+test_probe_find (void)
+{
+  g_autoptr(GPtrArray) probes = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+  g_autoptr(TfFaceProbe) newer = tf_face_probe_new ();
+  g_autoptr(TfFaceProbe) stranger = tf_face_probe_new ();
+  TfFaceProbe *a = tf_face_probe_new (), *b = tf_face_probe_new ();
+  guint index = 99;
+
+  b->face_id = 5;
+  g_ptr_array_add (probes, a);
+  g_ptr_array_add (probes, b);
+  g_assert_true (tf_face_probe_array_find (probes, b, &index));
+  g_assert_cmpuint (index, ==, 1);
+  g_assert_true (tf_face_probe_array_find (probes, a, &index));
+  g_assert_cmpuint (index, ==, 0);
+  newer->face_id = 5;
+  g_assert_true (tf_face_probe_array_find (probes, newer, &index));
+  g_assert_cmpuint (index, ==, 1);
+  /* a (face id 0) is no match for another face without an id */
+  g_assert_false (tf_face_probe_array_find (probes, stranger, &index));
+  stranger->face_id = 6;
+  g_assert_false (tf_face_probe_array_find (probes, stranger, &index));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1195,6 +1222,7 @@ main (int    argc,
   g_test_add_func ("/widgets/colormap/names", test_colormap_names);
   g_test_add_func ("/widgets/probe/copy", test_probe_copy);
   g_test_add_func ("/widgets/label-map", test_label_map);
+  g_test_add_func ("/widgets/probe/find", test_probe_find);
   g_test_add_func ("/widgets/overlay", test_overlay);
   g_test_add_func ("/widgets/prob-bars", test_prob_bars);
   g_test_add_func ("/widgets/head-grid", test_head_grid);

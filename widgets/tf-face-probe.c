@@ -103,3 +103,21 @@ tf_face_probe_with_ablation (const TfFaceProbe *probe,
                      : NULL;
   return copy;
 }
+
+gboolean
+tf_face_probe_array_find (GPtrArray         *probes,
+                          const TfFaceProbe *probe,
+                          guint             *index)
+{
+  g_return_val_if_fail (probes != NULL && probe != NULL && index != NULL, FALSE);
+
+  if (g_ptr_array_find (probes, probe, index))
+    return TRUE;
+  for (guint i = 0; probe->face_id != 0 && i < probes->len; i++)
+    if (((TfFaceProbe *) g_ptr_array_index (probes, i))->face_id == probe->face_id)
+      {
+        *index = i;
+        return TRUE;
+      }
+  return FALSE;
+}

@@ -54,6 +54,12 @@ TfFaceProbe *tf_face_probe_ref      (TfFaceProbe *probe);
 void         tf_face_probe_unref    (TfFaceProbe *probe);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfFaceProbe, tf_face_probe_unref)
 
+/* The index in @probes (TfFaceProbe) of @probe itself, else of the face
+ * with its face_id (a probe replaced by a newer one of the same face). */
+gboolean     tf_face_probe_array_find (GPtrArray         *probes,
+                                       const TfFaceProbe *probe,
+                                       guint             *index);
+
 /* A copy holding @ablation ([L][H][K]) besides what @probe holds. */
 TfFaceProbe *tf_face_probe_with_ablation (const TfFaceProbe *probe,
                                           const float       *ablation);

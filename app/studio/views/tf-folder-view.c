@@ -199,22 +199,6 @@ item_disagreeing_text (TfFolderItem *self)
                           self->n_disagreeing);
 }
 
-/* @probe's index in @self, or that of the face with its face_id */
-static gboolean
-item_find_face (TfFolderItem *self,
-                TfFaceProbe  *probe,
-                guint        *index)
-{
-  if (g_ptr_array_find (self->faces, probe, index))
-    return TRUE;
-  for (guint i = 0; probe->face_id != 0 && i < self->faces->len; i++)
-    if (((TfFaceProbe *) g_ptr_array_index (self->faces, i))->face_id == probe->face_id)
-      {
-        *index = i;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 const char *
 tf_folder_item_get_file (TfFolderItem *self)
@@ -901,7 +885,7 @@ tf_folder_view_remove_face (TfFolderView *self,
   g_return_val_if_fail (probe != NULL && probe->file != NULL, FALSE);
 
   item = g_hash_table_lookup (self->items, probe->file);
-  if (item == NULL || !item_find_face (item, probe, &index))
+  if (item == NULL || !tf_face_probe_array_find (item->faces, probe, &index))
     return FALSE;
   found = g_ptr_array_index (item->faces, index);
   entry_remove (self, found);
@@ -926,7 +910,7 @@ tf_folder_view_replace_face (TfFolderView *self,
   g_return_if_fail (new_probe != NULL);
 
   item = g_hash_table_lookup (self->items, old_probe->file);
-  if (item == NULL || !item_find_face (item, old_probe, &index))
+  if (item == NULL || !tf_face_probe_array_find (item->faces, old_probe, &index))
     return;
   found = g_ptr_array_index (item->faces, index);
   entry_remove (self, found);

@@ -584,22 +584,6 @@ draw_hint (TfPhotoView *self,
   g_object_unref (layout);
 }
 
-/* @probe's index, or that of the face with its face_id */
-static gboolean
-find_face (TfPhotoView *self,
-           TfFaceProbe *probe,
-           guint       *index)
-{
-  if (g_ptr_array_find (self->faces, probe, index))
-    return TRUE;
-  for (guint i = 0; probe->face_id != 0 && i < self->faces->len; i++)
-    if (((TfFaceProbe *) g_ptr_array_index (self->faces, i))->face_id == probe->face_id)
-      {
-        *index = i;
-        return TRUE;
-      }
-  return FALSE;
-}
 
 /* ---- callbacks ----------------------------------------------------------- */
 
@@ -784,7 +768,7 @@ on_label_map_changed_cb (TfLabelMap  *map,
 {
   guint index;
 
-  if (face_id != 0 && !find_face (self, &(TfFaceProbe) { .face_id = face_id }, &index))
+  if (face_id != 0 && !tf_face_probe_array_find (self->faces, &(TfFaceProbe) { .face_id = face_id }, &index))
     return;
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -1097,7 +1081,7 @@ tf_photo_view_remove_face (TfPhotoView *self,
   g_return_if_fail (TF_IS_PHOTO_VIEW (self));
   g_return_if_fail (probe != NULL);
 
-  if (!find_face (self, probe, &index))
+  if (!tf_face_probe_array_find (self->faces, probe, &index))
     return;
   was_selected = self->selected == (int) index;
   /* may drop the last reference to @probe */
@@ -1121,7 +1105,7 @@ tf_photo_view_replace_face (TfPhotoView *self,
   g_return_if_fail (old_probe != NULL);
   g_return_if_fail (new_probe != NULL);
 
-  if (!find_face (self, old_probe, &index))
+  if (!tf_face_probe_array_find (self->faces, old_probe, &index))
     return;
   tf_face_probe_ref (new_probe);
   tf_face_probe_unref (g_ptr_array_index (self->faces, index));
