@@ -76,7 +76,10 @@ struct _TfWindow
   TfLabelMap           *labels;
   GHashTable           *media_ids;       /* canonical path -> gint64 media id */
   gint64                run;             /* this window's analysis run (0: none yet) */
-  char                 *run_key;         /* the model and settings it was made for */
+  char                 *run_key;         /* the model and settings of the last analysis */
+  char                 *run_settings;    /* those settings, as the run's JSON */
+  char                 *last_media_file; /* the file of the last face stored ... */
+  gint64                last_media;      /* ... and its media id */
   gboolean              batch_open;      /* analysis results in an open transaction */
   guint                 commit_timeout;
   gboolean              store_failed;    /* storing stopped after an error (said once) */
@@ -105,6 +108,8 @@ gboolean    tf_window_project_crops         (TfWindow       *self);
 /* TRUE when it changed */
 gboolean    tf_window_project_set_crops     (TfWindow       *self,
                                              gboolean        crops);
+/* an analysis starts: a new run when the model or the settings changed */
+void        tf_window_project_analysis_started (TfWindow    *self);
 /* commits the analysis results waiting for their transaction */
 void        tf_window_project_flush         (TfWindow       *self);
 /* the label bar and maps of the face just shown in the inspector */

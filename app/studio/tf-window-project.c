@@ -95,19 +95,16 @@ reload_labels (TfWindow *self)
   TfProjectFilter filter;
   g_autoptr(GError) error = NULL;
 
-  g_signal_handlers_block_matched (self->labels, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
   tf_label_map_clear (self->labels);
   if (self->project == NULL)
     {
       tf_label_map_set_classes (self->labels, NULL);
-      g_signal_handlers_unblock_matched (self->labels, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
       return;
     }
   classes = tf_project_get_classes (self->project);
   tf_label_map_set_classes (self->labels, (const char * const *) classes);
   tf_project_filter_init (&filter);
   filter.labelled = TF_LABELLED_YES;
-  g_signal_handlers_unblock_matched (self->labels, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
   if (!tf_project_foreach_face (self->project, &filter, tf_window_project_load_label_cb, self, &error))
     project_toast (self, tf_project_get_path (self->project), error);
 }
@@ -196,22 +193,40 @@ settings_json (TfWindow *self)
                           tf_window_project_crops (self) ? "true" : "false");
 }
 
-/* This window's analysis run, made at the first face of a model. */
+/* The model and settings the next faces come from; a new run is made when
+ * they differ from the current run's. Read when an analysis starts, not at
+ * each face: a setting changed half-way does not change a running analysis. */
+void
+tf_window_project_analysis_started (TfWindow *self)
+{
+  const char *path = tf_session_get_model_path (self->session);
+  g_autofree char *json = settings_json (self);
+  g_autofree char *key = g_strdup_printf ("%s\n%s", path ? path : "", json);
+
+  if (self->run > 0 && g_strcmp0 (key, self->run_key) == 0)
+    return;
+  self->run = 0;
+  g_free (self->run_key);
+  self->run_key = g_steal_pointer (&key);
+  g_free (self->run_settings);
+  self->run_settings = g_steal_pointer (&json);
+}
+
+/* This window's analysis run, made at the first face stored after a change. */
 static gint64
 ensure_run (TfWindow  *self,
             GError   **error)
 {
   const char *path = tf_session_get_model_path (self->session);
   g_autofree char *model = NULL;
-  g_autofree char *json = settings_json (self);
-  g_autofree char *key = g_strdup_printf ("%s\n%s", path ? path : "", json);
 
-  if (self->run > 0 && g_strcmp0 (key, self->run_key) == 0)
+  if (self->run > 0)
     return self->run;
+  if (self->run_key == NULL)   /* a face drawn before any analysis */
+    tf_window_project_analysis_started (self);
   model = path && *path ? g_strdup (path) : tf_data_find (TF_DATA_MODEL);
-  self->run = tf_project_add_run (self->project, model, tf_session_get_classes (self->session), json, error);
-  g_free (self->run_key);
-  self->run_key = self->run > 0 ? g_steal_pointer (&key) : NULL;
+  self->run = tf_project_add_run (self->project, model, tf_session_get_classes (self->session),
+                                  self->run_settings, error);
   if (self->run > 0 && tf_label_map_get_n_classes (self->labels) != tf_project_get_n_classes (self->project))
     {
       g_auto(GStrv) classes = tf_project_get_classes (self->project);
@@ -225,13 +240,22 @@ media_id (TfWindow     *self,
           const char   *file,
           GError      **error)
 {
-  g_autofree char *key = canonical (file);
-  gint64 *id = g_hash_table_lookup (self->media_ids, key);
+  g_autofree char *key = NULL;
+  gint64 *id;
   TfMediaKind kind = TF_MEDIA_IMAGE;
   gint64 added;
 
+  /* a file's faces come together: its id without resolving its path again */
+  if (self->last_media > 0 && g_strcmp0 (file, self->last_media_file) == 0)
+    return self->last_media;
+  key = canonical (file);
+  id = g_hash_table_lookup (self->media_ids, key);
   if (id)
-    return *id;
+    {
+      g_free (self->last_media_file);
+      self->last_media_file = g_strdup (file);
+      return self->last_media = *id;
+    }
   tf_media_kind_for_name (file, &kind);
   added = tf_project_add_media (self->project, file, kind, 0, 0, 0, error);
   if (added > 0)
@@ -523,6 +547,9 @@ close_project (TfWindow *self)
     remove_project_file (empty);
   self->run = 0;
   g_clear_pointer (&self->run_key, g_free);
+  g_clear_pointer (&self->run_settings, g_free);
+  g_clear_pointer (&self->last_media_file, g_free);
+  self->last_media = 0;
   self->store_failed = FALSE;
   g_hash_table_remove_all (self->media_ids);
 }
@@ -937,14 +964,12 @@ tf_window_label (TfWindow   *self,
           tf_project_rollback (self->project);
           goto failed;
         }
-      g_signal_handlers_block_matched (self->labels, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
-      for (guint i = 0; i < range->len; i++)
+          for (guint i = 0; i < range->len; i++)
         {
           TfFaceProbe *p = g_ptr_array_index (range, i);
           if (p->face_id != 0)
             label_changed (self, p->face_id, label, TF_LABEL_PROPAGATED);
         }
-      g_signal_handlers_unblock_matched (self->labels, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, self);
       tf_video_view_clear_range (self->video_view);
       {
         g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d face labelled",
@@ -1746,5 +1771,7 @@ tf_window_project_dispose (TfWindow *self)
   close_project (self);
   g_clear_pointer (&self->media_ids, g_hash_table_unref);
   g_clear_pointer (&self->run_key, g_free);
+  g_clear_pointer (&self->run_settings, g_free);
+  g_clear_pointer (&self->last_media_file, g_free);
   g_clear_pointer (&self->annotator, g_free);
 }

@@ -196,6 +196,7 @@ on_started_cb (TfSession *session,
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_label_set_label (self->progress_label, _("Analysing…"));
   gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+  tf_window_project_analysis_started (self);
   tf_window_update_actions (self);
 }
 
