@@ -38,6 +38,7 @@ typedef struct
   guint                *order;             /* [epoch length] */
   float                *in;                /* [batch][3][S][S] */
   float                *tg;                /* [batch][K] */
+  float                *anchor;            /* [n_params] the starting weights, for L2-SP; NULL: off */
 } Fit;
 
 static void
@@ -52,6 +53,7 @@ fit_clear (Fit *f)
   g_clear_pointer (&f->order, g_free);
   g_clear_pointer (&f->in, g_free);
   g_clear_pointer (&f->tg, g_free);
+  g_clear_pointer (&f->anchor, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Fit, fit_clear)
@@ -97,6 +99,8 @@ tf_fit_recipe_validate (const TfFitRecipe *r,
     bad = "label_smoothing must lie in [0, 1)";
   else if (r->threads < 0 || r->threads > 256)
     bad = "threads must lie in 0..256";
+  else if (!(r->l2sp >= 0 && r->l2sp <= 1e3))
+    bad = "l2sp must lie in [0, 1000]";
   if (bad)
     {
       g_set_error_literal (error, TF_ERROR, TF_ERROR_INPUT, bad);
@@ -127,10 +131,24 @@ recipe_json (const TfFitRecipe   *r,
   g_string_append (s, ",\"schedule\":");
   tf_json_string (s, tf_schedule_kind_name (sched->kind));
   g_string_append_printf (s, ",\"lr\":%g,\"weight_decay\":%g,\"label_smoothing\":%g,\"seed\":%" G_GINT64_FORMAT
-                          ",\"balanced\":%s,\"soft\":%s,\"augment\":%s,\"mad_msad\":%s,\"frozen_bn\":%s}",
+                          ",\"balanced\":%s,\"soft\":%s,\"augment\":%s,\"mad_msad\":%s,\"frozen_bn\":%s",
                           sched->base_lr, oc->weight_decay, r->label_smoothing, (gint64) r->seed,
                           r->balanced ? "true" : "false", r->soft ? "true" : "false", r->augment ? "true" : "false",
                           r->drop ? "true" : "false", r->frozen_bn ? "true" : "false");
+  if (r->l2sp > 0)
+    g_string_append_printf (s, ",\"l2sp\":%g", r->l2sp);
+  if (r->freeze && r->freeze[0])
+    {
+      g_string_append (s, ",\"freeze\":[");
+      for (int i = 0; r->freeze[i]; i++)
+        {
+          if (i)
+            g_string_append_c (s, ',');
+          tf_json_string (s, r->freeze[i]);
+        }
+      g_string_append_c (s, ']');
+    }
+  g_string_append_c (s, '}');
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
@@ -203,6 +221,26 @@ fit_checkpoint (Fit                     *f,
   return tf_checkpoint_save (f->recipe->checkpoint, f->model, f->optimizer, state, error);
 }
 
+/* L2-SP (Li et al., 2018): the gradient of alpha/2 |w - w0|^2 over the
+ * trained tensors pulls the weights toward those the run started from,
+ * rather than toward zero as weight decay does. */
+static void
+fit_add_l2sp (Fit   *f,
+              float *grads)
+{
+  const float alpha = (float) f->recipe->l2sp;
+  const float *w = f->model->params;
+
+  for (guint i = 0; i < f->groups->n_runs; i++)
+    {
+      const TfParamRun *run = &f->groups->runs[i];
+      if (run->frozen)
+        continue;
+      for (gsize j = run->offset; j < run->offset + run->numel; j++)
+        grads[j] += alpha * (w[j] - f->anchor[j]);
+    }
+}
+
 /* One epoch from state.position_in_epoch on. FALSE on error; *@stop when
  * max_steps was reached; *@mean the epoch's mean loss (NaN: no step). */
 static gboolean
@@ -237,6 +275,8 @@ fit_epoch (Fit      *f,
         continue;   /* one face left by failed images: no batch statistics */
       if (!tf_trainer_step (f->trainer, f->in, f->tg, got, &opt, &loss, error))
         return FALSE;
+      if (f->anchor)
+        fit_add_l2sp (f, tf_trainer_get_grads (f->trainer));
       norm = tf_clip_grad_norm (tf_trainer_get_grads (f->trainer), f->groups, r->clip);
       lr = tf_schedule_lr (&st->schedule, st->step);
       if (!isfinite (loss) || !isfinite (norm))
@@ -381,6 +421,8 @@ fit_run (Fit     *f,
   if (!fit_setup_optimizer (f, &oc, error))
     return FALSE;
   recipe = recipe_json (r, &oc, &f->state.schedule);
+  if (r->l2sp > 0)
+    f->anchor = g_memdup2 (model->params, model->n_params * sizeof (float));
   if (r->resume && g_file_test (r->checkpoint, G_FILE_TEST_EXISTS) && !fit_resume (f, error))
     return FALSE;
   f->result->steps = f->state.step;

@@ -52,6 +52,8 @@ typedef struct
   gboolean            drop;              /* TRUE: MAD and MSAD */
   gboolean            frozen_bn;         /* BatchNorm on its running statistics */
   const char * const *freeze;            /* parameter name prefixes kept fixed; NULL-terminated or NULL */
+  double              l2sp;              /* L2-SP: alpha * (w - w0) added to each trained gradient, w0 the
+                                          * weights tf_fit_run started from (before any resume); 0: off */
   gboolean            valid_flip;        /* validation averages with the mirrored face */
   guint64             seed;              /* order, augmentation and drops */
 

@@ -796,6 +796,67 @@ tf_model_save (TfModel     *m,
   return tf_safetensors_writer_write (w, path, error);
 }
 
+TfModel *
+tf_model_dup (TfModel            *m,
+              const char * const *extra,
+              GError            **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  TfConfig config = m->config;
+  TfModel *d;
+  GHashTableIter iter;
+  gpointer key, value;
+  int k_old = m->config.num_classes;
+
+  g_return_val_if_fail (m != NULL, NULL);
+
+  for (int k = 0; k < k_old; k++)
+    g_ptr_array_add (names, m->classes[k]);
+  for (int i = 0; extra && extra[i]; i++)
+    {
+      for (guint j = 0; j < names->len; j++)
+        if (g_strcmp0 (names->pdata[j], extra[i]) == 0)
+          {
+            g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "the model already has the class '%s'", extra[i]);
+            return NULL;
+          }
+      if (!*extra[i])
+        {
+          g_set_error_literal (error, TF_ERROR, TF_ERROR_INPUT, "a class needs a name");
+          return NULL;
+        }
+      g_ptr_array_add (names, (gpointer) extra[i]);
+    }
+  g_ptr_array_add (names, NULL);
+  config.num_classes = (int) names->len - 1;
+
+  d = tf_model_new (&config, (const char * const *) names->pdata);
+  for (guint i = 0; i < d->param_info->len; i++)
+    {
+      const TfParamInfo *to = &g_array_index (d->param_info, TfParamInfo, i);
+      const TfParamInfo *from = &g_array_index (m->param_info, TfParamInfo, i);
+      /* same layout but for the head, which is last and grows by rows */
+      memcpy (d->params + to->offset, m->params + from->offset, MIN (to->numel, from->numel) * sizeof (float));
+    }
+  if (config.num_classes > k_old)
+    {
+      float low = m->head_b[0];
+      for (int k = 1; k < k_old; k++)
+        low = MIN (low, m->head_b[k]);
+      for (int k = k_old; k < config.num_classes; k++)
+        d->head_b[k] = low;   /* head_w rows stay zero */
+    }
+
+  tf_input_spec_clear (&d->input);
+  d->input = m->input;
+  d->input.json = g_strdup (m->input.json);
+  g_hash_table_iter_init (&iter, m->metadata);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (d->metadata, g_strdup (key), g_strdup (value));
+  d->temperature = m->temperature;
+  return d;
+}
+
 void
 tf_model_free (TfModel *m)
 {

@@ -156,6 +156,14 @@ gboolean     tf_model_save             (TfModel        *model,
                                         const char     *path,
                                         TfDtype         dtype,
                                         GError        **error);
+/* A deep copy of @model with the classes @extra (NULL or NULL-terminated;
+ * names the model already has are an error, TF_ERROR_INPUT) appended: the
+ * head grows by a row each, its weights zero and its bias the lowest of the
+ * old ones, so a new class starts as the least likely and the old classes'
+ * outputs are unchanged. */
+TfModel     *tf_model_dup              (TfModel        *model,
+                                        const char * const *extra,
+                                        GError        **error);
 void         tf_model_free             (TfModel        *model);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfModel, tf_model_free)
 

@@ -1,0 +1,749 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Fine-tuning that keeps what the model knew: presets, the grouped split,
+ * distillation targets, the run with its before/after and drift. */
+#include <math.h>
+#include <string.h>
+
+#include "tf-error.h"
+#include "tf-finetune.h"
+#include "tf-json.h"
+#include "tf-ops.h"
+#include "tf-rng.h"
+
+/* ---- presets ------------------------------------------------------------------ */
+
+static const char *const preset_names[] = { "head", "recommended", "all" };
+
+/* What stays fixed. The head preset trains the classifier and the norm
+ * before it; the recommended one all but the IR-50 stem, whose generic
+ * edges and textures a few hundred faces can only damage. */
+static const char *const freeze_head[] = {
+  "extractor.", "attention.", "convert.", "vit.blocks.", "vit.cls_token", "vit.pos_embed", NULL,
+};
+static const char *const freeze_recommended[] = { "extractor.", NULL };
+
+/* The recipe each preset starts from, chosen on the proxies tabled in
+ * HACKING.md ("Fine-tuning"). */
+typedef struct
+{
+  int    epochs;
+  double lr, distill, temperature, l2sp;
+  int    batch;
+} Preset;
+
+static const Preset presets[] = {
+  [TF_FINETUNE_HEAD]        = { .epochs = 8, .lr = 1e-3, .distill = 0.5, .temperature = 2, .l2sp = 0, .batch = 32 },
+  [TF_FINETUNE_RECOMMENDED] = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01, .batch = 32 },
+  [TF_FINETUNE_ALL]         = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01, .batch = 32 },
+};
+
+/* Training and inference rates of the shipped model on the 2-core machine
+ * the benchmarks are measured on (transfer-cli bench), images per second. */
+#define RATE_TRAIN 17.0
+#define RATE_INFER 65.0
+
+const char *
+tf_finetune_preset_name (TfFinetunePreset preset)
+{
+  g_return_val_if_fail ((guint) preset < G_N_ELEMENTS (preset_names), NULL);
+  return preset_names[preset];
+}
+
+gboolean
+tf_finetune_preset_from_name (const char       *name,
+                              TfFinetunePreset *preset)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (preset_names); i++)
+    if (g_strcmp0 (name, preset_names[i]) == 0)
+      {
+        *preset = (TfFinetunePreset) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+void
+tf_finetune_options_init (TfFinetuneOptions *o)
+{
+  g_return_if_fail (o != NULL);
+  *o = (TfFinetuneOptions) {
+    .preset = TF_FINETUNE_DEFAULT_PRESET,
+    .distill = -1,
+    .l2sp = -1,
+    .seed = TF_FINETUNE_DEFAULT_SEED,
+  };
+}
+
+void
+tf_finetune_recipe (const TfFinetuneOptions *o,
+                    TfFitRecipe             *r,
+                    double                  *distill,
+                    double                  *temperature)
+{
+  const Preset *p = &presets[o->preset];
+
+  tf_fit_recipe_init (r);
+  r->epochs = o->epochs > 0 ? o->epochs : p->epochs;
+  r->lr = o->lr > 0 ? o->lr : p->lr;
+  r->batch = o->batch > 0 ? o->batch : p->batch;
+  r->l2sp = o->l2sp >= 0 ? o->l2sp : p->l2sp;
+  r->freeze = o->preset == TF_FINETUNE_HEAD ? freeze_head
+              : o->preset == TF_FINETUNE_RECOMMENDED ? freeze_recommended : NULL;
+  /* a few hundred faces would pull BatchNorm's statistics away from those
+   * every other face is normalised with */
+  r->frozen_bn = TRUE;
+  r->seed = o->seed;
+  r->threads = o->threads;
+  r->checkpoint = o->checkpoint;
+  r->resume = o->resume;
+  r->checkpoint_every = 50;
+  r->command = o->command;
+  r->dataset_kind = "finetune";
+  r->dataset_name = o->dataset_name;
+  if (distill)
+    *distill = o->distill >= 0 ? MIN (o->distill, 1.0) : p->distill;
+  if (temperature)
+    *temperature = o->temperature > 0 ? o->temperature : p->temperature;
+}
+
+static guint
+distilled_unlabelled (const TfFinetuneOptions *o,
+                      guint                    n_train,
+                      guint                    n_unlabelled)
+{
+  return MIN (n_unlabelled, o->max_unlabelled ? o->max_unlabelled : n_train);
+}
+
+double
+tf_finetune_estimate_s (const TfFinetuneOptions *o,
+                        guint                    n_train,
+                        guint                    n_unlabelled,
+                        guint                    n_holdout)
+{
+  TfFitRecipe r;
+  double distill, temperature;
+  guint distilled = distilled_unlabelled (o, n_train, n_unlabelled);
+
+  tf_finetune_recipe (o, &r, &distill, &temperature);
+  return (double) r.epochs * (n_train + distilled) / RATE_TRAIN      /* the epochs */
+         + (double) (r.epochs + 2) * n_holdout / RATE_INFER          /* before, each epoch, after */
+         + 2.0 * (n_train + n_unlabelled) / RATE_INFER;              /* teacher, drift */
+}
+
+/* ---- the split ------------------------------------------------------------------ */
+
+typedef struct
+{
+  gint64 group;
+  int    label;     /* the class most of its faces have */
+  guint  n;         /* faces with a class */
+  guint  order;     /* random rank */
+} Group;
+
+static int
+compare_group_order (gconstpointer a,
+                     gconstpointer b)
+{
+  const Group *x = a, *y = b;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+gboolean *
+tf_finetune_split (const int    *labels,
+                   const gint64 *groups,
+                   guint         n,
+                   double        fraction,
+                   guint64       seed)
+{
+  g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) gs = g_array_new (FALSE, TRUE, sizeof (Group));
+  g_autoptr(GHashTable) out_groups = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GHashTable) votes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean *held = g_new0 (gboolean, MAX (n, 1));
+  int max_label = -1;
+  TfRng rng;
+
+  if (n == 0 || !(fraction > 0))
+    return held;
+  fraction = MIN (fraction, 1.0);
+
+  /* each group's majority class (votes keyed "group:label") */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = NULL;
+      guint v;
+
+      if (labels[i] < 0)
+        continue;
+      max_label = MAX (max_label, labels[i]);
+      key = g_strdup_printf ("%" G_GINT64_FORMAT ":%d", groups[i], labels[i]);
+      v = GPOINTER_TO_UINT (g_hash_table_lookup (votes, key)) + 1;
+      g_hash_table_replace (votes, g_steal_pointer (&key), GUINT_TO_POINTER (v));
+      if (!g_hash_table_contains (index, &groups[i]))
+        {
+          Group g = { .group = groups[i], .label = -1 };
+          g_array_append_val (gs, g);
+          g_hash_table_insert (index, (gpointer) &groups[i], GUINT_TO_POINTER (gs->len));
+        }
+    }
+  tf_rng_seed (&rng, tf_seed_mix (seed, 0x73706c6974u));
+  for (guint j = 0; j < gs->len; j++)
+    {
+      Group *g = &g_array_index (gs, Group, j);
+      guint best = 0;
+
+      for (int c = 0; c <= max_label; c++)
+        {
+          g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%d", g->group, c);
+          guint v = GPOINTER_TO_UINT (g_hash_table_lookup (votes, key));
+          g->n += v;
+          if (v > best)
+            {
+              best = v;
+              g->label = c;
+            }
+        }
+      g->order = (guint) tf_rng_next (&rng);
+    }
+  g_array_sort (gs, compare_group_order);
+
+  /* per class, whole groups in random order until the fraction is reached,
+   * keeping at least one group for training */
+  for (int c = 0; c <= max_label; c++)
+    {
+      guint total = 0, n_groups = 0, taken = 0, taken_groups = 0;
+
+      for (guint j = 0; j < gs->len; j++)
+        {
+          const Group *g = &g_array_index (gs, Group, j);
+          if (g->label == c)
+            {
+              total += g->n;
+              n_groups++;
+            }
+        }
+      if (n_groups < 2)
+        continue;
+      for (guint j = 0; j < gs->len && taken < fraction * total; j++)
+        {
+          Group *g = &g_array_index (gs, Group, j);
+          if (g->label != c || taken_groups + 1 >= n_groups)
+            continue;
+          /* a group that overshoots more than it helps stays in training */
+          if (taken > 0 && taken + g->n > fraction * total + g->n / 2.0 && taken >= fraction * total * 0.5)
+            continue;
+          g_hash_table_add (out_groups, &g->group);
+          taken += g->n;
+          taken_groups++;
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    held[i] = labels[i] >= 0 && g_hash_table_contains (out_groups, &groups[i]);
+  return held;
+}
+
+/* ---- the report ------------------------------------------------------------------ */
+
+void
+tf_finetune_report_free (TfFinetuneReport *r)
+{
+  if (r == NULL)
+    return;
+  g_strfreev (r->classes);
+  g_strfreev (r->new_classes);
+  g_free (r->train_counts);
+  g_clear_pointer (&r->before, tf_eval_result_free);
+  g_clear_pointer (&r->after, tf_eval_result_free);
+  g_clear_pointer (&r->epoch_loss, g_array_unref);
+  g_clear_pointer (&r->epoch_accuracy, g_array_unref);
+  g_clear_pointer (&r->drift_index, g_array_unref);
+  g_clear_pointer (&r->drift_before, g_array_unref);
+  g_clear_pointer (&r->drift_after, g_array_unref);
+  g_free (r->recipe);
+  g_free (r);
+}
+
+static void
+json_eval (GString            *s,
+           const TfEvalResult *e,
+           char              **classes)
+{
+  if (e == NULL)
+    {
+      g_string_append (s, "null");
+      return;
+    }
+  g_string_append_printf (s, "{\"faces\":%u,\"skipped\":%u,\"accuracy\":%.6f,\"macro_f1\":%.6f,"
+                          "\"macro_recall\":%.6f,\"recall\":{", e->n_faces, e->n_skipped, e->accuracy,
+                          e->macro_f1, e->macro_recall);
+  for (int k = 0; k < e->n_classes; k++)
+    {
+      if (k)
+        g_string_append_c (s, ',');
+      tf_json_string (s, classes[k]);
+      if (e->support[k])
+        g_string_append_printf (s, ":%.6f", e->recall[k]);
+      else
+        g_string_append (s, ":null");
+    }
+  g_string_append (s, "},\"f1\":{");
+  for (int k = 0; k < e->n_classes; k++)
+    {
+      if (k)
+        g_string_append_c (s, ',');
+      tf_json_string (s, classes[k]);
+      g_string_append_printf (s, ":%.6f", e->f1[k]);
+    }
+  g_string_append (s, "},\"confusion\":[");
+  for (int i = 0; i < e->n_classes; i++)
+    {
+      g_string_append (s, i ? ",[" : "[");
+      for (int j = 0; j < e->n_classes; j++)
+        g_string_append_printf (s, j ? ",%u" : "%u", e->confusion[i * e->n_classes + j]);
+      g_string_append_c (s, ']');
+    }
+  g_string_append (s, "]}");
+}
+
+static void
+json_strv (GString    *s,
+           char      **v)
+{
+  g_string_append_c (s, '[');
+  for (int i = 0; v && v[i]; i++)
+    {
+      if (i)
+        g_string_append_c (s, ',');
+      tf_json_string (s, v[i]);
+    }
+  g_string_append_c (s, ']');
+}
+
+char *
+tf_finetune_report_to_json (const TfFinetuneReport *r)
+{
+  GString *s = g_string_new ("{\"classes\":");
+
+  g_return_val_if_fail (r != NULL, NULL);
+
+  json_strv (s, r->classes);
+  g_string_append (s, ",\"new_classes\":");
+  json_strv (s, r->new_classes);
+  g_string_append_printf (s, ",\"train\":%u,\"holdout\":%u,\"unlabelled\":%u,\"train_counts\":{", r->n_train,
+                          r->n_holdout, r->n_unlabelled);
+  for (int k = 0; k < r->n_classes; k++)
+    {
+      if (k)
+        g_string_append_c (s, ',');
+      tf_json_string (s, r->classes[k]);
+      g_string_append_printf (s, ":%u", r->train_counts ? r->train_counts[k] : 0);
+    }
+  g_string_append (s, "},\"epochs\":[");
+  for (guint i = 0; r->epoch_loss && i < r->epoch_loss->len; i++)
+    {
+      double acc = g_array_index (r->epoch_accuracy, double, i);
+      g_string_append_printf (s, "%s{\"loss\":%.6f", i ? "," : "", g_array_index (r->epoch_loss, double, i));
+      if (acc >= 0)
+        g_string_append_printf (s, ",\"holdout_accuracy\":%.6f", acc);
+      g_string_append_c (s, '}');
+    }
+  g_string_append_printf (s, "],\"best_epoch\":%d,\"cancelled\":%s,\"seconds\":%.1f,\"before\":", r->best_epoch,
+                          r->cancelled ? "true" : "false", r->seconds);
+  json_eval (s, r->before, r->classes);
+  g_string_append (s, ",\"after\":");
+  json_eval (s, r->after, r->classes);
+  g_string_append_printf (s, ",\"drift\":{\"compared\":%u,\"changed\":%u}", r->n_unlabelled,
+                          r->drift_index ? r->drift_index->len : 0);
+  g_string_append (s, ",\"recipe\":");
+  g_string_append (s, r->recipe ? r->recipe : "null");
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
+/* ---- the run ----------------------------------------------------------------------- */
+
+typedef struct
+{
+  const TfFinetuneOptions   *options;
+  const TfFinetuneCallbacks *callbacks;
+  gpointer                   user_data;
+  TfFinetuneReport          *report;
+  TfModel                   *model;
+  float                     *best;          /* the best epoch's params so far */
+  double                     best_accuracy;
+} Run;
+
+static void
+run_phase (Run             *run,
+           TfFinetunePhase  phase)
+{
+  if (run->callbacks && run->callbacks->phase)
+    run->callbacks->phase (phase, run->user_data);
+}
+
+static void
+on_start_cb (const TfFitStart *start,
+             gpointer          user_data)
+{
+  Run *run = user_data;
+  if (run->callbacks && run->callbacks->fit.start)
+    run->callbacks->fit.start (start, run->user_data);
+}
+
+static void
+on_progress_cb (const TfFitProgress *p,
+                gpointer             user_data)
+{
+  Run *run = user_data;
+  if (run->callbacks && run->callbacks->fit.progress)
+    run->callbacks->fit.progress (p, run->user_data);
+}
+
+/* Keeps the history and the best epoch's weights (the last one when there
+ * is nothing to measure: a later epoch has the lower rate). */
+static void
+on_epoch_cb (const TfFitEpoch *e,
+             gpointer          user_data)
+{
+  Run *run = user_data;
+  TfFinetuneReport *r = run->report;
+
+  g_array_append_val (r->epoch_loss, e->train_loss);
+  g_array_append_val (r->epoch_accuracy, e->valid_accuracy);
+  if (e->valid_accuracy < 0 || e->valid_accuracy >= run->best_accuracy)
+    {
+      run->best_accuracy = e->valid_accuracy;
+      r->best_epoch = (int) e->epoch;
+      memcpy (run->best, run->model->params, run->model->n_params * sizeof (float));
+    }
+  if (run->callbacks && run->callbacks->fit.epoch)
+    run->callbacks->fit.epoch (e, run->user_data);
+}
+
+static int
+class_index (char      **classes,
+             const char *name)
+{
+  for (int k = 0; classes[k]; k++)
+    if (g_ascii_strcasecmp (classes[k], name) == 0)
+      return k;
+  return -1;
+}
+
+/* @ds over @model's classes (matched by name; items of a class the model
+ * lacks are left out, or all labelled 0 with @placeholder), keeping only
+ * what @decode can read: the unreadable are counted in *@n_bad. */
+static TfDataset *
+prepare (TfDataset    *ds,
+         TfModel      *model,
+         gboolean      placeholder,
+         TfDecodeFunc  decode,
+         gpointer      decode_data,
+         guint        *n_bad,
+         GError      **first_error)
+{
+  const char * const *names = tf_dataset_get_class_names (ds);
+  TfDataset *out = tf_dataset_new ((const char * const *) model->classes);
+  guint n = tf_dataset_get_n_items (ds);
+
+  *n_bad = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) e = NULL;
+      int w, h, stride;
+      int label = placeholder ? 0 : class_index (model->classes, names[tf_dataset_get_label (ds, i)]);
+      g_autofree guint8 *px = NULL;
+
+      if (label < 0)
+        continue;
+      if (!(px = decode (tf_dataset_get_path (ds, i), &w, &h, &stride, &e, decode_data)))
+        {
+          (*n_bad)++;
+          if (first_error && !*first_error)
+            *first_error = g_steal_pointer (&e);
+          continue;
+        }
+      tf_dataset_add (out, tf_dataset_get_path (ds, i), label);
+    }
+  return out;
+}
+
+/* softmax(logits / T) of each row, in place */
+static void
+soften (float *logits,
+        guint  rows,
+        int    k,
+        double temperature)
+{
+  for (gsize i = 0; i < (gsize) rows * k; i++)
+    logits[i] /= (float) temperature;
+  tf_softmax_rows (logits, (int) rows, k);
+}
+
+static int
+argmax (const float *v,
+        int          k)
+{
+  int best = 0;
+  for (int c = 1; c < k; c++)
+    if (v[c] > v[best])
+      best = c;
+  return best;
+}
+
+/* The training set with distillation targets: each labelled face's target
+ * mixes its class with the starting model's softened probabilities, and
+ * each distilled unlabelled face's is those probabilities. */
+static TfDataset *
+distill_dataset (TfModel                 *teacher,
+                 TfDataset               *train,
+                 TfDataset               *unlabelled,
+                 guint                    n_distilled,
+                 double                   distill,
+                 double                   temperature,
+                 TfDecodeFunc             decode,
+                 gpointer                 decode_data,
+                 GCancellable            *cancellable,
+                 GArray                  *unlabelled_before,
+                 GError                 **error)
+{
+  int k = teacher->config.num_classes;
+  g_autoptr(GArray) logits = g_array_new (FALSE, FALSE, sizeof (float));
+  g_autoptr(GArray) labels = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autofree float *target = g_new (float, k);
+  TfDataset *out = tf_dataset_new ((const char * const *) teacher->classes);
+  guint n = tf_dataset_get_n_items (train), skipped = 0;
+
+  if (distill > 0)
+    {
+      if (!tf_eval_collect_logits (teacher, train, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data, cancellable,
+                                   logits, labels, &skipped, error))
+        goto fail;
+      g_assert (skipped == 0 && logits->len == (guint) n * k);   /* prepare() kept the readable */
+      soften ((float *) logits->data, n, k, temperature);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      int y = tf_dataset_get_label (train, i);
+      for (int c = 0; c < k; c++)
+        target[c] = (float) ((1 - distill) * (c == y) +
+                             (distill > 0 ? distill * g_array_index (logits, float, (gsize) i * k + c) : 0));
+      tf_dataset_add_soft (out, tf_dataset_get_path (train, i), target);
+    }
+
+  if (unlabelled && tf_dataset_get_n_items (unlabelled) > 0)
+    {
+      guint m = tf_dataset_get_n_items (unlabelled);
+
+      if (!tf_eval_collect_logits (teacher, unlabelled, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data,
+                                   cancellable, logits, labels, &skipped, error))
+        goto fail;
+      g_assert (skipped == 0 && logits->len == (guint) m * k);
+      for (guint i = 0; i < m; i++)
+        {
+          int best = argmax (&g_array_index (logits, float, (gsize) i * k), k);
+          g_array_append_val (unlabelled_before, best);
+        }
+      soften ((float *) logits->data, m, k, temperature);
+      /* evenly spread over the unlabelled faces */
+      for (guint j = 0; distill > 0 && j < n_distilled; j++)
+        {
+          guint i = (guint) ((guint64) j * m / n_distilled);
+          tf_dataset_add_soft (out, tf_dataset_get_path (unlabelled, i), &g_array_index (logits, float, (gsize) i * k));
+        }
+    }
+  return out;
+
+fail:
+  tf_dataset_unref (out);
+  return NULL;
+}
+
+static gboolean
+finetune (Run          *run,
+          TfModel      *start,
+          TfDataset    *train_in,
+          TfDataset    *holdout_in,
+          TfDataset    *unlabelled_in,
+          TfDecodeFunc  decode,
+          gpointer      decode_data,
+          GCancellable *cancellable,
+          GError      **error)
+{
+  const TfFinetuneOptions *o = run->options;
+  TfFinetuneReport *r = run->report;
+  g_autoptr(GPtrArray) extra = g_ptr_array_new ();
+  g_autoptr(TfDataset) train = NULL, holdout = NULL, unlabelled = NULL, fit_set = NULL;
+  g_autoptr(GArray) before_unlabelled = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(GError) bad = NULL;
+  const char * const *names = tf_dataset_get_class_names (train_in);
+  TfFitRecipe recipe;
+  TfFitResult result;
+  double distill, temperature;
+  guint n_bad = 0, n_bad_holdout = 0, n_bad_unlabelled = 0;
+  int k;
+
+  tf_finetune_recipe (o, &recipe, &distill, &temperature);
+
+  /* the head grows for classes the labels have and the model lacks */
+  for (int i = 0; names[i]; i++)
+    if (class_index (start->classes, names[i]) < 0 && tf_dataset_get_class_counts (train_in)[i] > 0)
+      g_ptr_array_add (extra, (gpointer) names[i]);
+  g_ptr_array_add (extra, NULL);
+  if (!(run->model = tf_model_dup (start, (const char * const *) extra->pdata, error)))
+    return FALSE;
+  k = run->model->config.num_classes;
+  r->n_classes = k;
+  r->classes = g_strdupv (run->model->classes);
+  r->new_classes = g_strdupv ((char **) extra->pdata);
+
+  /* unlabelled faces that cannot be read are simply not distilled on */
+  if (unlabelled_in)
+    unlabelled = prepare (unlabelled_in, run->model, TRUE, decode, decode_data, &n_bad_unlabelled, NULL);
+  train = prepare (train_in, run->model, FALSE, decode, decode_data, &n_bad, &bad);
+  if (holdout_in)
+    holdout = prepare (holdout_in, run->model, FALSE, decode, decode_data, &n_bad_holdout, bad ? NULL : &bad);
+  if (n_bad + n_bad_holdout > 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%u of the labelled images could not be read (%s)",
+                   n_bad + n_bad_holdout, bad->message);
+      return FALSE;
+    }
+  r->n_train = tf_dataset_get_n_items (train);
+  r->n_holdout = holdout ? tf_dataset_get_n_items (holdout) : 0;
+  r->n_unlabelled = unlabelled ? tf_dataset_get_n_items (unlabelled) : 0;
+  r->train_counts = g_memdup2 (tf_dataset_get_class_counts (train), sizeof (guint) * k);
+  if (r->n_train < 2)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%u labelled face%s to train on: fine-tuning needs more",
+                   r->n_train, r->n_train == 1 ? "" : "s");
+      return FALSE;
+    }
+  if (r->n_holdout == 0)
+    g_clear_pointer (&holdout, tf_dataset_unref);
+
+  if (holdout)
+    {
+      run_phase (run, TF_FINETUNE_PHASE_BEFORE);
+      if (!(r->before = tf_eval_run (run->model, holdout, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data,
+                                     cancellable, error)))
+        return FALSE;
+    }
+
+  run_phase (run, TF_FINETUNE_PHASE_TEACHER);
+  if (!(fit_set = distill_dataset (run->model, train, unlabelled,
+                                   distilled_unlabelled (o, r->n_train, r->n_unlabelled), distill, temperature,
+                                   decode, decode_data, cancellable, before_unlabelled, error)))
+    return FALSE;
+
+  run_phase (run, TF_FINETUNE_PHASE_TRAIN);
+  run->best = g_new (float, run->model->n_params);
+  run->best_accuracy = -1;
+  {
+    TfFitCallbacks cbs = { on_start_cb, on_progress_cb, on_epoch_cb };
+    g_autoptr(GError) local = NULL;
+
+    recipe.soft = TRUE;
+    if (!tf_fit_run (run->model, fit_set, holdout, decode, decode_data, &recipe, &cbs, run, cancellable, &result,
+                     &local))
+      {
+        if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) && r->best_epoch > 0)
+          {
+            memcpy (run->model->params, run->best, run->model->n_params * sizeof (float));
+            r->cancelled = TRUE;
+            return TRUE;
+          }
+        g_propagate_error (error, g_steal_pointer (&local));
+        return FALSE;
+      }
+    if (result.stopped)
+      {
+        g_set_error_literal (error, TF_ERROR, TF_ERROR_INPUT, "the run stopped before its last epoch");
+        return FALSE;
+      }
+  }
+  /* the last epoch is the result: choosing by the held-out faces would make
+   * their figures flatter the model */
+  r->best_epoch = (int) r->epoch_loss->len;
+  r->recipe = g_strdup (g_hash_table_lookup (run->model->metadata, "recipe"));
+  g_hash_table_insert (run->model->metadata, g_strdup ("finetune.distill"), g_strdup_printf ("%g", distill));
+  g_hash_table_insert (run->model->metadata, g_strdup ("finetune.temperature"), g_strdup_printf ("%g", temperature));
+  g_hash_table_insert (run->model->metadata, g_strdup ("finetune.preset"),
+                       g_strdup (tf_finetune_preset_name (o->preset)));
+
+  if (holdout)
+    {
+      run_phase (run, TF_FINETUNE_PHASE_AFTER);
+      if (!(r->after = tf_eval_run (run->model, holdout, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data,
+                                    cancellable, error)))
+        return FALSE;
+    }
+  if (unlabelled && r->n_unlabelled > 0)
+    {
+      g_autoptr(GArray) logits = g_array_new (FALSE, FALSE, sizeof (float));
+      g_autoptr(GArray) labels = g_array_new (FALSE, FALSE, sizeof (int));
+      guint skipped;
+
+      run_phase (run, TF_FINETUNE_PHASE_DRIFT);
+      if (!tf_eval_collect_logits (run->model, unlabelled, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data,
+                                   cancellable, logits, labels, &skipped, error))
+        return FALSE;
+      for (guint i = 0; i < r->n_unlabelled && i < before_unlabelled->len; i++)
+        {
+          int was = g_array_index (before_unlabelled, int, i);
+          int now = argmax (&g_array_index (logits, float, (gsize) i * k), k);
+          if (was != now)
+            {
+              g_array_append_val (r->drift_index, i);
+              g_array_append_val (r->drift_before, was);
+              g_array_append_val (r->drift_after, now);
+            }
+        }
+    }
+  return TRUE;
+}
+
+TfModel *
+tf_finetune_run (TfModel                   *start,
+                 TfDataset                 *train,
+                 TfDataset                 *holdout,
+                 TfDataset                 *unlabelled,
+                 TfDecodeFunc               decode,
+                 gpointer                   decode_data,
+                 const TfFinetuneOptions   *options,
+                 const TfFinetuneCallbacks *callbacks,
+                 gpointer                   user_data,
+                 GCancellable              *cancellable,
+                 TfFinetuneReport         **report,
+                 GError                   **error)
+{
+  TfFinetuneReport *r = g_new0 (TfFinetuneReport, 1);
+  Run run = { .options = options, .callbacks = callbacks, .user_data = user_data, .report = r };
+  gint64 t0 = g_get_monotonic_time ();
+  gboolean ok;
+
+  g_return_val_if_fail (start != NULL && train != NULL && decode != NULL && options != NULL, NULL);
+  g_return_val_if_fail ((guint) options->preset < G_N_ELEMENTS (presets), NULL);
+
+  r->epoch_loss = g_array_new (FALSE, FALSE, sizeof (double));
+  r->epoch_accuracy = g_array_new (FALSE, FALSE, sizeof (double));
+  r->drift_index = g_array_new (FALSE, FALSE, sizeof (guint));
+  r->drift_before = g_array_new (FALSE, FALSE, sizeof (int));
+  r->drift_after = g_array_new (FALSE, FALSE, sizeof (int));
+
+  ok = finetune (&run, start, train, holdout, unlabelled, decode, decode_data, cancellable, error);
+  g_free (run.best);
+  r->seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (ok)
+    {
+      g_autofree char *json = tf_finetune_report_to_json (r);
+      g_hash_table_insert (run.model->metadata, g_strdup ("finetune"), g_steal_pointer (&json));
+    }
+  else
+    g_clear_pointer (&run.model, tf_model_free);
+  if (report)
+    *report = r;
+  else
+    tf_finetune_report_free (r);
+  return run.model;
+}
