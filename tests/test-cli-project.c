@@ -402,6 +402,101 @@ test_copy (void)
   g_assert_cmpstr (a, ==, b);
 }
 
+/* ---- fine-tuning on a project's labels ---------------------------------------------------- */
+
+/* A project of 3 classes x 8 crops, @per_class of each labelled (0: none;
+ * with @one_class only the first class's). */
+static char *
+make_labelled_project (const char *name,
+                       int         per_class,
+                       gboolean    one_class)
+{
+  g_autofree char *dir = g_strdup_printf ("%s/%s-pics", tmpdir, name);
+  g_autofree char *csv_path = g_strdup_printf ("%s/%s.csv", tmpdir, name);
+  char *project = g_strdup_printf ("%s/%s.tfproj", tmpdir, name);
+  g_autoptr(GString) csv = g_string_new ("file,label\n");
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  for (int c = 0; c < 3; c++)
+    for (int i = 0; i < 8; i++)
+      {
+        g_autofree char *file = g_strdup_printf ("%s/%s-%d.png", dir, names[c], i);
+        make_picture (file, c, i);
+        if (i < per_class && (!one_class || c == 0))
+          g_string_append_printf (csv, "%s,%s\n", file, names[c]);
+      }
+  g_assert_cmpint (run_cli (NULL, NULL, "project", "new", "--crops", "--model", model_path, project, dir, NULL), ==, 0);
+  g_assert_true (g_file_set_contents (csv_path, csv->str, -1, NULL));
+  if (per_class > 0)
+    g_assert_cmpint (run_cli (NULL, NULL, "project", "import", project, "--labels", csv_path, NULL), ==, 0);
+  return project;
+}
+
+/* finetune --project: the held-out before and after in the report, the
+ * model saved with it; what stops a fine-tune is said and exits 1; the
+ * shipped model is never the output. */
+static void
+test_finetune (void)
+{
+  g_autofree char *project = make_labelled_project ("ft", 6, FALSE);
+  g_autofree char *single = make_labelled_project ("ft-one", 6, TRUE);
+  g_autofree char *none = make_labelled_project ("ft-none", 0, FALSE);
+  g_autofree char *few = make_labelled_project ("ft-few", 3, FALSE);
+  g_autofree char *out = tmp_path ("ft.safetensors"), *report = tmp_path ("ft.json");
+  g_autofree char *shipped = g_test_build_filename (G_TEST_DIST, "..", "data", "models",
+                                                    "transfer-ferplus.safetensors", NULL);
+  g_autofree char *o = NULL, *e = NULL, *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(TfModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonObject *r;
+
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", project, "--preset", "head",
+                            "--epochs", "2", "--report", report, "--out", out, NULL), ==, 0);
+  g_assert_nonnull (strstr (o, "accuracy: "));
+  g_assert_nonnull (strstr (o, " -> "));
+  g_assert_true (g_file_get_contents (report, &text, NULL, NULL));
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  r = json_node_get_object (json_parser_get_root (parser));
+  /* 20 % of each class by picture: one or two of six */
+  g_assert_cmpint (json_object_get_int_member (r, "train") + json_object_get_int_member (r, "holdout"), ==, 18);
+  g_assert_cmpint (json_object_get_int_member (r, "holdout"), >=, 3);
+  g_assert_cmpint (json_object_get_int_member (r, "unlabelled"), ==, 6);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (r, "epochs")), ==, 2);
+  g_assert_true (json_object_has_member (json_object_get_object_member (r, "before"), "confusion"));
+  g_assert_true (json_object_has_member (json_object_get_object_member (r, "after"), "macro_f1"));
+  model = tf_model_load (out, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (g_hash_table_lookup (model->metadata, "finetune"));
+  g_assert_nonnull (strstr (g_hash_table_lookup (model->metadata, "recipe"), "transfer-cli finetune"));
+
+  /* everything trains with --holdout 0: no before and after */
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", project, "--preset", "head",
+                            "--epochs", "1", "--holdout", "0", "--report", report, "--out", out, NULL), ==, 0);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (report, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "\"train\":18,\"holdout\":0"));
+  g_assert_nonnull (strstr (text, "\"before\":null"));
+
+  /* what stops it, in words, and nothing written */
+  g_assert_cmpint (g_remove (out), ==, 0);
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", single, "--out", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (e, "every labelled face is calm"));
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", none, "--out", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (e, "no face is labelled"));
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", few, "--out", out, NULL), ==, 1);
+  g_assert_nonnull (strstr (e, "only 3 faces are labelled calm"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+
+  /* the shipped model is never overwritten; a bad preset or share is refused */
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--project", project, "--out", shipped, NULL), ==, 2);
+  g_assert_nonnull (strstr (e, "never overwritten"));
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--project", project, "--preset", "most", "--out", out, NULL), ==, 2);
+  g_assert_nonnull (strstr (e, "--preset"));
+  g_assert_cmpint (run_cli (&o, &e, "finetune", "--project", project, "--holdout", "1", "--out", out, NULL), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -430,6 +525,7 @@ main (int    argc,
   g_test_add_func ("/cli-project/check", test_check);
   g_test_add_func ("/cli-project/ambiguous-name", test_ambiguous_name);
   g_test_add_func ("/cli-project/copy", test_copy);
+  g_test_add_func ("/cli-project/finetune", test_finetune);
   ret = g_test_run ();
 
   tf_test_remove_tmpdir (tmpdir);
