@@ -221,6 +221,26 @@ fit_checkpoint (Fit                     *f,
   return tf_checkpoint_save (f->recipe->checkpoint, f->model, f->optimizer, state, error);
 }
 
+/* How far back the gradients are needed: not into layers all of whose
+ * tensors are frozen, when nothing below them trains. */
+static TfBackwardExtent
+fit_backward_extent (const TfParamGroups *groups)
+{
+  gboolean stem_trains = FALSE, body_trains = FALSE;
+
+  for (guint i = 0; i < groups->n_runs; i++)
+    {
+      const TfParamRun *run = &groups->runs[i];
+      if (run->frozen)
+        continue;
+      if (g_str_has_prefix (run->name, "extractor."))
+        stem_trains = TRUE;
+      else if (!g_str_has_prefix (run->name, "head.") && !g_str_has_prefix (run->name, "vit.norm."))
+        body_trains = TRUE;
+    }
+  return stem_trains ? TF_BACKWARD_ALL : body_trains ? TF_BACKWARD_ABOVE_STEM : TF_BACKWARD_HEAD;
+}
+
 /* L2-SP (Li et al., 2018): the gradient of alpha/2 |w - w0|^2 over the
  * trained tensors pulls the weights toward those the run started from,
  * rather than toward zero as weight decay does. */
@@ -266,7 +286,8 @@ fit_epoch (Fit      *f,
          tf_loader_next (f->loader, f->in, f->tg, NULL, &got, &local) && got > 0)
     {
       TfTrainOptions opt = { .bn_train = !r->frozen_bn, .bn_momentum = 0.1f, .drop = r->drop,
-                             .rng = &st->rng, .label_smoothing = (float) r->label_smoothing };
+                             .rng = &st->rng, .label_smoothing = (float) r->label_smoothing,
+                             .backward = fit_backward_extent (f->groups) };
       double loss, lr, norm, now, rate;
       guint64 left;
 

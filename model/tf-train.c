@@ -886,9 +886,13 @@ tf_trainer_step (TfTrainer            *t,
   *loss = tf_softmax_ce_forward_backward (tf_buf_get (&t->dlogits, (gsize) n * K), t->logits.data, targets, n, K,
                                           opt->label_smoothing);
   head_backward (t, n);
-  encoder_backward (t, n, msad);
-  lanets_tokens_backward (t, n, opt);
-  stem_backward (t, n, opt);
+  if (opt->backward != TF_BACKWARD_HEAD)
+    {
+      encoder_backward (t, n, msad);
+      lanets_tokens_backward (t, n, opt);
+      if (opt->backward == TF_BACKWARD_ALL)
+        stem_backward (t, n, opt);
+    }
   t->times.backward = (g_get_monotonic_time () - t0) / 1e6;
   return TRUE;
 }

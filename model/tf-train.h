@@ -10,6 +10,16 @@
 
 G_BEGIN_DECLS
 
+/* How far back the backward goes: layers whose parameters are all frozen
+ * need no gradients, and with nothing trained below them the backward
+ * stops at them (their gradients stay zero). */
+typedef enum
+{
+  TF_BACKWARD_ALL,          /* every layer */
+  TF_BACKWARD_ABOVE_STEM,   /* not into the IR-50 stem ("extractor.") */
+  TF_BACKWARD_HEAD,         /* the head and the ViT's last norm only */
+} TfBackwardExtent;
+
 typedef struct
 {
   gboolean   bn_train;          /* BatchNorm on batch statistics (and running ones updated) */
@@ -19,6 +29,7 @@ typedef struct
   const int *force_mad;         /* [n] instead of drawing (-1 none), or NULL */
   const int *force_msad;        /* [n][L], or NULL */
   float      label_smoothing;   /* eps of q = (1 - eps) target + eps / K */
+  TfBackwardExtent backward;    /* TF_BACKWARD_ALL */
 } TfTrainOptions;
 
 typedef struct _TfTrainer TfTrainer;

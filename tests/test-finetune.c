@@ -11,6 +11,7 @@
 #include "tf-finetune.h"
 #include "tf-ops.h"
 #include "tf-test-util.h"
+#include "tf-train.h"
 
 /* Pictures from their names, "CLASS/INDEX" (as in test-fit.c); "bad" fails. */
 static guint8 *
@@ -411,6 +412,58 @@ test_finetune_bad_input (void)
   g_assert_nonnull (strstr (error->message, "1 labelled face"));
 }
 
+/* A backward that stops above frozen layers gives the layers above the
+ * very gradients of a whole one, and zeros below. */
+static void
+test_finetune_backward_extent (void)
+{
+  g_autoptr(TfModel) m = load_tiny ();
+  g_autoptr(TfTrainer) t = tf_trainer_new (m);
+  int n = 3, k = m->config.num_classes, s = m->input.size;
+  g_autofree float *input = g_new (float, (gsize) n * 3 * s * s);
+  g_autofree float *targets = g_new0 (float, (gsize) n * k);
+  g_autofree float *full = NULL;
+  g_autoptr(GError) error = NULL;
+  TfBackwardExtent extents[] = { TF_BACKWARD_ABOVE_STEM, TF_BACKWARD_HEAD };
+  double loss;
+
+  for (int i = 0; i < n * 3 * s * s; i++)
+    input[i] = (float) cos (i * 0.11);
+  for (int i = 0; i < n; i++)
+    targets[i * k + i % k] = 1;
+  {
+    TfTrainOptions opt = { .bn_train = FALSE, .label_smoothing = 0.1f };
+    g_assert_true (tf_trainer_step (t, input, targets, n, &opt, &loss, &error));
+    g_assert_no_error (error);
+    full = g_memdup2 (tf_trainer_get_grads (t), m->n_params * sizeof (float));
+  }
+  for (guint e = 0; e < G_N_ELEMENTS (extents); e++)
+    {
+      TfTrainOptions opt = { .bn_train = FALSE, .label_smoothing = 0.1f, .backward = extents[e] };
+      const float *g;
+
+      g_assert_true (tf_trainer_step (t, input, targets, n, &opt, &loss, &error));
+      g_assert_no_error (error);
+      g = tf_trainer_get_grads (t);
+      for (guint i = 0; i < m->param_info->len; i++)
+        {
+          const TfParamInfo *p = &g_array_index (m->param_info, TfParamInfo, i);
+          gboolean kept = g_str_has_prefix (p->name, "head.") || g_str_has_prefix (p->name, "vit.norm.") ||
+                          (extents[e] == TF_BACKWARD_ABOVE_STEM && !g_str_has_prefix (p->name, "extractor."));
+          gboolean any = FALSE;
+
+          if (p->is_buffer)
+            continue;
+          for (gsize j = p->offset; j < p->offset + p->numel; j++)
+            any |= g[j] != 0;
+          if (kept)
+            g_assert_cmpmem (g + p->offset, p->numel * sizeof (float), full + p->offset, p->numel * sizeof (float));
+          else if (any)
+            g_error ("%s has gradients below where the backward stops", p->name);
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -421,6 +474,7 @@ main (int    argc,
   g_test_add_func ("/finetune/dup", test_finetune_dup);
   g_test_add_func ("/finetune/run", test_finetune_run);
   g_test_add_func ("/finetune/head", test_finetune_head);
+  g_test_add_func ("/finetune/backward-extent", test_finetune_backward_extent);
   g_test_add_func ("/finetune/new-class", test_finetune_new_class);
   g_test_add_func ("/finetune/l2sp", test_finetune_l2sp);
   g_test_add_func ("/finetune/cancel", test_finetune_cancel);
