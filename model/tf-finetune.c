@@ -3,7 +3,9 @@
  * distillation targets, the run with its before/after and drift. */
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
+#include "tf-atomic-file.h"
 #include "tf-error.h"
 #include "tf-finetune.h"
 #include "tf-json.h"
@@ -386,6 +388,18 @@ on_start_cb (const TfFitStart *start,
              gpointer          user_data)
 {
   Run *run = user_data;
+
+  /* epochs the checkpoint does not hold are run again */
+  if (start->resumed && run->report->epoch_loss->len >= start->resumed_epoch)
+    {
+      g_array_set_size (run->report->epoch_loss, (guint) start->resumed_epoch - 1);
+      g_array_set_size (run->report->epoch_accuracy, (guint) start->resumed_epoch - 1);
+    }
+  if (!start->resumed)
+    {
+      g_array_set_size (run->report->epoch_loss, 0);
+      g_array_set_size (run->report->epoch_accuracy, 0);
+    }
   if (run->callbacks && run->callbacks->fit.start)
     run->callbacks->fit.start (start, run->user_data);
 }
@@ -397,6 +411,52 @@ on_progress_cb (const TfFitProgress *p,
   Run *run = user_data;
   if (run->callbacks && run->callbacks->fit.progress)
     run->callbacks->fit.progress (p, run->user_data);
+}
+
+/* The epochs' history beside the checkpoint ("CHECKPOINT.history": a line
+ * "loss accuracy" per epoch), so that a resumed run reports the epochs run
+ * before it was killed. Best effort: the history only informs. */
+static char *
+history_path (const Run *run)
+{
+  return g_strconcat (run->options->checkpoint, ".history", NULL);
+}
+
+static void
+history_save (Run *run)
+{
+  g_autofree char *path = history_path (run);
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+
+  for (guint i = 0; i < run->report->epoch_loss->len; i++)
+    g_string_append_printf (s, "%s %s\n",
+                            g_ascii_dtostr (a, sizeof a, g_array_index (run->report->epoch_loss, double, i)),
+                            g_ascii_dtostr (b, sizeof b, g_array_index (run->report->epoch_accuracy, double, i)));
+  if (!tf_atomic_file_set_contents (path, s->str, s->len, &error))
+    g_warning ("%s", error->message);
+}
+
+static void
+history_load (Run *run)
+{
+  g_autofree char *path = history_path (run), *text = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    {
+      char *end;
+      double loss = g_ascii_strtod (lines[i], &end), acc;
+      if (end == lines[i])
+        continue;
+      acc = g_ascii_strtod (end, NULL);
+      g_array_append_val (run->report->epoch_loss, loss);
+      g_array_append_val (run->report->epoch_accuracy, acc);
+    }
 }
 
 /* Keeps the history and the best epoch's weights (the last one when there
@@ -416,6 +476,8 @@ on_epoch_cb (const TfFitEpoch *e,
       r->best_epoch = (int) e->epoch;
       memcpy (run->best, run->model->params, run->model->n_params * sizeof (float));
     }
+  if (run->options->checkpoint)
+    history_save (run);
   if (run->callbacks && run->callbacks->fit.epoch)
     run->callbacks->fit.epoch (e, run->user_data);
 }
@@ -638,6 +700,8 @@ finetune (Run          *run,
 
   run_phase (run, TF_FINETUNE_PHASE_TRAIN);
   run->best = g_new (float, run->model->n_params);
+  if (o->checkpoint && o->resume && g_file_test (o->checkpoint, G_FILE_TEST_EXISTS))
+    history_load (run);
   run->best_accuracy = -1;
   {
     TfFitCallbacks cbs = { on_start_cb, on_progress_cb, on_epoch_cb };
@@ -734,6 +798,13 @@ tf_finetune_run (TfModel                   *start,
   ok = finetune (&run, start, train, holdout, unlabelled, decode, decode_data, cancellable, error);
   g_free (run.best);
   r->seconds = (g_get_monotonic_time () - t0) / 1e6;
+  if (ok && !r->cancelled && options->checkpoint)
+    {
+      /* a finished run needs neither */
+      g_autofree char *history = history_path (&run);
+      g_remove (options->checkpoint);
+      g_remove (history);
+    }
   if (ok)
     {
       g_autofree char *json = tf_finetune_report_to_json (r);

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "tf-engine.h"
 #include "tf-error.h"
@@ -464,6 +465,48 @@ test_finetune_backward_extent (void)
     }
 }
 
+/* A run cancelled in its second epoch and resumed from its checkpoint ends
+ * where an uninterrupted one does, with the whole history; a finished run
+ * leaves no checkpoint behind. */
+static void
+test_finetune_resume (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-finetune-XXXXXX", NULL);
+  g_autofree char *ck = g_build_filename (dir, "run.ckpt", NULL), *hist = g_strconcat (ck, ".history", NULL);
+  g_autoptr(TfModel) start = load_tiny (), a = NULL, b = NULL, c = NULL;
+  g_autoptr(TfDataset) train = make_dataset ((const char * const *) start->classes, 3, 16, 0);
+  g_autoptr(TfDataset) held = make_dataset ((const char * const *) start->classes, 3, 9, 100);
+  g_autoptr(TfFinetuneReport) ra = NULL, rb = NULL, rc = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  TfFinetuneCallbacks cbs = { { NULL, on_progress_cb, NULL }, on_phase_cb };
+  Watch w = { cancellable, 6, 0 };
+  TfFinetuneOptions o;
+
+  tiny_options (&o, TF_FINETUNE_RECOMMENDED);
+  o.epochs = 3;
+  a = tf_finetune_run (start, train, held, NULL, fake_decode, NULL, &o, NULL, NULL, NULL, &ra, &error);
+  g_assert_no_error (error);
+
+  o.checkpoint = ck;
+  o.resume = TRUE;
+  b = tf_finetune_run (start, train, held, NULL, fake_decode, NULL, &o, &cbs, &w, cancellable, &rb, &error);
+  g_assert_no_error (error);
+  g_assert_true (rb->cancelled);
+  g_assert_true (g_file_test (ck, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (hist, G_FILE_TEST_EXISTS));
+
+  c = tf_finetune_run (start, train, held, NULL, fake_decode, NULL, &o, NULL, NULL, NULL, &rc, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (a->params, a->n_params * sizeof (float), c->params, c->n_params * sizeof (float));
+  g_assert_cmpuint (rc->epoch_loss->len, ==, 3);
+  g_assert_cmpmem (ra->epoch_loss->data, 3 * sizeof (double), rc->epoch_loss->data, 3 * sizeof (double));
+  g_assert_cmpfloat (ra->after->accuracy, ==, rc->after->accuracy);
+  g_assert_false (g_file_test (ck, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (hist, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -478,6 +521,7 @@ main (int    argc,
   g_test_add_func ("/finetune/new-class", test_finetune_new_class);
   g_test_add_func ("/finetune/l2sp", test_finetune_l2sp);
   g_test_add_func ("/finetune/cancel", test_finetune_cancel);
+  g_test_add_func ("/finetune/resume", test_finetune_resume);
   g_test_add_func ("/finetune/bad-input", test_finetune_bad_input);
   return g_test_run ();
 }

@@ -178,6 +178,8 @@ tf_cli_bench (int    argc,
 
   if (g_strv_contains ((const char * const *) argv, "--analyze"))
     return tf_cli_bench_analyze (argc, argv);
+  if (g_strv_contains ((const char * const *) argv, "--finetune"))
+    return tf_cli_bench_finetune (argc, argv);
   if (g_strv_contains ((const char * const *) argv, "--project"))
     return tf_cli_bench_project (argc, argv);
   tf_cli_shared_add (ctx, &shared, TF_CLI_OPTION_THREADS);

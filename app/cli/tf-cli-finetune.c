@@ -280,8 +280,6 @@ tf_cli_finetune (int    argc,
       if (!tf_atomic_file_set_contents (a.report, line, strlen (line), &error))
         goto out;
     }
-  if (o.checkpoint && g_file_test (o.checkpoint, G_FILE_TEST_EXISTS) && g_remove (o.checkpoint) != 0)
-    g_printerr ("transfer-cli: %s: %s (the run is done; the checkpoint may go)\n", o.checkpoint, g_strerror (errno));
   print_before_after (report);
   printf ("seconds: %.1f\n", report->seconds);
   status = 0;
@@ -292,4 +290,207 @@ out:
   if (status != 0)
     g_printerr ("transfer-cli: %s\n", error ? error->message : "finetune failed");
   return status;
+}
+
+/* ---- bench --finetune ------------------------------------------------------------------ */
+
+/* The fine-tune runs in a thread as in the application; the main loop
+ * beats every 5 ms, gets each progress report through
+ * g_main_context_invoke, and records how late each beat came. */
+typedef struct
+{
+  TfModel           *start;
+  TfFinetuneData    *fd;
+  TfDataset         *train, *held;
+  TfDecodeFunc       decode;
+  gpointer           decode_data;
+  TfFinetuneOptions *options;
+  TfFinetuneReport  *report;
+  TfModel           *model;
+  GError            *error;
+  GMainLoop         *loop;
+  gint64             phase_start[TF_FINETUNE_PHASE_DRIFT + 1];
+  double             phase_s[TF_FINETUNE_PHASE_DRIFT + 1];
+  int                phase;
+  GArray            *gaps;          /* double ms between beats */
+  gint64             last_beat;
+  guint              reports;       /* progress reports handled on the main loop */
+} Bench;
+
+static gboolean
+bench_beat_cb (gpointer user_data)
+{
+  Bench *b = user_data;
+  gint64 now = g_get_monotonic_time ();
+  double gap = (now - b->last_beat) / 1e3;
+
+  g_array_append_val (b->gaps, gap);
+  b->last_beat = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+bench_report_cb (gpointer user_data)
+{
+  ((Bench *) user_data)->reports++;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+bench_progress_cb (const TfFitProgress *p,
+                   gpointer             user_data)
+{
+  (void) p;
+  g_main_context_invoke (NULL, bench_report_cb, user_data);
+}
+
+static void
+bench_phase_cb (TfFinetunePhase phase,
+                gpointer        user_data)
+{
+  Bench *b = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (b->phase >= 0)
+    b->phase_s[b->phase] += (now - b->phase_start[b->phase]) / 1e6;
+  b->phase = phase;
+  b->phase_start[phase] = now;
+}
+
+static gboolean
+bench_done_cb (gpointer user_data)
+{
+  g_main_loop_quit (((Bench *) user_data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+bench_thread (gpointer user_data)
+{
+  Bench *b = user_data;
+  TfFinetuneCallbacks cbs = { { NULL, bench_progress_cb, NULL }, bench_phase_cb };
+
+  b->model = tf_finetune_run (b->start, b->train, b->held, b->fd ? b->fd->unlabelled : NULL, b->decode,
+                              b->decode_data, b->options, &cbs, b, NULL, &b->report, &b->error);
+  bench_phase_cb (TF_FINETUNE_PHASE_DRIFT, b);   /* closes the last phase */
+  g_main_context_invoke (NULL, bench_done_cb, b);
+  return NULL;
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+int
+tf_cli_bench_finetune (int    argc,
+                       char **argv)
+{
+  g_auto(FinetuneArgs) a = { .holdout = TF_FINETUNE_DEFAULT_HOLDOUT };
+  g_auto(TfCliDataset) data = { 0 };
+  g_auto(TfCliShared) shared = { 0 };
+  gboolean finetune = FALSE;
+  TfFinetuneOptions o;
+  const GOptionEntry entries[] = {
+    { "finetune", 0, 0, G_OPTION_ARG_NONE, &finetune, "Time a fine-tune in a thread, as the application runs it",
+      NULL },
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &a.from, "The model to start from (default: the shipped one)", "FILE" },
+    { "project", 0, 0, G_OPTION_ARG_FILENAME, &a.project, "The labelled faces of a project", "FILE" },
+    { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &a.holdout, "Held-out fraction (default 0.2)", "F" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &a.preset, "head, recommended (default) or all", "NAME" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &o.epochs, "Epochs (default: the preset's)", "N" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("--finetune - time a fine-tune: phases, memory, main-loop "
+                                                        "stalls");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfModel) start = NULL;
+  g_autoptr(TfProject) project = NULL;
+  g_autoptr(TfFinetuneData) fd = NULL;
+  g_autoptr(TfDataset) all = NULL, train = NULL, held = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GArray) gaps = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *shipped = tf_data_find (TF_DATA_MODEL);
+  Bench b = { .options = &o, .loop = loop, .gaps = gaps, .phase = -1 };
+  GThread *thread;
+  double expected;
+  guint beat;
+
+  tf_finetune_options_init (&o);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  tf_cli_dataset_add (ctx, &data, "FER+ split folder (label.csv, majority protocol)");
+  tf_cli_shared_add (ctx, &shared, TF_CLI_OPTION_THREADS);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return tf_cli_usage_error (ctx, error->message);
+  if (a.preset && !tf_finetune_preset_from_name (a.preset, &o.preset))
+    return tf_cli_usage_error (ctx, "--preset must be head, recommended or all");
+  if ((a.project != NULL) == (data.ferplus || data.folders || data.csv) || !(a.holdout >= 0 && a.holdout < 1) ||
+      o.epochs < 0 || tf_cli_shared_check (&shared))
+    return tf_cli_usage_error (ctx, "bench --finetune needs one of --project, --csv or --folders");
+  o.threads = shared.threads;
+  tf_set_threads (shared.threads);
+  if (!(start = tf_model_load (a.from ? a.from : shipped, &error)))
+    goto fail;
+  if (a.project)
+    {
+      if (!(project = tf_project_open (a.project, TF_PROJECT_READ_ONLY, &error)) ||
+          !(fd = tf_finetune_data_from_project (project, a.holdout, o.seed, 2000, &error)))
+        goto fail;
+      b.fd = fd;
+      b.train = fd->train;
+      b.held = fd->holdout;
+      b.decode = tf_finetune_data_decode;
+      b.decode_data = fd;
+    }
+  else
+    {
+      if (!(all = tf_cli_dataset_open (&data, FALSE, &error)))
+        goto fail;
+      split_dataset (all, a.holdout, o.seed, &train, &held);
+      b.train = train;
+      b.held = held;
+      b.decode = tf_decode_rgb;
+    }
+  b.start = start;
+  expected = tf_finetune_estimate_s (&o, tf_dataset_get_n_items (b.train), fd ? tf_dataset_get_n_items (fd->unlabelled)
+                                     : 0, tf_dataset_get_n_items (b.held));
+
+  b.last_beat = g_get_monotonic_time ();
+  beat = g_timeout_add (5, bench_beat_cb, &b);
+  thread = g_thread_new ("finetune", bench_thread, &b);
+  g_main_loop_run (loop);
+  g_thread_join (thread);
+  g_source_remove (beat);
+  if (b.error)
+    {
+      g_propagate_error (&error, b.error);
+      goto fail;
+    }
+
+  g_array_sort (gaps, compare_double);
+  printf ("preset=%s train=%u holdout=%u unlabelled=%u epochs=%u\n", tf_finetune_preset_name (o.preset),
+          b.report->n_train, b.report->n_holdout, b.report->n_unlabelled, b.report->epoch_loss->len);
+  printf ("seconds=%.1f estimated_s=%.1f\n", b.report->seconds, expected);
+  printf ("before_s=%.1f teacher_s=%.1f train_s=%.1f after_s=%.1f drift_s=%.1f\n", b.phase_s[TF_FINETUNE_PHASE_BEFORE],
+          b.phase_s[TF_FINETUNE_PHASE_TEACHER], b.phase_s[TF_FINETUNE_PHASE_TRAIN], b.phase_s[TF_FINETUNE_PHASE_AFTER],
+          b.phase_s[TF_FINETUNE_PHASE_DRIFT]);
+  if (b.report->after)
+    printf ("holdout_accuracy=%.4f->%.4f\n", b.report->before->accuracy, b.report->after->accuracy);
+  printf ("main_loop_beats=%u progress_reports=%u gap_p50_ms=%.1f gap_p99_ms=%.1f gap_max_ms=%.1f\n", gaps->len,
+          b.reports, gaps->len ? g_array_index (gaps, double, gaps->len / 2) : 0,
+          gaps->len ? g_array_index (gaps, double, gaps->len * 99 / 100) : 0,
+          gaps->len ? g_array_index (gaps, double, gaps->len - 1) : 0);
+  printf ("peak_rss_mb=%.1f\n", tf_cli_peak_rss_mb ());
+  tf_finetune_report_free (b.report);
+  g_clear_pointer (&b.model, tf_model_free);
+  return 0;
+
+fail:
+  g_printerr ("transfer-cli: %s\n", error->message);
+  if (b.report)
+    tf_finetune_report_free (b.report);
+  return 1;
 }

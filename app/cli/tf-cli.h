@@ -24,6 +24,7 @@ int      tf_cli_bench         (int argc, char **argv);
 int      tf_cli_bench_analyze (int argc, char **argv);
 int      tf_cli_train         (int argc, char **argv);
 int      tf_cli_finetune      (int argc, char **argv);
+int      tf_cli_bench_finetune (int argc, char **argv);
 int      tf_cli_eval          (int argc, char **argv);
 int      tf_cli_project       (int argc, char **argv);
 int      tf_cli_bench_project (int argc, char **argv);
