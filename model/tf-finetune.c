@@ -34,9 +34,9 @@ typedef struct
 } Preset;
 
 static const Preset presets[] = {
-  [TF_FINETUNE_HEAD]        = { .epochs = 8, .lr = 1e-3, .distill = 0.5, .temperature = 2, .l2sp = 0, .batch = 32 },
-  [TF_FINETUNE_RECOMMENDED] = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01, .batch = 32 },
-  [TF_FINETUNE_ALL]         = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01, .batch = 32 },
+  [TF_FINETUNE_HEAD]        = { .epochs = 8, .lr = 1e-3, .distill = 0.5, .temperature = 2, .l2sp = 0, .batch = 16 },
+  [TF_FINETUNE_RECOMMENDED] = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01, .batch = 16 },
+  [TF_FINETUNE_ALL]         = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01, .batch = 16 },
 };
 
 /* Training and inference rates of the shipped model on the 2-core machine
@@ -130,6 +130,55 @@ tf_finetune_estimate_s (const TfFinetuneOptions *o,
   return (double) r.epochs * (n_train + distilled) / RATE_TRAIN      /* the epochs */
          + (double) (r.epochs + 2) * n_holdout / RATE_INFER          /* before, each epoch, after */
          + 2.0 * (n_train + n_unlabelled) / RATE_INFER;              /* teacher, drift */
+}
+
+/* Floats one face's training step keeps: the stem's tensors at each unit's
+ * resolution (six per unit), the input layer's, the encoder's per block.
+ * x1.75 is what bench --train measured on the shipped model against this
+ * count (64 MB a face: 2150 MB at batch 32, 1126 MB at 16). */
+#define ACTIVATION_CALIBRATION 1.75
+
+static double
+activation_floats (const TfConfig *c)
+{
+  double side = c->input_size, floats = 3 * side * side * (1 + c->stem_widths[0]);
+  int tokens = tf_config_tokens (c);
+
+  for (int st = 0; st < TF_STAGES; st++)
+    for (int k = 0; k < c->stem_depths[st]; k++)
+      {
+        floats += 6.0 * c->stem_widths[st] * side * side;
+        if (k == 0)
+          side /= 2;
+      }
+  floats += (double) c->depth * ((double) tokens * c->embed_dim * 12 + 2.0 * c->heads * tokens * tokens);
+  return floats;
+}
+
+double
+tf_finetune_memory_bytes (TfModel                 *model,
+                          const TfFinetuneOptions *o)
+{
+  TfFitRecipe r;
+  double per_face = ACTIVATION_CALIBRATION * activation_floats (&model->config) * sizeof (float);
+  double weights = (double) model->n_params * sizeof (float);
+
+  tf_finetune_recipe (o, &r, NULL, NULL);
+  /* params, grads, two AdamW moments, the L2-SP anchor, the best epoch, the
+   * starting model; and an evaluation batch, a quarter of a training face each */
+  return r.batch * per_face + 7 * weights + TF_EVAL_DEFAULT_BATCH * per_face / 4;
+}
+
+/* MemAvailable of /proc/meminfo in bytes; 0 when unknown. */
+static double
+available_bytes (void)
+{
+  g_autofree char *text = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/meminfo", &text, NULL, NULL) || !(line = strstr (text, "MemAvailable:")))
+    return 0;
+  return g_ascii_strtod (line + strlen ("MemAvailable:"), NULL) * 1024;
 }
 
 /* ---- the split ------------------------------------------------------------------ */
@@ -646,6 +695,16 @@ finetune (Run          *run,
   int k;
 
   tf_finetune_recipe (o, &recipe, &distill, &temperature);
+  {
+    double need = tf_finetune_memory_bytes (start, o), have = available_bytes ();
+    if (have > 0 && need > have)
+      {
+        g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "fine-tuning this model at a batch of %d needs about %.1f GB of "
+                     "memory; %.1f GB are free: close other programs or lower the batch", recipe.batch, need / 1e9,
+                     have / 1e9);
+        return FALSE;
+      }
+  }
 
   /* the head grows for classes the labels have and the model lacks */
   for (int i = 0; names[i]; i++)

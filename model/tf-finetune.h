@@ -66,6 +66,12 @@ double   tf_finetune_estimate_s    (const TfFinetuneOptions *options,
                                     guint                    n_unlabelled,
                                     guint                    n_holdout);
 
+/* Bytes of memory a fine-tune of @model with @options needs at its peak
+ * (the training step's activations for a batch, the weights' copies, an
+ * evaluation batch), an estimate calibrated on bench --train. */
+double   tf_finetune_memory_bytes  (TfModel                 *model,
+                                    const TfFinetuneOptions *options);
+
 /* The held-out split: @n faces with classes @labels [n] (< 0: left out) and
  * groups @groups [n] (faces of one group, a track of a video or one
  * picture, fall on one side). About @fraction of each class's faces are
@@ -127,6 +133,10 @@ char    *tf_finetune_report_to_json (const TfFinetuneReport *report);
  * probabilities). Images come from @decode (loader threads). The model
  * returned is the best epoch's by held-out accuracy (the last without a
  * held-out set), with its provenance and the report in its metadata.
+ *
+ * A fine-tune that would need more memory than the machine has free
+ * (tf_finetune_memory_bytes against MemAvailable) is refused before it
+ * starts, with both figures in the error.
  *
  * Cancelled during training after at least one epoch, it still returns the
  * best epoch so far, with (*@report)->cancelled set and no after-metrics:

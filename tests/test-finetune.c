@@ -411,6 +411,21 @@ test_finetune_bad_input (void)
   g_assert_null (tf_finetune_run (start, one, NULL, NULL, fake_decode, NULL, &o, NULL, NULL, NULL, NULL, &error));
   g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
   g_assert_nonnull (strstr (error->message, "1 labelled face"));
+  g_clear_error (&error);
+
+  /* a model whose training would not fit in memory is refused before it starts */
+  {
+    TfConfig big = start->config;
+    g_autoptr(TfModel) huge = NULL;
+
+    big.input_size = 1024;
+    huge = tf_model_new (&big, (const char * const *) start->classes);
+    g_assert_cmpfloat (tf_finetune_memory_bytes (huge, &o), >, 1e11);
+    g_assert_null (tf_finetune_run (huge, train, NULL, NULL, fake_decode, NULL, &o, NULL, NULL, NULL, NULL, &error));
+    g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
+    g_assert_nonnull (strstr (error->message, "GB are free"));
+    g_test_message ("%s", error->message);
+  }
 }
 
 /* A backward that stops above frozen layers gives the layers above the

@@ -169,6 +169,7 @@ tf_cli_finetune (int    argc,
     { "preset", 0, 0, G_OPTION_ARG_STRING, &a.preset, "What trains: head, recommended (default) or all", "NAME" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &o.epochs, "Epochs (default: the preset's)", "N" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &o.lr, "Learning rate (default: the preset's)", "LR" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &o.batch, "Faces per step (default: the preset's, 16)", "N" },
     { "distill", 0, 0, G_OPTION_ARG_DOUBLE, &o.distill, "Weight of the starting model's outputs in the targets "
       "(default: the preset's; 0: off)", "W" },
     { "l2sp", 0, 0, G_OPTION_ARG_DOUBLE, &o.l2sp, "Pull toward the starting weights (default: the preset's)", "A" },
@@ -214,6 +215,7 @@ tf_cli_finetune (int    argc,
     }
   if (a.from == NULL || a.out == NULL || (a.project != NULL) == (data.ferplus || data.folders || data.csv) ||
       !(a.holdout >= 0 && a.holdout < 1) || o.epochs < 0 || o.epochs > TF_FIT_MAX_EPOCHS || o.lr < 0 ||
+      o.batch == 1 || o.batch < 0 || o.batch > TF_FIT_MAX_BATCH ||
       o.distill > 1 || o.l2sp > 1000 || tf_cli_shared_check (&shared))
     {
       g_printerr ("transfer-cli: finetune needs --out, one of --project, --csv or --folders, and options in range "
