@@ -9,6 +9,7 @@ Faces are FER+ crops (majority protocol); nothing here is committed.
 
   tools/make_proxy.py SPLIT_DIR OUT_DIR --per-class N [--classes a,b,c]
                       [--shift camera|none] [--subjects K] [--seed S]
+                      [--agreement A]
 
 writes OUT_DIR/<class>/<name>.png (a --folders dataset). With --subjects K the
 faces are dealt round-robin into K pseudo-subjects, and names start with the
@@ -119,13 +120,15 @@ def camera_shift(w, h, px):
     return blurred
 
 
-def majority(votes):
+def majority(votes, agreement=0.5):
+    """The majority-protocol class, if at least @agreement of the votes
+    (after the vote == 1 rule) are for it (more than half at 0.5)."""
     votes = [0 if v == 1 else v for v in votes]
     total = sum(votes)
     if total == 0:
         return None
     best = max(range(10), key=lambda i: votes[i])
-    if votes[best] * 2 <= total or best >= 8:
+    if best >= 8 or votes[best] * 2 <= total or votes[best] < agreement * total:
         return None
     return CLASSES[best]
 
@@ -139,6 +142,8 @@ def main():
     ap.add_argument("--shift", choices=["camera", "none"], default="camera")
     ap.add_argument("--subjects", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--agreement", type=float, default=0.5,
+                    help="keep faces with at least this share of the votes (clear, posed-like expressions)")
     args = ap.parse_args()
 
     wanted = args.classes.split(",")
@@ -148,7 +153,7 @@ def main():
     by_class = {c: [] for c in wanted}
     with open(os.path.join(args.split, "label.csv"), newline="") as f:
         for row in csv.reader(f):
-            c = majority([int(v) for v in row[2:12]])
+            c = majority([int(v) for v in row[2:12]], args.agreement)
             if c in by_class:
                 by_class[c].append(row[0])
     rng = random.Random(args.seed)
