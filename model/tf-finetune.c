@@ -603,7 +603,8 @@ argmax (const float *v,
 }
 
 /* The training set with distillation targets: each labelled face's target
- * mixes its class with the starting model's softened probabilities, and
+ * mixes its class with the starting model's softened probabilities (a
+ * class the model lacked: its class alone), and
  * each distilled unlabelled face's is those probabilities. */
 static TfDataset *
 distill_dataset (TfModel                 *teacher,
@@ -612,6 +613,7 @@ distill_dataset (TfModel                 *teacher,
                  guint                    n_distilled,
                  double                   distill,
                  double                   temperature,
+                 int                      k_old,
                  TfDecodeFunc             decode,
                  gpointer                 decode_data,
                  GCancellable            *cancellable,
@@ -636,9 +638,11 @@ distill_dataset (TfModel                 *teacher,
   for (guint i = 0; i < n; i++)
     {
       int y = tf_dataset_get_label (train, i);
+      /* the starting model knows nothing of a class it lacked: its faces
+       * learn from their label alone */
+      double w = y < k_old ? distill : 0;
       for (int c = 0; c < k; c++)
-        target[c] = (float) ((1 - distill) * (c == y) +
-                             (distill > 0 ? distill * g_array_index (logits, float, (gsize) i * k + c) : 0));
+        target[c] = (float) ((1 - w) * (c == y) + (w > 0 ? w * g_array_index (logits, float, (gsize) i * k + c) : 0));
       tf_dataset_add_soft (out, tf_dataset_get_path (train, i), target);
     }
 
@@ -754,7 +758,7 @@ finetune (Run          *run,
   run_phase (run, TF_FINETUNE_PHASE_TEACHER);
   if (!(fit_set = distill_dataset (run->model, train, unlabelled,
                                    distilled_unlabelled (o, r->n_train, r->n_unlabelled), distill, temperature,
-                                   decode, decode_data, cancellable, before_unlabelled, error)))
+                                   start->config.num_classes, decode, decode_data, cancellable, before_unlabelled, error)))
     return FALSE;
 
   run_phase (run, TF_FINETUNE_PHASE_TRAIN);
