@@ -255,7 +255,7 @@ write_png (const char *path)
   g_assert_no_error (error);
 }
 
-/* 1. train's --out and --checkpoint on a full disk (a 2 MB tmpfs: a
+/* 1. train's --out and --checkpoint, and finetune's --out, on a full disk (a 2 MB tmpfs: a
  * model of the small config is 16 MB): exit 1, the previous files as they
  * were, no temporary file left. */
 static void
@@ -274,6 +274,8 @@ test_full_disk_train (void)
                                  "--no-augment", "--out", out_path, NULL };
   const char *const to_ckpt[] = { "train", "--from", model_path, "--csv", csv, "--epochs", "1", "--batch", "2",
                                   "--no-augment", "--checkpoint", ckpt, "--out", elsewhere, NULL };
+  const char *const finetune[] = { "finetune", "--from", model_path, "--csv", csv, "--holdout", "0", "--epochs", "1",
+                                   "--batch", "2", "--out", out_path, NULL };
 
   g_assert_cmpint (g_mkdir (mnt, 0755), ==, 0);
   if (mount ("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0)
@@ -291,6 +293,17 @@ test_full_disk_train (void)
 
   g_assert_cmpint (run (NULL, NULL, &err, to_out), ==, 1);
   g_test_message ("--out: %s", err);
+  g_assert_nonnull (strstr (err, "model.safetensors"));
+  g_assert_nonnull (strstr (err, g_strerror (ENOSPC)));
+  text = read_all (out_path);
+  g_assert_cmpstr (text, ==, "the previous model");
+  assert_no_temps (mnt);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&text, g_free);
+
+  /* finetune writes its model the same way */
+  g_assert_cmpint (run (NULL, NULL, &err, finetune), ==, 1);
+  g_test_message ("finetune --out: %s", err);
   g_assert_nonnull (strstr (err, "model.safetensors"));
   g_assert_nonnull (strstr (err, g_strerror (ENOSPC)));
   text = read_all (out_path);
