@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "tf-model.h"
@@ -470,6 +471,40 @@ test_finetune (void)
   g_assert_no_error (error);
   g_assert_nonnull (g_hash_table_lookup (model->metadata, "finetune"));
   g_assert_nonnull (strstr (g_hash_table_lookup (model->metadata, "recipe"), "transfer-cli finetune"));
+
+  /* killed with SIGKILL once its first checkpoint is written, then run
+   * again: the same weights as a run never interrupted */
+  {
+    g_autofree char *ck = tmp_path ("ft.ckpt"), *whole = tmp_path ("ft-whole.safetensors");
+    g_autofree char *resumed = tmp_path ("ft-resumed.safetensors");
+    const char *argv[] = { cli, "finetune", "--from", model_path, "--project", project, "--preset", "all",
+                           "--epochs", "6", "--checkpoint", ck, "--out", resumed, NULL };
+    g_autoptr(TfModel) a = NULL, b = NULL;
+    GPid pid;
+    int wstatus;
+
+    g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", project, "--preset", "all",
+                              "--epochs", "6", "--out", whole, NULL), ==, 0);
+    g_assert_true (g_spawn_async (tmpdir, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL
+                                  | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, &error));
+    g_assert_no_error (error);
+    while (!g_file_test (ck, G_FILE_TEST_EXISTS))
+      g_usleep (2000);
+    g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+    g_assert_cmpint (waitpid (pid, &wstatus, 0), ==, pid);
+    g_spawn_close_pid (pid);
+    g_assert_true (WIFSIGNALED (wstatus));
+    g_assert_false (g_file_test (resumed, G_FILE_TEST_EXISTS));
+    g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", project, "--preset", "all",
+                              "--epochs", "6", "--checkpoint", ck, "--out", resumed, NULL), ==, 0);
+    g_assert_nonnull (strstr (e, "resum"));
+    a = tf_model_load (whole, &error);
+    g_assert_no_error (error);
+    b = tf_model_load (resumed, &error);
+    g_assert_no_error (error);
+    g_assert_cmpmem (a->params, a->n_params * sizeof (float), b->params, b->n_params * sizeof (float));
+    g_assert_false (g_file_test (ck, G_FILE_TEST_EXISTS));
+  }
 
   /* everything trains with --holdout 0: no before and after */
   g_assert_cmpint (run_cli (&o, &e, "finetune", "--from", model_path, "--project", project, "--preset", "head",

@@ -53,6 +53,18 @@ on_phase_cb (TfFinetunePhase phase,
 }
 
 static void
+on_start_cb (const TfFitStart *start,
+             gpointer          user_data)
+{
+  (void) user_data;
+  if (start->resumed)
+    g_printerr ("transfer-cli: resuming from the checkpoint at epoch %" G_GUINT64_FORMAT ", step %" G_GUINT64_FORMAT
+                "\n", start->resumed_epoch, start->resumed_step);
+  g_printerr ("transfer-cli: %u faces to train on (distilled ones included), %.2f M of %.2f M parameters trained\n",
+              start->n_images, start->n_trainable / 1e6, start->n_params / 1e6);
+}
+
+static void
 on_progress_cb (const TfFitProgress *p,
                 gpointer             user_data)
 {
@@ -193,7 +205,7 @@ tf_cli_finetune (int    argc,
   g_autofree char *command = command_line (argc, argv);
   g_autofree char *shipped = tf_data_find (TF_DATA_MODEL);
   TfFaceCropper *cropper = NULL;
-  TfFinetuneCallbacks cbs = { { NULL, on_progress_cb, on_epoch_cb }, on_phase_cb };
+  TfFinetuneCallbacks cbs = { { on_start_cb, on_progress_cb, on_epoch_cb }, on_phase_cb };
   double last = 0;
   int status = 1;
 
