@@ -31,6 +31,7 @@ typedef struct
   int    epochs;
   double lr, distill, temperature, l2sp;
   int    batch;
+  double anchors;   /* mixed faces distilled on, per labelled face not matched by an unlabelled one */
 } Preset;
 
 static const Preset presets[] = {
@@ -72,6 +73,7 @@ tf_finetune_options_init (TfFinetuneOptions *o)
     .preset = TF_FINETUNE_DEFAULT_PRESET,
     .distill = -1,
     .l2sp = -1,
+    .anchors = -1,
     .seed = TF_FINETUNE_DEFAULT_SEED,
   };
 }
@@ -116,6 +118,19 @@ distilled_unlabelled (const TfFinetuneOptions *o,
   return MIN (n_unlabelled, o->max_unlabelled ? o->max_unlabelled : n_train);
 }
 
+/* Mixed faces: as many as the labelled faces the unlabelled ones do not
+ * match, times the rate. */
+static guint
+n_anchors (const TfFinetuneOptions *o,
+           guint                    n_train,
+           guint                    n_unlabelled)
+{
+  double rate = o->anchors >= 0 ? o->anchors : presets[o->preset].anchors;
+  guint distilled = distilled_unlabelled (o, n_train, n_unlabelled);
+
+  return distilled >= n_train ? 0 : (guint) (rate * (n_train - distilled) + 0.5);
+}
+
 double
 tf_finetune_estimate_s (const TfFinetuneOptions *o,
                         guint                    n_train,
@@ -124,7 +139,7 @@ tf_finetune_estimate_s (const TfFinetuneOptions *o,
 {
   TfFitRecipe r;
   double distill, temperature;
-  guint distilled = distilled_unlabelled (o, n_train, n_unlabelled);
+  guint distilled = distilled_unlabelled (o, n_train, n_unlabelled) + n_anchors (o, n_train, n_unlabelled);
 
   tf_finetune_recipe (o, &r, &distill, &temperature);
   return (double) r.epochs * (n_train + distilled) / RATE_TRAIN      /* the epochs */
@@ -380,8 +395,8 @@ tf_finetune_report_to_json (const TfFinetuneReport *r)
   json_strv (s, r->classes);
   g_string_append (s, ",\"new_classes\":");
   json_strv (s, r->new_classes);
-  g_string_append_printf (s, ",\"train\":%u,\"holdout\":%u,\"unlabelled\":%u,\"train_counts\":{", r->n_train,
-                          r->n_holdout, r->n_unlabelled);
+  g_string_append_printf (s, ",\"train\":%u,\"holdout\":%u,\"unlabelled\":%u,\"mixed\":%u,\"train_counts\":{",
+                          r->n_train, r->n_holdout, r->n_unlabelled, r->n_anchors);
   for (int k = 0; k < r->n_classes; k++)
     {
       if (k)
@@ -422,6 +437,7 @@ typedef struct
   TfModel                   *model;
   float                     *best;          /* the best epoch's params so far */
   double                     best_accuracy;
+  struct _Mix               *mix;           /* the mixed faces' pairs */
 } Run;
 
 static void
@@ -602,10 +618,121 @@ argmax (const float *v,
   return best;
 }
 
+/* ---- mixed faces ------------------------------------------------------------------ */
+
+/* Where no unlabelled faces are at hand (a folder of labelled ones, a
+ * project labelled to the last face), distillation needs other inputs than
+ * the labelled faces, or it can only hold the model back on what it is
+ * learning. Pairs of labelled faces of different classes, blended, are
+ * such inputs: faces between expressions, where the starting model's
+ * answers (neutral among them) are what the new one should keep. Their
+ * paths are MIX_PREFIX + an index into the pairs. */
+#define MIX_PREFIX "\x1fmix:"
+
+typedef struct _Mix
+{
+  TfDecodeFunc decode;
+  gpointer     decode_data;
+  GPtrArray   *a, *b;       /* paths, borrowed from the training set */
+  GArray      *weight;      /* double: a's share */
+} Mix;
+
+static void
+mix_free (Mix *m)
+{
+  if (m == NULL)
+    return;
+  g_ptr_array_unref (m->a);
+  g_ptr_array_unref (m->b);
+  g_array_unref (m->weight);
+  g_free (m);
+}
+
+static guint8 *
+mix_decode (const char *path,
+            int        *width,
+            int        *height,
+            int        *stride,
+            GError    **error,
+            gpointer    user_data)
+{
+  Mix *m = user_data;
+  g_autofree guint8 *b = NULL;
+  guint8 *a;
+  int wb, hb, sb;
+  guint i;
+  double t;
+
+  if (!g_str_has_prefix (path, MIX_PREFIX))
+    return m->decode (path, width, height, stride, error, m->decode_data);
+  i = (guint) g_ascii_strtoull (path + strlen (MIX_PREFIX), NULL, 10);
+  g_return_val_if_fail (i < m->a->len, NULL);
+  t = g_array_index (m->weight, double, i);
+  if (!(a = m->decode (m->a->pdata[i], width, height, stride, error, m->decode_data)) ||
+      !(b = m->decode (m->b->pdata[i], &wb, &hb, &sb, error, m->decode_data)))
+    {
+      g_free (a);
+      return NULL;
+    }
+  /* b sampled (bilinear) on a's grid, then blended */
+  for (int y = 0; y < *height; y++)
+    {
+      double fy = (y + 0.5) * hb / *height - 0.5;
+      int y0 = CLAMP ((int) floor (fy), 0, hb - 1), y1 = MIN (y0 + 1, hb - 1);
+      double dy = CLAMP (fy - y0, 0, 1);
+      for (int x = 0; x < *width; x++)
+        {
+          double fx = (x + 0.5) * wb / *width - 0.5;
+          int x0 = CLAMP ((int) floor (fx), 0, wb - 1), x1 = MIN (x0 + 1, wb - 1);
+          double dx = CLAMP (fx - x0, 0, 1);
+          for (int ch = 0; ch < 3; ch++)
+            {
+              double v = (1 - dy) * ((1 - dx) * b[y0 * sb + x0 * 3 + ch] + dx * b[y0 * sb + x1 * 3 + ch]) +
+                         dy * ((1 - dx) * b[y1 * sb + x0 * 3 + ch] + dx * b[y1 * sb + x1 * 3 + ch]);
+              guint8 *p = &a[y * *stride + x * 3 + ch];
+              *p = (guint8) CLAMP (t * *p + (1 - t) * v + 0.5, 0, 255);
+            }
+        }
+    }
+  return a;
+}
+
+/* @n pairs of @train's faces, of different classes where there are two,
+ * a's share in [0.3, 0.7]; the dataset of their paths. */
+static TfDataset *
+mix_pairs (Mix       *m,
+           TfDataset *train,
+           guint      n,
+           guint64    seed)
+{
+  TfDataset *out = tf_dataset_new (tf_dataset_get_class_names (train));
+  guint items = tf_dataset_get_n_items (train);
+  TfRng rng;
+
+  tf_rng_seed (&rng, tf_seed_mix (seed, 0x6d6978u));
+  for (guint i = 0; i < n && items > 1; i++)
+    {
+      guint ia = tf_rng_below (&rng, items), ib = ia;
+      double t = 0.3 + 0.4 * tf_rng_uniform (&rng);
+      g_autofree char *path = g_strdup_printf (MIX_PREFIX "%u", m->a->len);
+
+      for (int tries = 0; tries < 16 && (ib == ia || tf_dataset_get_label (train, ib) ==
+                                          tf_dataset_get_label (train, ia)); tries++)
+        ib = tf_rng_below (&rng, items);
+      if (ib == ia)
+        ib = (ia + 1) % items;
+      g_ptr_array_add (m->a, (gpointer) tf_dataset_get_path (train, ia));
+      g_ptr_array_add (m->b, (gpointer) tf_dataset_get_path (train, ib));
+      g_array_append_val (m->weight, t);
+      tf_dataset_add (out, path, 0);
+    }
+  return out;
+}
+
 /* The training set with distillation targets: each labelled face's target
  * mixes its class with the starting model's softened probabilities (a
- * class the model lacked: its class alone), and
- * each distilled unlabelled face's is those probabilities. */
+ * class the model lacked: its class alone), and each distilled unlabelled
+ * or mixed face's is those probabilities. */
 static TfDataset *
 distill_dataset (TfModel                 *teacher,
                  TfDataset               *train,
@@ -617,6 +744,7 @@ distill_dataset (TfModel                 *teacher,
                  TfDecodeFunc             decode,
                  gpointer                 decode_data,
                  GCancellable            *cancellable,
+                 TfDataset               *anchors,
                  GArray                  *unlabelled_before,
                  GError                 **error)
 {
@@ -661,11 +789,24 @@ distill_dataset (TfModel                 *teacher,
         }
       soften ((float *) logits->data, m, k, temperature);
       /* evenly spread over the unlabelled faces */
-      for (guint j = 0; distill > 0 && j < n_distilled; j++)
+      for (guint j = 0; j < n_distilled; j++)
         {
           guint i = (guint) ((guint64) j * m / n_distilled);
           tf_dataset_add_soft (out, tf_dataset_get_path (unlabelled, i), &g_array_index (logits, float, (gsize) i * k));
         }
+    }
+
+  if (anchors && tf_dataset_get_n_items (anchors) > 0)
+    {
+      guint m = tf_dataset_get_n_items (anchors);
+
+      if (!tf_eval_collect_logits (teacher, anchors, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data, cancellable,
+                                   logits, labels, &skipped, error))
+        goto fail;
+      g_assert (skipped == 0 && logits->len == (guint) m * k);
+      soften ((float *) logits->data, m, k, temperature);
+      for (guint i = 0; i < m; i++)
+        tf_dataset_add_soft (out, tf_dataset_get_path (anchors, i), &g_array_index (logits, float, (gsize) i * k));
     }
   return out;
 
@@ -688,7 +829,7 @@ finetune (Run          *run,
   const TfFinetuneOptions *o = run->options;
   TfFinetuneReport *r = run->report;
   g_autoptr(GPtrArray) extra = g_ptr_array_new ();
-  g_autoptr(TfDataset) train = NULL, holdout = NULL, unlabelled = NULL, fit_set = NULL;
+  g_autoptr(TfDataset) train = NULL, holdout = NULL, unlabelled = NULL, fit_set = NULL, anchors = NULL;
   g_autoptr(GArray) before_unlabelled = g_array_new (FALSE, FALSE, sizeof (int));
   g_autoptr(GError) bad = NULL;
   const char * const *names = tf_dataset_get_class_names (train_in);
@@ -728,6 +869,13 @@ finetune (Run          *run,
   train = prepare (train_in, run->model, FALSE, decode, decode_data, &n_bad, &bad);
   if (holdout_in)
     holdout = prepare (holdout_in, run->model, FALSE, decode, decode_data, &n_bad_holdout, bad ? NULL : &bad);
+  /* from here on every picture goes through the mixer, which passes the
+   * others on */
+  run->mix = g_new0 (Mix, 1);
+  *run->mix = (Mix) { decode, decode_data, g_ptr_array_new (), g_ptr_array_new (),
+                      g_array_new (FALSE, FALSE, sizeof (double)) };
+  decode = mix_decode;
+  decode_data = run->mix;
   if (n_bad + n_bad_holdout > 0)
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%u of the labelled images could not be read (%s)",
@@ -756,9 +904,12 @@ finetune (Run          *run,
     }
 
   run_phase (run, TF_FINETUNE_PHASE_TEACHER);
+  anchors = mix_pairs (run->mix, train, n_anchors (o, r->n_train, r->n_unlabelled), o->seed);
+  r->n_anchors = tf_dataset_get_n_items (anchors);
   if (!(fit_set = distill_dataset (run->model, train, unlabelled,
                                    distilled_unlabelled (o, r->n_train, r->n_unlabelled), distill, temperature,
-                                   start->config.num_classes, decode, decode_data, cancellable, before_unlabelled, error)))
+                                   start->config.num_classes, decode, decode_data, cancellable, anchors, before_unlabelled,
+                                   error)))
     return FALSE;
 
   run_phase (run, TF_FINETUNE_PHASE_TRAIN);
@@ -860,6 +1011,7 @@ tf_finetune_run (TfModel                   *start,
 
   ok = finetune (&run, start, train, holdout, unlabelled, decode, decode_data, cancellable, error);
   g_free (run.best);
+  mix_free (run.mix);
   r->seconds = (g_get_monotonic_time () - t0) / 1e6;
   if (ok && !r->cancelled && options->checkpoint)
     {

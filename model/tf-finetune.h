@@ -44,6 +44,8 @@ typedef struct
   double           l2sp;         /* < 0: the preset's */
   int              batch;        /* 0: the preset's */
   guint            max_unlabelled; /* unlabelled faces distilled on, at most; 0: as many as labelled */
+  double           anchors;      /* < 0: the preset's; mixed pairs of labelled faces distilled on,
+                                  * per labelled face that no unlabelled one matches */
   guint64          seed;
   int              threads;      /* 0: as set */
   const char      *checkpoint;   /* NULL: none */
@@ -106,6 +108,7 @@ typedef struct
   char         **classes;        /* the new model's */
   char         **new_classes;    /* those the starting model lacked (may be empty) */
   guint          n_train, n_holdout, n_unlabelled;
+  guint          n_anchors;      /* mixed pairs of labelled faces distilled on */
   guint         *train_counts;   /* [n_classes] labelled faces trained on */
   TfEvalResult  *before, *after; /* on the held-out faces; NULL without any */
   GArray        *epoch_loss;     /* double per epoch done */

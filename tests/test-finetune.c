@@ -218,9 +218,11 @@ test_finetune_run (void)
   JsonObject *obj;
 
   tiny_options (&o, TF_FINETUNE_RECOMMENDED);
+  o.anchors = 1;   /* the labelled faces the 10 unlabelled ones do not match: 14 mixed pairs */
   out = tf_finetune_run (start, train, held, unl, fake_decode, NULL, &o, NULL, NULL, NULL, &r, &error);
   g_assert_no_error (error);
   g_assert_nonnull (out);
+  g_assert_cmpuint (r->n_anchors, ==, 14);
   g_assert_cmpmem (start->params, start->n_params * sizeof (float), copy->params, copy->n_params * sizeof (float));
   g_assert_cmpuint (r->n_train, ==, 24);
   g_assert_cmpuint (r->n_holdout, ==, 12);

@@ -185,6 +185,8 @@ tf_cli_finetune (int    argc,
     { "distill", 0, 0, G_OPTION_ARG_DOUBLE, &o.distill, "Weight of the starting model's outputs in the targets "
       "(default: the preset's; 0: off)", "W" },
     { "l2sp", 0, 0, G_OPTION_ARG_DOUBLE, &o.l2sp, "Pull toward the starting weights (default: the preset's)", "A" },
+    { "mixed", 0, 0, G_OPTION_ARG_DOUBLE, &o.anchors, "Blended pairs of labelled faces distilled on, per labelled face "
+      "no unlabelled one matches (default: the preset's; 0: none)", "R" },
     { "unlabelled", 0, 0, G_OPTION_ARG_INT, &max_unlabelled, "A project's unlabelled faces to distil on, at most "
       "(default: as many as labelled)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the split, order, augmentation and drops (default 1)", "N" },
