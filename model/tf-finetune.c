@@ -32,6 +32,7 @@ typedef struct
   double lr, distill, temperature, l2sp;
   int    batch;
   double anchors;   /* mixed faces distilled on, per labelled face not matched by an unlabelled one */
+  double blend;     /* weight of the fine-tuned weights against the starting ones (0: 1) */
 } Preset;
 
 static const Preset presets[] = {
@@ -618,6 +619,29 @@ argmax (const float *v,
   return best;
 }
 
+/* WiSE-FT (Wortsman et al., 2022): the fine-tuned weights averaged with
+ * the starting ones keep much of the gain and much of what was known. Rows
+ * the head grew have no starting weights and stay as trained. */
+static void
+blend_weights (TfModel *model,
+               TfModel *start,
+               double   blend)
+{
+  const float t = (float) blend;
+
+  if (blend >= 1)
+    return;
+  for (guint i = 0; i < model->param_info->len; i++)
+    {
+      const TfParamInfo *p = &g_array_index (model->param_info, TfParamInfo, i);
+      const TfParamInfo *q = &g_array_index (start->param_info, TfParamInfo, i);
+      gsize n = MIN (p->numel, q->numel);
+
+      for (gsize j = 0; j < n; j++)
+        model->params[p->offset + j] = t * model->params[p->offset + j] + (1 - t) * start->params[q->offset + j];
+    }
+}
+
 /* ---- mixed faces ------------------------------------------------------------------ */
 
 /* Where no unlabelled faces are at hand (a folder of labelled ones, a
@@ -836,6 +860,7 @@ finetune (Run          *run,
   TfFitRecipe recipe;
   TfFitResult result;
   double distill, temperature;
+  double blend = o->blend > 0 ? MIN (o->blend, 1.0) : presets[o->preset].blend > 0 ? presets[o->preset].blend : 1;
   guint n_bad = 0, n_bad_holdout = 0, n_bad_unlabelled = 0;
   int k;
 
@@ -928,6 +953,7 @@ finetune (Run          *run,
         if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED) && r->best_epoch > 0)
           {
             memcpy (run->model->params, run->best, run->model->n_params * sizeof (float));
+            blend_weights (run->model, start, blend);
             r->cancelled = TRUE;
             return TRUE;
           }
@@ -943,7 +969,10 @@ finetune (Run          *run,
   /* the last epoch is the result: choosing by the held-out faces would make
    * their figures flatter the model */
   r->best_epoch = (int) r->epoch_loss->len;
+  blend_weights (run->model, start, blend);
   r->recipe = g_strdup (g_hash_table_lookup (run->model->metadata, "recipe"));
+  g_hash_table_insert (run->model->metadata, g_strdup ("finetune.blend"), g_strdup_printf ("%g", blend));
+  g_hash_table_insert (run->model->metadata, g_strdup ("finetune.mixed"), g_strdup_printf ("%u", r->n_anchors));
   g_hash_table_insert (run->model->metadata, g_strdup ("finetune.distill"), g_strdup_printf ("%g", distill));
   g_hash_table_insert (run->model->metadata, g_strdup ("finetune.temperature"), g_strdup_printf ("%g", temperature));
   g_hash_table_insert (run->model->metadata, g_strdup ("finetune.preset"),

@@ -524,6 +524,29 @@ test_finetune_resume (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* blend 0.5 gives the average of the fine-tuned and the starting weights */
+static void
+test_finetune_blend (void)
+{
+  g_autoptr(TfModel) start = load_tiny (), full = NULL, half = NULL;
+  g_autoptr(TfDataset) train = make_dataset ((const char * const *) start->classes, 3, 12, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree float *mean = g_new (float, start->n_params);
+  TfFinetuneOptions o;
+
+  tiny_options (&o, TF_FINETUNE_RECOMMENDED);
+  o.blend = 1;
+  full = tf_finetune_run (start, train, NULL, NULL, fake_decode, NULL, &o, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  o.blend = 0.5;
+  half = tf_finetune_run (start, train, NULL, NULL, fake_decode, NULL, &o, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < start->n_params; i++)
+    mean[i] = 0.5f * full->params[i] + 0.5f * start->params[i];
+  tf_assert_close (half->params, mean, start->n_params, 1e-6, "blend 0.5");
+  g_assert_cmpstr (g_hash_table_lookup (half->metadata, "finetune.blend"), ==, "0.5");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -537,6 +560,7 @@ main (int    argc,
   g_test_add_func ("/finetune/backward-extent", test_finetune_backward_extent);
   g_test_add_func ("/finetune/new-class", test_finetune_new_class);
   g_test_add_func ("/finetune/l2sp", test_finetune_l2sp);
+  g_test_add_func ("/finetune/blend", test_finetune_blend);
   g_test_add_func ("/finetune/cancel", test_finetune_cancel);
   g_test_add_func ("/finetune/resume", test_finetune_resume);
   g_test_add_func ("/finetune/bad-input", test_finetune_bad_input);
