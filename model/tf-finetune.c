@@ -215,6 +215,16 @@ compare_group_order (gconstpointer a,
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static int
+compare_by_group (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  const gint64 *groups = user_data;
+  gint64 x = groups[*(const guint *) a], y = groups[*(const guint *) b];
+  return x < y ? -1 : x > y;
+}
+
 gboolean *
 tf_finetune_split (const int    *labels,
                    const gint64 *groups,
@@ -222,11 +232,12 @@ tf_finetune_split (const int    *labels,
                    double        fraction,
                    guint64       seed)
 {
-  g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autoptr(GArray) gs = g_array_new (FALSE, TRUE, sizeof (Group));
   g_autoptr(GHashTable) out_groups = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GHashTable) votes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree guint *order = g_new (guint, MAX (n, 1));
+  g_autofree guint *votes = NULL;
   gboolean *held = g_new0 (gboolean, MAX (n, 1));
+  guint m = 0;
   int max_label = -1;
   TfRng rng;
 
@@ -234,43 +245,33 @@ tf_finetune_split (const int    *labels,
     return held;
   fraction = MIN (fraction, 1.0);
 
-  /* each group's majority class (votes keyed "group:label") */
+  /* the labelled faces by group; each group's majority class */
   for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *key = NULL;
-      guint v;
-
-      if (labels[i] < 0)
-        continue;
-      max_label = MAX (max_label, labels[i]);
-      key = g_strdup_printf ("%" G_GINT64_FORMAT ":%d", groups[i], labels[i]);
-      v = GPOINTER_TO_UINT (g_hash_table_lookup (votes, key)) + 1;
-      g_hash_table_replace (votes, g_steal_pointer (&key), GUINT_TO_POINTER (v));
-      if (!g_hash_table_contains (index, &groups[i]))
-        {
-          Group g = { .group = groups[i], .label = -1 };
-          g_array_append_val (gs, g);
-          g_hash_table_insert (index, (gpointer) &groups[i], GUINT_TO_POINTER (gs->len));
-        }
-    }
+    if (labels[i] >= 0)
+      {
+        order[m++] = i;
+        max_label = MAX (max_label, labels[i]);
+      }
+  g_qsort_with_data (order, (gint) m, sizeof (guint), compare_by_group, (gpointer) groups);
+  votes = g_new0 (guint, max_label + 1);
   tf_rng_seed (&rng, tf_seed_mix (seed, 0x73706c6974u));
-  for (guint j = 0; j < gs->len; j++)
+  for (guint a = 0, b; a < m; a = b)
     {
-      Group *g = &g_array_index (gs, Group, j);
+      Group g = { .group = groups[order[a]], .label = -1 };
       guint best = 0;
 
+      memset (votes, 0, sizeof (guint) * (max_label + 1));
+      for (b = a; b < m && groups[order[b]] == g.group; b++)
+        votes[labels[order[b]]]++;
       for (int c = 0; c <= max_label; c++)
-        {
-          g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT ":%d", g->group, c);
-          guint v = GPOINTER_TO_UINT (g_hash_table_lookup (votes, key));
-          g->n += v;
-          if (v > best)
-            {
-              best = v;
-              g->label = c;
-            }
-        }
-      g->order = (guint) tf_rng_next (&rng);
+        if (votes[c] > best)
+          {
+            best = votes[c];
+            g.label = c;
+          }
+      g.n = b - a;
+      g.order = (guint) tf_rng_next (&rng);
+      g_array_append_val (gs, g);
     }
   g_array_sort (gs, compare_group_order);
 
