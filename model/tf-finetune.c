@@ -1053,7 +1053,21 @@ tf_finetune_run (TfModel                   *start,
   if (ok)
     {
       g_autofree char *json = tf_finetune_report_to_json (r);
-      g_hash_table_insert (run.model->metadata, g_strdup ("finetune"), g_steal_pointer (&json));
+      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+      GHashTable *md = run.model->metadata;
+
+      g_hash_table_insert (md, g_strdup ("finetune"), g_steal_pointer (&json));
+      g_hash_table_insert (md, g_strdup ("finetune.date"), g_date_time_format_iso8601 (now));
+      if (options->start_file)
+        {
+          g_autoptr(GMappedFile) file = g_mapped_file_new (options->start_file, FALSE, NULL);
+          g_hash_table_insert (md, g_strdup ("finetune.start_file"), g_path_get_basename (options->start_file));
+          if (file)
+            g_hash_table_insert (md, g_strdup ("finetune.start_sha256"),
+                                 g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                              (const guchar *) g_mapped_file_get_contents (file),
+                                                              g_mapped_file_get_length (file)));
+        }
     }
   else
     g_clear_pointer (&run.model, tf_model_free);

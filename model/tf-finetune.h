@@ -52,6 +52,8 @@ typedef struct
   int              threads;      /* 0: as set */
   const char      *checkpoint;   /* NULL: none */
   gboolean         resume;
+  const char      *start_file;   /* provenance: the starting model's file (its name and sha256 are
+                                  * recorded), or NULL */
   const char      *command;      /* provenance */
   const char      *dataset_name; /* provenance: the project or folder */
 } TfFinetuneOptions;
@@ -136,8 +138,10 @@ char    *tf_finetune_report_to_json (const TfFinetuneReport *report);
  * NULL or empty) before, after each epoch and after, and distilling on
  * @unlabelled (may be NULL; targets are the starting model's
  * probabilities). Images come from @decode (loader threads). The model
- * returned is the best epoch's by held-out accuracy (the last without a
- * held-out set), with its provenance and the report in its metadata.
+ * returned is the last epoch's, with its provenance in its metadata: the
+ * recipe, "dataset" (options->dataset_name), "finetune" (the report's
+ * JSON: label counts, held-out metrics before and after), "finetune.date"
+ * (UTC, ISO 8601), "finetune.start_file" and "finetune.start_sha256".
  *
  * A fine-tune that would need more memory than the machine has free
  * (tf_finetune_memory_bytes against MemAvailable) is refused before it

@@ -470,6 +470,10 @@ test_finetune (void)
   model = tf_model_load (out, &error);
   g_assert_no_error (error);
   g_assert_nonnull (g_hash_table_lookup (model->metadata, "finetune"));
+  g_assert_cmpstr (g_hash_table_lookup (model->metadata, "finetune.start_file"), ==, "small16.safetensors");
+  g_assert_cmpuint (strlen (g_hash_table_lookup (model->metadata, "finetune.start_sha256")), ==, 64);
+  g_assert_nonnull (g_hash_table_lookup (model->metadata, "finetune.date"));
+  g_assert_cmpstr (g_hash_table_lookup (model->metadata, "dataset"), ==, project);
   g_assert_nonnull (strstr (g_hash_table_lookup (model->metadata, "recipe"), "transfer-cli finetune"));
 
   /* killed with SIGKILL once its first checkpoint is written, then run

@@ -248,6 +248,7 @@ tf_cli_finetune (int    argc,
   o.checkpoint = a.checkpoint;
   o.resume = a.checkpoint != NULL;
   o.command = command;
+  o.start_file = a.from;
   o.max_unlabelled = max_unlabelled > 0 ? (guint) max_unlabelled : 0;
   o.dataset_name = a.project ? a.project : tf_cli_dataset_name (&data);
 
