@@ -33,6 +33,7 @@ typedef struct
   int    batch;
   double anchors;   /* mixed faces distilled on, per labelled face not matched by an unlabelled one */
   double blend;     /* weight of the fine-tuned weights against the starting ones (0: 1) */
+  double keep;      /* the starting model's share of unmentioned classes kept, at most */
 } Preset;
 
 static const Preset presets[] = {
@@ -75,6 +76,7 @@ tf_finetune_options_init (TfFinetuneOptions *o)
     .distill = -1,
     .l2sp = -1,
     .anchors = -1,
+    .keep = -1,
     .seed = TF_FINETUNE_DEFAULT_SEED,
   };
 }
@@ -764,6 +766,7 @@ distill_dataset (TfModel                 *teacher,
                  TfDataset               *unlabelled,
                  guint                    n_distilled,
                  double                   distill,
+                 double                   keep,
                  double                   temperature,
                  int                      k_old,
                  TfDecodeFunc             decode,
@@ -780,7 +783,9 @@ distill_dataset (TfModel                 *teacher,
   TfDataset *out = tf_dataset_new ((const char * const *) teacher->classes);
   guint n = tf_dataset_get_n_items (train), skipped = 0;
 
-  if (distill > 0)
+  const guint *counts = tf_dataset_get_class_counts (train);
+
+  if (distill > 0 || keep > 0)
     {
       if (!tf_eval_collect_logits (teacher, train, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data, cancellable,
                                    logits, labels, &skipped, error))
@@ -791,11 +796,36 @@ distill_dataset (TfModel                 *teacher,
   for (guint i = 0; i < n; i++)
     {
       int y = tf_dataset_get_label (train, i);
+      const float *p = distill > 0 || keep > 0 ? &g_array_index (logits, float, (gsize) i * k) : NULL;
       /* the starting model knows nothing of a class it lacked: its faces
        * learn from their label alone */
-      double w = y < k_old ? distill : 0;
+      double w = y < k_old ? distill : 0, unmentioned = 0, mentioned = 0, u = 0, scale = 0;
+
+      if (p && y < k_old && keep > 0)
+        {
+          /* classes no label mentions keep the starting model's share, up
+           * to @keep in all, so that a class absent from the labels (a
+           * posed set's neutral) is not learnt to be never */
+          for (int c = 0; c < k; c++)
+            {
+              if (counts[c] == 0)
+                unmentioned += p[c];
+              else
+                mentioned += p[c];
+            }
+          u = MIN (unmentioned, keep);
+          scale = unmentioned > 0 ? u / unmentioned : 0;
+        }
+      else if (p)
+        for (int c = 0; c < k; c++)
+          mentioned += p[c];
       for (int c = 0; c < k; c++)
-        target[c] = (float) ((1 - w) * (c == y) + (w > 0 ? w * g_array_index (logits, float, (gsize) i * k + c) : 0));
+        {
+          if (scale > 0 && counts[c] == 0)
+            target[c] = (float) (scale * p[c]);
+          else
+            target[c] = (float) ((1 - u) * ((1 - w) * (c == y) + (w > 0 && mentioned > 0 ? w * p[c] / mentioned : 0)));
+        }
       tf_dataset_add_soft (out, tf_dataset_get_path (train, i), target);
     }
 
@@ -862,6 +892,7 @@ finetune (Run          *run,
   TfFitResult result;
   double distill, temperature;
   double blend = o->blend > 0 ? MIN (o->blend, 1.0) : presets[o->preset].blend > 0 ? presets[o->preset].blend : 1;
+  double keep = MIN (o->keep >= 0 ? o->keep : presets[o->preset].keep, 1.0);
   guint n_bad = 0, n_bad_holdout = 0, n_bad_unlabelled = 0;
   int k;
 
@@ -933,7 +964,7 @@ finetune (Run          *run,
   anchors = mix_pairs (run->mix, train, n_anchors (o, r->n_train, r->n_unlabelled), o->seed);
   r->n_anchors = tf_dataset_get_n_items (anchors);
   if (!(fit_set = distill_dataset (run->model, train, unlabelled,
-                                   distilled_unlabelled (o, r->n_train, r->n_unlabelled), distill, temperature,
+                                   distilled_unlabelled (o, r->n_train, r->n_unlabelled), distill, keep, temperature,
                                    start->config.num_classes, decode, decode_data, cancellable, anchors, before_unlabelled,
                                    error)))
     return FALSE;
@@ -973,6 +1004,7 @@ finetune (Run          *run,
   blend_weights (run->model, start, blend);
   r->recipe = g_strdup (g_hash_table_lookup (run->model->metadata, "recipe"));
   g_hash_table_insert (run->model->metadata, g_strdup ("finetune.blend"), g_strdup_printf ("%g", blend));
+  g_hash_table_insert (run->model->metadata, g_strdup ("finetune.keep"), g_strdup_printf ("%g", keep));
   g_hash_table_insert (run->model->metadata, g_strdup ("finetune.mixed"), g_strdup_printf ("%u", r->n_anchors));
   g_hash_table_insert (run->model->metadata, g_strdup ("finetune.distill"), g_strdup_printf ("%g", distill));
   g_hash_table_insert (run->model->metadata, g_strdup ("finetune.temperature"), g_strdup_printf ("%g", temperature));

@@ -46,6 +46,8 @@ typedef struct
   guint            max_unlabelled; /* unlabelled faces distilled on, at most; 0: as many as labelled */
   double           anchors;      /* < 0: the preset's; mixed pairs of labelled faces distilled on,
                                   * per labelled face that no unlabelled one matches */
+  double           keep;         /* < 0: the preset's; classes no label mentions keep the starting
+                                  * model's probability on each labelled face, up to this in all */
   double           blend;        /* <= 0: the preset's; the result is blend * fine-tuned +
                                   * (1 - blend) * starting weights (WiSE-FT); 1: the fine-tuned */
   guint64          seed;

@@ -185,6 +185,8 @@ tf_cli_finetune (int    argc,
     { "distill", 0, 0, G_OPTION_ARG_DOUBLE, &o.distill, "Weight of the starting model's outputs in the targets "
       "(default: the preset's; 0: off)", "W" },
     { "l2sp", 0, 0, G_OPTION_ARG_DOUBLE, &o.l2sp, "Pull toward the starting weights (default: the preset's)", "A" },
+    { "keep", 0, 0, G_OPTION_ARG_DOUBLE, &o.keep, "Classes no label mentions keep the starting model's probability, "
+      "up to this share (default: the preset's; 0: off)", "S" },
     { "blend", 0, 0, G_OPTION_ARG_DOUBLE, &o.blend, "Weight of the fine-tuned weights against the starting ones "
       "(default: the preset's; 1: the fine-tuned alone)", "W" },
     { "mixed", 0, 0, G_OPTION_ARG_DOUBLE, &o.anchors, "Blended pairs of labelled faces distilled on, per labelled face "
@@ -232,7 +234,7 @@ tf_cli_finetune (int    argc,
   if (a.from == NULL || a.out == NULL || (a.project != NULL) == (data.ferplus || data.folders || data.csv) ||
       !(a.holdout >= 0 && a.holdout < 1) || o.epochs < 0 || o.epochs > TF_FIT_MAX_EPOCHS || o.lr < 0 ||
       o.batch == 1 || o.batch < 0 || o.batch > TF_FIT_MAX_BATCH ||
-      o.distill > 1 || o.l2sp > 1000 || o.blend > 1 || tf_cli_shared_check (&shared))
+      o.distill > 1 || o.l2sp > 1000 || o.blend > 1 || o.keep > 1 || tf_cli_shared_check (&shared))
     {
       g_printerr ("transfer-cli: finetune needs --out, one of --project, --csv or --folders, and options in range "
                   "(--holdout in [0, 1), --distill at most 1)\n");
