@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fine-tuning that keeps what the model knew: presets, the grouped split,
  * distillation targets, the run with its before/after and drift. */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -442,6 +443,7 @@ typedef struct
   float                     *best;          /* the best epoch's params so far */
   double                     best_accuracy;
   struct _Mix               *mix;           /* the mixed faces' pairs */
+  int                        epochs;        /* of the recipe */
 } Run;
 
 static void
@@ -471,6 +473,14 @@ on_start_cb (const TfFitStart *start,
     }
   if (run->callbacks && run->callbacks->fit.start)
     run->callbacks->fit.start (start, run->user_data);
+  /* the epochs run before the interruption, told again for the plots */
+  for (guint i = 0; run->callbacks && run->callbacks->fit.epoch && i < run->report->epoch_loss->len; i++)
+    {
+      TfFitEpoch e = { .epoch = i + 1, .epochs = -1, .train_loss = g_array_index (run->report->epoch_loss, double, i),
+                       .valid_accuracy = g_array_index (run->report->epoch_accuracy, double, i) };
+      e.epochs = run->epochs;
+      run->callbacks->fit.epoch (&e, run->user_data);
+    }
 }
 
 static void
@@ -489,6 +499,24 @@ static char *
 history_path (const Run *run)
 {
   return g_strconcat (run->options->checkpoint, ".history", NULL);
+}
+
+gboolean
+tf_finetune_remove_checkpoint (const char  *checkpoint,
+                               GError     **error)
+{
+  g_autofree char *history = g_strconcat (checkpoint, ".history", NULL);
+  const char *files[] = { checkpoint, history };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (g_remove (files[i]) != 0 && errno != ENOENT)
+      {
+        int saved = errno;
+        g_autofree char *name = g_filename_display_name (files[i]);
+        g_set_error (error, TF_ERROR, TF_ERROR_IO, "%s: %s", name, g_strerror (saved));
+        return FALSE;
+      }
+  return TRUE;
 }
 
 static void
@@ -870,6 +898,23 @@ fail:
   return NULL;
 }
 
+/* A measurement after training failed with @local: cancelled, the trained
+ * model is still the result (without that measurement); otherwise an error. */
+static gboolean
+finished_but (TfFinetuneReport *r,
+              GError           *local,
+              GError          **error)
+{
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (local);
+      r->cancelled = TRUE;
+      return TRUE;
+    }
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
 static gboolean
 finetune (Run          *run,
           TfModel      *start,
@@ -970,6 +1015,7 @@ finetune (Run          *run,
     return FALSE;
 
   run_phase (run, TF_FINETUNE_PHASE_TRAIN);
+  run->epochs = recipe.epochs;
   run->best = g_new (float, run->model->n_params);
   if (o->checkpoint && o->resume && g_file_test (o->checkpoint, G_FILE_TEST_EXISTS))
     history_load (run);
@@ -1013,10 +1059,12 @@ finetune (Run          *run,
 
   if (holdout)
     {
+      g_autoptr(GError) local = NULL;
+
       run_phase (run, TF_FINETUNE_PHASE_AFTER);
       if (!(r->after = tf_eval_run (run->model, holdout, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data,
-                                    cancellable, error)))
-        return FALSE;
+                                    cancellable, &local)))
+        return finished_but (r, g_steal_pointer (&local), error);
     }
   if (unlabelled && r->n_unlabelled > 0)
     {
@@ -1024,10 +1072,12 @@ finetune (Run          *run,
       g_autoptr(GArray) labels = g_array_new (FALSE, FALSE, sizeof (int));
       guint skipped;
 
+      g_autoptr(GError) local = NULL;
+
       run_phase (run, TF_FINETUNE_PHASE_DRIFT);
       if (!tf_eval_collect_logits (run->model, unlabelled, TF_EVAL_DEFAULT_BATCH, FALSE, decode, decode_data,
-                                   cancellable, logits, labels, &skipped, error))
-        return FALSE;
+                                   cancellable, logits, labels, &skipped, &local))
+        return finished_but (r, g_steal_pointer (&local), error);
       for (guint i = 0; i < r->n_unlabelled && i < before_unlabelled->len; i++)
         {
           int was = g_array_index (before_unlabelled, int, i);
@@ -1078,9 +1128,9 @@ tf_finetune_run (TfModel                   *start,
   if (ok && !r->cancelled && options->checkpoint)
     {
       /* a finished run needs neither */
-      g_autofree char *history = history_path (&run);
-      g_remove (options->checkpoint);
-      g_remove (history);
+      g_autoptr(GError) local = NULL;
+      if (!tf_finetune_remove_checkpoint (options->checkpoint, &local))
+        g_warning ("%s", local->message);
     }
   if (ok)
     {

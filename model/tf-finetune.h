@@ -151,8 +151,17 @@ char    *tf_finetune_report_to_json (const TfFinetuneReport *report);
  *
  * Cancelled during training after at least one epoch, it still returns the
  * best epoch so far, with (*@report)->cancelled set and no after-metrics:
- * the caller offers it. Otherwise NULL and @error; *@report (may be NULL)
- * is set whenever a report exists. */
+ * the caller offers it; cancelled while measuring after training, the
+ * trained model, cancelled set, without the measurement cut short (the
+ * checkpoint is kept in both cases). Otherwise NULL and @error; *@report
+ * (may be NULL) is set whenever a report exists. On a resumed run, the
+ * epochs run before the interruption are told to the epoch callback again
+ * (their epochs field is the recipe's) after the start callback. */
+/* Removes @checkpoint and the epochs' history kept beside it (either may be
+ * missing): a run the person discarded or started afresh. */
+gboolean tf_finetune_remove_checkpoint (const char          *checkpoint,
+                                        GError             **error);
+
 TfModel *tf_finetune_run           (TfModel                   *start,
                                     TfDataset                 *train,
                                     TfDataset                 *holdout,

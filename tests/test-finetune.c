@@ -335,6 +335,8 @@ typedef struct
   GCancellable *cancellable;
   guint64       cancel_at;
   guint         phases;
+  int           cancel_phase;   /* 0: none; else the phase + 1 to cancel at */
+  guint         epochs_told;
 } Watch;
 
 static void
@@ -350,7 +352,22 @@ static void
 on_phase_cb (TfFinetunePhase phase,
              gpointer        user_data)
 {
-  ((Watch *) user_data)->phases |= 1u << phase;
+  Watch *w = user_data;
+
+  w->phases |= 1u << phase;
+  if (w->cancel_phase == (int) phase + 1)
+    g_cancellable_cancel (w->cancellable);
+}
+
+static void
+on_epoch_cb (const TfFitEpoch *e,
+             gpointer          user_data)
+{
+  Watch *w = user_data;
+
+  w->epochs_told++;
+  g_assert_cmpuint (e->epoch, ==, w->epochs_told);
+  g_assert_cmpint (e->epochs, ==, 3);
 }
 
 /* Cancelled in the second epoch: the first epoch's model is offered;
@@ -371,7 +388,7 @@ test_finetune_cancel (void)
       g_autoptr(TfFinetuneReport) r = NULL;
       g_autoptr(GError) error = NULL;
       g_autoptr(TfModel) out = NULL;
-      Watch w = { cancellable, (guint64) at, 0 };
+      Watch w = { cancellable, (guint64) at, 0, 0, 0 };
 
       out = tf_finetune_run (start, train, held, NULL, fake_decode, NULL, &o, &cbs, &w, cancellable, &r, &error);
       g_assert_nonnull (r);
@@ -391,6 +408,23 @@ test_finetune_cancel (void)
           g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
         }
     }
+
+  /* cancelled while measuring the trained model: the model, unmeasured */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(TfFinetuneReport) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(TfModel) out = NULL;
+    Watch w = { cancellable, 0, 0, TF_FINETUNE_PHASE_AFTER + 1, 0 };
+
+    out = tf_finetune_run (start, train, held, NULL, fake_decode, NULL, &o, &cbs, &w, cancellable, &r, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (out);
+    g_assert_true (r->cancelled);
+    g_assert_null (r->after);
+    g_assert_nonnull (r->before);
+    g_assert_cmpint (r->best_epoch, ==, 2);
+  }
 }
 
 /* A labelled image that cannot be read is named; too few faces are said. */
@@ -497,7 +531,7 @@ test_finetune_resume (void)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GError) error = NULL;
   TfFinetuneCallbacks cbs = { { NULL, on_progress_cb, NULL }, on_phase_cb };
-  Watch w = { cancellable, 6, 0 };
+  Watch w = { cancellable, 6, 0, 0, 0 };
   TfFinetuneOptions o;
 
   tiny_options (&o, TF_FINETUNE_RECOMMENDED);
@@ -513,8 +547,13 @@ test_finetune_resume (void)
   g_assert_true (g_file_test (ck, G_FILE_TEST_EXISTS));
   g_assert_true (g_file_test (hist, G_FILE_TEST_EXISTS));
 
-  c = tf_finetune_run (start, train, held, NULL, fake_decode, NULL, &o, NULL, NULL, NULL, &rc, &error);
-  g_assert_no_error (error);
+  {
+    TfFinetuneCallbacks told = { { NULL, NULL, on_epoch_cb }, NULL };
+    Watch wc = { 0 };
+    c = tf_finetune_run (start, train, held, NULL, fake_decode, NULL, &o, &told, &wc, NULL, &rc, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (wc.epochs_told, ==, 3);   /* epoch 1 told again, 2 and 3 as they ran */
+  }
   g_assert_cmpmem (a->params, a->n_params * sizeof (float), c->params, c->n_params * sizeof (float));
   g_assert_cmpuint (rc->epoch_loss->len, ==, 3);
   g_assert_cmpmem (ra->epoch_loss->data, 3 * sizeof (double), rc->epoch_loss->data, 3 * sizeof (double));
