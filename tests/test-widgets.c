@@ -1210,6 +1210,192 @@ test_probe_find (void)
   g_assert_false (tf_face_probe_array_find (probes, stranger, &index));
 }
 
+/* ---- plot */
+
+/* how far @rgb is from @c, 0..255 per channel */
+static int
+distance_to (const int      rgb[3],
+             const GdkRGBA *c)
+{
+  int want[3];
+
+  tf_test_rgba_to_rgb (c, want);
+  return tf_test_distance (rgb, want);
+}
+
+static void
+test_plot (void)
+{
+  const GdkRGBA blue = TF_CHART_BLUE, orange = TF_CHART_ORANGE;
+  GtkWidget *widget = tf_plot_new ();
+  TfPlot *plot = TF_PLOT (widget);
+  g_autoptr (TfTestImage) image = NULL;
+  graphene_point_t p;
+  graphene_rect_t area;
+  double lo, hi, x, y;
+  guint loss, accuracy;
+  GtkWidget *window;
+  int rgb[3];
+
+  loss = tf_plot_add_series (plot, "Training loss", &blue);
+  accuracy = tf_plot_add_series (plot, "Held-out accuracy", &orange);
+  g_assert_cmpuint (loss, ==, 0);
+  g_assert_cmpuint (accuracy, ==, 1);
+  g_assert_cmpuint (tf_plot_get_n_series (plot), ==, 2);
+  tf_plot_set_series_axis (plot, accuracy, TF_PLOT_AXIS_PERCENT);
+  tf_plot_set_series_points (plot, accuracy, TRUE);
+  tf_plot_set_titles (plot, "Epoch", "Loss", "Accuracy");
+  tf_plot_set_empty_text (plot, "Nothing yet");
+  tf_plot_set_x_range (plot, 0, 3, TRUE);
+
+  /* nothing yet: the planned span, the axes' defaults */
+  g_assert_false (tf_plot_get_area (plot, NULL));
+  window = tf_test_show (widget, 600, 300);
+  tf_test_image_free (tf_test_render (widget, "plot-empty", &white));
+  g_assert_true (tf_plot_get_area (plot, &area));
+  tf_plot_get_x_span (plot, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat (hi, ==, 3);
+
+  /* three epochs of four steps, the loss falling from 2 to 0.5; the
+   * accuracy after each epoch, the best the second */
+  for (int step = 1; step <= 12; step++)
+    tf_plot_append (plot, loss, step / 4.0, 2.0 - 1.5 * (step - 1) / 11.0);
+  tf_plot_append (plot, accuracy, 1, 0.5);
+  tf_plot_append (plot, accuracy, 2, 0.8);
+  tf_plot_append (plot, accuracy, 3, 0.7);
+  tf_plot_append (plot, loss, 3.1, NAN);   /* no step ran: a gap, not a value */
+  tf_plot_set_marker (plot, 2, "Best epoch");
+  g_assert_cmpuint (tf_plot_get_n_values (plot, loss), ==, 13);
+  g_assert_cmpuint (tf_plot_get_n_values (plot, accuracy), ==, 3);
+  g_assert_cmpuint (tf_plot_get_n_values (plot, 7), ==, 0);
+  g_assert_true (tf_plot_get_value (plot, accuracy, 1, &x, &y));
+  g_assert_cmpfloat (x, ==, 2);
+  g_assert_cmpfloat (y, ==, 0.8);
+  g_assert_false (tf_plot_get_value (plot, accuracy, 3, &x, &y));
+  g_assert_cmpfloat (tf_plot_get_marker (plot), ==, 2);
+
+  /* the spans: the values beyond the plan widen it; the loss from 0 to a
+   * round number, the accuracy 0..1 */
+  tf_plot_get_x_span (plot, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat_with_epsilon (hi, 3.1, 1e-12);
+  tf_plot_get_y_span (plot, TF_PLOT_AXIS_LEFT, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat (hi, ==, 2);
+  tf_plot_get_y_span (plot, TF_PLOT_AXIS_PERCENT, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 0);
+  g_assert_cmpfloat (hi, ==, 1);
+
+  image = tf_test_render (widget, "plot", &white);
+  g_assert_true (tf_plot_get_area (plot, &area));
+  g_assert_cmpfloat (area.size.width, >, 300);
+  g_assert_cmpfloat (area.size.height, >, 120);
+  /* the accuracy's dots in orange, on the right axis' scale */
+  for (int e = 1; e <= 3; e++)
+    {
+      double acc[] = { 0, 0.5, 0.8, 0.7 };
+
+      g_assert_true (tf_plot_value_to_point (plot, TF_PLOT_AXIS_PERCENT, e, acc[e], &p));
+      g_assert_true (graphene_rect_contains_point (&area, &p));
+      pixel (image, p.x, p.y, rgb);
+      g_assert_cmpint (distance_to (rgb, &orange), <, 40);
+    }
+  /* 80 % sits at four fifths of the height */
+  g_assert_true (tf_plot_value_to_point (plot, TF_PLOT_AXIS_PERCENT, 2, 0.8, &p));
+  g_assert_cmpfloat_with_epsilon (p.y, area.origin.y + 0.2 * area.size.height, 0.5);
+  /* the best epoch's dot is ringed, the others not (above and to the left
+   * no line passes) */
+  pixel (image, p.x - 4.95, p.y - 4.95, rgb);
+  g_assert_cmpint (distance_to (rgb, &orange), <, 60);
+  g_assert_true (tf_plot_value_to_point (plot, TF_PLOT_AXIS_PERCENT, 3, 0.7, &p));
+  pixel (image, p.x + 4.95, p.y - 4.95, rgb);
+  g_assert_cmpint (distance_to (rgb, &orange), >, 100);
+  /* the loss' line in blue, on the left axis: between two steps */
+  g_assert_true (tf_plot_value_to_point (plot, TF_PLOT_AXIS_LEFT, 0.375, 2.0 - 1.5 * 0.5 / 11.0, &p));
+  pixel (image, p.x, p.y, rgb);
+  g_assert_cmpint (distance_to (rgb, &blue), <, 60);
+
+  /* the dark style draws without a warning */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  tf_test_settle_frames ();
+  tf_test_image_free (tf_test_render (widget, "plot-dark", &(GdkRGBA) { 0.14f, 0.14f, 0.14f, 1 }));
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+  tf_test_settle_frames ();
+
+  /* cleared: the series stay, without values or marker */
+  tf_plot_clear (plot);
+  g_assert_cmpuint (tf_plot_get_n_series (plot), ==, 2);
+  g_assert_cmpuint (tf_plot_get_n_values (plot, loss), ==, 0);
+  g_assert_true (isnan (tf_plot_get_marker (plot)));
+  tf_test_image_free (tf_test_render (widget, "plot-cleared", &white));
+  tf_test_destroy (window);
+}
+
+/* ---- confusion matrix */
+
+static gboolean
+has_colour (const TfTestImage *image,
+            const int          want[3],
+            int                tolerance)
+{
+  for (int y = 0; y < image->height; y++)
+    for (int x = 0; x < image->width; x++)
+      {
+        int rgb[3];
+
+        tf_test_pixel (image, x, y, rgb);
+        if (tf_test_distance (rgb, want) <= tolerance)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+static void
+test_confusion (void)
+{
+  const char *classes[] = { "neutral", "happy", "sad", NULL };
+  const gint64 counts[9] = { 5, 1, 0, 0, 7, 1, 2, 0, 4 };
+  const int full_blue[3] = { 0x1c, 0x71, 0xd8 };
+  GtkWidget *widget = tf_confusion_new ();
+  TfConfusion *confusion = TF_CONFUSION (widget);
+  g_autoptr (TfTestImage) empty = NULL, image = NULL;
+  GtkWidget *window;
+  int width, height, min, nat;
+
+  tf_confusion_set_empty_text (confusion, "No held-out faces");
+  window = tf_test_show (widget, 420, 360);
+  empty = tf_test_render (widget, "confusion-empty", &white);
+  /* nothing counted: no cell drawn */
+  g_assert_false (has_colour (empty, full_blue, 30));
+
+  tf_confusion_set_matrix (confusion, 3, classes, counts);
+  tf_confusion_set_caption (confusion, "Accuracy 80.0 %");
+  g_assert_cmpint (tf_confusion_get_n_classes (confusion), ==, 3);
+  g_assert_cmpint (tf_confusion_get_count (confusion, 1, 2), ==, 1);
+  g_assert_cmpint (tf_confusion_get_count (confusion, 2, 0), ==, 2);
+  g_assert_cmpint (tf_confusion_get_count (confusion, 3, 0), ==, -1);
+  g_assert_cmpstr (tf_confusion_get_caption (confusion), ==, "Accuracy 80.0 %");
+  tf_confusion_get_size (3, &width, &height);
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_assert_cmpint (nat, ==, width);
+  g_assert_cmpint (min, <=, nat);
+  image = tf_test_render (widget, "confusion", &white);
+  /* a row's whole share is the full blue: "sad" predicted "sad" 4 of 6
+   * is not, but "happy" 7 of 8 comes close; at least one cell is strong */
+  {
+    const int strong[3] = { (int) (0x1c * 0.85 + 255 * 0.15), (int) (0x71 * 0.85 + 255 * 0.15),
+                            (int) (0xd8 * 0.85 + 255 * 0.15) };
+    g_assert_true (has_colour (image, strong, 24));
+  }
+
+  /* cleared */
+  tf_confusion_set_matrix (confusion, 0, NULL, NULL);
+  g_assert_cmpint (tf_confusion_get_n_classes (confusion), ==, 0);
+  tf_test_image_free (tf_test_render (widget, "confusion-cleared", &white));
+  tf_test_destroy (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1229,5 +1415,7 @@ main (int    argc,
   g_test_add_func ("/widgets/timeline", test_timeline);
   g_test_add_func ("/widgets/inspector", test_inspector);
   g_test_add_func ("/widgets/label-bar", test_label_bar);
+  g_test_add_func ("/widgets/plot", test_plot);
+  g_test_add_func ("/widgets/confusion", test_confusion);
   return g_test_run ();
 }

@@ -8,11 +8,14 @@
 #include <gtk/gtk.h>
 
 #include "tf-attention-overlay.h"
+#include "tf-chart.h"
 #include "tf-colormap.h"
+#include "tf-confusion.h"
 #include "tf-face-inspector.h"
 #include "tf-face-probe.h"
 #include "tf-head-grid.h"
 #include "tf-label-bar.h"
 #include "tf-label-map.h"
+#include "tf-plot.h"
 #include "tf-prob-bars.h"
 #include "tf-timeline.h"

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <limits.h>
-#include <locale.h>
 #include <string.h>
 
 #include "tf-review-view.h"
@@ -386,39 +384,6 @@ enum
 };
 
 /* ---- helpers ------------------------------------------------------------- */
-
-char *
-tf_format_count (gint64 n)
-{
-  const struct lconv *lc = localeconv ();
-  const char *sep = lc->thousands_sep, *grouping = lc->grouping;
-  char digits[32];
-  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) out = g_string_new (n < 0 ? "-" : "");
-  int end, i = 0;
-
-  g_snprintf (digits, sizeof digits, "%" G_GUINT64_FORMAT, n < 0 ? -(guint64) n : (guint64) n);
-  if (sep == NULL || *sep == '\0' || grouping == NULL || *grouping <= 0 || *grouping == CHAR_MAX)
-    return g_strconcat (out->str, digits, NULL);
-  /* grouping[i] is the size of the i-th group from the right; the last one
-   * repeats, CHAR_MAX ends the grouping */
-  for (end = (int) strlen (digits); end > 0;)
-    {
-      int size = grouping[i], take = size <= 0 || size == CHAR_MAX ? end : MIN (size, end);
-
-      g_ptr_array_add (groups, g_strndup (digits + end - take, take));
-      end -= take;
-      if (grouping[i + 1] != '\0')
-        i++;
-    }
-  for (guint k = groups->len; k-- > 0;)
-    {
-      g_string_append (out, g_ptr_array_index (groups, k));
-      if (k > 0)
-        g_string_append (out, sep);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
 
 static const char *
 label_display_name (TfReviewView *self,

@@ -11,6 +11,7 @@
 
 #include <gtk/gtk.h>
 
+#include "tf-chart.h"
 #include "tf-project.h"
 
 G_BEGIN_DECLS
@@ -54,8 +55,5 @@ GListModel *tf_review_view_get_model    (TfReviewView *self);
 guint       tf_review_view_get_n_items_made (TfReviewView *self);
 /* how many rows on screen wait for their data (read between frames) */
 guint       tf_review_view_get_n_loading (TfReviewView *self);
-
-/* @n with the locale's thousands separators ("1,204") */
-char       *tf_format_count             (gint64        n);
 
 G_END_DECLS

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "tf-atomic-file.h"
+#include "tf-chart.h"
+#include "tf-confusion.h"
 #include "tf-file-chooser.h"
 #include "tf-review-view.h"
 #include "tf-stats-view.h"
@@ -15,7 +17,6 @@
 #define EXPORT_SCALE   3
 #define COUNTS_WIDTH   760
 #define COUNTS_HEIGHT  320
-#define CELL_SIZE      52
 
 /* labels and predictions (GNOME's palette: blue 3, orange 3), on light
  * and dark grounds alike */
@@ -23,16 +24,6 @@ static const double series_colour[2][3] = {
   { 0x35 / 255.0, 0x84 / 255.0, 0xe4 / 255.0 },
   { 0xff / 255.0, 0x78 / 255.0, 0x00 / 255.0 },
 };
-/* the confusion matrix's cells (blue 4), at an opacity that is their share */
-static const double cell_colour[3] = { 0x1c / 255.0, 0x71 / 255.0, 0xd8 / 255.0 };
-
-/* What a plot is drawn with: the theme's on screen, black on white in files. */
-typedef struct
-{
-  GdkRGBA     fg;
-  GdkRGBA     bg;      /* alpha 0: none */
-  const char *font;    /* a Pango font description */
-} Palette;
 
 typedef enum
 {
@@ -101,95 +92,14 @@ tf_cohen_kappa (const gint64 *confusion,
   return (agreed / total - chance) / (1 - chance);
 }
 
-/* a tick step of 1, 2 or 5 times a power of ten, about five ticks to @max */
+/* a whole tick step, about five ticks to @max */
 static double
 nice_step (double max)
 {
-  double raw = MAX (max, 1) / 5, mag = pow (10, floor (log10 (raw))), norm = raw / mag;
-
-  return MAX (1, (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag);
+  return MAX (1, tf_chart_nice_step (MAX (max, 1), 5));
 }
 
 /* ---- drawing: one function per plot, for the screen and for files ------------- */
-
-static PangoLayout *
-make_layout (cairo_t       *cr,
-             const Palette *palette,
-             const char    *text,
-             gboolean       bold)
-{
-  PangoLayout *layout = pango_cairo_create_layout (cr);
-  PangoFontDescription *font = pango_font_description_from_string (palette->font);
-
-  if (bold)
-    pango_font_description_set_weight (font, PANGO_WEIGHT_BOLD);
-  pango_layout_set_font_description (layout, font);
-  pango_layout_set_text (layout, text, -1);
-  pango_font_description_free (font);
-  return layout;
-}
-
-static void
-text_size (cairo_t       *cr,
-           const Palette *palette,
-           const char    *text,
-           int           *width,
-           int           *height)
-{
-  g_autoptr(PangoLayout) layout = make_layout (cr, palette, text, FALSE);
-
-  pango_layout_get_pixel_size (layout, width, height);
-}
-
-/* @text with its (@xalign, @yalign) point at (@x, @y), turned by @angle */
-static void
-draw_text (cairo_t       *cr,
-           const Palette *palette,
-           const double  *rgb,      /* NULL: the foreground */
-           const char    *text,
-           double         x,
-           double         y,
-           double         xalign,
-           double         yalign,
-           double         angle,
-           gboolean       bold)
-{
-  g_autoptr(PangoLayout) layout = make_layout (cr, palette, text, bold);
-  int w, h;
-
-  pango_layout_get_pixel_size (layout, &w, &h);
-  cairo_save (cr);
-  if (rgb)
-    cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-  else
-    gdk_cairo_set_source_rgba (cr, &palette->fg);
-  cairo_translate (cr, x, y);
-  cairo_rotate (cr, angle);
-  cairo_move_to (cr, -xalign * w, -yalign * h);
-  pango_cairo_show_layout (cr, layout);
-  cairo_restore (cr);
-}
-
-static void
-set_fg (cairo_t       *cr,
-        const Palette *palette,
-        double         alpha)
-{
-  cairo_set_source_rgba (cr, palette->fg.red, palette->fg.green, palette->fg.blue, palette->fg.alpha * alpha);
-}
-
-static void
-draw_background (cairo_t       *cr,
-                 const Palette *palette,
-                 double         width,
-                 double         height)
-{
-  if (palette->bg.alpha <= 0)
-    return;
-  gdk_cairo_set_source_rgba (cr, &palette->bg);
-  cairo_rectangle (cr, 0, 0, width, height);
-  cairo_fill (cr);
-}
 
 /* The faces of each class by label and by prediction, as grouped bars. */
 static void
@@ -197,7 +107,7 @@ draw_counts (cairo_t              *cr,
              double                width,
              double                height,
              const TfProjectStats *st,
-             const Palette        *palette)
+             const TfChartStyle   *style)
 {
   const int n = st ? st->n_classes : 0;
   const char *series[2] = { _("Labels"), _("Predictions") };
@@ -206,10 +116,10 @@ draw_counts (cairo_t              *cr,
   gboolean turned;
   char *text;
 
-  draw_background (cr, palette, width, height);
+  tf_chart_draw_background (cr, style, width, height);
   if (n == 0)
     {
-      draw_text (cr, palette, NULL, _("The project has no classes yet"), width / 2, height / 2, 0.5, 0.5, 0, FALSE);
+      tf_chart_draw_text (cr, style, NULL, _("The project has no classes yet"), width / 2, height / 2, 0.5, 0.5, 0, FALSE);
       return;
     }
   for (int k = 0; k < n; k++)
@@ -221,7 +131,7 @@ draw_counts (cairo_t              *cr,
       int tw, th;
 
       text = tf_format_count ((gint64) v);
-      text_size (cr, palette, text, &tw, &th);
+      tf_chart_text_size (cr, style, text, &tw, &th);
       tick_w = MAX (tick_w, tw);
       line_h = MAX (line_h, th);
       g_free (text);
@@ -230,7 +140,7 @@ draw_counts (cairo_t              *cr,
     {
       int tw, th;
 
-      text_size (cr, palette, st->classes[k], &tw, &th);
+      tf_chart_text_size (cr, style, st->classes[k], &tw, &th);
       name_w = MAX (name_w, tw);
     }
 
@@ -249,12 +159,12 @@ draw_counts (cairo_t              *cr,
     {
       double y = round (y0 + h - v / top * h) + 0.5;
 
-      set_fg (cr, palette, v == 0 ? 0.6 : 0.12);
+      tf_chart_set_fg (cr, style, v == 0 ? 0.6 : 0.12);
       cairo_move_to (cr, x0, y);
       cairo_line_to (cr, x0 + w, y);
       cairo_stroke (cr);
       text = tf_format_count ((gint64) v);
-      draw_text (cr, palette, NULL, text, x0 - 8, y, 1, 0.5, 0, FALSE);
+      tf_chart_draw_text (cr, style, NULL, text, x0 - 8, y, 1, 0.5, 0, FALSE);
       g_free (text);
     }
   for (int k = 0; k < n; k++)
@@ -274,15 +184,15 @@ draw_counts (cairo_t              *cr,
               text = tf_format_count (values[s]);
               cairo_save (cr);
               cairo_scale (cr, 0.8, 0.8);
-              draw_text (cr, palette, NULL, text, (bx + bar / 2) / 0.8, (y0 + h - bh - 2) / 0.8, 0.5, 1, 0, FALSE);
+              tf_chart_draw_text (cr, style, NULL, text, (bx + bar / 2) / 0.8, (y0 + h - bh - 2) / 0.8, 0.5, 1, 0, FALSE);
               cairo_restore (cr);
               g_free (text);
             }
         }
       if (turned)
-        draw_text (cr, palette, NULL, st->classes[k], cx + line_h * 0.3, y0 + h + 6, 1, 0, -G_PI / 4, FALSE);
+        tf_chart_draw_text (cr, style, NULL, st->classes[k], cx + line_h * 0.3, y0 + h + 6, 1, 0, -G_PI / 4, FALSE);
       else
-        draw_text (cr, palette, NULL, st->classes[k], cx, y0 + h + 6, 0.5, 0, 0, FALSE);
+        tf_chart_draw_text (cr, style, NULL, st->classes[k], cx, y0 + h + 6, 0.5, 0, 0, FALSE);
     }
 
   /* the legend */
@@ -294,8 +204,8 @@ draw_counts (cairo_t              *cr,
       cairo_set_source_rgb (cr, series_colour[s][0], series_colour[s][1], series_colour[s][2]);
       cairo_rectangle (cr, legend_x, 6 + line_h / 2.0 - 5, 10, 10);
       cairo_fill (cr);
-      draw_text (cr, palette, NULL, series[s], legend_x + 16, 6 + line_h / 2.0, 0, 0.5, 0, FALSE);
-      text_size (cr, palette, series[s], &tw, &th);
+      tf_chart_draw_text (cr, style, NULL, series[s], legend_x + 16, 6 + line_h / 2.0, 0, 0.5, 0, FALSE);
+      tf_chart_text_size (cr, style, series[s], &tw, &th);
       legend_x += 16 + tw + 24;
     }
 }
@@ -315,99 +225,39 @@ plot_size (Plot                  plot,
       *height = COUNTS_HEIGHT;
       return;
     }
-  *width = 200 + n * CELL_SIZE;
-  *height = 190 + n * CELL_SIZE;
+  tf_confusion_get_size (n, width, height);
 }
 
-/* The confusion matrix as a heat map: rows the label, columns the
- * prediction, each cell as opaque as its share of the row (so rare labels
- * show as clearly as common ones) and showing its count. */
+/* The confusion matrix (TfConfusion's drawing) with the agreement and
+ * Cohen's kappa under it. */
 static void
 draw_confusion (cairo_t              *cr,
                 double                width,
                 double                height,
                 const TfProjectStats *st,
-                const Palette        *palette)
+                const TfChartStyle   *style)
 {
-  const int n = st ? st->n_classes : 0;
-  int name_w = 0, line_h = 0;
-  double left, head, cell, x0, y0, kappa;
   g_autofree char *caption = NULL, *compared = NULL;
-  gboolean turned;
+  double kappa;
 
-  draw_background (cr, palette, width, height);
-  if (n == 0 || st->compared == 0)
+  if (st && st->n_classes > 0 && st->compared > 0)
     {
-      draw_text (cr, palette, NULL, _("No face labelled with a class has a prediction yet"), width / 2, height / 2,
-                 0.5, 0.5, 0, FALSE);
-      return;
-    }
-  for (int k = 0; k < n; k++)
-    {
-      int tw, th;
-
-      text_size (cr, palette, st->classes[k], &tw, &th);
-      name_w = MAX (name_w, tw);
-      line_h = MAX (line_h, th);
-    }
-
-  /* "Predicted" and the column names above, "Label" and the row names left,
-   * the agreement below */
-  left = line_h + 8 + name_w + 10;
-  cell = MIN ((width - left - 16) / n, (height - 2 * line_h - 40) / (n + 1.2));
-  turned = name_w > cell - 6;
-  head = line_h + 8 + (turned ? name_w * 0.72 + line_h * 0.5 : line_h) + 8;
-  cell = MIN (cell, (height - head - 2 * line_h - 24) / n);
-  cell = MAX (4, MIN (cell, 72));
-  x0 = left + MAX (0, (width - left - 16 - n * cell) / 2);
-  y0 = head;
-
-  draw_text (cr, palette, NULL, _("Predicted"), x0 + n * cell / 2, 4, 0.5, 0, 0, TRUE);
-  draw_text (cr, palette, NULL, _("Label"), MAX (4, x0 - 16 - name_w - line_h), y0 + n * cell / 2, 0.5, 0, -G_PI / 2,
-             TRUE);
-  for (int a = 0; a < n; a++)
-    {
-      gint64 row = 0;
-
-      for (int b = 0; b < n; b++)
-        row += st->confusion[a * n + b];
-      draw_text (cr, palette, NULL, st->classes[a], x0 - 8, y0 + (a + 0.5) * cell, 1, 0.5, 0, FALSE);
-      if (turned)
-        draw_text (cr, palette, NULL, st->classes[a], x0 + (a + 0.5) * cell - line_h * 0.35, y0 - 4, 0, 1, -G_PI / 4,
-                   FALSE);
+      kappa = tf_cohen_kappa (st->confusion, st->n_classes);
+      compared = tf_format_count (st->compared);
+      if (isnan (kappa))
+        /* TRANSLATORS: under the confusion matrix; κ is Cohen's kappa, undefined here */
+        caption = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Agreement %.1f %% over %s face, κ undefined",
+                                                "Agreement %.1f %% over %s faces, κ undefined", (gulong) st->compared),
+                                   100.0 * st->agreed / st->compared, compared);
       else
-        draw_text (cr, palette, NULL, st->classes[a], x0 + (a + 0.5) * cell, y0 - 6, 0.5, 1, 0, FALSE);
-      for (int b = 0; b < n; b++)
-        {
-          gint64 c = st->confusion[a * n + b];
-          double x = x0 + b * cell, y = y0 + a * cell, share = row > 0 ? (double) c / row : 0;
-          const double white[3] = { 1, 1, 1 };
-          g_autofree char *count = NULL;
-
-          /* the blue over the ground, from faint (none) to full (the whole row) */
-          cairo_set_source_rgba (cr, cell_colour[0], cell_colour[1], cell_colour[2], 0.06 + 0.94 * share);
-          cairo_rectangle (cr, x + 1, y + 1, cell - 2, cell - 2);
-          cairo_fill (cr);
-          if (cell < 16)
-            continue;
-          count = tf_format_count (c);
-          draw_text (cr, palette, share > 0.45 ? white : NULL, count, x + cell / 2, y + cell / 2, 0.5, 0.5, 0, a == b);
-        }
+        /* TRANSLATORS: under the confusion matrix; κ is Cohen's kappa */
+        caption = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Agreement %.1f %% over %s face, κ = %.2f",
+                                                "Agreement %.1f %% over %s faces, κ = %.2f", (gulong) st->compared),
+                                   100.0 * st->agreed / st->compared, compared, kappa);
     }
-
-  kappa = tf_cohen_kappa (st->confusion, n);
-  compared = tf_format_count (st->compared);
-  if (isnan (kappa))
-    /* TRANSLATORS: under the confusion matrix; κ is Cohen's kappa, undefined here */
-    caption = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Agreement %.1f %% over %s face, κ undefined",
-                                            "Agreement %.1f %% over %s faces, κ undefined", (gulong) st->compared),
-                               100.0 * st->agreed / st->compared, compared);
-  else
-    /* TRANSLATORS: under the confusion matrix; κ is Cohen's kappa */
-    caption = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Agreement %.1f %% over %s face, κ = %.2f",
-                                            "Agreement %.1f %% over %s faces, κ = %.2f", (gulong) st->compared),
-                               100.0 * st->agreed / st->compared, compared, kappa);
-  draw_text (cr, palette, NULL, caption, x0 + n * cell / 2, y0 + n * cell + 12, 0.5, 0, 0, FALSE);
+  tf_confusion_draw (cr, width, height, style, st && st->compared > 0 ? st->n_classes : 0,
+                     st ? (const char * const *) st->classes : NULL, st ? st->confusion : NULL, caption,
+                     _("No face labelled with a class has a prediction yet"));
 }
 
 static void
@@ -416,12 +266,12 @@ draw_plot (Plot                  plot,
            double                width,
            double                height,
            const TfProjectStats *st,
-           const Palette        *palette)
+           const TfChartStyle   *style)
 {
   if (plot == PLOT_COUNTS)
-    draw_counts (cr, width, height, st, palette);
+    draw_counts (cr, width, height, st, style);
   else
-    draw_confusion (cr, width, height, st, palette);
+    draw_confusion (cr, width, height, st, style);
 }
 
 static void
@@ -433,16 +283,11 @@ on_draw_cb (GtkDrawingArea *area,
 {
   TfStatsView *self = user_data;
   Plot plot = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (area), "plot"));
-  PangoFontDescription *font = pango_context_get_font_description (gtk_widget_get_pango_context (GTK_WIDGET (area)));
-  g_autofree char *font_name = pango_font_description_to_string (font);
-  Palette palette = { .font = font_name };
+  g_autofree char *font = NULL;
+  TfChartStyle style;
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-  gtk_widget_get_color (GTK_WIDGET (area), &palette.fg);
-#else
-  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (area)), &palette.fg);
-#endif
-  draw_plot (plot, cr, width, height, self->stats, &palette);
+  tf_chart_style_from_widget (GTK_WIDGET (area), &style, &font);
+  draw_plot (plot, cr, width, height, self->stats, &style);
 }
 
 /* ---- files --------------------------------------------------------------------------- */
@@ -465,7 +310,7 @@ tf_stats_view_export (TfStatsView  *self,
   g_autofree char *display = NULL;
   g_autofree char *lower = NULL;
   g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  const Palette palette = { { 0.14, 0.12, 0.19, 1 }, { 1, 1, 1, 1 }, "Sans 10" };
+  TfChartStyle style;
   g_autoptr(TfProjectStats) own = NULL;
   const TfProjectStats *st;
   cairo_surface_t *surface;
@@ -504,6 +349,7 @@ tf_stats_view_export (TfStatsView  *self,
   if ((st = self->stats) == NULL && (st = own = tf_project_get_stats (self->project, 0, error)) == NULL)
     return FALSE;
 
+  tf_chart_style_for_file (&style);
   plot_size (plot, st, &width, &height);
   if (png)
     surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * EXPORT_SCALE, height * EXPORT_SCALE);
@@ -512,7 +358,7 @@ tf_stats_view_export (TfStatsView  *self,
   cr = cairo_create (surface);
   if (png)
     cairo_scale (cr, EXPORT_SCALE, EXPORT_SCALE);
-  draw_plot (plot, cr, width, height, st, &palette);
+  draw_plot (plot, cr, width, height, st, &style);
   status = cairo_status (cr);
   cairo_destroy (cr);
   if (png)
