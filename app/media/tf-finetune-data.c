@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A project's faces as fine-tuning data, and a new model's predictions
  * stored as a new run. */
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "tf-error.h"
@@ -119,7 +120,7 @@ tf_finetune_data_from_project (TfProject *project,
   d->unlabelled_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   if (d->n_classes == 0)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: the project has no classes to learn",
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, _("%s: the project has no classes to learn"),
                    tf_project_get_path (project));
       return NULL;
     }
@@ -170,7 +171,7 @@ tf_finetune_data_from_project (TfProject *project,
     }
   if (d->n_labelled == 0 && d->n_no_crop == 0)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: no face is labelled with a class yet",
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, _("%s: no face is labelled with a class yet"),
                    tf_project_get_path (project));
       return NULL;
     }
@@ -230,33 +231,35 @@ tf_finetune_data_check (const TfFinetuneData *d,
 
   if (d->n_labelled == 0)
     return d->n_no_crop
-           ? g_strdup_printf ("none of the %u labelled faces has its crop stored: analyse the media again", d->n_no_crop)
-           : g_strdup ("no face is labelled with a class yet");
+           ? g_strdup_printf (_("none of the %u labelled faces has its crop stored: analyse the media again"), d->n_no_crop)
+           : g_strdup (_("no face is labelled with a class yet"));
   for (int k = 0; k < d->n_classes; k++)
     present += d->counts[k] > 0;
   if (present < 2)
     for (int k = 0; k < d->n_classes; k++)
       if (d->counts[k] > 0)
-        return g_strdup_printf ("every labelled face is %s: a model learns a class only against others; "
-                                "label faces of at least one more class", d->classes[k]);
+        return g_strdup_printf (_("every labelled face is %s: a model learns a class only against others; "
+                                  "label faces of at least one more class"), d->classes[k]);
   for (int k = 0; k < d->n_classes; k++)
     if (d->counts[k] > 0 && d->counts[k] < TF_FINETUNE_MIN_PER_CLASS)
-      return g_strdup_printf ("only %u face%s labelled %s: label at least %d of each class you use",
-                              d->counts[k], d->counts[k] == 1 ? " is" : "s are", d->classes[k],
-                              TF_FINETUNE_MIN_PER_CLASS);
+      return g_strdup_printf (g_dngettext (NULL, "only %u face is labelled %s: label at least %d of each class you use",
+                                           "only %u faces are labelled %s: label at least %d of each class you use",
+                                           d->counts[k]),
+                              d->counts[k], d->classes[k], TF_FINETUNE_MIN_PER_CLASS);
   if (tf_dataset_get_n_items (d->train) < 2)
-    return g_strdup ("the held-out share leaves nothing to train on: hold out less");
+    return g_strdup (_("the held-out share leaves nothing to train on: hold out less"));
   if (warnings)
     {
       if (d->n_no_crop)
-        g_ptr_array_add (warnings, g_strdup_printf ("%u labelled face%s no stored crop and will not train",
-                                                    d->n_no_crop, d->n_no_crop == 1 ? " has" : "s have"));
+        g_ptr_array_add (warnings, g_strdup_printf (g_dngettext (NULL, "%u labelled face has no stored crop and will not train",
+                                                                 "%u labelled faces have no stored crop and will not train",
+                                                                 d->n_no_crop), d->n_no_crop));
       for (int k = 0; k < d->n_classes; k++)
         if (d->counts[k] >= TF_FINETUNE_MIN_PER_CLASS && d->counts[k] < 20)
-          g_ptr_array_add (warnings, g_strdup_printf ("%s has %u labelled faces: 20 or more learn it better",
+          g_ptr_array_add (warnings, g_strdup_printf (_("%s has %u labelled faces: 20 or more learn it better"),
                                                       d->classes[k], d->counts[k]));
       if (tf_dataset_get_n_items (d->holdout) == 0)
-        g_ptr_array_add (warnings, g_strdup ("nothing is held out: there will be no before and after to compare"));
+        g_ptr_array_add (warnings, g_strdup (_("nothing is held out: there will be no before and after to compare")));
     }
   return NULL;
 }

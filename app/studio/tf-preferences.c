@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <glib/gi18n.h>
 
+#include <glib/gstdio.h>
+#include <string.h>
+
 #include "tf-colormap.h"
 #include "tf-file-chooser.h"
+#include "tf-finetune-view.h"
 #include "tf-application.h"
 #include "tf-preferences.h"
 
@@ -20,6 +24,9 @@ struct _TfPreferences
   GtkScale             *opacity_scale;
   GtkSwitch            *advance_switch;
   GtkEntry             *annotator_entry;
+  AdwPreferencesGroup  *finetuned_group;
+  GPtrArray            *finetuned_rows;   /* rows of finetuned_group */
+  gboolean              updating;
 
   TfSession            *session;  /* weak: the window's */
   GSettings            *settings;
@@ -48,6 +55,137 @@ update_model_row (TfPreferences *self)
   gtk_widget_set_sensitive (self->model_reset_button, *path != '\0');
 }
 
+static void load_model (TfPreferences *self,
+                        const char    *path);
+
+typedef struct
+{
+  char  *path;
+  gint64 modified;
+} ModelFile;
+
+static void
+model_file_free (gpointer data)
+{
+  ModelFile *m = data;
+
+  g_free (m->path);
+  g_free (m);
+}
+
+static int
+compare_newest (gconstpointer a,
+                gconstpointer b)
+{
+  const ModelFile *x = *(ModelFile * const *) a, *y = *(ModelFile * const *) b;
+
+  return x->modified < y->modified ? 1 : x->modified > y->modified ? -1 : g_strcmp0 (x->path, y->path);
+}
+
+/* The models the Fine-tune page saved, newest first. */
+static GPtrArray *
+list_finetuned (void)
+{
+  g_autofree char *folder = tf_finetune_models_folder ();
+  GPtrArray *models = g_ptr_array_new_with_free_func (model_file_free);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      GStatBuf st;
+      ModelFile *m;
+
+      if (!g_str_has_suffix (name, ".safetensors") || name[0] == '.')
+        continue;
+      path = g_build_filename (folder, name, NULL);
+      if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+        continue;
+      m = g_new0 (ModelFile, 1);
+      m->path = g_steal_pointer (&path);
+      m->modified = st.st_mtime;
+      g_ptr_array_add (models, m);
+    }
+  g_ptr_array_sort (models, compare_newest);
+  return models;
+}
+
+static void
+on_finetuned_toggled_cb (GtkCheckButton *check,
+                         TfPreferences  *self)
+{
+  if (self->updating || !gtk_check_button_get_active (check))
+    return;
+  load_model (self, g_object_get_data (G_OBJECT (check), "tf-path"));
+}
+
+/* The fine-tuned models as rows, the one in use checked. */
+static void
+update_finetuned (TfPreferences *self)
+{
+  g_autofree char *current = g_settings_get_string (self->settings, "model-file");
+  g_autoptr(GPtrArray) models = list_finetuned ();
+  GtkCheckButton *group = NULL;
+
+  gboolean same = models->len == self->finetuned_rows->len;
+
+  /* the same files: only the check moves (this runs from a check's own
+   * "toggled", which must not destroy it) */
+  for (guint i = 0; same && i < models->len; i++)
+    same = g_strcmp0 (((ModelFile *) g_ptr_array_index (models, i))->path,
+                      gtk_widget_get_name (g_ptr_array_index (self->finetuned_rows, i))) == 0;
+  self->updating = TRUE;
+  if (same)
+    {
+      for (guint i = 0; i < self->finetuned_rows->len; i++)
+        {
+          GtkWidget *row = g_ptr_array_index (self->finetuned_rows, i);
+          GtkCheckButton *check = g_object_get_data (G_OBJECT (row), "tf-check");
+
+          gtk_check_button_set_active (check, g_strcmp0 (current, gtk_widget_get_name (row)) == 0);
+        }
+      self->updating = FALSE;
+      return;
+    }
+  for (guint i = 0; i < self->finetuned_rows->len; i++)
+    adw_preferences_group_remove (self->finetuned_group, g_ptr_array_index (self->finetuned_rows, i));
+  g_ptr_array_set_size (self->finetuned_rows, 0);
+  for (guint i = 0; i < models->len; i++)
+    {
+      ModelFile *m = g_ptr_array_index (models, i);
+      g_autofree char *title = g_filename_display_basename (m->path);
+      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (m->modified);
+      g_autofree char *when = time ? g_date_time_format (time, "%x %X") : NULL;
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+
+      if (g_str_has_suffix (title, ".safetensors"))
+        title[strlen (title) - strlen (".safetensors")] = '\0';
+      /* TRANSLATORS: when a fine-tuned model was saved */
+      subtitle = g_strdup_printf (_("Saved %s"), when ? when : "");
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      gtk_widget_set_name (row, m->path);
+      gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+      gtk_check_button_set_group (GTK_CHECK_BUTTON (check), group);
+      group = group ? group : GTK_CHECK_BUTTON (check);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check), g_strcmp0 (current, m->path) == 0);
+      g_object_set_data_full (G_OBJECT (check), "tf-path", g_strdup (m->path), g_free);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      g_signal_connect (check, "toggled", G_CALLBACK (on_finetuned_toggled_cb), self);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      g_object_set_data (G_OBJECT (row), "tf-check", check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      adw_preferences_group_add (self->finetuned_group, row);
+      g_ptr_array_add (self->finetuned_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->finetuned_group), models->len > 0);
+  self->updating = FALSE;
+}
+
 static void
 show_error (TfPreferences *self,
             const char    *message)
@@ -73,6 +211,7 @@ load_model (TfPreferences *self,
   else
     g_settings_set_string (self->settings, "model-file", tf_session_get_model_path (self->session));
   update_model_row (self);
+  update_finetuned (self);
 }
 
 /* "threads" is an int, a spin button's value a double */
@@ -165,6 +304,7 @@ on_model_changed_cb (GSettings     *settings,
                      TfPreferences *self)
 {
   update_model_row (self);
+  update_finetuned (self);
 }
 
 /* ---- overrides ----------------------------------------------------------- */
@@ -178,6 +318,7 @@ tf_preferences_dispose (GObject *object)
   if (self->settings)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->finetuned_rows, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), TF_TYPE_PREFERENCES);
   G_OBJECT_CLASS (tf_preferences_parent_class)->dispose (object);
 }
@@ -201,6 +342,7 @@ tf_preferences_class_init (TfPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, opacity_scale);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, advance_switch);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, annotator_entry);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, finetuned_group);
   gtk_widget_class_bind_template_callback (widget_class, on_model_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_model_reset_clicked_cb);
 }
@@ -210,6 +352,7 @@ tf_preferences_init (TfPreferences *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->finetuned_rows = g_ptr_array_new ();
   self->settings = g_settings_new (TF_APPLICATION_ID);
   g_settings_bind (self->settings, "detector-threshold",
                    gtk_spin_button_get_adjustment (self->threshold_spin), "value", G_SETTINGS_BIND_DEFAULT);
@@ -245,5 +388,6 @@ tf_preferences_new (GtkWindow *parent,
                        NULL);
   g_set_weak_pointer (&self->session, session);
   update_model_row (self);
+  update_finetuned (self);
   return self;
 }

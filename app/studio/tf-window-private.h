@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TfWindow across its files: tf-window.c (the window, its views and the
  * session's results), tf-window-actions.c (its actions, export, file
- * choosers). */
+ * choosers), tf-window-project.c (its project), tf-window-finetune.c (its
+ * Fine-tune page: the model it makes used, the project lent to it). */
 #pragma once
 
+#include "tf-finetune-view.h"
 #include "tf-project.h"
 #include "tf-review-view.h"
 #include "tf-stats-view.h"
@@ -68,7 +70,8 @@ struct _TfWindow
   /* the pages beside the media, and the buttons that choose them */
   GtkWidget            *review_view;
   GtkWidget            *stats_view;
-  GtkWidget            *page_buttons[3];
+  GtkWidget            *finetune_view;
+  GtkWidget            *page_buttons[4];
   char                 *media_page;      /* the media view to go back to */
 
   /* the project (tf-window-project.c) */
@@ -85,6 +88,7 @@ struct _TfWindow
   gboolean              store_failed;    /* storing stopped after an error (said once) */
   GCancellable         *probe_cancellable;  /* the maps of a restored face */
   char                 *annotator;
+  gboolean              project_lent;    /* the Fine-tune page stores a run in it */
 };
 
 /* tf-window-actions.c */
@@ -122,6 +126,21 @@ TfFaceProbe *tf_window_project_probe        (TfWindow       *self,
 GPtrArray  *tf_window_project_media_files   (TfWindow       *self);
 gboolean    tf_window_project_load_label_cb (const TfProjectFace *face,
                                              gpointer        user_data);
+/* the window works in @project (its pages, labels and title follow) */
+void        tf_window_project_adopt         (TfWindow       *self,
+                                             TfProject      *project);
+/* the project's media in the views, restored from it */
+void        tf_window_project_show_media    (TfWindow       *self);
+
+/* tf-window-finetune.c */
+void        tf_window_finetune_init         (TfWindow       *self);
+/* The project, taken from the window for a thread to write (the window
+ * neither reads nor changes it meanwhile); NULL when there is none. */
+TfProject  *tf_window_project_lend          (TfWindow       *self);
+/* ... given back: the window works in it again and shows its media with
+ * what the thread stored. */
+void        tf_window_project_give_back     (TfWindow       *self,
+                                             TfProject      *project);
 
 /* tf-window.c */
 void tf_window_reset_results   (TfWindow       *self);

@@ -542,6 +542,7 @@ close_project (TfWindow *self)
     empty = g_strdup (tf_project_get_path (self->project));
   tf_review_view_set_project (TF_REVIEW_VIEW (self->review_view), NULL);
   tf_stats_view_set_project (TF_STATS_VIEW (self->stats_view), NULL);
+  tf_finetune_view_set_project (TF_FINETUNE_VIEW (self->finetune_view), NULL);
   g_clear_pointer (&self->project, tf_project_close);
   if (empty)
     remove_project_file (empty);
@@ -566,6 +567,7 @@ adopt_project (TfWindow  *self,
   tf_face_inspector_set_labelling (self->inspector, TRUE);
   tf_review_view_set_project (TF_REVIEW_VIEW (self->review_view), project);
   tf_stats_view_set_project (TF_STATS_VIEW (self->stats_view), project);
+  tf_finetune_view_set_project (TF_FINETUNE_VIEW (self->finetune_view), project);
   if (tf_project_is_read_only (project))
     {
       g_autofree char *name = g_filename_display_basename (tf_project_get_path (project));
@@ -660,6 +662,12 @@ tf_window_new_project (TfWindow  *self,
 
   g_return_val_if_fail (TF_IS_WINDOW (self), FALSE);
 
+  if (self->project_lent)
+    {
+      g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_BUSY,
+                   _("The project is busy storing the new model’s predictions: try again when it is done"));
+      return FALSE;
+    }
   if (!(project = new_untitled (error)))
     return FALSE;
   tf_session_cancel (self->session);
@@ -763,6 +771,12 @@ tf_window_open_project (TfWindow    *self,
 
   if (self->project && g_strcmp0 (tf_project_get_path (self->project), path) == 0)
     return TRUE;
+  if (self->project_lent)
+    {
+      g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_BUSY,
+                   _("The project is busy storing the new model’s predictions: try again when it is done"));
+      return FALSE;
+    }
   start = g_get_monotonic_time ();
   /* a project written elsewhere, open in another window, too new: refused,
    * the current one stays */
@@ -784,6 +798,21 @@ tf_window_get_project (TfWindow *self)
 {
   g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
   return self->project;
+}
+
+/* for tf-window-finetune.c: the window works in @project, and shows the
+ * project's media */
+void
+tf_window_project_adopt (TfWindow  *self,
+                         TfProject *project)
+{
+  adopt_project (self, project);
+}
+
+void
+tf_window_project_show_media (TfWindow *self)
+{
+  show_project_media (self);
 }
 
 TfLabelMap *
@@ -1372,6 +1401,7 @@ tf_window_save_project_as (TfWindow    *self,
   update_title (self);
   tf_review_view_set_project (TF_REVIEW_VIEW (self->review_view), copy);
   tf_stats_view_set_project (TF_STATS_VIEW (self->stats_view), copy);
+  tf_finetune_view_set_project (TF_FINETUNE_VIEW (self->finetune_view), copy);
   remember_project (self);
   /* an untitled project lived in the data folder only until saved */
   if (was_untitled)
@@ -1691,6 +1721,7 @@ tf_window_project_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK, "win.show-page", "s", "media");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK, "win.show-page", "s", "review");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK, "win.show-page", "s", "stats");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_4, GDK_ALT_MASK, "win.show-page", "s", "finetune");
 }
 
 /* ---- setup ------------------------------------------------------------------------- */

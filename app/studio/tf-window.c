@@ -19,7 +19,7 @@ enum
 static guint signals[N_SIGNALS];
 
 /* the pages beside the inspector, in the order of their buttons */
-static const char * const page_names[] = { "media", "review", "stats" };
+static const char * const page_names[] = { "media", "review", "stats", "finetune" };
 
 enum
 {
@@ -554,6 +554,8 @@ on_settings_changed_cb (GSettings  *settings,
       if (g_strcmp0 (path, tf_session_get_model_path (self->session)) != 0 &&
           !tf_window_load_model (self, path, &error))
         tf_window_add_toast (self, error->message);
+      tf_finetune_view_set_model_file (TF_FINETUNE_VIEW (self->finetune_view),
+                                       tf_session_get_model_path (self->session));
     }
   /* the analysis options are read when the next analysis starts */
 }
@@ -629,6 +631,8 @@ build_split (TfWindow *self)
   self->stats_view = tf_stats_view_new ();
   gtk_stack_add_named (self->media_stack, self->review_view, "review");
   gtk_stack_add_named (self->media_stack, self->stats_view, "stats");
+  self->finetune_view = tf_finetune_view_new ();
+  gtk_stack_add_named (self->media_stack, self->finetune_view, "finetune");
   tf_photo_view_set_label_map (self->photo_view, self->labels);
   tf_folder_view_set_label_map (self->folder_view, self->labels);
   tf_video_view_set_label_map (self->video_view, self->labels);
@@ -709,13 +713,15 @@ on_page_toggled_cb (GtkToggleButton *button,
     tf_window_show_page (self, g_object_get_data (G_OBJECT (button), "tf-page"));
 }
 
-/* Media, Review, Statistics: a linked group at the start of the header bar. */
+/* Media, Review, Statistics, Fine-tune: a linked group at the start of the
+ * header bar. */
 static void
 build_page_buttons (TfWindow *self)
 {
   static const char * const icons[] = { "image-x-generic-symbolic", "view-list-bullet-symbolic",
-                                        "x-office-presentation-symbolic" };
-  const char *tips[] = { _("Media (Alt+1)"), _("Review Queue (Alt+2)"), _("Statistics (Alt+3)") };
+                                        "x-office-presentation-symbolic", "applications-science-symbolic" };
+  const char *tips[] = { _("Media (Alt+1)"), _("Review Queue (Alt+2)"), _("Statistics (Alt+3)"),
+                         _("Fine-tune (Alt+4)") };
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
 
   gtk_widget_add_css_class (box, "linked");
@@ -945,6 +951,7 @@ tf_window_init (TfWindow *self)
   load_initial_model (self);
   build_page_buttons (self);
   tf_window_project_init (self);
+  tf_window_finetune_init (self);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
@@ -1011,6 +1018,12 @@ tf_window_open_files (TfWindow  *self,
   TfSessionOptions options;
   const char *first;
 
+  if (self->project_lent)
+    {
+      tf_window_add_toast (self, _("The project is busy storing the new model’s predictions: open the files when "
+                                   "it is done"));
+      return;
+    }
   for (int i = 0; i < n_files; i++)
     {
       char *path = g_file_get_path (files[i]);
@@ -1131,6 +1144,8 @@ tf_window_load_model (TfWindow    *self,
     return FALSE;
   /* remembered; the change notification finds it loaded already */
   g_settings_set_string (self->settings, "model-file", tf_session_get_model_path (self->session));
+  /* the next fine-tune starts from it */
+  tf_finetune_view_set_model_file (TF_FINETUNE_VIEW (self->finetune_view), tf_session_get_model_path (self->session));
   return TRUE;
 }
 
@@ -1237,6 +1252,13 @@ tf_window_get_stats_view (TfWindow *self)
   return TF_STATS_VIEW (self->stats_view);
 }
 
+TfFinetuneView *
+tf_window_get_finetune_view (TfWindow *self)
+{
+  g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
+  return TF_FINETUNE_VIEW (self->finetune_view);
+}
+
 void
 tf_window_show_page (TfWindow   *self,
                      const char *page)
@@ -1253,12 +1275,20 @@ tf_window_show_page (TfWindow   *self,
       child = "stats";
       tf_stats_view_refresh (TF_STATS_VIEW (self->stats_view));
     }
+  else if (g_strcmp0 (page, "finetune") == 0)
+    {
+      /* the labels given since it was last shown */
+      child = "finetune";
+      tf_window_project_flush (self);
+      tf_finetune_view_refresh (TF_FINETUNE_VIEW (self->finetune_view));
+    }
   else
     {
       page = "media";
       child = self->media_page;
     }
-  if (g_strcmp0 (child, "review") == 0 || g_strcmp0 (child, "stats") == 0 || self->view != TF_VIEW_EMPTY)
+  if (g_strcmp0 (child, "review") == 0 || g_strcmp0 (child, "stats") == 0 || g_strcmp0 (child, "finetune") == 0 ||
+      self->view != TF_VIEW_EMPTY)
     gtk_stack_set_visible_child_name (self->main_stack, "media");
   else
     gtk_stack_set_visible_child_name (self->main_stack, "empty");

@@ -9,6 +9,7 @@
 #include "tf-application.h"
 #include "tf-export.h"
 #include "tf-file-chooser.h"
+#include "tf-finetune-view.h"
 #include "tf-folder-view.h"
 #include "tf-photo-view.h"
 #include "tf-project.h"
@@ -58,8 +59,9 @@ gboolean         tf_window_export_finish   (TfWindow        *self,
                                             GError         **error);
 void             tf_window_add_toast       (TfWindow        *self,
                                             const char      *text);
-/* Shows "media" (the photo, folder or video), "review" (the review queue)
- * or "stats" (the statistics) beside the inspector. */
+/* Shows "media" (the photo, folder or video), "review" (the review queue),
+ * "stats" (the statistics) or "finetune" (fine-tuning the model on the
+ * labels) beside the inspector. */
 void             tf_window_show_page       (TfWindow        *self,
                                             const char      *page);
 
@@ -112,6 +114,7 @@ TfFolderView    *tf_window_get_folder_view (TfWindow        *self);
 TfVideoView     *tf_window_get_video_view  (TfWindow        *self);
 TfReviewView    *tf_window_get_review_view (TfWindow        *self);
 TfStatsView     *tf_window_get_stats_view  (TfWindow        *self);
+TfFinetuneView  *tf_window_get_finetune_view (TfWindow      *self);
 TfView           tf_window_get_view        (TfWindow        *self);
 /* the face results of the current analysis, in order */
 GPtrArray       *tf_window_get_results     (TfWindow        *self);
