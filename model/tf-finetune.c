@@ -40,11 +40,11 @@ typedef struct
 
 static const Preset presets[] = {
   [TF_FINETUNE_HEAD]        = { .epochs = 5, .lr = 3e-4, .distill = 0.5, .temperature = 2, .l2sp = 0,
-                                .batch = 16, .blend = 0.8, .rate = 40 },
+                                .batch = 16, .blend = 0.8, .rate = 60 },
   [TF_FINETUNE_RECOMMENDED] = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01,
-                                .batch = 16, .blend = 0.8, .rate = 25 },
+                                .batch = 16, .blend = 0.8, .rate = 30 },
   [TF_FINETUNE_ALL]         = { .epochs = 5, .lr = 1e-4, .distill = 0.5, .temperature = 2, .l2sp = 0.01,
-                                .batch = 16, .blend = 1, .rate = 18 },
+                                .batch = 16, .blend = 1, .rate = 20 },
 };
 
 /* The inference rate of the shipped model on the 2-core machine the
