@@ -215,3 +215,19 @@ tf_cli_pipeline_options (const TfCliPipeline *p,
   o->threads = p->shared.threads;
   o->detect_threads = 1;
 }
+
+char *
+tf_cli_command_line (const char *command,
+                     int         argc,
+                     char      **argv)
+{
+  GString *cmd = g_string_new ("transfer-cli ");
+
+  g_string_append (cmd, command);
+  for (int i = 1; i < argc; i++)
+    {
+      g_autofree char *q = g_shell_quote (argv[i]);
+      g_string_append_printf (cmd, " %s", q);
+    }
+  return g_string_free (cmd, FALSE);
+}

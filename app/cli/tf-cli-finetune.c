@@ -120,20 +120,6 @@ same_file (const char *a,
   return a && b && stat (a, &sa) == 0 && stat (b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static char *
-command_line (int    argc,
-              char **argv)
-{
-  GString *cmd = g_string_new ("transfer-cli finetune");
-
-  for (int i = 1; i < argc; i++)
-    {
-      g_autofree char *q = g_shell_quote (argv[i]);
-      g_string_append_printf (cmd, " %s", q);
-    }
-  return g_string_free (cmd, FALSE);
-}
-
 /* The labelled faces of --csv or --folders, each picture a group of its
  * own, split into training and held-out sets. */
 static gboolean
@@ -208,7 +194,7 @@ tf_cli_finetune (int    argc,
   g_autoptr(TfFinetuneData) fd = NULL;
   g_autoptr(TfFinetuneReport) report = NULL;
   g_autoptr(TfProject) project = NULL;
-  g_autofree char *command = command_line (argc, argv);
+  g_autofree char *command = tf_cli_command_line ("finetune", argc, argv);
   g_autofree char *shipped = tf_data_find (TF_DATA_MODEL);
   TfFaceCropper *cropper = NULL;
   TfFinetuneCallbacks cbs = { { on_start_cb, on_progress_cb, on_epoch_cb }, on_phase_cb };

@@ -106,21 +106,6 @@ static const TfFitCallbacks train_callbacks = {
   .epoch = on_epoch_cb,
 };
 
-/* The command as typed, recorded in the recipe. */
-static char *
-command_line (int    argc,
-              char **argv)
-{
-  GString *cmd = g_string_new ("transfer-cli train");
-
-  for (int i = 1; i < argc; i++)
-    {
-      g_autofree char *q = g_shell_quote (argv[i]);
-      g_string_append_printf (cmd, " %s", q);
-    }
-  return g_string_free (cmd, FALSE);
-}
-
 /* The model to train: a file to fine-tune, or a new one of a preset with
  * the dataset's classes. */
 static TfModel *
@@ -204,7 +189,7 @@ tf_cli_train (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(TfModel) model = NULL;
   g_autoptr(TfDataset) ds = NULL, valid = NULL;
-  g_autofree char *command = command_line (argc, argv);
+  g_autofree char *command = tf_cli_command_line ("train", argc, argv);
   Printer printer = { 0 };
   TfFitResult result = { 0 };
   int status = 1;

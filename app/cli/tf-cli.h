@@ -135,4 +135,10 @@ int      tf_cli_usage_error   (GOptionContext   *ctx,
 /* Reports @error on stderr, frees it; returns the exit status 1. */
 int      tf_cli_fail          (GError           *error);
 
+/* "transfer-cli COMMAND" and @argv's arguments, shell-quoted: the command
+ * as typed, which the recipe of a trained model records. */
+char       *tf_cli_command_line  (const char       *command,
+                                  int               argc,
+                                  char            **argv);
+
 G_END_DECLS
