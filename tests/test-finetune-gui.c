@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 
 #include "tf-test-gtk.h"
+#include "tf-test-util.h"
 
 #include "tf-application.h"
 #include "tf-preferences.h"
@@ -651,36 +652,6 @@ test_finetune_close (void)
   g_assert_true (g_file_test (checkpoint, G_FILE_TEST_EXISTS));
 }
 
-static gboolean
-log_filter (const char     *domain,
-            GLogLevelFlags  level,
-            const char     *message,
-            gpointer        user_data)
-{
-  /* there is no session bus under xvfb-run: the application runs without */
-  if (g_strcmp0 (domain, "Gtk") == 0 && strstr (message, "session bus"))
-    return FALSE;
-  return TRUE;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_remove (path);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -694,7 +665,7 @@ main (int    argc,
   tf_test_use_home (tmpdir);
   tf_test_use_translations ();
   g_test_init (&argc, &argv, NULL);
-  g_test_log_set_fatal_handler (log_filter, NULL);
+  g_test_log_set_fatal_handler (tf_test_log_filter, NULL);
   gst_init (NULL, NULL);
 
   if (!tf_application_has_schema ())
@@ -736,7 +707,7 @@ main (int    argc,
   tf_test_settle (0.2);
   g_clear_object (&app);
   if (g_getenv ("TEST_GUI_KEEP") == NULL)
-    remove_tree (tmpdir);
+    tf_test_remove_tmpdir (g_steal_pointer (&tmpdir));
   g_free (tmpdir);
   g_free (tiny_model);
   g_free (project_path);

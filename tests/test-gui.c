@@ -1358,18 +1358,6 @@ remove_tree (const char *path)
   g_remove (path);
 }
 
-static gboolean
-log_filter (const char     *domain,
-            GLogLevelFlags  level,
-            const char     *message,
-            gpointer        user_data)
-{
-  /* there is no session bus under xvfb-run: the application runs without */
-  if (g_strcmp0 (domain, "Gtk") == 0 && strstr (message, "session bus"))
-    return FALSE;
-  return TRUE;
-}
-
 int
 main (int    argc,
       char **argv)
@@ -1385,7 +1373,7 @@ main (int    argc,
   tf_test_use_translations ();
 
   g_test_init (&argc, &argv, NULL);
-  g_test_log_set_fatal_handler (log_filter, NULL);
+  g_test_log_set_fatal_handler (tf_test_log_filter, NULL);
 
   gst_init (NULL, NULL);
   sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);

@@ -177,8 +177,8 @@ tf_cli_finetune (int    argc,
       "(default: the preset's; 1: the fine-tuned alone)", "W" },
     { "mixed", 0, 0, G_OPTION_ARG_DOUBLE, &o.anchors, "Blended pairs of labelled faces distilled on, per labelled face "
       "no unlabelled one matches (default: the preset's; 0: none)", "R" },
-    { "unlabelled", 0, 0, G_OPTION_ARG_INT, &max_unlabelled, "A project's unlabelled faces to distil on, at most "
-      "(default: as many as labelled)", "N" },
+    { "unlabelled", 0, 0, G_OPTION_ARG_INT, &max_unlabelled, "A project's unlabelled faces to distil on and measure "
+      "drift over, at most (default: as many as labelled, at most " G_STRINGIFY (TF_FINETUNE_DATA_MAX_UNLABELLED) ")", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "Seed of the split, order, augmentation and drops (default 1)", "N" },
     { "detect", 0, 0, G_OPTION_ARG_NONE, &detect, "Find the main face in each photo and align it (default: each "
       "image is a face crop)", NULL },
@@ -251,8 +251,8 @@ tf_cli_finetune (int    argc,
 
       if (!(project = tf_project_open (a.project, TF_PROJECT_READ_ONLY, &error)) ||
           !(fd = tf_finetune_data_from_project (project, a.holdout, o.seed,
-                                                max_unlabelled == 0 ? 0 : max_unlabelled > 0 ? (guint) max_unlabelled
-                                                : 2000, &error)))
+                                                max_unlabelled >= 0 ? (guint) max_unlabelled
+                                                : TF_FINETUNE_DATA_UNLABELLED_DEFAULT, &error)))
         goto out;
       if ((stop = tf_finetune_data_check (fd, warnings)))
         {
@@ -444,7 +444,8 @@ tf_cli_bench_finetune (int    argc,
   if (a.project)
     {
       if (!(project = tf_project_open (a.project, TF_PROJECT_READ_ONLY, &error)) ||
-          !(fd = tf_finetune_data_from_project (project, a.holdout, o.seed, 2000, &error)))
+          !(fd = tf_finetune_data_from_project (project, a.holdout, o.seed, TF_FINETUNE_DATA_UNLABELLED_DEFAULT,
+                                                &error)))
         goto fail;
       b.fd = fd;
       b.train = fd->train;

@@ -145,7 +145,7 @@ tf_finetune_data_from_project (TfProject *project,
         label = -1;
       else if (!load_crop (d, project, id, &local))
         {
-          if (local && !g_error_matches (local, TF_PROJECT_ERROR, TF_PROJECT_ERROR_NOT_FOUND))
+          if (local)
             {
               g_propagate_error (error, g_steal_pointer (&local));
               return NULL;
@@ -177,6 +177,8 @@ tf_finetune_data_from_project (TfProject *project,
     }
 
   /* unlabelled faces, spread evenly over the project */
+  if (max_unlabelled == TF_FINETUNE_DATA_UNLABELLED_DEFAULT)
+    max_unlabelled = MIN (d->n_labelled, TF_FINETUNE_DATA_MAX_UNLABELLED);
   if (max_unlabelled > 0)
     {
       filter.labelled = TF_LABELLED_NO;

@@ -31,6 +31,13 @@ typedef struct
   int          crop_size;
 } TfFinetuneData;
 
+/* @max_unlabelled for the default, the one the application and transfer-cli
+ * share: as many unlabelled faces as labelled ones, at most
+ * TF_FINETUNE_DATA_MAX_UNLABELLED (their crops are held in memory, and each
+ * is predicted twice: for distillation and for drift). */
+#define TF_FINETUNE_DATA_UNLABELLED_DEFAULT G_MAXUINT
+#define TF_FINETUNE_DATA_MAX_UNLABELLED     2000
+
 /* Reads @project's labelled faces and up to @max_unlabelled unlabelled
  * faces (0: none; chosen evenly) with their crops, and splits the labelled
  * ones with tf_finetune_split (@holdout fraction, @seed; groups: a video's

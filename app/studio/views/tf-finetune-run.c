@@ -13,8 +13,6 @@
 
 /* the progress of a training step reaches the page at most this often */
 #define PROGRESS_INTERVAL_US (100 * 1000)
-/* unlabelled faces distilled on, at most (their crops are held in memory) */
-#define MAX_DISTILLED        20000
 /* the phase before the library's: reading the labelled faces */
 #define PHASE_READING        (-1)
 
@@ -442,18 +440,12 @@ run_thread (GTask        *task,
   g_autoptr(TfModel) start = NULL;
   g_autofree char *problem = NULL;
   GError *error = NULL;
-  TfProjectFilter filter;
-  gint64 labelled;
 
   on_phase_cb (PHASE_READING, job);
   if (!(project = tf_project_open (job->project_path, TF_PROJECT_READ_ONLY, &error)))
     goto out;
-  /* as many unlabelled faces as labelled ones keep what the model knew */
-  tf_project_filter_init (&filter);
-  filter.labelled = TF_LABELLED_YES;
-  labelled = tf_project_count_faces (project, &filter, NULL);
   job->data = tf_finetune_data_from_project (project, job->holdout, job->options.seed,
-                                             (guint) CLAMP (labelled, 0, MAX_DISTILLED), &error);
+                                             TF_FINETUNE_DATA_UNLABELLED_DEFAULT, &error);
   g_clear_pointer (&project, tf_project_close);
   if (job->data == NULL || g_cancellable_set_error_if_cancelled (cancellable, &error))
     goto out;

@@ -525,7 +525,7 @@ _tf_finetune_setup_update_estimate (TfFinetuneView *self)
   tf_finetune_view_get_options (self, &options, NULL);
   n_train = n_items (self->setup->data->train);
   n_holdout = n_items (self->setup->data->holdout);
-  n_unlabelled = MIN (self->setup->n_unlabelled, self->setup->data->n_labelled);
+  n_unlabelled = MIN (MIN (self->setup->n_unlabelled, self->setup->data->n_labelled), TF_FINETUNE_DATA_MAX_UNLABELLED);
   text = _tf_finetune_format_duration (tf_finetune_estimate_s (&options, n_train, n_unlabelled, n_holdout));
   gtk_label_set_label (self->estimate_label, text);
 }
