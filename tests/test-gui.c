@@ -10,100 +10,13 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
+#include "tf-test-app.h"
 #include "tf-test-gst.h"
-#include "tf-test-gtk.h"
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
 
-#include "tf-application.h"
 #include "tf-preferences.h"
-#include "tf-window.h"
-
-static char          *tmpdir;
-static char          *sample;
-static TfApplication *app;
-static TfWindow      *window;
-
-/* what the session reported */
-static gboolean       finished;
-static gboolean       was_cancelled;
-
-/* ---- fixtures ------------------------------------------------------------ */
-
-static void
-on_finished_cb (TfSession *session,
-                gboolean   cancelled,
-                gpointer   user_data)
-{
-  finished = TRUE;
-  was_cancelled = cancelled;
-}
-
-static gboolean
-is_finished (gpointer data)
-{
-  return finished;
-}
-
-static gboolean
-has_inspected_face (gpointer data)
-{
-  return tf_face_inspector_get_probe (tf_window_get_inspector (window)) != NULL;
-}
-
-/* Opens @path in the window and waits for its analysis to end. */
-static void
-open_and_wait (const char *path,
-               double      seconds)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GError) error = NULL;
-
-  /* a new project: what the last one has would be restored, not analysed */
-  g_assert_true (tf_window_new_project (window, &error));
-  g_assert_no_error (error);
-  finished = FALSE;
-  tf_window_open (window, &file, 1);
-  g_assert_true (tf_test_wait_until (is_finished, NULL, seconds));
-}
-
-/* Saves what @widget (a window) shows as a PNG next to the test binary. */
-static void
-screenshot_of (GtkWidget  *widget,
-               const char *name)
-{
-  g_autofree char *file = g_strconcat ("gui-", name, ".png", NULL);
-  g_autofree char *path = NULL;
-
-  tf_test_settle (0.1);
-  path = tf_test_save_window (widget, file);
-  g_test_message ("picture of the window (%s): %s", name, path);
-}
-
-static void
-screenshot (const char *name)
-{
-  screenshot_of (GTK_WIDGET (window), name);
-}
-
-/* the application's window of @type other than the main one */
-static GtkWindow *
-find_window (GType type)
-{
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l; l = l->next)
-    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
-      return l->data;
-  return NULL;
-}
-
-static gboolean
-window_shown (gpointer data)
-{
-  GtkWindow *w = find_window (GPOINTER_TO_SIZE (data));
-
-  return w && gtk_widget_get_mapped (GTK_WIDGET (w)) && gtk_widget_get_width (GTK_WIDGET (w)) > 0;
-}
 
 static int
 argmax (const float *v,
@@ -700,27 +613,6 @@ is_recent (gpointer uri)
 
 /* ---- labelling ------------------------------------------------------------ */
 
-/* A key typed on the keyboard: through the X server (XTest), so it goes
- * the way a person's does, focus and key controllers included. Without
- * XTest the label bar's key handler is called, as the window's is. */
-static void
-press_key (guint           keyval,
-           GdkModifierType mods)
-{
-#ifdef HAVE_XTEST
-  if (GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (window))))
-    {
-      tf_test_x11_key (GTK_WIDGET (window), keyval, mods);
-      return;
-    }
-#endif
-  if (mods & GDK_CONTROL_MASK)
-    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window),
-                                               mods & GDK_SHIFT_MASK ? "win.redo" : "win.undo", NULL));
-  else
-    tf_label_bar_handle_key (tf_face_inspector_get_label_bar (tf_window_get_inspector (window)), keyval);
-}
-
 typedef struct
 {
   gint64 face;
@@ -764,19 +656,6 @@ key_and_expect (guint           keyval,
   press_key (keyval, mods);
   g_assert_true (tf_test_wait_until (has_label, &e, 10));
   g_assert_cmpint (stored_label (face, NULL), ==, label);
-}
-
-/* a modal dialog left by an earlier test takes the keys */
-static void
-close_dialogs (void)
-{
-  GList *toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l; l = l->next)
-    if (l->data != (gpointer) window && gtk_window_get_modal (l->data))
-      gtk_window_destroy (l->data);
-  g_list_free (toplevels);
-  tf_test_settle (0.1);
 }
 
 static void
@@ -1340,61 +1219,14 @@ test_translation (void)
 
 /* ---- main ---------------------------------------------------------------- */
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)))
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_dir_close (dir);
-    }
-  g_remove (path);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GError) error = NULL;
   int status;
 
-  /* nothing of the user's (recent files, caches) is read or written */
-  tmpdir = g_dir_make_tmp ("test-gui-XXXXXX", &error);
-  g_assert_no_error (error);
-  tf_test_use_home (tmpdir);
-
-  tf_test_use_translations ();
-
-  g_test_init (&argc, &argv, NULL);
-  g_test_log_set_fatal_handler (tf_test_log_filter, NULL);
-
-  gst_init (NULL, NULL);
-  sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
-
-  if (!tf_application_has_schema ())
-    {
-      g_printerr ("test-gui: the settings schema is not found (GSETTINGS_SCHEMA_DIR)\n");
-      return 1;
-    }
-  app = tf_application_new ();
-  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN);
-  g_application_register (G_APPLICATION (app), NULL, &error);
-  g_assert_no_error (error);
-  /* the pictures show each state as it is, not half-way through a transition */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-  window = tf_window_new (app);
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
-  gtk_window_present (GTK_WINDOW (window));
-  g_signal_connect (tf_window_get_session (window), "finished", G_CALLBACK (on_finished_cb), NULL);
-  tf_test_settle (0.5);
+  if (!tf_test_app_init (&argc, &argv, "test-gui"))
+    return 1;
 
   g_test_add_func ("/gui/translation", test_translation);
   g_test_add_func ("/gui/photo", test_photo);
@@ -1415,15 +1247,6 @@ main (int    argc,
   g_test_add_func ("/gui/label-bad-projects", test_label_bad_projects);
   g_test_add_func ("/gui/close", test_close);
   status = g_test_run ();
-
-  if (window)
-    gtk_window_destroy (GTK_WINDOW (window));
-  tf_test_settle (0.2);
-  g_assert_null (window);
-  g_clear_object (&app);
-  if (g_getenv ("TEST_GUI_KEEP") == NULL)
-    remove_tree (tmpdir);
-  g_free (tmpdir);
-  g_free (sample);
+  tf_test_app_finish ();
   return status;
 }

@@ -31,10 +31,10 @@ tf_test_run_pipeline (const char *description)
 }
 
 /* A video of @frames frames at 15 fps, VP8 in WebM, at @path: the photo
- * @sample (a PNG) at 240x240 over a 480x320 black frame, 40 pixels down. */
+ * @png (a PNG) at 240x240 over a 480x320 black frame, 40 pixels down. */
 static inline void
 tf_test_make_video (const char *path,
-                    const char *sample,
+                    const char *png,
                     int         frames)
 {
   g_autofree char *desc = g_strdup_printf (
@@ -42,7 +42,7 @@ tf_test_make_video (const char *path,
     "compositor name=mix sink_1::xpos=0 sink_1::ypos=40 ! videoconvert ! vp8enc deadline=1 ! webmmux ! "
     "filesink location=\"%s\"  filesrc location=\"%s\" ! pngdec ! videoconvert ! videoscale ! "
     "video/x-raw,width=240,height=240 ! imagefreeze num-buffers=%d ! video/x-raw,framerate=15/1 ! mix.",
-    frames, path, sample, frames);
+    frames, path, png, frames);
 
   g_assert_true (tf_test_run_pipeline (desc));
 }
