@@ -227,6 +227,71 @@ test_ablation (void)
   seen_clear (&seen);
 }
 
+static void
+on_probe_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  TfFaceProbe **out = data;
+  g_autoptr(GError) error = NULL;
+
+  *out = tf_session_face_finish (TF_SESSION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+/* A folder's or a video's faces come without maps (the window asks for
+ * them when a face is shown): the same probabilities, and the maps made
+ * on demand are the full analysis's. */
+static void
+test_skip_maps (void)
+{
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  const char *paths[] = { sample, NULL };
+  TfSessionOptions lean = { .every_fps = 5, .threshold = 0.6, .skip_maps = TRUE };
+  Seen full = { 0 }, seen = { 0 };
+  g_autoptr(TfSession) s = new_session (&full);
+  g_autoptr(TfSession) s2 = new_session (&seen);
+  g_autoptr(TfFaceProbe) shown = NULL;
+  TfFaceProbe *a, *b;
+  double worst = 0;
+  int gg;
+
+  tf_session_analyze (s, paths, NULL);
+  wait_finished (&full);
+  tf_session_analyze (s2, paths, &lean);
+  wait_finished (&seen);
+  g_assert_cmpuint (full.faces->len, ==, 1);
+  g_assert_cmpuint (seen.faces->len, ==, 1);
+  a = full.faces->pdata[0];
+  b = seen.faces->pdata[0];
+  g_assert_null (b->lanet_maps);
+  g_assert_null (b->rollout);
+  g_assert_null (b->cls_attn);
+  g_assert_null (b->head_contrib);
+  g_assert_nonnull (b->source_rgb);
+  g_assert_cmpint (b->predicted, ==, a->predicted);
+  for (int k = 0; k < a->classes; k++)
+    g_assert_cmpfloat_with_epsilon (b->probs[k], a->probs[k], 1e-6);
+
+  tf_session_probe_async (s2, b, NULL, on_probe_done, &shown);
+  while (shown == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (shown->lanet_maps);
+  g_assert_nonnull (shown->rollout);
+  g_assert_nonnull (shown->head_contrib);
+  gg = a->grid * a->grid;
+  for (int i = 0; i < a->lanets * gg; i++)
+    worst = MAX (worst, fabs (shown->lanet_maps[i] - a->lanet_maps[i]));
+  for (int i = 0; i < gg; i++)
+    worst = MAX (worst, fabs (shown->rollout[i] - a->rollout[i]));
+  for (int i = 0; i < a->depth * a->heads; i++)
+    worst = MAX (worst, fabs (shown->head_contrib[i] - a->head_contrib[i]));
+  g_test_message ("maps made on demand vs the analysis's: %.3g", worst);
+  g_assert_cmpfloat (worst, <, 1e-5);
+  seen_clear (&full);
+  seen_clear (&seen);
+}
+
 static char *
 make_video (const char *dir,
             int         seconds)
@@ -302,6 +367,7 @@ main (int    argc,
   gst_init (&argc, &argv);
   g_test_add_func ("/session/photo", test_photo);
   g_test_add_func ("/session/ablation", test_ablation);
+  g_test_add_func ("/session/skip-maps", test_skip_maps);
   g_test_add_func ("/session/cancel", test_cancel);
   return g_test_run ();
 }

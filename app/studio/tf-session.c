@@ -392,7 +392,8 @@ run_crops (Job        *job,
       crop = g_malloc ((gsize) 3 * tmpl.source_size * tmpl.source_size);
       tf_decode_resize_rgb (rgb, w, h, stride, tmpl.source_size, crop);
       tf_image_to_input (crop, tmpl.source_size, tmpl.source_size, 3 * tmpl.source_size, 3, &model->input, input);
-      if (!tf_engine_forward (engine, input, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+      if (!tf_engine_forward (engine, input, 1,
+                              job->options.skip_maps ? 0 : TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
                               NULL, &out, error))
         return FALSE;
       e = g_new0 (Event, 1);
@@ -435,7 +436,7 @@ job_thread (gpointer data)
   o.threads = job->options.threads > 0 ? job->options.threads : (int) g_get_num_processors ();
   o.detect_threads = 1;
   o.batch = 4;      /* results reach the screen soon after their frame */
-  o.probes = TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
+  o.probes = job->options.skip_maps ? 0 : TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
   o.crop_size = 112;
 
   job->n_files = (int) files->len;

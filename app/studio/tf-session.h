@@ -21,6 +21,9 @@ typedef struct
   int    threads;        /* engine threads (0: all cores) */
   gboolean crops;        /* pictures are face crops: the whole picture is the
                           * face, nothing is detected (videos are skipped) */
+  gboolean skip_maps;    /* faces come with probabilities only, as the CLI's
+                          * do: maps, attention and rollout of a face are
+                          * computed when it is shown (tf_session_probe_async) */
 } TfSessionOptions;
 
 TfSession  *tf_session_new              (void);
@@ -47,7 +50,7 @@ const char         *tf_session_get_model_path (TfSession *self);
  *   "progress"  (double fraction, const char *text)  fraction -1: unknown
  *   "file-done" (const char *file, const char *error or NULL, gint64 frames, gint64 faces)
  *   "finished"  (gboolean cancelled)
- * Photos come with probes (maps, attention, rollout); video frames too. */
+ * Faces come with probes (maps, attention, rollout) unless skip_maps. */
 void        tf_session_analyze          (TfSession              *self,
                                          const char * const     *paths,
                                          const TfSessionOptions *options);

@@ -133,6 +133,10 @@ session_options (TfWindow *self)
     .threshold = g_settings_get_double (self->settings, "detector-threshold"),
     .threads = g_settings_get_int (self->settings, "threads"),
     .crops = tf_window_project_crops (self),
+    /* a folder's or a video's faces are many and looked at one at a time:
+     * their maps are made when shown (tf_window_project_face_shown), and
+     * the analysis does no more work than transfer-cli analyze */
+    .skip_maps = self->view != TF_VIEW_PHOTO,
   };
 
   return options;
