@@ -12,6 +12,8 @@ struct _TfApplication
 
   gint64          launch_time;      /* monotonic, at the start of main () */
   gboolean        startup_time;     /* --startup-time: report and quit */
+  gboolean        analysis_time;    /* --analysis-time: the same for the analysis */
+  gint64          open_time;        /* monotonic, when the files were opened */
 };
 
 G_DEFINE_FINAL_TYPE (TfApplication, tf_application, ADW_TYPE_APPLICATION)
@@ -179,6 +181,21 @@ static const struct
   { "win.previous-face", { "Page_Up", "<Control>Left", NULL } },
 };
 
+/* --analysis-time: from opening to the end of the analysis, its results
+ * stored in the project and shown (the window's own handler ran first) */
+static void
+report_analysis (TfSession     *session,
+                 gboolean       cancelled,
+                 TfApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  g_print ("analysis_s=%.2f faces=%u%s\n", (g_get_monotonic_time () - self->open_time) / 1e6,
+           TF_IS_WINDOW (window) ? tf_window_get_results (TF_WINDOW (window))->len : 0,
+           cancelled ? " cancelled" : "");
+  g_application_quit (G_APPLICATION (self));
+}
+
 /* ---- overrides ----------------------------------------------------------- */
 
 static void
@@ -220,9 +237,17 @@ tf_application_open (GApplication  *app,
                      int            n_files,
                      const char    *hint)
 {
-  TfWindow *window = get_window (TF_APPLICATION (app));
+  TfApplication *self = TF_APPLICATION (app);
+  TfWindow *window = get_window (self);
 
   gtk_window_present (GTK_WINDOW (window));
+  if (self->analysis_time)
+    {
+      self->open_time = g_get_monotonic_time ();
+      /* after the window's own handler: the faces are stored and shown */
+      g_signal_connect_object (tf_window_get_session (window), "finished",
+                               G_CALLBACK (report_analysis), self, G_CONNECT_AFTER);
+    }
   tf_window_open (window, files, n_files);
 }
 
@@ -233,6 +258,7 @@ tf_application_handle_local_options (GApplication *app,
   TfApplication *self = TF_APPLICATION (app);
 
   self->startup_time = g_variant_dict_contains (options, "startup-time");
+  self->analysis_time = g_variant_dict_contains (options, "analysis-time");
   return -1;
 }
 
@@ -253,6 +279,8 @@ tf_application_init (TfApplication *self)
   self->launch_time = g_get_monotonic_time ();
   g_application_add_main_option (G_APPLICATION (self), "startup-time", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE,
                                  _("Print the time from launch to the first face drawn, then quit"), NULL);
+  g_application_add_main_option (G_APPLICATION (self), "analysis-time", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE,
+                                 _("Print the time the analysis of the files given took, then quit"), NULL);
 }
 
 void
