@@ -14,6 +14,7 @@ struct _TfApplication
   gboolean        startup_time;     /* --startup-time: report and quit */
   gboolean        analysis_time;    /* --analysis-time: the same for the analysis */
   gint64          open_time;        /* monotonic, when the files were opened */
+  guint           frames_drawn;     /* by the window since then */
 };
 
 G_DEFINE_FINAL_TYPE (TfApplication, tf_application, ADW_TYPE_APPLICATION)
@@ -181,6 +182,13 @@ static const struct
   { "win.previous-face", { "Page_Up", "<Control>Left", NULL } },
 };
 
+static void
+count_frame (GdkFrameClock *clock,
+             TfApplication *self)
+{
+  self->frames_drawn++;
+}
+
 /* --analysis-time: from opening to the end of the analysis, its results
  * stored in the project and shown (the window's own handler ran first) */
 static void
@@ -190,9 +198,9 @@ report_analysis (TfSession     *session,
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  g_print ("analysis_s=%.2f faces=%u%s\n", (g_get_monotonic_time () - self->open_time) / 1e6,
+  g_print ("analysis_s=%.2f faces=%u frames_drawn=%u%s\n", (g_get_monotonic_time () - self->open_time) / 1e6,
            TF_IS_WINDOW (window) ? tf_window_get_results (TF_WINDOW (window))->len : 0,
-           cancelled ? " cancelled" : "");
+           self->frames_drawn, cancelled ? " cancelled" : "");
   g_application_quit (G_APPLICATION (self));
 }
 
@@ -243,7 +251,11 @@ tf_application_open (GApplication  *app,
   gtk_window_present (GTK_WINDOW (window));
   if (self->analysis_time)
     {
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+
       self->open_time = g_get_monotonic_time ();
+      if (clock)
+        g_signal_connect_object (clock, "after-paint", G_CALLBACK (count_frame), self, 0);
       /* after the window's own handler: the faces are stored and shown */
       g_signal_connect_object (tf_window_get_session (window), "finished",
                                G_CALLBACK (report_analysis), self, G_CONNECT_AFTER);

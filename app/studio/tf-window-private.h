@@ -29,7 +29,7 @@ struct _TfWindow
   GtkWidget            *export_button;
   GtkWidget            *sidebar_button;
   guint                 header_idle;
-  guint                 progress_idle;     /* progress shown at 10 Hz */
+  guint                 progress_idle;     /* progress shown at 4 Hz */
   double                progress_fraction;
   char                 *progress_text;
   GtkRevealer          *progress_revealer;

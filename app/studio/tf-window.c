@@ -322,7 +322,7 @@ tf_window_replace_face (TfWindow    *self,
     }
 }
 
-/* A new label is a new layout of the window: progress is shown ten times a
+/* A new label is a new layout of the window: progress is shown four times a
  * second, however fast the frames go. */
 static gboolean
 show_progress_cb (gpointer data)
@@ -349,7 +349,7 @@ on_progress_cb (TfSession  *session,
   g_free (self->progress_text);
   self->progress_text = g_strdup (text);
   if (self->progress_idle == 0)
-    self->progress_idle = g_timeout_add (100, show_progress_cb, self);
+    self->progress_idle = g_timeout_add (250, show_progress_cb, self);
 }
 
 static void
