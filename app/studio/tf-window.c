@@ -219,7 +219,7 @@ deliver_face (TfWindow    *self,
     {
       tf_photo_view_add_face (self->photo_view, probe);
       if (tf_photo_view_get_selected (self->photo_view) < 0)
-        tf_photo_view_select (self->photo_view, 0);
+        tf_photo_view_select_main (self->photo_view);
     }
   if (g_strcmp0 (tf_video_view_get_file (self->video_view), probe->file) == 0)
     {
@@ -449,7 +449,7 @@ on_item_activated_cb (TfFolderView *folder_view,
       for (guint i = 0; i < n; i++)
         tf_photo_view_add_face (self->photo_view, tf_folder_item_get_face (item, i));
       gtk_stack_set_visible_child_name (self->media_stack, "photo");
-      tf_photo_view_select (self->photo_view, n > 0 ? 0 : -1);
+      tf_photo_view_select_main (self->photo_view);
       gtk_widget_grab_focus (GTK_WIDGET (self->photo_view));
     }
   set_subtitle_for_file (self, file);
@@ -1104,7 +1104,7 @@ tf_window_open_files (TfWindow  *self,
       g_ptr_array_add (todo, g_ptr_array_index (expanded, i));
   if (self->view == TF_VIEW_PHOTO && tf_photo_view_get_n_faces (self->photo_view) > 0 &&
       tf_photo_view_get_selected (self->photo_view) < 0)
-    tf_photo_view_select (self->photo_view, 0);
+    tf_photo_view_select_main (self->photo_view);
   if (todo->len > 0)
     {
       g_ptr_array_add (todo, NULL);
