@@ -392,20 +392,7 @@ on_finished_cb (TfSession *session,
   if (cancelled)
     tf_window_add_toast (self, _("Analysis cancelled"));
   else if (self->view == TF_VIEW_FOLDER && (self->n_failed > 0 || self->n_no_face > 0))
-    {
-      g_autofree char *failed = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file could not be read",
-                                                              "%u files could not be read", self->n_failed),
-                                                 self->n_failed);
-      g_autofree char *no_face = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file without a face",
-                                                               "%u files without a face", self->n_no_face),
-                                                  self->n_no_face);
-      g_autofree char *text = NULL;
-
-      if (self->n_failed > 0 && self->n_no_face > 0)
-        /* TRANSLATORS: the two halves are "N files could not be read" and "N files without a face" */
-        text = g_strdup_printf (_("%s, %s"), failed, no_face);
-      tf_window_add_toast (self, text ? text : self->n_failed > 0 ? failed : no_face);
-    }
+    tf_window_folder_problems_toast (self);
   tf_window_update_actions (self);
 }
 
@@ -951,6 +938,7 @@ tf_window_init (TfWindow *self)
   load_initial_model (self);
   build_page_buttons (self);
   tf_window_project_init (self);
+  tf_window_browse_init (self);
   tf_window_finetune_init (self);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
@@ -1159,6 +1147,13 @@ tf_window_add_toast (TfWindow   *self,
 
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 5);
+  tf_window_add_adw_toast (self, toast);
+}
+
+void
+tf_window_add_adw_toast (TfWindow *self,
+                         AdwToast *toast)
+{
   g_ptr_array_add (self->toasts, g_object_ref (toast));
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed_cb), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
