@@ -900,6 +900,19 @@ test_folder_browse (void)
     g_assert_true (gtk_widget_is_ancestor (focus, view));
     g_assert_nonnull (tf_test_find_widget (focus, TF_TEST_BY_SHOWN_LABEL, name));
   }
+  /* a face that comes to the selected item is news: the main one may change */
+  last = NULL;
+  {
+    g_autoptr (TfFaceProbe) c2 = probe_at (file_c, 300, 40, 200, 220);
+    g_autoptr (TfFaceProbe) a2 = probe_at (file_a, 0, 0, 10, 10);
+
+    tf_folder_view_add_face (folder, c2);
+    g_assert_true (last == item_c);
+    g_assert_true (tf_folder_item_get_main_face (item_c) == c2);
+    last = NULL;
+    tf_folder_view_add_face (folder, a2);
+    g_assert_null (last);
+  }
   g_assert_false (tf_folder_view_select_file (folder, NULL, FALSE));
   g_assert_null (last);
   g_assert_null (tf_folder_view_get_selected (folder));

@@ -700,6 +700,15 @@ on_selected_cb (GtkSingleSelection *selection,
   g_signal_emit (self, signals[ITEM_SELECTED], 0, gtk_single_selection_get_selected_item (selection));
 }
 
+/* the selected item's faces changed: its main face may be another */
+static void
+item_faces_changed (TfFolderView *self,
+                    TfFolderItem *item)
+{
+  if (item == gtk_single_selection_get_selected_item (self->selection))
+    g_signal_emit (self, signals[ITEM_SELECTED], 0, item);
+}
+
 /* the card of the item at @position, when it has one (it is near what is
  * shown) */
 static GtkWidget *
@@ -909,7 +918,10 @@ tf_folder_view_add_face (TfFolderView *self,
   entry_add (self, item, probe);
   /* a video's summary is written once, at its end: faces come fast */
   if (!item->is_video)
-    item_update_summary (item);
+    {
+      item_update_summary (item);
+      item_faces_changed (self, item);
+    }
 }
 
 void
@@ -979,6 +991,7 @@ tf_folder_view_remove_face (TfFolderView *self,
   item_update_summary (item);
   /* the count's denominator changed */
   g_object_notify_by_pspec (G_OBJECT (item), item_props[ITEM_PROP_N_LABELLED]);
+  item_faces_changed (self, item);
   return TRUE;
 }
 
@@ -1005,6 +1018,7 @@ tf_folder_view_replace_face (TfFolderView *self,
   entry_add (self, item, new_probe);
   if (!item->is_video || item->done)
     item_update_summary (item);
+  item_faces_changed (self, item);
 }
 
 void

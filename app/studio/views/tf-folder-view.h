@@ -4,7 +4,7 @@
  * predicted expression, with how many of its faces are labelled (from a
  * TfLabelMap) and a mark where a label disagrees with the model. A click
  * or the arrow keys select an item: "item-selected" (TfFolderItem *, NULL
- * when none is); a double click or Enter activates it: "item-activated"
+ * when none is; emitted again when its faces change); a double click or Enter activates it: "item-activated"
  * (const char *file). */
 #pragma once
 
