@@ -764,6 +764,79 @@ tf_face_iou (const TfFace *a,
   return uni > 0 ? (float) (inter / uni) : 0.0f;
 }
 
+/* what of box @b lies inside the picture (the whole box when its size is
+ * unknown) */
+static double
+visible_area (const float *b,
+              int          width,
+              int          height)
+{
+  double x0 = b[0], y0 = b[1], x1 = (double) b[0] + b[2], y1 = (double) b[1] + b[3];
+
+  if (width > 0 && height > 0)
+    {
+      x0 = CLAMP (x0, 0, width);
+      x1 = CLAMP (x1, 0, width);
+      y0 = CLAMP (y0, 0, height);
+      y1 = CLAMP (y1, 0, height);
+    }
+  return MAX (0.0, x1 - x0) * MAX (0.0, y1 - y0);
+}
+
+int
+tf_face_main (const float *boxes,
+              gsize        stride,
+              guint        n,
+              int          width,
+              int          height)
+{
+  double largest = 0, cx, cy, best_d = G_MAXDOUBLE;
+  int best = -1;
+
+  g_return_val_if_fail (n == 0 || boxes != NULL, -1);
+  g_return_val_if_fail (n <= 1 || stride >= 4, -1);
+
+  if (n == 0)
+    return -1;
+  if (width > 0 && height > 0)
+    {
+      cx = width / 2.0;
+      cy = height / 2.0;
+    }
+  else
+    {
+      double l = G_MAXDOUBLE, t = G_MAXDOUBLE, r = -G_MAXDOUBLE, btm = -G_MAXDOUBLE;
+
+      for (guint i = 0; i < n; i++)
+        {
+          const float *b = boxes + i * stride;
+          l = MIN (l, b[0]);
+          t = MIN (t, b[1]);
+          r = MAX (r, (double) b[0] + b[2]);
+          btm = MAX (btm, (double) b[1] + b[3]);
+        }
+      cx = (l + r) / 2;
+      cy = (t + btm) / 2;
+    }
+  for (guint i = 0; i < n; i++)
+    largest = MAX (largest, visible_area (boxes + i * stride, width, height));
+  for (guint i = 0; i < n; i++)
+    {
+      const float *b = boxes + i * stride;
+      double d;
+
+      if (visible_area (b, width, height) < 0.9 * largest)
+        continue;
+      d = hypot (b[0] + b[2] / 2.0 - cx, b[1] + b[3] / 2.0 - cy);
+      if (d < best_d)
+        {
+          best_d = d;
+          best = (int) i;
+        }
+    }
+  return best;
+}
+
 GArray *
 tf_detector_detect (TfDetector     *detector,
                     const uint8_t  *rgb,

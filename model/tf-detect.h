@@ -101,6 +101,19 @@ tf_face_translate (TfFace *face,
     }
 }
 
+/* The main face of a picture of @width x @height (0: unknown) among @n
+ * boxes (x, y, w, h: the floats at @boxes + i * @stride): the largest,
+ * counting only the part inside the picture, so a face cut by an edge counts
+ * for what is seen of it; faces within a tenth of the largest's area tie,
+ * and of those the one nearest the centre (the picture's, else that of all
+ * the boxes) is chosen, the first on a tie again. Every view that chooses a
+ * face for the person, and the crops of photos, use this. -1 when @n is 0. */
+int         tf_face_main              (const float      *boxes,
+                                       gsize             stride,
+                                       guint             n,
+                                       int               width,
+                                       int               height);
+
 /* Intersection over union of two boxes. */
 float       tf_face_iou               (const TfFace     *a,
                                        const TfFace     *b);

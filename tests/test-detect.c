@@ -273,6 +273,31 @@ test_astronaut (void)
 
 /* ---- NMS and IoU ---------------------------------------------------------- */
 
+/* the main face: the largest seen (a face cut by an edge counts for its
+ * visible part), of faces within a tenth of that the most central */
+static void
+test_main_face (void)
+{
+  TfFace faces[4] = {
+    { .x = 10, .y = 10, .w = 40, .h = 40 },      /* small, first found */
+    { .x = 560, .y = 100, .w = 160, .h = 180 },  /* cut by the right edge of 640 */
+    { .x = 250, .y = 100, .w = 120, .h = 140 },  /* whole */
+    { .x = 40, .y = 100, .w = 118, .h = 140 },   /* as large, off centre */
+  };
+  const gsize stride = sizeof (TfFace) / sizeof (float);
+
+  g_assert_cmpint (tf_face_main (&faces[0].x, stride, 0, 640, 400), ==, -1);
+  g_assert_cmpint (tf_face_main (&faces[0].x, stride, 1, 640, 400), ==, 0);
+  /* the size unknown: the largest box */
+  g_assert_cmpint (tf_face_main (&faces[0].x, stride, 3, 0, 0), ==, 1);
+  /* known: what is seen of it (80 x 180) is less than the whole face's */
+  g_assert_cmpint (tf_face_main (&faces[0].x, stride, 3, 640, 400), ==, 2);
+  /* faces of about a size: the central one, whichever comes first */
+  faces[2].w = 116;
+  g_assert_cmpint (tf_face_main (&faces[0].x, stride, 4, 640, 400), ==, 2);
+  g_assert_cmpint (tf_face_main (&faces[1].x, stride, 3, 640, 400), ==, 1);
+}
+
 static void
 test_iou (void)
 {
@@ -481,6 +506,7 @@ main (int    argc,
   g_test_add_func ("/detect/raw-outputs", test_raw_outputs);
   g_test_add_func ("/detect/astronaut", test_astronaut);
   g_test_add_func ("/detect/iou", test_iou);
+  g_test_add_func ("/detect/main-face", test_main_face);
   g_test_add_func ("/detect/nms", test_nms);
   g_test_add_func ("/detect/degenerate-sizes", test_degenerate_sizes);
   g_test_add_func ("/detect/bad-arguments", test_bad_arguments);

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tf-detect.h"
 #include "tf-folder-view.h"
 #include "tf-label-map.h"
 #include "tf-photo-view.h"
@@ -746,6 +747,178 @@ test_folder_counts (void)
     tf_face_probe_unref (b[i]);
 }
 
+/* ---- the main face: the largest seen, then the most central */
+
+static TfFaceProbe *
+probe_at (const char *file,
+          double      x,
+          double      y,
+          double      w,
+          double      h)
+{
+  TfFaceProbe *p = make_probe (file, 0, 0, HAPPINESS);
+
+  p->box[0] = (float) x;
+  p->box[1] = (float) y;
+  p->box[2] = (float) w;
+  p->box[3] = (float) h;
+  return p;
+}
+
+static void
+test_photo_main_face (void)
+{
+  g_autofree char *path = make_photo ("main.png", 0, 0);
+  GtkWidget *view = tf_photo_view_new ();
+  TfPhotoView *photo = TF_PHOTO_VIEW (view);
+  /* small, then cut by the right edge (the largest box, half of it seen),
+   * then whole and central */
+  TfFaceProbe *faces[3] = {
+    probe_at (path, 30, 120, 60, 70),
+    probe_at (path, 560, 100, 160, 180),
+    probe_at (path, 250, 100, 120, 140),
+  };
+  Selected selected = { 0 };
+  GtkWidget *window;
+
+  g_assert_cmpint (tf_face_main (NULL, 4, 0, 0, 0), ==, -1);
+  g_signal_connect (view, "face-selected", G_CALLBACK (on_face_selected_cb), &selected);
+  tf_photo_view_set_file (photo, path);
+  for (int i = 0; i < 3; i++)
+    tf_photo_view_add_face (photo, faces[i]);
+  /* before the picture's size is known: the largest box */
+  tf_photo_view_select_main (photo);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 1);
+  g_assert_true (selected.last == faces[1]);
+  window = tf_test_show (view, PHOTO_W, PHOTO_H);
+  g_assert_true (tf_test_wait_until (is_loaded, view, 10));
+  /* then what is seen of each: the whole central face, said to the owner */
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 2);
+  g_assert_true (selected.last == faces[2]);
+
+  /* a face chosen by the person stays chosen when the size comes */
+  tf_photo_view_set_file (photo, path);
+  for (int i = 0; i < 3; i++)
+    tf_photo_view_add_face (photo, faces[i]);
+  tf_photo_view_select_main (photo);
+  g_assert_true (press_key (view, GDK_KEY_Left));
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 0);
+  g_assert_true (tf_test_wait_until (is_loaded, view, 10));
+  tf_test_settle (0.05);
+  g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 0);
+
+  /* faces of about the same size (within a tenth): the central one, though
+   * smaller and found second */
+  tf_photo_view_set_file (photo, path);
+  g_assert_true (tf_test_wait_until (is_loaded, view, 10));
+  {
+    g_autoptr (TfFaceProbe) left = probe_at (path, 20, 150, 100, 100);
+    g_autoptr (TfFaceProbe) central = probe_at (path, 271, 150, 98, 100);
+
+    tf_photo_view_add_face (photo, left);
+    tf_photo_view_add_face (photo, central);
+    tf_photo_view_select_main (photo);
+    g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 1);
+    /* a face that comes later and is larger is chosen instead, until the
+     * person chooses */
+    {
+      g_autoptr (TfFaceProbe) large = probe_at (path, 400, 100, 200, 220);
+      tf_photo_view_add_face (photo, large);
+      g_assert_cmpint (tf_photo_view_get_selected (photo), ==, 2);
+      g_assert_true (selected.last == large);
+    }
+    tf_photo_view_set_file (photo, NULL);
+  }
+  tf_test_destroy (window);
+  for (int i = 0; i < 3; i++)
+    tf_face_probe_unref (faces[i]);
+}
+
+static void
+on_item_selected_cb (TfFolderView  *view,
+                     TfFolderItem  *item,
+                     TfFolderItem **last)
+{
+  *last = item;
+}
+
+/* the order the photo view goes through, the selection Back restores */
+static void
+test_folder_browse (void)
+{
+  g_autofree char *file_a = make_photo ("m-a.png", 1, 0.1);
+  g_autofree char *file_b = make_photo ("m-b.png", 2, -0.1);
+  g_autofree char *file_c = make_photo ("m-c.png", 1, 0);
+  g_autofree char *video = g_build_filename (tmpdir, "m-v.mp4", NULL);
+  GtkWidget *view = tf_folder_view_new ();
+  TfFolderView *folder = TF_FOLDER_VIEW (view);
+  g_autoptr (TfFaceProbe) a = make_probe (file_a, 51, 0, HAPPINESS);
+  g_autoptr (TfFaceProbe) small = probe_at (file_b, 20, 20, 40, 50);
+  g_autoptr (TfFaceProbe) large = probe_at (file_b, 200, 60, 150, 170);
+  g_autoptr (TfFaceProbe) c = make_probe (file_c, 53, 0, NEUTRAL);
+  TfFolderItem *item_a, *item_b, *item_v, *item_c, *last = NULL;
+  GtkWidget *window;
+
+  tf_folder_view_add_face (folder, a);
+  tf_folder_view_add_face (folder, small);
+  tf_folder_view_add_face (folder, large);
+  tf_folder_view_file_done (folder, video, NULL, 10, 0);
+  tf_folder_view_add_face (folder, c);
+  item_a = tf_folder_view_lookup (folder, file_a);
+  item_b = tf_folder_view_lookup (folder, file_b);
+  item_v = tf_folder_view_lookup (folder, video);
+  item_c = tf_folder_view_lookup (folder, file_c);
+  g_assert_true (tf_folder_item_get_is_video (item_v));
+
+  /* the grid's order, videos skipped for the photo view, no wrap */
+  g_assert_true (tf_folder_view_step (folder, file_a, 1, TRUE) == item_b);
+  g_assert_true (tf_folder_view_step (folder, file_b, 1, TRUE) == item_c);
+  g_assert_true (tf_folder_view_step (folder, file_b, 1, FALSE) == item_v);
+  g_assert_true (tf_folder_view_step (folder, file_c, -1, TRUE) == item_b);
+  g_assert_null (tf_folder_view_step (folder, file_c, 1, TRUE));
+  g_assert_null (tf_folder_view_step (folder, file_a, -1, TRUE));
+  g_assert_null (tf_folder_view_step (folder, "/nowhere.png", 1, TRUE));
+
+  /* the main face of an item: the larger, found second */
+  g_assert_true (tf_folder_item_get_main_face (item_b) == large);
+  g_assert_true (tf_folder_item_get_main_face (item_a) == a);
+  g_assert_null (tf_folder_item_get_main_face (item_v));
+
+  /* selected, said, in view and focused */
+  g_signal_connect (view, "item-selected", G_CALLBACK (on_item_selected_cb), &last);
+  window = tf_test_show (view, 640, 200);
+  g_assert_null (tf_folder_view_get_selected (folder));
+  g_assert_true (tf_folder_view_select_file (folder, file_c, TRUE));
+  g_assert_true (last == item_c);
+  g_assert_true (tf_folder_view_get_selected (folder) == item_c);
+  tf_test_settle (0.3);
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+    g_autofree char *name = g_filename_display_basename (file_c);
+
+    g_assert_nonnull (focus);
+    g_assert_true (gtk_widget_is_ancestor (focus, view));
+    g_assert_nonnull (tf_test_find_widget (focus, TF_TEST_BY_SHOWN_LABEL, name));
+  }
+  /* a face that comes to the selected item is news: the main one may change */
+  last = NULL;
+  {
+    g_autoptr (TfFaceProbe) c2 = probe_at (file_c, 300, 40, 200, 220);
+    g_autoptr (TfFaceProbe) a2 = probe_at (file_a, 0, 0, 10, 10);
+
+    tf_folder_view_add_face (folder, c2);
+    g_assert_true (last == item_c);
+    g_assert_true (tf_folder_item_get_main_face (item_c) == c2);
+    last = NULL;
+    tf_folder_view_add_face (folder, a2);
+    g_assert_null (last);
+  }
+  g_assert_false (tf_folder_view_select_file (folder, NULL, FALSE));
+  g_assert_null (last);
+  g_assert_null (tf_folder_view_get_selected (folder));
+  tf_test_destroy (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -762,10 +935,13 @@ main (int    argc,
   g_test_add_func ("/photo-labels/photo/draw-box", test_photo_draw_box);
   g_test_add_func ("/photo-labels/photo/remove-replace", test_photo_remove_replace);
   g_test_add_func ("/photo-labels/folder/counts", test_folder_counts);
+  g_test_add_func ("/photo-labels/photo/main-face", test_photo_main_face);
+  g_test_add_func ("/photo-labels/folder/browse", test_folder_browse);
   status = g_test_run ();
 
   {
-    const char *names[] = { "labels.png", "draw.png", "a.png", "b.png", "c.png" };
+    const char *names[] = { "labels.png", "draw.png", "a.png", "b.png", "c.png", "main.png",
+                            "m-a.png", "m-b.png", "m-c.png" };
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
       {
         g_autofree char *path = g_build_filename (tmpdir, names[i], NULL);

@@ -285,7 +285,7 @@ tf_decode_face_crop (const char  *path,
   const TfFace *best = NULL;
   TfSimilarity m;
   guint8 *crop;
-  float cx, cy, best_d = G_MAXFLOAT;
+  int chosen;
 
   if (rgb == NULL)
     return NULL;
@@ -294,19 +294,10 @@ tf_decode_face_crop (const char  *path,
   g_mutex_unlock (&al->lock);
   if (faces == NULL)
     return NULL;
-  /* the main face: the confident one nearest the centre */
-  cx = *width / 2.0f;
-  cy = *height / 2.0f;
-  for (guint i = 0; i < faces->len; i++)
-    {
-      const TfFace *f = &g_array_index (faces, TfFace, i);
-      float d = hypotf (f->x + f->w / 2 - cx, f->y + f->h / 2 - cy) / MAX (f->w, 1.0f);
-      if (d < best_d)
-        {
-          best_d = d;
-          best = f;
-        }
-    }
+  /* the main face: the one the application chooses too */
+  chosen = tf_face_main (faces->len > 0 ? &g_array_index (faces, TfFace, 0).x : NULL,
+                       sizeof (TfFace) / sizeof (float), faces->len, *width, *height);
+  best = chosen >= 0 ? &g_array_index (faces, TfFace, chosen) : NULL;
   if (best == NULL || !tf_align_transform (best->landmarks, &al->tmpl, al->size, &m))
     {
       g_autofree char *display = g_filename_display_name (path);

@@ -49,7 +49,7 @@ gboolean tf_decode_input (const char        *path,
                           GError           **error);
 
 /* A TfDecodeFunc for evaluating photos that are not face crops: decodes a
- * photo, finds its main face (the confident one nearest the centre) and
+ * photo, finds its main face (tf_face_main: the largest, then the central) and
  * returns it aligned to the model's crop template at the template's source
  * size. Safe from several loader threads (one detector, under a lock). */
 typedef struct _TfFaceCropper TfFaceCropper;

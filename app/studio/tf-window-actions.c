@@ -16,7 +16,7 @@ tf_window_update_actions (TfWindow *self)
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "media") == 0)
     {
       if (g_strcmp0 (page, "photo") == 0)
-        faces = tf_photo_view_get_n_faces (self->photo_view) > 1;
+        faces = tf_photo_view_get_n_faces (self->photo_view) > 1 || self->in_item;
       else if (g_strcmp0 (page, "video") == 0)
         faces = tf_video_view_get_n_tracks (self->video_view) > 0;
     }
@@ -218,7 +218,11 @@ step_face (TfWindow *self,
 {
   const char *page = gtk_stack_get_visible_child_name (self->media_stack);
 
-  if (g_strcmp0 (page, "photo") == 0)
+  /* in a folder's photo, the keys go from photo to photo; the arrow keys
+   * choose among its faces */
+  if (g_strcmp0 (page, "photo") == 0 && self->in_item)
+    tf_window_step_photo (self, direction);
+  else if (g_strcmp0 (page, "photo") == 0)
     {
       int n = (int) tf_photo_view_get_n_faces (self->photo_view);
       int i = tf_photo_view_get_selected (self->photo_view);
@@ -269,9 +273,12 @@ back_action (GtkWidget  *widget,
              GVariant   *param)
 {
   TfWindow *self = TF_WINDOW (widget);
+  g_autofree char *shown = NULL;
 
   if (!self->in_item)
     return;
+  shown = g_strdup (g_strcmp0 (self->media_page, "video") == 0 ? tf_video_view_get_file (self->video_view)
+                                                               : tf_photo_view_get_file (self->photo_view));
   self->in_item = FALSE;
   tf_photo_view_set_file (self->photo_view, NULL);
   tf_video_view_set_file (self->video_view, NULL);
@@ -281,6 +288,7 @@ back_action (GtkWidget  *widget,
   gtk_stack_set_visible_child_name (self->media_stack, "folder");
   adw_window_title_set_subtitle (self->window_title,
                                  g_object_get_data (G_OBJECT (self), "tf-folder-title"));
+  tf_window_browse_back (self, shown);
   tf_window_update_actions (self);
 }
 

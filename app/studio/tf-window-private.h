@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* TfWindow across its files: tf-window.c (the window, its views and the
  * session's results), tf-window-actions.c (its actions, export, file
- * choosers), tf-window-project.c (its project), tf-window-finetune.c (its
+ * choosers), tf-window-browse.c (going through a folder's photos),
+ * tf-window-project.c (its project), tf-window-finetune.c (its
  * Fine-tune page: the model it makes used, the project lent to it). */
 #pragma once
 
@@ -142,8 +143,25 @@ TfProject  *tf_window_project_lend          (TfWindow       *self);
 void        tf_window_project_give_back     (TfWindow       *self,
                                              TfProject      *project);
 
+/* tf-window-browse.c */
+void        tf_window_browse_init           (TfWindow       *self);
+/* The next (@direction 1) or previous (-1) photo of the folder, in the
+ * grid's order, shown as if opened there; at either end a beep and FALSE. */
+gboolean    tf_window_step_photo            (TfWindow       *self,
+                                             int             direction);
+/* Back in the grid: @shown (the file last shown) selected, in view and
+ * focused, its main face in the inspector. */
+void        tf_window_browse_back           (TfWindow       *self,
+                                             const char     *shown);
+/* The toast naming the folder's files that could not be read or have no
+ * face, with a button that shows them. */
+void        tf_window_folder_problems_toast (TfWindow       *self);
+
 /* tf-window.c */
 void tf_window_reset_results   (TfWindow       *self);
+/* shows @toast (a floating ref is taken), dismissed with the results */
+void tf_window_add_adw_toast   (TfWindow       *self,
+                                AdwToast       *toast);
 /* tf_window_open, with @recent: whether the files go to the recent list */
 void tf_window_open_files      (TfWindow       *self,
                                 GFile         **files,

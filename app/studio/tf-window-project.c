@@ -1136,6 +1136,10 @@ on_key_pressed_cb (GtkEventControllerKey *controller,
     return FALSE;
   if (keyval == GDK_KEY_Escape)
     return FALSE;
+  /* in the grid, Enter opens the selected file */
+  if ((keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter) &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->media_stack), "folder") == 0)
+    return FALSE;
   return tf_label_bar_handle_key (tf_face_inspector_get_label_bar (self->inspector), keyval);
 }
 

@@ -223,7 +223,7 @@ deliver_face (TfWindow    *self,
     {
       tf_photo_view_add_face (self->photo_view, probe);
       if (tf_photo_view_get_selected (self->photo_view) < 0)
-        tf_photo_view_select (self->photo_view, 0);
+        tf_photo_view_select_main (self->photo_view);
     }
   if (g_strcmp0 (tf_video_view_get_file (self->video_view), probe->file) == 0)
     {
@@ -396,20 +396,7 @@ on_finished_cb (TfSession *session,
   if (cancelled)
     tf_window_add_toast (self, _("Analysis cancelled"));
   else if (self->view == TF_VIEW_FOLDER && (self->n_failed > 0 || self->n_no_face > 0))
-    {
-      g_autofree char *failed = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file could not be read",
-                                                              "%u files could not be read", self->n_failed),
-                                                 self->n_failed);
-      g_autofree char *no_face = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file without a face",
-                                                               "%u files without a face", self->n_no_face),
-                                                  self->n_no_face);
-      g_autofree char *text = NULL;
-
-      if (self->n_failed > 0 && self->n_no_face > 0)
-        /* TRANSLATORS: the two halves are "N files could not be read" and "N files without a face" */
-        text = g_strdup_printf (_("%s, %s"), failed, no_face);
-      tf_window_add_toast (self, text ? text : self->n_failed > 0 ? failed : no_face);
-    }
+    tf_window_folder_problems_toast (self);
   tf_window_update_actions (self);
 }
 
@@ -453,7 +440,7 @@ on_item_activated_cb (TfFolderView *folder_view,
       for (guint i = 0; i < n; i++)
         tf_photo_view_add_face (self->photo_view, tf_folder_item_get_face (item, i));
       gtk_stack_set_visible_child_name (self->media_stack, "photo");
-      tf_photo_view_select (self->photo_view, n > 0 ? 0 : -1);
+      tf_photo_view_select_main (self->photo_view);
       gtk_widget_grab_focus (GTK_WIDGET (self->photo_view));
     }
   set_subtitle_for_file (self, file);
@@ -955,6 +942,7 @@ tf_window_init (TfWindow *self)
   load_initial_model (self);
   build_page_buttons (self);
   tf_window_project_init (self);
+  tf_window_browse_init (self);
   tf_window_finetune_init (self);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
@@ -1108,7 +1096,7 @@ tf_window_open_files (TfWindow  *self,
       g_ptr_array_add (todo, g_ptr_array_index (expanded, i));
   if (self->view == TF_VIEW_PHOTO && tf_photo_view_get_n_faces (self->photo_view) > 0 &&
       tf_photo_view_get_selected (self->photo_view) < 0)
-    tf_photo_view_select (self->photo_view, 0);
+    tf_photo_view_select_main (self->photo_view);
   if (todo->len > 0)
     {
       g_ptr_array_add (todo, NULL);
@@ -1163,6 +1151,13 @@ tf_window_add_toast (TfWindow   *self,
 
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 5);
+  tf_window_add_adw_toast (self, toast);
+}
+
+void
+tf_window_add_adw_toast (TfWindow *self,
+                         AdwToast *toast)
+{
   g_ptr_array_add (self->toasts, g_object_ref (toast));
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed_cb), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);

@@ -5,6 +5,7 @@
 
 #include "tf-folder-view.h"
 #include "tf-media.h"
+#include "tf-photo-view.h"
 
 #define THUMBNAIL_SIZE 256
 /* thumbnails made at once: the analysis has the cores */
@@ -230,6 +231,18 @@ tf_folder_item_get_face (TfFolderItem *self,
   return g_ptr_array_index (self->faces, index);
 }
 
+TfFaceProbe *
+tf_folder_item_get_main_face (TfFolderItem *self)
+{
+  int index;
+
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), NULL);
+
+  /* the picture's size is not known here: the centre is the faces' */
+  index = tf_face_probes_main (self->faces, 0, 0);
+  return index >= 0 ? g_ptr_array_index (self->faces, index) : NULL;
+}
+
 GdkTexture *
 tf_folder_item_get_thumbnail (TfFolderItem *self)
 {
@@ -274,6 +287,9 @@ struct _TfFolderView
   GtkWidget    *scroller;
   GtkGridView  *grid;
   GListStore   *store;         /* TfFolderItem */
+  GtkSingleSelection *selection;
+  guint         focus_tick;    /* putting the focus on a thumbnail, once it is laid out */
+  guint         focus_tries;
   GHashTable   *items;         /* file -> TfFolderItem (the store's) */
   GQueue        pending;       /* TfFolderItem waiting for a thumbnail (refs) */
   guint         running;       /* thumbnailers at work */
@@ -300,6 +316,7 @@ G_DEFINE_FINAL_TYPE (TfFolderView, tf_folder_view, GTK_TYPE_WIDGET)
 enum
 {
   ITEM_ACTIVATED,
+  ITEM_SELECTED,
   N_SIGNALS
 };
 
@@ -609,6 +626,7 @@ on_setup_cb (GtkSignalListItemFactory *factory,
   g_object_set_data (G_OBJECT (box), "summary", summary);
   g_object_set_data (G_OBJECT (box), "labels", labels);
   g_object_set_data (G_OBJECT (box), "disagree", disagree);
+  g_object_set_data (G_OBJECT (box), "list-item", list_item);
   gtk_list_item_set_child (list_item, box);
 }
 
@@ -674,6 +692,70 @@ on_activate_cb (GtkGridView  *grid,
     g_signal_emit (self, signals[ITEM_ACTIVATED], 0, item->file);
 }
 
+static void
+on_selected_cb (GtkSingleSelection *selection,
+                GParamSpec         *pspec,
+                TfFolderView       *self)
+{
+  g_signal_emit (self, signals[ITEM_SELECTED], 0, gtk_single_selection_get_selected_item (selection));
+}
+
+/* the selected item's faces changed: its main face may be another */
+static void
+item_faces_changed (TfFolderView *self,
+                    TfFolderItem *item)
+{
+  if (item == gtk_single_selection_get_selected_item (self->selection))
+    g_signal_emit (self, signals[ITEM_SELECTED], 0, item);
+}
+
+/* the card of the item at @position, when it has one (it is near what is
+ * shown) */
+static GtkWidget *
+find_card (GtkWidget *widget,
+           guint      position)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListItem *list_item = g_object_get_data (G_OBJECT (child), "list-item");
+      GtkWidget *found;
+
+      if (list_item && gtk_list_item_get_item (list_item) && gtk_list_item_get_position (list_item) == position)
+        return child;
+      if ((found = find_card (child, position)))
+        return found;
+    }
+  return NULL;
+}
+
+/* The keyboard focus on the selected item's cell, so that the arrow keys go
+ * on from it: its cell is made once the grid is laid out, a frame or two
+ * after it is shown. */
+static gboolean
+focus_selected_tick_cb (GtkWidget     *widget,
+                        GdkFrameClock *clock,
+                        gpointer       user_data)
+{
+  TfFolderView *self = TF_FOLDER_VIEW (widget);
+  guint position = gtk_single_selection_get_selected (self->selection);
+  GtkWidget *card;
+
+  if (position == GTK_INVALID_LIST_POSITION || ++self->focus_tries > 30)
+    {
+      self->focus_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (gtk_widget_get_width (GTK_WIDGET (self->grid)) <= 0)
+    return G_SOURCE_CONTINUE;
+  gtk_widget_activate_action (GTK_WIDGET (self->grid), "list.scroll-to-item", "u", position);
+  card = find_card (GTK_WIDGET (self->grid), position);
+  /* the cell is the card's parent: the grid's focus follows it */
+  if (card == NULL || !gtk_widget_get_mapped (card) || !gtk_widget_grab_focus (gtk_widget_get_parent (card)))
+    return G_SOURCE_CONTINUE;
+  self->focus_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static TfFolderItem *
 ensure_item (TfFolderView *self,
              const char   *file)
@@ -723,6 +805,12 @@ tf_folder_view_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_queue_clear_full (&self->pending, g_object_unref);
+  if (self->focus_tick)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->focus_tick);
+  self->focus_tick = 0;
+  if (self->selection)
+    g_signal_handlers_disconnect_by_func (self->selection, on_selected_cb, self);
+  g_clear_object (&self->selection);
   g_clear_pointer (&self->scroller, gtk_widget_unparent);
   g_clear_pointer (&self->face_entries, g_hash_table_unref);
   g_clear_pointer (&self->items, g_hash_table_unref);
@@ -741,6 +829,8 @@ tf_folder_view_class_init (TfFolderViewClass *klass)
   object_class->dispose = tf_folder_view_dispose;
   signals[ITEM_ACTIVATED] = g_signal_new ("item-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[ITEM_SELECTED] = g_signal_new ("item-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, TF_TYPE_FOLDER_ITEM);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "folderview");
   /* the badges on the cards: the view's own rules, so that it looks the
@@ -769,11 +859,16 @@ tf_folder_view_init (TfFolderView *self)
   g_signal_connect (factory, "setup", G_CALLBACK (on_setup_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (on_bind_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind_cb), self);
-  self->grid = GTK_GRID_VIEW (gtk_grid_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (
-                                                   G_LIST_MODEL (g_object_ref (self->store)))),
-                                                 factory));
+  /* a click or the arrow keys select (the window shows the item's main
+   * face), a double click or Enter opens */
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->store)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_signal_connect (self->selection, "notify::selected-item", G_CALLBACK (on_selected_cb), self);
+  self->grid = GTK_GRID_VIEW (gtk_grid_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)), factory));
   gtk_grid_view_set_max_columns (self->grid, 12);
-  gtk_grid_view_set_single_click_activate (self->grid, TRUE);
+  gtk_grid_view_set_single_click_activate (self->grid, FALSE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->grid),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Analysed files"), -1);
   g_signal_connect (self->grid, "activate", G_CALLBACK (on_activate_cb), self);
@@ -823,7 +918,10 @@ tf_folder_view_add_face (TfFolderView *self,
   entry_add (self, item, probe);
   /* a video's summary is written once, at its end: faces come fast */
   if (!item->is_video)
-    item_update_summary (item);
+    {
+      item_update_summary (item);
+      item_faces_changed (self, item);
+    }
 }
 
 void
@@ -893,6 +991,7 @@ tf_folder_view_remove_face (TfFolderView *self,
   item_update_summary (item);
   /* the count's denominator changed */
   g_object_notify_by_pspec (G_OBJECT (item), item_props[ITEM_PROP_N_LABELLED]);
+  item_faces_changed (self, item);
   return TRUE;
 }
 
@@ -919,6 +1018,7 @@ tf_folder_view_replace_face (TfFolderView *self,
   entry_add (self, item, new_probe);
   if (!item->is_video || item->done)
     item_update_summary (item);
+  item_faces_changed (self, item);
 }
 
 void
@@ -948,4 +1048,65 @@ tf_is_video_file (const char *path)
   TfMediaKind kind;
 
   return tf_media_kind_for_name (path, &kind) && kind == TF_MEDIA_VIDEO;
+}
+
+TfFolderItem *
+tf_folder_view_get_selected (TfFolderView *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), NULL);
+
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+gboolean
+tf_folder_view_select_file (TfFolderView *self,
+                            const char   *file,
+                            gboolean      focus)
+{
+  TfFolderItem *item;
+  guint position;
+
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), FALSE);
+
+  item = file ? g_hash_table_lookup (self->items, file) : NULL;
+  if (item == NULL || !g_list_store_find (self->store, item, &position))
+    {
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      return FALSE;
+    }
+  gtk_single_selection_set_selected (self->selection, position);
+  gtk_widget_activate_action (GTK_WIDGET (self->grid), "list.scroll-to-item", "u", position);
+  if (focus && self->focus_tick == 0)
+    self->focus_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), focus_selected_tick_cb, NULL, NULL);
+  self->focus_tries = 0;
+  return TRUE;
+}
+
+TfFolderItem *
+tf_folder_view_step (TfFolderView *self,
+                     const char   *file,
+                     int           direction,
+                     gboolean      pictures)
+{
+  TfFolderItem *item;
+  guint position, n;
+
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), NULL);
+  g_return_val_if_fail (direction == 1 || direction == -1, NULL);
+
+  item = file ? g_hash_table_lookup (self->items, file) : NULL;
+  if (item == NULL || !g_list_store_find (self->store, item, &position))
+    return NULL;
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  /* no wrap: the ends are ends */
+  while ((direction > 0 && position + 1 < n) || (direction < 0 && position > 0))
+    {
+      g_autoptr(TfFolderItem) next = NULL;
+
+      position += direction;
+      next = g_list_model_get_item (G_LIST_MODEL (self->store), position);
+      if (!pictures || !next->is_video)
+        return next;   /* the store holds it */
+    }
+  return NULL;
 }

@@ -2,8 +2,10 @@
 /* The files of a folder (or of several opened at once) as a grid: a
  * thumbnail (made off the main thread), the file's name and each face's
  * predicted expression, with how many of its faces are labelled (from a
- * TfLabelMap) and a mark where a label disagrees with the model. Activating
- * an item emits "item-activated" (const char *file). */
+ * TfLabelMap) and a mark where a label disagrees with the model. A click
+ * or the arrow keys select an item: "item-selected" (TfFolderItem *, NULL
+ * when none is; emitted again when its faces change); a double click or Enter activates it: "item-activated"
+ * (const char *file). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -23,6 +25,8 @@ guint        tf_folder_item_get_n_faces   (TfFolderItem *self);
 TfFaceProbe *tf_folder_item_get_face      (TfFolderItem *self,
                                            guint         index);
 /* NULL until made (items are thumbnailed when they are first shown) */
+/* the face a person looks at first (tf_face_probes_main), NULL: none */
+TfFaceProbe *tf_folder_item_get_main_face (TfFolderItem *self);
 GdkTexture  *tf_folder_item_get_thumbnail (TfFolderItem *self);
 /* NULL unless the file could not be read */
 const char  *tf_folder_item_get_error     (TfFolderItem *self);
@@ -63,6 +67,22 @@ void          tf_folder_view_replace_face (TfFolderView *self,
  * NULL: none). A "changed" for one face updates only its item. */
 void          tf_folder_view_set_label_map (TfFolderView *self,
                                             TfLabelMap   *map);
+/* the selected item, NULL: none */
+TfFolderItem *tf_folder_view_get_selected (TfFolderView *self);
+/* Selects the item of @file (NULL, or a file not there: none) and scrolls
+ * it into view; with @focus the keyboard focus goes to its cell too, once
+ * the grid is laid out, so the arrow keys go on from it. FALSE when there is
+ * no such item. */
+gboolean      tf_folder_view_select_file  (TfFolderView *self,
+                                           const char   *file,
+                                           gboolean      focus);
+/* The item after (@direction 1) or before (-1) that of @file, in the grid's
+ * order, skipping videos when @pictures; NULL at the end (no wrap) or when
+ * @file has no item. */
+TfFolderItem *tf_folder_view_step         (TfFolderView *self,
+                                           const char   *file,
+                                           int           direction,
+                                           gboolean      pictures);
 /* how many thumbnails are made (for tests) */
 guint         tf_folder_view_get_n_thumbnails (TfFolderView *self);
 

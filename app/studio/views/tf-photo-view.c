@@ -2,7 +2,9 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
 #include <math.h>
+#include <string.h>
 
+#include "tf-detect.h"
 #include "tf-media.h"
 #include "tf-photo-view.h"
 #include "tf-timeline.h"
@@ -33,6 +35,7 @@ struct _TfPhotoView
   char         *error;                      /* why the photo cannot be shown */
   GPtrArray    *faces;                      /* TfFaceProbe */
   int           selected;
+  gboolean      main_auto;                  /* the selection is tf_photo_view_select_main's */
   GCancellable *cancellable;
   TfLabelMap   *label_map;
   gulong        label_map_changed;
@@ -587,6 +590,23 @@ draw_hint (TfPhotoView *self,
 
 /* ---- callbacks ----------------------------------------------------------- */
 
+/* The main face chosen again, when the selection is still the one
+ * tf_photo_view_select_main made: a face came, or the size is known. */
+static void
+update_main (TfPhotoView *self)
+{
+  int main_face;
+
+  if (!self->main_auto)
+    return;
+  main_face = tf_face_probes_main (self->faces, self->image_width, self->image_height);
+  if (main_face != self->selected)
+    {
+      tf_photo_view_select (self, main_face);
+      self->main_auto = TRUE;
+    }
+}
+
 static void
 on_decoded_cb (GObject      *source,
                GAsyncResult *result,
@@ -609,6 +629,8 @@ on_decoded_cb (GObject      *source,
   self->image_height = d->height;
   decoded_free (d);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* a face cut by an edge counts for what is seen of it now */
+  update_main (self);
 }
 
 static void
@@ -986,6 +1008,7 @@ tf_photo_view_set_file (TfPhotoView *self,
   self->image_width = self->image_height = 0;
   g_ptr_array_set_size (self->faces, 0);
   self->selected = -1;
+  self->main_auto = FALSE;
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   if (file == NULL)
@@ -1027,6 +1050,7 @@ tf_photo_view_add_face (TfPhotoView *self,
    * faces wait */
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+  update_main (self);
 }
 
 guint
@@ -1066,9 +1090,36 @@ tf_photo_view_select (TfPhotoView *self,
   else
     index = CLAMP (index, -1, (int) self->faces->len - 1);
   self->selected = index;
+  self->main_auto = FALSE;
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_signal_emit (self, signals[FACE_SELECTED], 0,
                  index >= 0 ? g_ptr_array_index (self->faces, index) : NULL);
+}
+
+void
+tf_photo_view_select_main (TfPhotoView *self)
+{
+  g_return_if_fail (TF_IS_PHOTO_VIEW (self));
+
+  tf_photo_view_select (self, tf_face_probes_main (self->faces, self->image_width, self->image_height));
+  self->main_auto = TRUE;
+}
+
+int
+tf_face_probes_main (GPtrArray *probes,
+                     int        width,
+                     int        height)
+{
+  g_autofree float *boxes = NULL;
+
+  g_return_val_if_fail (probes != NULL, -1);
+
+  if (probes->len == 0)
+    return -1;
+  boxes = g_new (float, 4 * (gsize) probes->len);
+  for (guint i = 0; i < probes->len; i++)
+    memcpy (boxes + 4 * i, ((TfFaceProbe *) g_ptr_array_index (probes, i))->box, 4 * sizeof (float));
+  return tf_face_main (boxes, 4, probes->len, width, height);
 }
 
 void

@@ -35,6 +35,12 @@ int          tf_photo_view_get_selected (TfPhotoView *self);
 /* Selects face @index (clamped; -1 clears) and emits "face-selected". */
 void         tf_photo_view_select       (TfPhotoView *self,
                                          int          index);
+/* Selects the main face (tf_face_probes_main), or none when there is no
+ * face, and emits "face-selected". Until another face is selected, the
+ * choice is made again (and emitted when it changes) as faces are added and
+ * when the picture's size is known (a face cut by an edge then counts for
+ * its visible part). */
+void         tf_photo_view_select_main  (TfPhotoView *self);
 /* Removes @probe (or the face with its face_id). When it was selected, the
  * face now at its place (else the one before) is, and "face-selected" is
  * emitted (NULL when none is left). */
@@ -57,5 +63,12 @@ void         tf_photo_view_set_label_map (TfPhotoView *self,
 void         tf_photo_view_set_drawing  (TfPhotoView *self,
                                          gboolean     drawing);
 gboolean     tf_photo_view_get_drawing  (TfPhotoView *self);
+
+/* The index of the main face among @probes (TfFaceProbe) of a picture of
+ * @width x @height (0: unknown), by tf_face_main: the largest, then the
+ * most central; -1 when there is none. */
+int          tf_face_probes_main        (GPtrArray   *probes,
+                                         int          width,
+                                         int          height);
 
 G_END_DECLS
