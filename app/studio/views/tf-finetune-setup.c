@@ -259,7 +259,7 @@ read_setup_from (TfProject  *project,
   unlabelled = tf_project_count_faces (project, &filter, NULL);
   setup->n_unlabelled = (guint) CLAMP (unlabelled, 0, G_MAXUINT);
   setup->warnings = g_ptr_array_new_with_free_func (g_free);
-  setup->problem = tf_finetune_data_check (setup->data, setup->warnings);
+  setup->problem = tf_finetune_data_check_named (setup->data, setup->warnings, tf_class_display_name);
   if (model_path == NULL)
     {
       if (setup->problem == NULL)
