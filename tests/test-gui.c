@@ -1221,6 +1221,25 @@ test_translation (void)
       g_assert_false (g_str_is_ascii (title));
     }
   screenshot ("translation");
+
+  /* the expression names too (the model's own in the probe) */
+  {
+    TfProbBars *bars;
+    TfFaceProbe *probe;
+    const char *shown;
+
+    open_and_wait (sample, 30);
+    g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
+    probe = tf_face_inspector_get_probe (tf_window_get_inspector (window));
+    bars = tf_face_inspector_get_prob_bars (tf_window_get_inspector (window));
+    shown = tf_prob_bars_get_name (bars, probe->predicted);
+    g_test_message ("the predicted bar: %s (the model's %s)", shown, probe->class_names[probe->predicted]);
+    g_assert_cmpstr (shown, ==, g_dpgettext2 (NULL, "expression", probe->class_names[probe->predicted]));
+    if (g_str_has_prefix (g_getenv ("LANGUAGE") ? g_getenv ("LANGUAGE") : "", "zh_CN"))
+      for (int k = 0; k < probe->classes; k++)
+        g_assert_false (g_str_is_ascii (tf_prob_bars_get_name (bars, k)));
+    screenshot ("translation-photo");
+  }
 }
 
 /* ---- main ---------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tf-finetune-data.h"
 #include "tf-project.h"
 #include "tf-test-util.h"
 
@@ -1047,6 +1048,37 @@ test_create_stale (void)
   g_unlink (live);
 }
 
+/* What stops or weakens a fine-tune names each class as the caller shows
+ * it (the application: translated), or as the project writes it. */
+static const char *
+shout (const char *name)
+{
+  static char buf[32];
+
+  g_strlcpy (buf, name, sizeof buf);
+  for (char *c = buf; *c; c++)
+    *c = g_ascii_toupper (*c);
+  return buf;
+}
+
+static void
+test_finetune_check_names (void)
+{
+  char *names[] = { "anger", "calm", NULL };
+  guint counts[] = { 3, 0 };
+  TfFinetuneData d = { .classes = names, .n_classes = 2, .counts = counts, .n_labelled = 3 };
+  g_autofree char *plain = tf_finetune_data_check (&d, NULL);
+  g_autofree char *shown = tf_finetune_data_check_named (&d, NULL, shout);
+
+  g_assert_nonnull (strstr (plain, "every labelled face is anger"));
+  g_assert_nonnull (strstr (shown, "every labelled face is ANGER"));
+  counts[0] = TF_FINETUNE_MIN_PER_CLASS;
+  counts[1] = 2;
+  g_clear_pointer (&shown, g_free);
+  shown = tf_finetune_data_check_named (&d, NULL, shout);
+  g_assert_nonnull (strstr (shown, "only 2 faces are labelled CALM"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1056,6 +1088,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   tmpdir = g_dir_make_tmp ("tf-test-project-XXXXXX", NULL);
   g_test_add_func ("/project/create-reopen", test_create_reopen);
+  g_test_add_func ("/project/finetune-check-names", test_finetune_check_names);
   g_test_add_func ("/project/create-stale", test_create_stale);
   g_test_add_func ("/project/newer-version", test_newer_version);
   g_test_add_func ("/project/not-a-project", test_not_a_project);

@@ -7,6 +7,8 @@
  * action run on the widget, as GTK does when the key arrives. Pointer input
  * goes through the functions the gestures call (tf-widgets-private.h). */
 #include <adwaita.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -1396,6 +1398,112 @@ test_confusion (void)
   tf_test_destroy (window);
 }
 
+/* ---- class names --------------------------------------------------------- */
+
+/* A message catalogue (.mo) of @n sorted (msgid, msgstr) pairs at @path:
+ * the test's own translation, so the lookup is checked whatever po/ holds. */
+static void
+write_mo (const char         *path,
+          const char * const *pairs,
+          guint32             n)
+{
+  g_autoptr(GByteArray) mo = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint32 head[7] = { 0x950412de, 0, n, 28, 28 + 8 * n, 0, 28 + 16 * n };
+  guint32 offset = 28 + 16 * n;
+
+  g_byte_array_append (mo, (const guint8 *) head, sizeof head);
+  for (guint32 side = 0; side < 2; side++)
+    for (guint32 i = 0; i < n; i++)
+      {
+        guint32 entry[2] = { (guint32) strlen (pairs[2 * i + side]), 0 };
+        entry[1] = offset;
+        offset += entry[0] + 1;
+        g_byte_array_append (mo, (const guint8 *) entry, sizeof entry);
+      }
+  for (guint32 side = 0; side < 2; side++)
+    for (guint32 i = 0; i < n; i++)
+      g_byte_array_append (mo, (const guint8 *) pairs[2 * i + side], (guint) strlen (pairs[2 * i + side]) + 1);
+  g_assert_true (g_file_set_contents (path, (const char *) mo->data, mo->len, &error));
+  g_assert_no_error (error);
+}
+
+/* The known expression names translated through their "expression"
+ * context (the same word without it is not used), matched in any case;
+ * others, and known names without a translation, as written; the bars
+ * show the translation. */
+static void
+test_class_names (void)
+{
+  static const char * const pairs[] = {
+    "", "Content-Type: text/plain; charset=UTF-8\n",
+    "expression\004anger", "愤怒",
+    "expression\004happiness", "快乐",
+    "happiness", "not the expression",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("test-widgets-XXXXXX", &error);
+  g_autofree char *lang = g_build_filename (root, "zh_CN", NULL);
+  g_autofree char *dir = g_build_filename (lang, "LC_MESSAGES", NULL);
+  g_autofree char *mo = g_build_filename (dir, "tf-test-classes.mo", NULL);
+  g_autofree char *old_domain = g_strdup (textdomain (NULL));
+  g_autofree char *old_locale = g_strdup (setlocale (LC_MESSAGES, NULL));
+  g_autofree char *old_language = g_strdup (g_getenv ("LANGUAGE"));
+  TfFaceProbe *probe = make_probe ();
+  GtkWidget *widget = tf_prob_bars_new ();
+  GtkWidget *window;
+  const char *pain = "pain";
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  write_mo (mo, pairs, G_N_ELEMENTS (pairs) / 2);
+
+  /* without a translation: the names as the model writes them */
+  g_assert_cmpstr (tf_class_display_name ("happiness"), ==, "happiness");
+  g_assert_cmpstr (tf_class_display_name ("Happiness"), ==, "Happiness");
+  g_assert_null (tf_class_display_name (NULL));
+
+  setlocale (LC_MESSAGES, "C.UTF-8");
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  bindtextdomain ("tf-test-classes", root);
+  bind_textdomain_codeset ("tf-test-classes", "UTF-8");
+  textdomain ("tf-test-classes");
+
+  g_assert_cmpstr (tf_class_display_name ("happiness"), ==, "快乐");
+  g_assert_cmpstr (tf_class_display_name ("Happiness"), ==, "快乐");
+  g_assert_cmpstr (tf_class_display_name ("ANGER"), ==, "愤怒");
+  /* known, not translated here: as written */
+  g_assert_cmpstr (tf_class_display_name ("Fear"), ==, "Fear");
+  /* a class of the person's own: the same string */
+  g_assert_true (tf_class_display_name (pain) == pain);
+
+  window = tf_test_show (widget, 360, 120);
+  tf_prob_bars_set_probe (TF_PROB_BARS (widget), probe);
+  tf_test_settle_frames ();
+  g_assert_cmpstr (tf_prob_bars_get_name (TF_PROB_BARS (widget), 0), ==, "愤怒");
+  g_assert_cmpstr (tf_prob_bars_get_name (TF_PROB_BARS (widget), 1), ==, "快乐");
+  g_assert_cmpstr (tf_prob_bars_get_name (TF_PROB_BARS (widget), 2), ==, "neutral");
+  g_assert_null (tf_prob_bars_get_name (TF_PROB_BARS (widget), 3));
+  tf_test_image_free (tf_test_render (widget, "bars-translated", &white));
+  /* the probe keeps the model's names */
+  g_assert_cmpstr (probe->class_names[1], ==, "happiness");
+
+  textdomain (old_domain);
+  if (old_language)
+    g_setenv ("LANGUAGE", old_language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  setlocale (LC_MESSAGES, old_locale);
+  g_assert_cmpstr (tf_class_display_name ("happiness"), ==, "happiness");
+
+  tf_face_probe_unref (probe);
+  tf_test_destroy (window);
+  g_remove (mo);
+  g_remove (dir);
+  g_remove (lang);
+  g_remove (root);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1411,6 +1519,7 @@ main (int    argc,
   g_test_add_func ("/widgets/probe/find", test_probe_find);
   g_test_add_func ("/widgets/overlay", test_overlay);
   g_test_add_func ("/widgets/prob-bars", test_prob_bars);
+  g_test_add_func ("/widgets/class-names", test_class_names);
   g_test_add_func ("/widgets/head-grid", test_head_grid);
   g_test_add_func ("/widgets/timeline", test_timeline);
   g_test_add_func ("/widgets/inspector", test_inspector);

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""PyTorch reference for TransFER (ICCV 2021), as specified in DESIGN.md section 1.
+"""PyTorch reference for TransFER (ICCV 2021), as HACKING.md ("The model") specifies it.
 
 This is the numerical reference the C engine (model/) is tested against. It is
 written for Debian 12's python3-torch (1.13), python3-numpy and python3-pil and
@@ -278,7 +278,7 @@ PROBES = ("logits", "probs", "lanet_maps", "lanet_max", "cls_attn", "head_contri
 
 
 class TransFER(nn.Module):
-    """TransFER with canonical parameter names (DESIGN.md section 1).
+    """TransFER with canonical parameter names (HACKING.md, "The model").
 
     forward(x, mad=None, msad=None, probes=None)
       x     [N, 3, S, S] normalised input

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "tf-confusion.h"
+#include "tf-class-name.h"
 
 #define CELL_SIZE 52
 
@@ -68,7 +69,7 @@ tf_confusion_draw (cairo_t            *cr,
     {
       int tw, th;
 
-      tf_chart_text_size (cr, style, classes[k] ? classes[k] : "", &tw, &th);
+      tf_chart_text_size (cr, style, classes[k] ? tf_class_display_name (classes[k]) : "", &tw, &th);
       name_w = MAX (name_w, tw);
       line_h = MAX (line_h, th);
     }
@@ -89,7 +90,7 @@ tf_confusion_draw (cairo_t            *cr,
                       -G_PI / 2, TRUE);
   for (int a = 0; a < n; a++)
     {
-      const char *name = classes[a] ? classes[a] : "";
+      const char *name = classes[a] ? tf_class_display_name (classes[a]) : "";
       gint64 row = 0;
 
       for (int b = 0; b < n; b++)

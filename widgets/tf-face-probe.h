@@ -7,6 +7,8 @@
 
 #include <gdk/gdk.h>
 
+#include "tf-class-name.h"
+
 G_BEGIN_DECLS
 
 #define TF_TYPE_FACE_PROBE (tf_face_probe_get_type ())

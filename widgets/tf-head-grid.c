@@ -17,6 +17,7 @@
 #include <math.h>
 
 #include "tf-head-grid.h"
+#include "tf-class-name.h"
 #include "tf-widgets-private.h"
 
 #define CELL_MAX     40
@@ -425,7 +426,7 @@ describe_cell (TfHeadGrid *self,
   if (ablation_mode (self))
     {
       const char *name = p->class_names != NULL && (int) g_strv_length (p->class_names) > p->predicted
-                         ? p->class_names[p->predicted] : "?";
+                         ? tf_class_display_name (p->class_names[p->predicted]) : "?";
 
       /* TRANSLATORS: block, head, class name, change in percentage points */
       return g_strdup_printf (_("Block %d, head %d: dropping it changes P(%s) by %+.2f points"),

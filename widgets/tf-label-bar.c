@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "tf-label-bar.h"
+#include "tf-class-name.h"
 
 #define MAX_SHORTCUT_CLASSES 9
 
@@ -273,8 +274,8 @@ tf_label_bar_set_classes (TfLabelBar         *self,
   for (int k = 0; k < n; k++)
     {
       GtkWidget *button = self->buttons->pdata[k];
-      g_autofree char *text = k < MAX_SHORTCUT_CLASSES ? g_strdup_printf ("%d %s", k + 1, names[k])
-                                                       : g_strdup (names[k]);
+      g_autofree char *text = k < MAX_SHORTCUT_CLASSES ? g_strdup_printf ("%d %s", k + 1, tf_class_display_name (names[k]))
+                                                       : g_strdup (tf_class_display_name (names[k]));
 
       gtk_button_set_label (GTK_BUTTON (button), text);
       if (k == predicted)

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "tf-prob-bars.h"
+#include "tf-class-name.h"
 #include "tf-widgets-private.h"
 
 #define ROW_SPACING   4
@@ -454,7 +455,7 @@ tf_prob_bars_set_probe (TfProbBars  *self,
       g_autofree char *fallback = NULL;
 
       if (probe->class_names != NULL && (int) g_strv_length (probe->class_names) > k)
-        name = probe->class_names[k];
+        name = tf_class_display_name (probe->class_names[k]);
       if (name == NULL)
         name = fallback = g_strdup_printf (_("Class %d"), k + 1);
       tf_prob_bar_set (g_ptr_array_index (self->rows, k), name, probe->probs[k], k == self->highlighted);
@@ -468,6 +469,17 @@ tf_prob_bars_get_highlighted (TfProbBars *self)
   g_return_val_if_fail (TF_IS_PROB_BARS (self), -1);
 
   return self->highlighted;
+}
+
+const char *
+tf_prob_bars_get_name (TfProbBars *self,
+                       int         index)
+{
+  g_return_val_if_fail (TF_IS_PROB_BARS (self), NULL);
+
+  if (index < 0 || index >= (int) self->rows->len)
+    return NULL;
+  return ((TfProbBar *) g_ptr_array_index (self->rows, index))->name;
 }
 
 gboolean

@@ -14,5 +14,7 @@ GtkWidget    *tf_prob_bars_new                  (void);
 void          tf_prob_bars_set_probe            (TfProbBars *self, TfFaceProbe *probe);
 /* the bar the prediction is drawn in, for tests (-1: none) */
 int           tf_prob_bars_get_highlighted      (TfProbBars *self);
+/* the class name bar @index shows (NULL: no such bar) */
+const char   *tf_prob_bars_get_name             (TfProbBars *self, int index);
 
 G_END_DECLS

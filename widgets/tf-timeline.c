@@ -177,7 +177,7 @@ legend_rows (TfTimeline *self,
     return 0;
   for (int k = 0; k < self->n_classes; k++)
     {
-      float item = SWATCH + PAD + pixel_width (self, self->names[k], NULL);
+      float item = SWATCH + PAD + pixel_width (self, tf_class_display_name (self->names[k]), NULL);
 
       if (x > 0 && x + item > width)
         {
@@ -739,7 +739,7 @@ build_strips (TfTimeline   *self,
 
     for (int k = 0; k < self->n_classes; k++)
       {
-        g_autoptr (PangoLayout) layout = make_layout (self, self->names[k]);
+        g_autoptr (PangoLayout) layout = make_layout (self, tf_class_display_name (self->names[k]));
         GdkRGBA color;
         int tw, th;
 

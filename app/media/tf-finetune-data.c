@@ -223,9 +223,25 @@ tf_finetune_data_decode (const char *path,
   return g_memdup2 (g_bytes_get_data (crop, NULL), g_bytes_get_size (crop));
 }
 
+static const char *
+class_name (const TfFinetuneData *d,
+            int                   k,
+            TfClassNameFunc       shown)
+{
+  return shown ? shown (d->classes[k]) : d->classes[k];
+}
+
 char *
 tf_finetune_data_check (const TfFinetuneData *d,
                         GPtrArray            *warnings)
+{
+  return tf_finetune_data_check_named (d, warnings, NULL);
+}
+
+char *
+tf_finetune_data_check_named (const TfFinetuneData *d,
+                              GPtrArray            *warnings,
+                              TfClassNameFunc       shown)
 {
   int present = 0;
 
@@ -241,13 +257,13 @@ tf_finetune_data_check (const TfFinetuneData *d,
     for (int k = 0; k < d->n_classes; k++)
       if (d->counts[k] > 0)
         return g_strdup_printf (_("every labelled face is %s: a model learns a class only against others; "
-                                  "label faces of at least one more class"), d->classes[k]);
+                                  "label faces of at least one more class"), class_name (d, k, shown));
   for (int k = 0; k < d->n_classes; k++)
     if (d->counts[k] > 0 && d->counts[k] < TF_FINETUNE_MIN_PER_CLASS)
       return g_strdup_printf (g_dngettext (NULL, "only %u face is labelled %s: label at least %d of each class you use",
                                            "only %u faces are labelled %s: label at least %d of each class you use",
                                            d->counts[k]),
-                              d->counts[k], d->classes[k], TF_FINETUNE_MIN_PER_CLASS);
+                              d->counts[k], class_name (d, k, shown), TF_FINETUNE_MIN_PER_CLASS);
   if (tf_dataset_get_n_items (d->train) < 2)
     return g_strdup (_("the held-out share leaves nothing to train on: hold out less"));
   if (warnings)
@@ -259,7 +275,7 @@ tf_finetune_data_check (const TfFinetuneData *d,
       for (int k = 0; k < d->n_classes; k++)
         if (d->counts[k] >= TF_FINETUNE_MIN_PER_CLASS && d->counts[k] < 20)
           g_ptr_array_add (warnings, g_strdup_printf (_("%s has %u labelled faces: 20 or more learn it better"),
-                                                      d->classes[k], d->counts[k]));
+                                                      class_name (d, k, shown), d->counts[k]));
       if (tf_dataset_get_n_items (d->holdout) == 0)
         g_ptr_array_add (warnings, g_strdup (_("nothing is held out: there will be no before and after to compare")));
     }

@@ -66,6 +66,13 @@ guint8         *tf_finetune_data_decode       (const char        *path,
  * receives what does not stop it but should be said (strings). */
 char           *tf_finetune_data_check        (const TfFinetuneData *data,
                                                GPtrArray            *warnings);
+/* The name a person reads for a class (the application's translated
+ * expression names); NULL where the class's own name is meant. */
+typedef const char *(*TfClassNameFunc) (const char *name);
+/* The same, with each class named by @shown (NULL: as the project names it). */
+char           *tf_finetune_data_check_named  (const TfFinetuneData *data,
+                                               GPtrArray            *warnings,
+                                               TfClassNameFunc       shown);
 
 /* Classes of the project's labels that @model lacks (NULL-terminated,
  * g_strfreev; empty when none). */

@@ -29,4 +29,29 @@ void             tf_choose_files           (GtkWindow       *parent,
                                             TfChooseFunc     callback,
                                             gpointer         user_data);
 
+/* A save chooser whose filters are file formats: @extensions[i] (without
+ * the dot) belongs to the item i of @filters. Choosing a filter puts its
+ * extension on the name in the name field, and the callback gets the
+ * chosen file with the index of the filter chosen then (the format, which
+ * the caller writes whatever the name says), or NULL when cancelled. The
+ * first filter is chosen at the start. */
+typedef void (*TfChooseFormatFunc) (GFile    *file,
+                                    guint     format,
+                                    gpointer  user_data);
+
+void             tf_choose_save_format     (GtkWindow          *parent,
+                                            const char         *title,
+                                            const char         *accept_label,
+                                            GListModel         *filters,
+                                            const char * const *extensions,
+                                            const char         *initial_name,
+                                            TfChooseFormatFunc  callback,
+                                            gpointer            user_data);
+
+/* @name with its extension, if it is one of @extensions (or none), replaced
+ * by @extension: "a.csv" -> "a.jsonl", "a" -> "a.jsonl", "a.b" -> "a.b.jsonl" */
+char            *tf_name_with_extension    (const char         *name,
+                                            const char * const *extensions,
+                                            const char         *extension);
+
 G_END_DECLS

@@ -38,6 +38,9 @@ typedef struct
   TfExportFormat  format;
   GFile          *file;
   guint           rows, skipped;
+  /* what the rows hold: faces (a video's tracks, a photo's faces), and the
+   * frames of the one video when it is all there is */
+  guint           faces, photos, videos, frames;
 } ExportJob;
 
 static void
@@ -48,6 +51,105 @@ export_job_free (gpointer data)
   g_ptr_array_unref (job->probes);
   g_object_unref (job->file);
   g_free (job);
+}
+
+/* one file's rows: a video is a file of more than one frame */
+typedef struct
+{
+  GHashTable *frames, *tracks;
+  guint       rows;
+} FileRows;
+
+static void
+file_rows_free (gpointer data)
+{
+  FileRows *f = data;
+
+  g_hash_table_unref (f->frames);
+  g_hash_table_unref (f->tracks);
+  g_free (f);
+}
+
+static void
+count_row (GHashTable        *files,
+           const TfFaceProbe *p)
+{
+  FileRows *f = g_hash_table_lookup (files, p->file ? p->file : "");
+
+  if (f == NULL)
+    {
+      f = g_new0 (FileRows, 1);
+      f->frames = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      f->tracks = g_hash_table_new (NULL, NULL);
+      g_hash_table_insert (files, g_strdup (p->file ? p->file : ""), f);
+    }
+  f->rows++;
+  g_hash_table_add (f->frames, g_memdup2 (&p->frame, sizeof p->frame));
+  g_hash_table_add (f->tracks, GINT_TO_POINTER (p->track));
+}
+
+static void
+count_files (ExportJob  *job,
+             GHashTable *files)
+{
+  GHashTableIter iter;
+  FileRows *f;
+
+  g_hash_table_iter_init (&iter, files);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &f))
+    if (g_hash_table_size (f->frames) > 1)
+      {
+        job->videos++;
+        job->faces += g_hash_table_size (f->tracks);
+        job->frames = g_hash_table_size (f->frames);
+      }
+    else
+      {
+        job->photos++;
+        job->faces += f->rows;
+      }
+}
+
+/* "240 rows: 4 faces × 60 frames" for a video, "12 rows: 12 faces in 9
+ * photos" for photos */
+static char *
+export_summary (const ExportJob *job)
+{
+  g_autofree char *rows = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u row", "%u rows", job->rows), job->rows);
+  g_autofree char *faces = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u face", "%u faces", job->faces),
+                                            job->faces);
+  g_autofree char *photos = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u photo", "%u photos", job->photos),
+                                             job->photos);
+  g_autofree char *videos = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u video", "%u videos", job->videos),
+                                             job->videos);
+  g_autofree char *where = NULL, *what = NULL;
+
+  if (job->rows == 0)
+    return g_steal_pointer (&rows);
+  if (job->videos == 1 && job->photos == 0)
+    {
+      g_autofree char *frames = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u frame", "%u frames", job->frames),
+                                                 job->frames);
+      if (job->rows == job->faces * job->frames)
+        /* TRANSLATORS: "4 faces × 60 frames": each face in each frame of a video */
+        what = g_strdup_printf (_("%s × %s"), faces, frames);
+      else
+        /* TRANSLATORS: "4 faces in 60 frames" (of a video) or "12 faces in 9 photos" */
+        what = g_strdup_printf (_("%s in %s"), faces, frames);
+    }
+  else
+    {
+      if (job->videos == 0)
+        where = g_strdup (photos);
+      else if (job->photos == 0)
+        where = g_strdup (videos);
+      else
+        /* TRANSLATORS: "9 photos and 2 videos" */
+        where = g_strdup_printf (_("%s and %s"), photos, videos);
+      what = g_strdup_printf (_("%s in %s"), faces, where);
+    }
+  /* TRANSLATORS: "240 rows: 4 faces × 60 frames", what an export wrote */
+  return g_strdup_printf (_("%s: %s"), rows, what);
 }
 
 static gboolean
@@ -71,6 +173,7 @@ export_thread (GTask        *task,
   ExportJob *job = task_data;
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, file_rows_free);
   const TfFaceProbe *first = NULL;
 
   for (guint i = 0; i < job->probes->len && first == NULL; i++)
@@ -112,7 +215,9 @@ export_thread (GTask        *task,
       };
       tf_export_row (out, job->format, (const char * const *) first->class_names, first->classes, &row);
       job->rows++;
+      count_row (files, p);
     }
+  count_files (job, files);
   /* atomic: a temporary file renamed over the old one */
   if (!g_file_replace_contents (job->file, out->str, out->len, NULL, FALSE,
                                 G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable, &error))
@@ -130,35 +235,41 @@ on_export_done_cb (GObject      *source,
   ExportJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autofree char *name = g_file_get_basename (job->file);
+  g_autofree char *summary = NULL;
   g_autofree char *text = NULL;
 
   if (!tf_window_export_finish (self, result, &error))
-    text = g_strdup_printf (_("Could not export to %s: %s"), name, error->message);
-  else if (job->skipped > 0)
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u face to %s (faces from another model left out)",
-                                         "Exported %u faces to %s (faces from another model left out)", job->rows),
-                            job->rows, name);
+    {
+      text = g_strdup_printf (_("Could not export to %s: %s"), name, error->message);
+      tf_window_add_toast (self, text);
+      return;
+    }
+  summary = export_summary (job);
+  if (job->skipped > 0)
+    /* TRANSLATORS: "240 rows: 4 faces × 60 frames, written to video.jsonl (...)" */
+    text = g_strdup_printf (_("%s, written to %s (faces from another model left out)"), summary, name);
   else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u face to %s",
-                                         "Exported %u faces to %s", job->rows), job->rows, name);
+    /* TRANSLATORS: "240 rows: 4 faces × 60 frames, written to video.jsonl" */
+    text = g_strdup_printf (_("%s, written to %s"), summary, name);
   tf_window_add_toast (self, text);
 }
 
+/* the formats the export offers, in the chooser's order */
+static const TfExportFormat export_formats[] = { TF_EXPORT_CSV, TF_EXPORT_JSONL };
+static const char * const export_extensions[] = { "csv", "jsonl", NULL };
+
+/* the format is the one chosen, whatever the name says */
 static void
-on_export_chosen_cb (GFile    **files,
-                     guint      n_files,
-                     gpointer   user_data)
+on_export_chosen_cb (GFile    *file,
+                     guint     format,
+                     gpointer  user_data)
 {
   g_autoptr(TfWindow) self = user_data;
-  g_autofree char *name = NULL;
-  TfExportFormat format = TF_EXPORT_CSV;
 
-  if (n_files == 0)
+  if (file == NULL)
     return;
-  name = g_file_get_basename (files[0]);
-  if (g_str_has_suffix (name, ".jsonl") || g_str_has_suffix (name, ".json"))
-    format = TF_EXPORT_JSONL;
-  tf_window_export_async (self, files[0], format, NULL, on_export_done_cb, NULL);
+  tf_window_export_async (self, file, export_formats[MIN (format, G_N_ELEMENTS (export_formats) - 1)],
+                          NULL, on_export_done_cb, NULL);
 }
 
 static void
@@ -200,8 +311,8 @@ export_action (GtkWidget  *widget,
     *strrchr (stem, '.') = '\0';
   /* TRANSLATORS: the file name offered for an export; %s is the photo's, video's or folder's name */
   initial = g_strdup_printf (_("%s-expressions.csv"), stem);
-  tf_choose_files (GTK_WINDOW (self), TF_CHOOSE_SAVE, _("Export Results"), _("_Export"),
-                   G_LIST_MODEL (filters), initial, on_export_chosen_cb, g_object_ref (self));
+  tf_choose_save_format (GTK_WINDOW (self), _("Export Results"), _("_Export"), G_LIST_MODEL (filters),
+                         export_extensions, initial, on_export_chosen_cb, g_object_ref (self));
 }
 
 static void

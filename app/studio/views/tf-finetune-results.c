@@ -137,7 +137,7 @@ fill_recall (TfFinetuneView *self)
         }
       else
         change = g_strdup ("—");
-      gtk_grid_attach (self->recall_grid, grid_label (class_name (report, k), 0, NULL), 0, row, 1, 1);
+      gtk_grid_attach (self->recall_grid, grid_label (tf_class_display_name (class_name (report, k)), 0, NULL), 0, row, 1, 1);
       gtk_grid_attach (self->recall_grid, grid_label (faces, 1, "numeric"), 1, row, 1, 1);
       gtk_grid_attach (self->recall_grid, grid_label (b, 1, "numeric"), 2, row, 1, 1);
       gtk_grid_attach (self->recall_grid, grid_label (a, 1, "numeric"), 3, row, 1, 1);
@@ -222,7 +222,8 @@ fill_drift (TfFinetuneView *self)
       GtkWidget *row = adw_action_row_new (), *picture;
 
       /* TRANSLATORS: a face's prediction by the old model and by the new one */
-      title = g_strdup_printf (_("%s → %s"), class_name (report, from), class_name (report, to));
+      title = g_strdup_printf (_("%s → %s"), tf_class_display_name (class_name (report, from)),
+                               tf_class_display_name (class_name (report, to)));
       /* TRANSLATORS: %s is the face's number in the project */
       subtitle = g_strdup_printf (_("Face %s"), number);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

@@ -449,7 +449,7 @@ run_thread (GTask        *task,
   g_clear_pointer (&project, tf_project_close);
   if (job->data == NULL || g_cancellable_set_error_if_cancelled (cancellable, &error))
     goto out;
-  if ((problem = tf_finetune_data_check (job->data, NULL)) != NULL)
+  if ((problem = tf_finetune_data_check_named (job->data, NULL, tf_class_display_name)) != NULL)
     {
       error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA, problem);
       goto out;

@@ -259,7 +259,7 @@ read_setup_from (TfProject  *project,
   unlabelled = tf_project_count_faces (project, &filter, NULL);
   setup->n_unlabelled = (guint) CLAMP (unlabelled, 0, G_MAXUINT);
   setup->warnings = g_ptr_array_new_with_free_func (g_free);
-  setup->problem = tf_finetune_data_check (setup->data, setup->warnings);
+  setup->problem = tf_finetune_data_check_named (setup->data, setup->warnings, tf_class_display_name);
   if (model_path == NULL)
     {
       if (setup->problem == NULL)
@@ -447,7 +447,7 @@ fill_labels (TfFinetuneView *self)
         }
       /* TRANSLATORS: the faces of a class: %u to train on, %u held out to measure */
       subtitle = g_strdup_printf (_("%u to train on, %u held out"), count - MIN (held, count), held);
-      row = add_row (self, NULL, data->classes[k], subtitle, NULL);
+      row = add_row (self, NULL, tf_class_display_name (data->classes[k]), subtitle, NULL);
       g_object_set_data_full (G_OBJECT (row), "tf-class", g_strdup (data->classes[k]), g_free);
       if (count < TF_FINETUNE_MIN_PER_CLASS)
         {
@@ -476,11 +476,16 @@ fill_labels (TfFinetuneView *self)
     }
   if (setup->new_classes && setup->new_classes[0])
     {
-      g_autofree char *names = g_strjoinv (", ", setup->new_classes);
+      g_autoptr(GPtrArray) shown = g_ptr_array_new ();
+      g_autofree char *names = NULL;
       g_autofree char *text = NULL;
       g_autofree char *sub = NULL;
       GtkWidget *row;
 
+      for (guint i = 0; setup->new_classes[i]; i++)
+        g_ptr_array_add (shown, (gpointer) tf_class_display_name (setup->new_classes[i]));
+      g_ptr_array_add (shown, NULL);
+      names = g_strjoinv (", ", (GStrv) shown->pdata);
       /* TRANSLATORS: %s lists the project's classes the model lacks ("pain") */
       text = g_strdup_printf (_("The head grows for: %s"), names);
       sub = g_strdup_printf (_("%s does not know these classes yet: it learns them from your labels"),

@@ -151,7 +151,7 @@ item_update_summary (TfFolderItem *self)
         if (i > 0)
           g_string_append (s, ", ");
         if (p->probs && p->class_names && p->predicted >= 0 && p->predicted < p->classes)
-          g_string_append_printf (s, _("%s %.0f %%"), p->class_names[p->predicted],
+          g_string_append_printf (s, _("%s %.0f %%"), tf_class_display_name (p->class_names[p->predicted]),
                                   100.0 * p->probs[p->predicted]);
         else
           g_string_append (s, _("Face"));

@@ -166,7 +166,7 @@ face_label (TfFaceProbe *probe)
       || probe->predicted < 0 || probe->predicted >= probe->classes)
     return g_strdup (_("Face"));
   /* TRANSLATORS: a face's predicted expression and its probability */
-  return g_strdup_printf (_("%s %.0f %%"), probe->class_names[probe->predicted],
+  return g_strdup_printf (_("%s %.0f %%"), tf_class_display_name (probe->class_names[probe->predicted]),
                           100.0 * probe->probs[probe->predicted]);
 }
 
@@ -202,7 +202,7 @@ label_name (TfPhotoView *self,
 {
   const char *name = tf_label_map_label_name (self->label_map, label);
 
-  return name ? g_strdup (name) : g_strdup_printf ("%d", label);
+  return name ? g_strdup (tf_class_display_name (name)) : g_strdup_printf ("%d", label);
 }
 
 static void
@@ -348,7 +348,7 @@ chip_markup (TfPhotoView       *self,
     {
       *icon = CHIP_ICON_WARNING;
       /* TRANSLATORS: a face's label, then what the model predicted instead */
-      text = g_markup_printf_escaped (_("%s · model: %s"), name, predicted);
+      text = g_markup_printf_escaped (_("%s · model: %s"), name, tf_class_display_name (predicted));
     }
   else if (fl->label == TF_LABEL_MAP_NOT_A_FACE)
     text = g_markup_printf_escaped ("<s>%s</s>", name);

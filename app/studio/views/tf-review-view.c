@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tf-class-name.h"
 #include "tf-review-view.h"
 
 /* crops kept as textures, the most recently shown (48x48 RGB: 7 KB each) */
@@ -394,8 +395,8 @@ label_display_name (TfReviewView *self,
   if (label == TF_LABEL_UNSURE)
     return _("Unsure");
   if (label >= 0 && self->classes && (guint) label < g_strv_length (self->classes))
-    return self->classes[label];
-  return self->project ? tf_project_label_name (self->project, label) : NULL;
+    return tf_class_display_name (self->classes[label]);
+  return self->project ? tf_class_display_name (tf_project_label_name (self->project, label)) : NULL;
 }
 
 /* "1:04.8", "1:02:03.0" */
@@ -1039,7 +1040,7 @@ rebuild_choices (TfReviewView *self,
     {
       g_array_append_val (predicted, k);
       /* TRANSLATORS: a choice of the review list's filter: faces the model gave this class */
-      g_ptr_array_add (names, g_strdup_printf (_("Predicted: %s"), self->classes[k]));
+      g_ptr_array_add (names, g_strdup_printf (_("Predicted: %s"), tf_class_display_name (self->classes[k])));
     }
   set_choices (self, self->predicted, names, predicted, self->predicted_values,
                gtk_drop_down_get_selected (self->predicted));

@@ -7,6 +7,7 @@
 
 #include "tf-atomic-file.h"
 #include "tf-chart.h"
+#include "tf-class-name.h"
 #include "tf-confusion.h"
 #include "tf-file-chooser.h"
 #include "tf-review-view.h"
@@ -140,7 +141,7 @@ draw_counts (cairo_t              *cr,
     {
       int tw, th;
 
-      tf_chart_text_size (cr, style, st->classes[k], &tw, &th);
+      tf_chart_text_size (cr, style, tf_class_display_name (st->classes[k]), &tw, &th);
       name_w = MAX (name_w, tw);
     }
 
@@ -190,9 +191,9 @@ draw_counts (cairo_t              *cr,
             }
         }
       if (turned)
-        tf_chart_draw_text (cr, style, NULL, st->classes[k], cx + line_h * 0.3, y0 + h + 6, 1, 0, -G_PI / 4, FALSE);
+        tf_chart_draw_text (cr, style, NULL, tf_class_display_name (st->classes[k]), cx + line_h * 0.3, y0 + h + 6, 1, 0, -G_PI / 4, FALSE);
       else
-        tf_chart_draw_text (cr, style, NULL, st->classes[k], cx, y0 + h + 6, 0.5, 0, 0, FALSE);
+        tf_chart_draw_text (cr, style, NULL, tf_class_display_name (st->classes[k]), cx, y0 + h + 6, 0.5, 0, 0, FALSE);
     }
 
   /* the legend */

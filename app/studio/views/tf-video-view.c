@@ -368,7 +368,7 @@ draw_face (TfVideoView           *self,
       tf_widgets_class_color (MAX (probe->predicted, 0), &color);
       back = (GdkRGBA) { 0, 0, 0, 0.65f };
       if (predicted != NULL && probe->probs != NULL)
-        markup = g_markup_printf_escaped ("<b>%s</b>  %s %.0f%%", face, predicted,
+        markup = g_markup_printf_escaped ("<b>%s</b>  %s %.0f%%", face, tf_class_display_name (predicted),
                                           100.0 * probe->probs[probe->predicted]);
       else
         markup = g_markup_printf_escaped ("<b>%s</b>", face);
@@ -404,7 +404,7 @@ draw_face (TfVideoView           *self,
       else if (label == TF_LABEL_MAP_UNSURE)
         markup = g_markup_printf_escaped ("<b>%s</b>  <b>?</b> %s", face, name);
       else
-        markup = g_markup_printf_escaped ("<b>%s</b>  %s", face, name != NULL ? name : "?");
+        markup = g_markup_printf_escaped ("<b>%s</b>  %s", face, name != NULL ? tf_class_display_name (name) : "?");
       /* as the photo view says it: a label no person gave reads as a suggestion */
       if (source != TF_LABEL_MAP_FROM_PERSON)
         {
