@@ -981,6 +981,12 @@ test_view (void)
   g_rmdir (dir);
 }
 
+static gboolean
+is_stopped (gpointer view)
+{
+  return !tf_video_view_get_playing (view);
+}
+
 /* Page Down's and the frame keys' steps: the next person (track), round
  * the end, at the face of the moment or where the person first appears,
  * the row marked in the timeline; the next analysed time of any track;
@@ -1092,6 +1098,16 @@ test_navigate (void)
   g_assert_false (tf_video_view_get_drawing (view));
   tf_video_view_set_playing (view, FALSE);
   g_assert_false (tf_video_view_get_playing (view));
+  /* at the end the button offers to play again, which starts over */
+  tf_video_view_seek (view, 2.7);
+  tf_video_view_set_playing (view, TRUE);
+  tf_test_run_until (is_stopped, view, 10);
+  g_assert_false (tf_video_view_get_playing (view));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (button)), ==, "media-playback-start-symbolic");
+  tf_video_view_toggle_playing (view);
+  g_assert_true (tf_video_view_get_playing (view));
+  g_assert_cmpfloat (tf_timeline_get_position (timeline), <, 0.5);
+  tf_video_view_set_playing (view, FALSE);
 
   /* no faces: said once the analysis is over */
   tf_video_view_set_file (view, video);

@@ -307,7 +307,10 @@ tf_window_remove_face (TfWindow    *self,
     {
       /* the video view keeps its faces: shown again without this one */
       g_autofree char *file = g_strdup (probe->file);
+      gboolean analysed = tf_video_view_get_analysed (self->video_view);
+
       tf_video_view_set_file (self->video_view, file);
+      tf_video_view_set_analysed (self->video_view, analysed);
       for (guint i = 0; i < self->results->len; i++)
         {
           TfFaceProbe *p = g_ptr_array_index (self->results, i);
@@ -472,6 +475,8 @@ on_item_activated_cb (TfFolderView *folder_view,
       tf_video_view_set_file (self->video_view, file);
       for (guint i = 0; i < n; i++)
         tf_video_view_add_face (self->video_view, tf_folder_item_get_face (item, i));
+      tf_video_view_set_analysed (self->video_view,
+                                  tf_folder_item_get_done (item) && tf_folder_item_get_error (item) == NULL);
       g_free (self->media_page);
       self->media_page = g_strdup ("video");
       gtk_stack_set_visible_child_name (self->media_stack, "video");

@@ -1451,3 +1451,11 @@ tf_video_view_set_analysed (TfVideoView *self,
   self->analysed = !!analysed;
   tf_timeline_set_empty_text (self->timeline, self->analysed ? _("No faces found in this video") : NULL);
 }
+
+gboolean
+tf_video_view_get_analysed (TfVideoView *self)
+{
+  g_return_val_if_fail (TF_IS_VIDEO_VIEW (self), FALSE);
+
+  return self->analysed;
+}

@@ -90,4 +90,5 @@ gboolean     tf_video_view_step_frame         (TfVideoView *self,
  * timeline then says that the video has none (set_file clears it). */
 void         tf_video_view_set_analysed       (TfVideoView *self,
                                                gboolean     analysed);
+gboolean     tf_video_view_get_analysed       (TfVideoView *self);
 G_END_DECLS
