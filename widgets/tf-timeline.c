@@ -842,13 +842,16 @@ tf_timeline_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_border (snapshot, &frame, widths, (const GdkRGBA[4]) { edge, edge, edge, edge });
     }
 
-  /* the chosen track's row: a bar in the accent colour before its name */
+  /* the chosen track's row: its name on a tint of the accent colour, a
+   * bar of it at the edge */
   if (self->selected >= 0 && (index = track_index (self, self->selected)) >= 0)
     {
-      GdkRGBA accent = class_palette[0];
+      GdkRGBA accent = class_palette[0], tint = class_palette[0];
+      float y = l.strips_y + index * (l.row_h + STRIP_GAP);
 
-      gtk_snapshot_append_color (snapshot, &accent,
-                                 &GRAPHENE_RECT_INIT (0, l.strips_y + index * (l.row_h + STRIP_GAP), 3, l.row_h));
+      tint.alpha = 0.18f;
+      gtk_snapshot_append_color (snapshot, &tint, &GRAPHENE_RECT_INIT (0, y, MAX (l.x0 - 2, 3), l.row_h));
+      gtk_snapshot_append_color (snapshot, &accent, &GRAPHENE_RECT_INIT (0, y, 3, l.row_h));
     }
 
   /* the cursor, over the strips and the axis; wider with the keyboard focus */
