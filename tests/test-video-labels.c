@@ -1004,11 +1004,13 @@ test_navigate (void)
   TfTimeline *timeline = tf_video_view_get_timeline (view);
   g_autoptr (TfLabelMap) map = tf_label_map_new ();
   GtkWidget *window, *button;
+  ViewLog log = { 0 };
   double top1, top2;
   int blue[3], got[3];
 
   g_assert_true (tf_test_run_pipeline (pipeline));
   tf_video_view_set_label_map (view, map);
+  g_signal_connect (view, "face-selected", G_CALLBACK (on_face_selected_cb), &log);
   window = tf_test_show (widget, 800, 600);
 
   /* the button beside the timeline: nothing to play yet */
@@ -1045,6 +1047,8 @@ test_navigate (void)
   g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - 1.0), <, 1e-6);
   g_assert_cmpint (tf_video_view_get_face (view)->track, ==, 2);
   g_assert_cmpint (tf_video_view_get_face (view)->face_id, ==, 210);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (tf_test_find_type (widget, GTK_TYPE_DROP_DOWN))), ==, 1);
+  g_assert_cmpint (log.face->track, ==, 2);   /* "face-selected" told the inspector */
 
   /* the chosen row is marked in the accent colour, the other not */
   tf_test_settle_frames ();
