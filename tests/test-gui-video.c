@@ -184,6 +184,46 @@ test_frame_keys (void)
   g_assert_cmpint (tf_timeline_get_selected_track (timeline), ==, second->track);
   g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - second->time_s), <, 1e-6);
   screenshot ("video-frame-keys");
+
+  /* and the shortcuts window says so */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  g_assert_true (tf_test_wait_until (window_shown, GSIZE_TO_POINTER (GTK_TYPE_SHORTCUTS_WINDOW), 10));
+  {
+    GtkWidget *shortcuts = GTK_WIDGET (find_window (GTK_TYPE_SHORTCUTS_WINDOW));
+    const char *want[][2] = {
+      { C_("shortcut window", "Play or pause"), "space" },
+      { C_("shortcut window", "Next / previous person"), "Page_Down Page_Up" },
+      { C_("shortcut window", "Next / previous analysed frame"), "period comma" },
+    };
+    g_autoptr(GPtrArray) all = g_ptr_array_new ();
+    g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+    /* every shortcut of the window, pages not shown included */
+    g_ptr_array_add (todo, shortcuts);
+    while (todo->len > 0)
+      {
+        GtkWidget *one = g_ptr_array_steal_index (todo, todo->len - 1);
+
+        if (GTK_IS_SHORTCUTS_SHORTCUT (one))
+          g_ptr_array_add (all, one);
+        for (GtkWidget *c = gtk_widget_get_first_child (one); c; c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (todo, c);
+      }
+    for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+      {
+        gboolean found = FALSE;
+
+        for (guint k = 0; k < all->len; k++)
+          {
+            g_autofree char *title = NULL, *accel = NULL;
+
+            g_object_get (all->pdata[k], "title", &title, "accelerator", &accel, NULL);
+            found = found || (g_strcmp0 (title, want[i][0]) == 0 && g_strcmp0 (accel, want[i][1]) == 0);
+          }
+        if (!found)
+          g_error ("the shortcuts window does not list \"%s\" (%s)", want[i][0], want[i][1]);
+      }
+    gtk_window_destroy (GTK_WINDOW (shortcuts));
+  }
 }
 
 /* A video without a face says so once its analysis is over, and not
