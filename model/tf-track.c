@@ -164,3 +164,24 @@ tf_tracker_update (TfTracker    *tracker,
         ids[i] = tr.id;
       }
 }
+
+void
+tf_tracker_continue (TfTracker    *tracker,
+                     const TfFace *faces,
+                     const int    *ids,
+                     int           n,
+                     gint64        frame,
+                     int           next_id)
+{
+  g_return_if_fail (tracker != NULL);
+  g_return_if_fail (n == 0 || (faces != NULL && ids != NULL));
+
+  for (int i = 0; i < n; i++)
+    {
+      TfTrack tr = { .id = ids[i], .face = faces[i], .frame = frame, .hits = 1 };
+
+      g_array_append_val (tracker->tracks, tr);
+      tracker->next_id = MAX (tracker->next_id, ids[i] + 1);
+    }
+  tracker->next_id = MAX (tracker->next_id, next_id);
+}

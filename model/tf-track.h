@@ -37,6 +37,16 @@ void           tf_tracker_update    (TfTracker      *tracker,
                                      gint64          frame,
                                      int            *ids);
 
+/* Takes up tracks an earlier tracker left at frame @frame: @faces[i] was
+ * the last observation of track @ids[i]; new tracks get ids from
+ * @next_id on (and never one of @ids). */
+void           tf_tracker_continue  (TfTracker      *tracker,
+                                     const TfFace   *faces,
+                                     const int      *ids,
+                                     int             n,
+                                     gint64          frame,
+                                     int             next_id);
+
 /* The live tracks, and where each is expected at @frame. */
 int            tf_tracker_get_n     (TfTracker      *tracker);
 const TfTrack *tf_tracker_get       (TfTracker      *tracker,

@@ -241,6 +241,29 @@ test_tracker (void)
   g_assert_cmpint (ids[0], >, 3);
 }
 
+/* A tracker taking up where another left: the faces it was given go on
+ * with their ids, a new face gets an id after every one used before. */
+static void
+test_tracker_continue (void)
+{
+  g_autoptr(TfTracker) tr = tf_tracker_new (10);
+  const int left[2] = { 4, 7 };
+  TfFace faces[2] = { make_face (10, 50, 60), make_face (300, 50, 60) };
+  int ids[2];
+
+  tf_tracker_continue (tr, faces, left, 2, 20, 9);
+  g_assert_cmpint (tf_tracker_get_n (tr), ==, 2);
+  faces[0] = make_face (300, 52, 60);
+  faces[1] = make_face (14, 50, 60);
+  tf_tracker_update (tr, faces, 2, 21, ids);
+  g_assert_cmpint (ids[0], ==, 7);
+  g_assert_cmpint (ids[1], ==, 4);
+  /* someone new */
+  faces[0] = make_face (150, 200, 60);
+  tf_tracker_update (tr, faces, 1, 22, ids);
+  g_assert_cmpint (ids[0], ==, 9);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -252,5 +275,6 @@ main (int    argc,
   g_test_add_func ("/align/template", test_template);
   g_test_add_func ("/align/face", test_align_face);
   g_test_add_func ("/track/ids", test_tracker);
+  g_test_add_func ("/track/continue", test_tracker_continue);
   return g_test_run ();
 }

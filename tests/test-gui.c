@@ -423,12 +423,16 @@ test_video (void)
   g_assert_cmpfloat (fabs (probe->time_s - 0.4), <=, 0.11);
   g_assert_cmpfloat (fabs (tf_timeline_get_position (tf_video_view_get_timeline (view)) - 0.4), <, 1e-6);
 
-  /* the next analysed face */
+  /* the next analysed frame; the next person is the same one */
   {
     double before = probe->time_s;
-    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-face", NULL));
+    g_assert_true (tf_video_view_step_frame (view, 1));
     probe = tf_face_inspector_get_probe (inspector);
     g_assert_cmpfloat (probe->time_s, >, before);
+    before = probe->time_s;
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-face", NULL));
+    g_assert_true (tf_face_inspector_get_probe (inspector) == probe);
+    g_assert_cmpint (tf_video_view_get_selected_track (view), ==, track);
   }
   screenshot ("video");
 }

@@ -1091,6 +1091,49 @@ test_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Going on after a kept frame gives what one read would have given after
+ * it, for both ways of sampling. */
+static void
+test_video_seek_after (gconstpointer data)
+{
+  g_autofree char *path = video_fixture (data);
+  const TfMediaOptions options[] = { { .fps = 7 }, { .every = 4 } };
+
+  if (path == NULL)
+    return;
+  for (guint o = 0; o < G_N_ELEMENTS (options); o++)
+    {
+      g_autoptr(TfMedia) whole = open_ok (path, &options[o]);
+      g_autoptr(GArray) all = read_all (whole);
+
+      g_assert_cmpuint (all->len, >=, 4);
+      for (guint k = 1; k + 1 < all->len; k += all->len / 2)
+        {
+          g_autoptr(TfMedia) m = open_ok (path, &options[o]);
+          g_autoptr(GArray) rest = NULL;
+          g_autoptr(GError) error = NULL;
+
+          g_assert_true (tf_media_seek_after (m, g_array_index (all, TfFrame, k).time_s, &error));
+          g_assert_no_error (error);
+          rest = read_all (m);
+          g_assert_cmpuint (rest->len, ==, all->len - k - 1);
+          for (guint i = 0; i < rest->len; i++)
+            g_assert_cmpint (g_array_index (rest, TfFrame, i).index, ==, g_array_index (all, TfFrame, k + 1 + i).index);
+        }
+    }
+  /* after the last frame: nothing */
+  {
+    g_autoptr(TfMedia) whole = open_ok (path, &options[1]);
+    g_autoptr(GArray) all = read_all (whole);
+    g_autoptr(TfMedia) m = open_ok (path, &options[1]);
+    g_autoptr(GArray) rest = NULL;
+
+    g_assert_true (tf_media_seek_after (m, g_array_index (all, TfFrame, all->len - 1).time_s, NULL));
+    rest = read_all (m);
+    g_assert_cmpuint (rest->len, ==, 0);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1112,6 +1155,8 @@ main (int    argc,
       g_test_add_data_func (every, &formats[i], test_video_every);
       g_test_add_data_func (fps, &formats[i], test_video_fps);
       g_test_add_data_func (seek, &formats[i], test_video_seek);
+      g_autofree char *after = g_strdup_printf ("/media/video/%s/seek-after", formats[i].name);
+      g_test_add_data_func (after, &formats[i], test_video_seek_after);
     }
   g_test_add_func ("/media/video/with-audio", test_video_with_audio);
   g_test_add_func ("/media/photo", test_photo);

@@ -10,6 +10,7 @@
 #include "tf-engine.h"
 #include "tf-image.h"
 #include "tf-session.h"
+#include "tf-session-resume.h"
 
 typedef struct
 {
@@ -359,6 +360,171 @@ test_cancel (void)
   g_rmdir (dir);
 }
 
+/* cancels the session at the first file done */
+static void
+cancel_at_file_done (TfSession  *s,
+                     const char *file,
+                     const char *error,
+                     gint64      frames,
+                     gint64      faces,
+                     GPtrArray  *done)
+{
+  (void) error, (void) frames, (void) faces;
+  g_ptr_array_add (done, g_strdup (file));
+  if (done->len == 1)
+    tf_session_cancel (s);
+}
+
+/* A folder cancelled after its first file goes on from the second: every
+ * file once, and its faces once. */
+static void
+test_continue_folder (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-session-XXXXXX", NULL);
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func (g_free);
+  const char *names[] = { "a.png", "b.png", "c.png" };
+  const char *paths[] = { dir, NULL };
+  Seen seen = { 0 };
+  g_autoptr(TfSession) s = new_session (&seen);
+  gsize length;
+  gulong handler;
+
+  g_assert_true (g_file_get_contents (sample, &contents, &length, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_assert_true (g_file_set_contents (path, contents, (gssize) length, NULL));
+    }
+  g_assert_false (tf_session_can_continue (s));
+  handler = g_signal_connect (s, "file-done", G_CALLBACK (cancel_at_file_done), done);
+  tf_session_analyze (s, paths, NULL);
+  wait_finished (&seen);
+  g_assert_true (seen.cancelled);
+  g_assert_cmpuint (done->len, ==, 1);
+  g_assert_true (g_str_has_suffix (done->pdata[0], "a.png"));
+  g_assert_cmpuint (seen.faces->len, ==, 1);
+  g_assert_true (tf_session_can_continue (s));
+
+  seen.finished = FALSE;
+  tf_session_continue (s);
+  g_assert_false (tf_session_can_continue (s));
+  wait_finished (&seen);
+  g_assert_false (seen.cancelled);
+  g_assert_false (tf_session_can_continue (s));
+  g_assert_cmpuint (done->len, ==, 3);
+  g_assert_true (g_str_has_suffix (done->pdata[1], "b.png"));
+  g_assert_true (g_str_has_suffix (done->pdata[2], "c.png"));
+  g_assert_cmpuint (seen.faces->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (g_str_has_suffix (((TfFaceProbe *) seen.faces->pdata[i])->file, names[i]));
+  g_signal_handler_disconnect (s, handler);
+
+  /* a new analysis forgets what could have gone on */
+  seen.finished = FALSE;
+  g_ptr_array_set_size (done, 0);
+  handler = g_signal_connect (s, "file-done", G_CALLBACK (cancel_at_file_done), done);
+  tf_session_analyze (s, paths, NULL);
+  wait_finished (&seen);
+  g_assert_true (tf_session_can_continue (s));
+  g_signal_handler_disconnect (s, handler);
+  seen.finished = FALSE;
+  tf_session_analyze (s, paths, NULL);
+  g_assert_false (tf_session_can_continue (s));
+  tf_session_cancel (s);
+
+  seen_clear (&seen);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static TfFaceProbe *
+fake_face (double time_s,
+           int    track,
+           int    face)
+{
+  TfFaceProbe *p = tf_face_probe_new ();
+
+  p->time_s = time_s;
+  p->track = track;
+  p->face = face;
+  p->box[0] = (float) (10 * track);
+  p->box[2] = p->box[3] = 40;
+  return p;
+}
+
+/* The log of what a run delivered, and where a stopped one goes on: a
+ * video stopped between two faces of a frame, then the run that goes on
+ * stopped again before it reached them, then one to the end. */
+static void
+test_resume_log (void)
+{
+  const char *paths[] = { "v.webm", NULL };
+  g_autoptr(TfResume) first = NULL, second = NULL;
+  g_autoptr(TfFaceProbe) a0 = fake_face (0.0, 1, 0), a2 = fake_face (0.2, 1, 0), b2 = fake_face (0.2, 2, 1);
+  g_autoptr(TfFaceProbe) a4 = fake_face (0.4, 1, 0), b4 = fake_face (0.4, 2, 1), c6 = fake_face (0.6, 3, 0);
+  TfResumeLog *log = tf_resume_log_new (paths, NULL);
+  gint64 frames, faces;
+
+  tf_resume_log_set_files (log, g_strdupv ((char **) paths));
+  g_assert_true (tf_resume_log_face (log, 0, a0));
+  tf_resume_log_frame (log, 0, 0.0, 0, FALSE);
+  g_assert_true (tf_resume_log_face (log, 0, a2));
+  g_assert_true (tf_resume_log_face (log, 0, b2));
+  tf_resume_log_frame (log, 0, 0.2, 3, FALSE);
+  g_assert_true (tf_resume_log_face (log, 0, a4));   /* its frame's end never came */
+  first = tf_resume_log_end (log);
+  tf_resume_log_free (log);
+  g_assert_nonnull (first);
+  g_assert_cmpstr (first->files[0], ==, "v.webm");
+  g_assert_null (first->files[1]);
+  g_assert_true (first->partial);
+  g_assert_cmpfloat (first->point.after_s, ==, 0.2);
+  g_assert_cmpint (first->point.frame, ==, 3);
+  g_assert_cmpint (first->point.n_faces, ==, 2);
+  g_assert_cmpint (first->point.tracks[0], ==, 1);
+  g_assert_cmpint (first->point.tracks[1], ==, 2);
+  g_assert_cmpfloat (first->point.faces[1].x, ==, 20);
+  g_assert_cmpint (first->point.next_track, ==, 3);
+  g_assert_cmpfloat (first->skip_time, ==, 0.4);
+  g_assert_cmpint (first->skip_count, ==, 1);
+  g_assert_cmpint (first->base_frames, ==, 2);
+  g_assert_cmpint (first->base_faces, ==, 4);
+
+  /* going on: stopped again before the frame at 0.4 came */
+  log = tf_resume_log_new ((const char * const *) first->files, first);
+  second = tf_resume_log_end (log);
+  tf_resume_log_free (log);
+  g_assert_true (second->partial);
+  g_assert_cmpfloat (second->point.after_s, ==, 0.2);
+  g_assert_cmpint (second->point.n_faces, ==, 2);
+  g_assert_cmpint (second->point.next_track, ==, 3);
+  g_assert_cmpfloat (second->skip_time, ==, 0.4);
+  g_assert_cmpint (second->skip_count, ==, 1);
+  g_assert_cmpint (second->base_faces, ==, 4);
+
+  /* to the end: the face given before is dropped, the file's counts whole */
+  log = tf_resume_log_new ((const char * const *) second->files, second);
+  tf_resume_log_set_files (log, g_strdupv (second->files));
+  g_assert_false (tf_resume_log_face (log, 0, a4));
+  g_assert_true (tf_resume_log_face (log, 0, b4));
+  tf_resume_log_frame (log, 0, 0.4, 6, FALSE);
+  g_assert_true (tf_resume_log_face (log, 0, c6));
+  tf_resume_log_frame (log, 0, 0.6, 9, FALSE);
+  frames = 2;   /* as the analysis counts them: 0.4 and 0.6, both faces at 0.4 */
+  faces = 3;
+  tf_resume_log_file_done (log, 0, &frames, &faces);
+  g_assert_cmpint (frames, ==, 4);
+  g_assert_cmpint (faces, ==, 6);   /* a0 a2 b2 a4 b4 c6 */
+  g_assert_null (tf_resume_log_end (log));
+  tf_resume_log_free (log);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -369,5 +535,7 @@ main (int    argc,
   g_test_add_func ("/session/ablation", test_ablation);
   g_test_add_func ("/session/skip-maps", test_skip_maps);
   g_test_add_func ("/session/cancel", test_cancel);
+  g_test_add_func ("/session/continue-folder", test_continue_folder);
+  g_test_add_func ("/session/resume-log", test_resume_log);
   return g_test_run ();
 }

@@ -981,6 +981,155 @@ test_view (void)
   g_rmdir (dir);
 }
 
+static gboolean
+is_stopped (gpointer view)
+{
+  return !tf_video_view_get_playing (view);
+}
+
+/* Page Down's and the frame keys' steps: the next person (track), round
+ * the end, at the face of the moment or where the person first appears,
+ * the row marked in the timeline; the next analysed time of any track;
+ * and the play button beside the timeline, the one seek bar. */
+static void
+test_navigate (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("tf-video-nav-XXXXXX", NULL);
+  g_autofree char *video = g_build_filename (dir, "bars.webm", NULL);
+  g_autofree char *pipeline = g_strdup_printf (
+    "videotestsrc pattern=smpte num-buffers=30 ! video/x-raw,width=320,height=240,framerate=10/1 ! "
+    "videoconvert ! vp8enc deadline=1 ! webmmux ! filesink location=\"%s\"", video);
+  GtkWidget *widget = tf_video_view_new ();
+  TfVideoView *view = TF_VIDEO_VIEW (widget);
+  TfTimeline *timeline = tf_video_view_get_timeline (view);
+  g_autoptr (TfLabelMap) map = tf_label_map_new ();
+  GtkWidget *window, *button;
+  ViewLog log = { 0 };
+  double top1, top2;
+  int blue[3], got[3];
+
+  g_assert_true (tf_test_run_pipeline (pipeline));
+  tf_video_view_set_label_map (view, map);
+  g_signal_connect (view, "face-selected", G_CALLBACK (on_face_selected_cb), &log);
+  window = tf_test_show (widget, 800, 600);
+
+  /* the button beside the timeline: nothing to play yet */
+  button = gtk_widget_get_prev_sibling (GTK_WIDGET (timeline));
+  g_assert_true (GTK_IS_BUTTON (button));
+  g_assert_false (gtk_widget_get_sensitive (button));
+  g_assert_null (tf_test_find_type (widget, GTK_TYPE_VIDEO));
+  g_assert_false (tf_video_view_select_next_track (view, 1));
+  g_assert_false (tf_video_view_step_frame (view, 1));
+
+  tf_video_view_set_file (view, video);
+  tf_test_run_until (has_frame, view, 60);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (button)), ==, "media-playback-start-symbolic");
+  for (int i = 0; i < POINTS; i++)
+    {
+      g_autoptr (TfFaceProbe) one = make_probe (1, i);
+
+      tf_video_view_add_face (view, one);
+      if (i >= 10 && i < 25)   /* track 2 from 1.0 to 2.4 s */
+        {
+          g_autoptr (TfFaceProbe) two = make_probe (2, i);
+          tf_video_view_add_face (view, two);
+        }
+    }
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 1);
+  g_assert_cmpint (tf_timeline_get_selected_track (timeline), ==, 1);
+
+  /* at 0.3 s track 2 is not there yet: its first face */
+  tf_video_view_seek (view, 0.3);
+  g_assert_true (tf_video_view_select_next_track (view, 1));
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 2);
+  g_assert_cmpint (tf_timeline_get_selected_track (timeline), ==, 2);
+  g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - 1.0), <, 1e-6);
+  g_assert_cmpint (tf_video_view_get_face (view)->track, ==, 2);
+  g_assert_cmpint (tf_video_view_get_face (view)->face_id, ==, 210);
+  g_assert_cmpuint (gtk_drop_down_get_selected (GTK_DROP_DOWN (tf_test_find_type (widget, GTK_TYPE_DROP_DOWN))), ==, 1);
+  g_assert_cmpint (log.face->track, ==, 2);   /* "face-selected" told the inspector */
+
+  /* the chosen row is marked in the accent colour, the other not */
+  tf_test_settle_frames ();
+  g_assert_true (tf_timeline_lane_span (timeline, 0, &top1, NULL));
+  g_assert_true (tf_timeline_lane_span (timeline, 1, &top2, NULL));
+  tf_test_rgba_to_rgb (&(GdkRGBA) { 0x35 / 255.f, 0x84 / 255.f, 0xe4 / 255.f, 1 }, blue);
+  {
+    g_autoptr (TfTestImage) image = render (GTK_WIDGET (timeline), "video-labels-navigate");
+
+    tf_test_pixel (image, 1, top2 - 10, got);
+    assert_near (got, blue, 12, "the chosen track's mark");
+    tf_test_pixel (image, 1, top1 - 10, got);
+    g_assert_cmpint (tf_test_distance (got, blue), >, 60);
+  }
+
+  /* on round the end, back to track 1, at its face of the moment */
+  tf_video_view_seek (view, 1.5);
+  g_assert_true (tf_video_view_select_next_track (view, 1));
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 1);
+  g_assert_cmpint (tf_video_view_get_face (view)->face_id, ==, 115);
+  g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - 1.5), <, 1e-6);
+  /* and backwards round the start */
+  g_assert_true (tf_video_view_select_next_track (view, -1));
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 2);
+  g_assert_cmpint (tf_video_view_get_face (view)->face_id, ==, 215);
+
+  /* the analysed times of any track, one by one; none past the ends */
+  tf_video_view_seek (view, 0.25);
+  g_assert_true (tf_video_view_step_frame (view, 1));
+  g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - 0.3), <, 1e-6);
+  g_assert_true (tf_video_view_step_frame (view, -1));
+  g_assert_cmpfloat (fabs (tf_timeline_get_position (timeline) - 0.2), <, 1e-6);
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 2);   /* the person stays chosen */
+  tf_video_view_seek (view, 0);
+  g_assert_false (tf_video_view_step_frame (view, -1));
+  tf_video_view_seek (view, 2.9);
+  g_assert_false (tf_video_view_step_frame (view, 1));
+
+  /* play and pause: the button says what a press does next */
+  tf_video_view_seek (view, 0);
+  tf_video_view_toggle_playing (view);
+  g_assert_true (tf_video_view_get_playing (view));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (button)), ==, "media-playback-pause-symbolic");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, "Pause");
+  /* drawing a box stops it */
+  tf_video_view_set_drawing (view, TRUE);
+  g_assert_false (tf_video_view_get_playing (view));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (button)), ==, "media-playback-start-symbolic");
+  /* and playing ends drawing */
+  tf_video_view_toggle_playing (view);
+  g_assert_false (tf_video_view_get_drawing (view));
+  tf_video_view_set_playing (view, FALSE);
+  g_assert_false (tf_video_view_get_playing (view));
+  /* at the end the button offers to play again, which starts over */
+  tf_video_view_seek (view, 2.7);
+  tf_video_view_set_playing (view, TRUE);
+  tf_test_run_until (is_stopped, view, 10);
+  g_assert_false (tf_video_view_get_playing (view));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (button)), ==, "media-playback-start-symbolic");
+  tf_video_view_toggle_playing (view);
+  g_assert_true (tf_video_view_get_playing (view));
+  g_assert_cmpfloat (tf_timeline_get_position (timeline), <, 0.5);
+  tf_video_view_set_playing (view, FALSE);
+
+  /* no faces: said once the analysis is over */
+  tf_video_view_set_file (view, video);
+  g_assert_cmpstr (tf_timeline_get_empty_text (timeline), ==, "No faces tracked yet");
+  tf_video_view_set_analysed (view, TRUE);
+  g_assert_cmpstr (tf_timeline_get_empty_text (timeline), ==, "No faces found in this video");
+  {
+    g_autoptr (TfTestImage) image = render (GTK_WIDGET (timeline), "video-labels-no-faces");
+    (void) image;
+  }
+  tf_video_view_set_file (view, video);
+  g_assert_cmpstr (tf_timeline_get_empty_text (timeline), ==, "No faces tracked yet");
+
+  tf_test_destroy (window);
+  g_unlink (video);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -992,5 +1141,6 @@ main (int    argc,
 
   g_test_add_func ("/video-labels/timeline", test_timeline_labels);
   g_test_add_func ("/video-labels/view", test_view);
+  g_test_add_func ("/video-labels/navigate", test_navigate);
   return g_test_run ();
 }

@@ -71,6 +71,8 @@ struct _TfTimeline
   GPtrArray    *tracks;       /* Track, in order of first appearance */
 
   TfLabelMap   *labels;       /* NULL: no label lanes */
+  int           selected;     /* the track id whose row is highlighted; -1: none */
+  char         *empty_text;   /* said while there is no track; NULL: the default */
 
   GskRenderNode *strips;      /* cached; NULL: to redraw */
   int           strips_w, strips_h;
@@ -694,7 +696,7 @@ build_strips (TfTimeline   *self,
 
   if (self->tracks->len == 0)
     {
-      g_autoptr (PangoLayout) layout = make_layout (self, _("No faces tracked yet"));
+      g_autoptr (PangoLayout) layout = make_layout (self, tf_timeline_get_empty_text (self));
       int tw, th;
 
       gtk_snapshot_append_color (snapshot, &back,
@@ -838,6 +840,18 @@ tf_timeline_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_color (snapshot, &veil, &GRAPHENE_RECT_INIT (xa, y, xb - xa, l.row_h));
       gsk_rounded_rect_init_from_rect (&frame, &GRAPHENE_RECT_INIT (xa - 2, y - 2, xb - xa + 4, l.row_h + 4), 0);
       gtk_snapshot_append_border (snapshot, &frame, widths, (const GdkRGBA[4]) { edge, edge, edge, edge });
+    }
+
+  /* the chosen track's row: its name on a tint of the accent colour, a
+   * bar of it at the edge */
+  if (self->selected >= 0 && (index = track_index (self, self->selected)) >= 0)
+    {
+      GdkRGBA accent = class_palette[0], tint = class_palette[0];
+      float y = l.strips_y + index * (l.row_h + STRIP_GAP);
+
+      tint.alpha = 0.18f;
+      gtk_snapshot_append_color (snapshot, &tint, &GRAPHENE_RECT_INIT (0, y, MAX (l.x0 - 2, 3), l.row_h));
+      gtk_snapshot_append_color (snapshot, &accent, &GRAPHENE_RECT_INIT (0, y, 3, l.row_h));
     }
 
   /* the cursor, over the strips and the axis; wider with the keyboard focus */
@@ -1147,6 +1161,7 @@ tf_timeline_finalize (GObject *object)
   TfTimeline *self = TF_TIMELINE (object);
 
   g_strfreev (self->names);
+  g_free (self->empty_text);
   g_ptr_array_unref (self->tracks);
 
   G_OBJECT_CLASS (tf_timeline_parent_class)->finalize (object);
@@ -1228,6 +1243,7 @@ tf_timeline_init (TfTimeline *self)
   self->tracks = g_ptr_array_new_with_free_func (track_free);
   self->names = g_new0 (char *, 1);
   self->range_track = -1;
+  self->selected = -1;
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "timeline.clear-range", FALSE);
@@ -1523,4 +1539,45 @@ tf_timeline_find_label_change (TfTimeline *self,
     }
 #undef LABEL_AT
   return -1;
+}
+
+void
+tf_timeline_set_empty_text (TfTimeline *self,
+                            const char *text)
+{
+  g_return_if_fail (TF_IS_TIMELINE (self));
+
+  if (g_strcmp0 (text, self->empty_text) == 0)
+    return;
+  g_free (self->empty_text);
+  self->empty_text = g_strdup (text);
+  invalidate (self, FALSE);
+}
+
+const char *
+tf_timeline_get_empty_text (TfTimeline *self)
+{
+  g_return_val_if_fail (TF_IS_TIMELINE (self), NULL);
+
+  return self->empty_text ? self->empty_text : _("No faces tracked yet");
+}
+
+void
+tf_timeline_set_selected_track (TfTimeline *self,
+                                int         track)
+{
+  g_return_if_fail (TF_IS_TIMELINE (self));
+
+  if (track == self->selected)
+    return;
+  self->selected = track;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+tf_timeline_get_selected_track (TfTimeline *self)
+{
+  g_return_val_if_fail (TF_IS_TIMELINE (self), -1);
+
+  return self->selected;
 }

@@ -53,6 +53,13 @@ double        tf_timeline_find_label_change     (TfTimeline *self, int track, do
  * first appearance), in widget coordinates; FALSE: no such track, or no
  * label map (no lanes). */
 gboolean      tf_timeline_lane_span             (TfTimeline *self, int index, double *top, double *height);
+/* What the timeline says while it has no track (NULL: "No faces tracked
+ * yet"); get returns the text said. */
+void          tf_timeline_set_empty_text        (TfTimeline *self, const char *text);
+const char   *tf_timeline_get_empty_text        (TfTimeline *self);
+/* The track (an id; -1: none) whose row is marked as the chosen one. */
+void          tf_timeline_set_selected_track    (TfTimeline *self, int track);
+int           tf_timeline_get_selected_track    (TfTimeline *self);
 /* The colour class @index is drawn in wherever classes are drawn by colour
  * (a small fixed palette, repeated past its end). */
 void          tf_widgets_class_color            (int index, GdkRGBA *color);

@@ -277,6 +277,15 @@ produce_file (Producer *p,
       double fps = tf_media_get_fps (media) > 0 ? tf_media_get_fps (media) : 30;
       tracker = tf_tracker_new (MAX ((gint64) fps, 3 * every));
       duration = tf_media_get_duration (media);
+      if (file_index == 0 && a->opt.resume != NULL)
+        {
+          const TfAnalyzeResume *r = a->opt.resume;
+
+          if (!tf_media_seek_after (media, r->after_s, &error))
+            g_clear_pointer (&media, tf_media_free);
+          else
+            tf_tracker_continue (tracker, r->faces, r->tracks, r->n_faces, r->frame, r->next_track);
+        }
     }
   while (media != NULL)
     {

@@ -14,6 +14,18 @@
 
 G_BEGIN_DECLS
 
+/* Where an earlier, stopped run left the first file (a video): its last
+ * analysed frame, the faces found in it and their tracks, which go on. */
+typedef struct
+{
+  double        after_s;      /* the last analysed frame's time */
+  gint64        frame;        /* and its index */
+  const TfFace *faces;        /* [n_faces] */
+  const int    *tracks;       /* [n_faces] */
+  int           n_faces;
+  int           next_track;   /* new tracks are numbered from this on */
+} TfAnalyzeResume;
+
 typedef struct
 {
   TfMediaOptions media;      /* frame sampling (every Nth, or fps) */
@@ -28,6 +40,9 @@ typedef struct
   int          detect_max_side;
   TfProbeFlags probes;       /* what the engine computes besides probabilities */
   int          crop_size;    /* > 0: keep an RGB crop of each face this big */
+  const TfAnalyzeResume *resume; /* non-NULL: the first file goes on from
+                                  * there (frames up to it are not analysed
+                                  * again); it must outlive the analyzer */
 } TfAnalyzeOptions;
 
 void tf_analyze_options_init (TfAnalyzeOptions *options);

@@ -1322,6 +1322,28 @@ tf_media_seek (TfMedia  *m,
   return restart (m, error);
 }
 
+gboolean
+tf_media_seek_after (TfMedia  *m,
+                     double    time_s,
+                     GError  **error)
+{
+  g_return_val_if_fail (m != NULL, FALSE);
+
+  if (!(time_s >= 0))
+    time_s = 0;
+  if (m->kind == TF_MEDIA_IMAGE)
+    return tf_media_seek (m, 1, error);   /* past its one frame */
+  /* half a millisecond on: that frame is dropped, the next one (a frame
+   * later) is not */
+  if (!tf_media_seek (m, time_s + 0.5e-3, error))
+    return FALSE;
+  /* sampling as if that frame had just been kept */
+  m->kept_any = TRUE;
+  m->counted = 1;
+  m->next_slot = m->options.fps > 0 ? (gint64) floor ((time_s + SAMPLE_TOLERANCE_S) * m->options.fps) + 1 : 0;
+  return TRUE;
+}
+
 void
 tf_media_cancel (TfMedia *m)
 {

@@ -73,6 +73,13 @@ TfFrame    *tf_media_next        (TfMedia               *media,
 gboolean    tf_media_seek        (TfMedia               *media,
                                   double                 time_s,
                                   GError               **error);
+/* Goes on after a frame at @time_s that an earlier read of the same file
+ * with the same options kept: the next frame returned is the one that read
+ * would have kept after it (frames at or before @time_s are skipped). For
+ * a picture, nothing follows. */
+gboolean    tf_media_seek_after  (TfMedia               *media,
+                                  double                 time_s,
+                                  GError               **error);
 /* Makes a blocked tf_media_next return NULL soon (from any thread), with
  * G_IO_ERROR_CANCELLED; later calls to next and seek fail the same way. */
 void        tf_media_cancel      (TfMedia               *media);

@@ -12,6 +12,7 @@
 #include "tf-image.h"
 #include "tf-ops.h"
 #include "tf-session.h"
+#include "tf-session-resume.h"
 
 /* The loaded model and detector, shared by reference with running jobs, so
  * that loading new ones never pulls them from under an analysis. */
@@ -56,16 +57,22 @@ typedef enum
   EVENT_FACE,
   EVENT_PROGRESS,
   EVENT_FILE_DONE,
+  EVENT_FILES,
 } EventKind;
 
 typedef struct
 {
   EventKind kind;
+  int       file_index;
   Pending   face;
   double    fraction;
-  char     *text;       /* progress text, or the file */
+  char     *text;       /* progress text (NULL: no news for the bar), or the file */
   char     *error;      /* file-done */
   gint64    frames, faces;
+  double    time_s;     /* progress: the frame done */
+  gint64    frame;
+  gboolean  picture;
+  GStrv     files;      /* files: what the paths expanded to */
 } Event;
 
 static void
@@ -76,6 +83,7 @@ event_free (Event *e)
   g_clear_pointer (&e->face.crop, g_bytes_unref);
   g_free (e->text);
   g_free (e->error);
+  g_strfreev (e->files);
   g_free (e);
 }
 
@@ -88,6 +96,7 @@ struct _TfSession
   char      *model_name;
   char      *model_path;    /* as given to tf_session_load, "" the shipped one */
   Job       *job;           /* the running analysis, or NULL */
+  TfResume  *resume;        /* where the last, cancelled one can go on; NULL: nothing to */
 };
 
 /* An analysis: its thread fills @events, the main thread drains them. */
@@ -99,6 +108,8 @@ struct _Job
   GCancellable    *cancellable;
   GStrv            paths;
   TfSessionOptions options;
+  TfResume        *from;     /* the stopped run this one goes on from, or NULL */
+  TfResumeLog     *log;      /* main thread: what was delivered */
   GMutex           lock;
   GQueue           events;
   guint            drain_id;
@@ -129,6 +140,8 @@ job_unref (Job *job)
   while ((e = g_queue_pop_head (&job->events)) != NULL)
     event_free (e);
   models_unref (job->models);
+  tf_resume_log_free (job->log);
+  tf_resume_free (job->from);
   g_object_unref (job->cancellable);
   g_strfreev (job->paths);
   g_mutex_clear (&job->lock);
@@ -159,6 +172,8 @@ drain (gpointer data)
         switch (e->kind)
           {
           case EVENT_FACE:
+            if (!tf_resume_log_face (job->log, e->file_index, e->face.probe))
+              break;   /* given before the run was stopped */
             if (e->face.crop)
               e->face.probe->crop = gdk_memory_texture_new (e->face.crop_size, e->face.crop_size,
                                                             GDK_MEMORY_R8G8B8, e->face.crop,
@@ -166,10 +181,17 @@ drain (gpointer data)
             g_signal_emit (self, signals[SIG_FACE], 0, e->face.probe);
             break;
           case EVENT_PROGRESS:
-            g_signal_emit (self, signals[SIG_PROGRESS], 0, e->fraction, e->text);
+            tf_resume_log_frame (job->log, e->file_index, e->time_s, e->frame, e->picture);
+            if (e->text)
+              g_signal_emit (self, signals[SIG_PROGRESS], 0, e->fraction, e->text);
             break;
           case EVENT_FILE_DONE:
+            if (e->file_index >= 0)
+              tf_resume_log_file_done (job->log, e->file_index, &e->frames, &e->faces);
             g_signal_emit (self, signals[SIG_FILE_DONE], 0, e->text, e->error, e->frames, e->faces);
+            break;
+          case EVENT_FILES:
+            tf_resume_log_set_files (job->log, g_steal_pointer (&e->files));
             break;
           }
       event_free (e);
@@ -279,6 +301,7 @@ on_face (const TfFaceResult *r,
   Event *e = g_new0 (Event, 1);
 
   e->kind = EVENT_FACE;
+  e->file_index = r->file_index;
   e->face.probe = probe_from_result (r, job->models->model);
   if (r->crop)
     {
@@ -295,15 +318,22 @@ on_progress (const TfAnalyzeProgress *p,
   Job *job = data;
   gint64 now = g_get_monotonic_time ();
   g_autofree char *name = NULL;
-  Event *e;
+  Event *e = g_new0 (Event, 1);
 
-  /* ten updates a second are plenty for a progress bar */
+  /* every frame done goes out (a stopped run goes on after the last), its
+   * news for the bar ten times a second: plenty */
+  e->kind = EVENT_PROGRESS;
+  e->file_index = p->file_index;
+  e->time_s = p->time_s;
+  e->frame = p->frame;
+  e->picture = p->kind == TF_MEDIA_IMAGE;
   if (now - job->last_progress_us < 100000)
-    return;
+    {
+      job_post (job, e);
+      return;
+    }
   job->last_progress_us = now;
   name = g_filename_display_basename (p->file);
-  e = g_new0 (Event, 1);
-  e->kind = EVENT_PROGRESS;
   if (p->duration > 0)
     {
       e->fraction = (p->file_index + MIN (p->time_s / p->duration, 1.0)) / MAX (p->n_files, 1);
@@ -330,8 +360,8 @@ on_file_done (const char   *file,
   Job *job = data;
   Event *e = g_new0 (Event, 1);
 
-  (void) file_index;
   e->kind = EVENT_FILE_DONE;
+  e->file_index = file_index;
   e->text = g_strdup (file);
   e->error = error ? g_strdup (error->message) : NULL;
   e->frames = frames;
@@ -398,6 +428,7 @@ run_crops (Job        *job,
         return FALSE;
       e = g_new0 (Event, 1);
       e->kind = EVENT_FACE;
+      e->file_index = (int) i;
       e->face.probe = tf_face_probe_new ();
       e->face.probe->file = g_strdup (file);
       e->face.probe->track = 0;
@@ -429,8 +460,17 @@ job_thread (gpointer data)
   g_autoptr(TfAnalyzer) analyzer = NULL;
   g_autoptr(GError) error = NULL;
   TfAnalyzeOptions o;
+  Event *expanded = g_new0 (Event, 1);
+
+  expanded->kind = EVENT_FILES;
+  expanded->files = g_new0 (char *, files->len + 1);
+  for (guint i = 0; i < files->len; i++)
+    expanded->files[i] = g_strdup (g_ptr_array_index (files, i));
+  job_post (job, expanded);
 
   tf_analyze_options_init (&o);
+  if (job->from != NULL && job->from->partial)
+    o.resume = &job->from->point;
   o.media.fps = job->options.every_fps;
   o.score = (float) CLAMP (job->options.threshold, 0.05, 0.99);
   o.threads = job->options.threads > 0 ? job->options.threads : (int) g_get_num_processors ();
@@ -455,6 +495,7 @@ job_thread (gpointer data)
     {
       Event *e = g_new0 (Event, 1);
       e->kind = EVENT_FILE_DONE;
+      e->file_index = -1;   /* no file's */
       e->text = g_strdup ("");
       e->error = g_strdup (error->message);
       job_post (job, e);
@@ -487,6 +528,7 @@ tf_session_finalize (GObject *object)
   TfSession *self = TF_SESSION (object);
 
   models_unref (self->models);
+  tf_resume_free (self->resume);
   g_free (self->model_name);
   g_free (self->model_path);
   G_OBJECT_CLASS (tf_session_parent_class)->finalize (object);
@@ -584,14 +626,15 @@ tf_session_get_model_name (TfSession *self)
   return self->model_name;
 }
 
-void
-tf_session_analyze (TfSession              *self,
-                    const char * const     *paths,
-                    const TfSessionOptions *options)
+/* Starts a job over @paths; @from (taken): the stopped run it goes on from. */
+static void
+start_job (TfSession              *self,
+           const char * const     *paths,
+           const TfSessionOptions *options,
+           TfResume               *from)
 {
   Job *job;
 
-  tf_session_cancel (self);
   if (self->models == NULL)
     {
       g_autoptr(GError) error = NULL;
@@ -599,6 +642,7 @@ tf_session_analyze (TfSession              *self,
         {
           g_signal_emit (self, signals[SIG_FILE_DONE], 0, "", error->message, (gint64) 0, (gint64) 0);
           g_signal_emit (self, signals[SIG_FINISHED], 0, FALSE);
+          tf_resume_free (from);
           return;
         }
     }
@@ -608,6 +652,8 @@ tf_session_analyze (TfSession              *self,
   job->models = models_ref (self->models);
   job->cancellable = g_cancellable_new ();
   job->paths = g_strdupv ((char **) paths);
+  job->from = from;
+  job->log = tf_resume_log_new (paths, from);
   if (options)
     job->options = *options;
   else
@@ -621,12 +667,50 @@ tf_session_analyze (TfSession              *self,
 }
 
 void
+tf_session_analyze (TfSession              *self,
+                    const char * const     *paths,
+                    const TfSessionOptions *options)
+{
+  tf_session_cancel (self);
+  g_clear_pointer (&self->resume, tf_resume_free);
+  start_job (self, paths, options, NULL);
+}
+
+gboolean
+tf_session_can_continue (TfSession *self)
+{
+  g_return_val_if_fail (TF_IS_SESSION (self), FALSE);
+
+  return self->job == NULL && self->resume != NULL;
+}
+
+void
+tf_session_continue (TfSession *self)
+{
+  TfResume *from;
+  TfSessionOptions options;
+
+  g_return_if_fail (TF_IS_SESSION (self));
+
+  if (!tf_session_can_continue (self))
+    return;
+  from = g_steal_pointer (&self->resume);
+  options = from->options;
+  start_job (self, (const char * const *) from->files, &options, from);
+}
+
+void
 tf_session_cancel (TfSession *self)
 {
   Job *job = self->job;
 
   if (job == NULL)
     return;
+  /* where it can go on: what it delivered so far */
+  tf_resume_free (self->resume);
+  self->resume = tf_resume_log_end (job->log);
+  if (self->resume)
+    self->resume->options = job->options;
   /* the job finishes in its own time; from now on the session hears no more
    * of it except "finished" */
   g_cancellable_cancel (job->cancellable);

@@ -55,6 +55,13 @@ void        tf_session_analyze          (TfSession              *self,
                                          const char * const     *paths,
                                          const TfSessionOptions *options);
 void        tf_session_cancel           (TfSession              *self);
+/* Whether the last analysis was cancelled with files, or part of a video,
+ * left; tf_session_continue then goes on where it stopped, with the same
+ * options: a video after its last analysed frame (tracks go on, no face is
+ * delivered twice), a folder from its first file not finished. Signals as
+ * tf_session_analyze; "file-done" counts a file's faces over both runs. */
+gboolean    tf_session_can_continue     (TfSession              *self);
+void        tf_session_continue         (TfSession              *self);
 gboolean    tf_session_is_running       (TfSession              *self);
 
 /* The ablation view of one face: the probability change per dropped head,

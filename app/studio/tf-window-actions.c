@@ -324,6 +324,18 @@ cancel_action (GtkWidget  *widget,
 }
 
 static void
+continue_analysis_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *param)
+{
+  TfWindow *self = TF_WINDOW (widget);
+
+  if (!gtk_widget_get_visible (self->continue_button) || !tf_session_can_continue (self->session))
+    return;
+  tf_session_continue (self->session);
+}
+
+static void
 step_face (TfWindow *self,
            int       direction)
 {
@@ -341,7 +353,57 @@ step_face (TfWindow *self,
         tf_photo_view_select (self->photo_view, ((i < 0 ? 0 : i + direction) + n) % n);
     }
   else if (g_strcmp0 (page, "video") == 0)
-    tf_video_view_step (self->video_view, direction);
+    /* a video's faces are people: the next person, not the next frame */
+    tf_video_view_select_next_track (self->video_view, direction);
+}
+
+/* The video's keys, while it is shown and the focus is not in a text
+ * entry: Space plays or pauses, period and comma step to the next and
+ * previous analysed frame. Before the focused widget (a focused button
+ * would take Space for itself). */
+static gboolean
+on_video_key_pressed_cb (GtkEventControllerKey *controller,
+                         guint                  keyval,
+                         guint                  keycode,
+                         GdkModifierType        state,
+                         TfWindow              *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  if (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SUPER_MASK | GDK_SHIFT_MASK))
+    return FALSE;
+  if (focus && (GTK_IS_EDITABLE (focus) || GTK_IS_TEXT_VIEW (focus)))
+    return FALSE;
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "media") != 0 ||
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->media_stack), "video") != 0 ||
+      tf_video_view_get_file (self->video_view) == NULL)
+    return FALSE;
+  switch (keyval)
+    {
+    case GDK_KEY_space:
+    case GDK_KEY_KP_Space:
+      tf_video_view_toggle_playing (self->video_view);
+      return TRUE;
+    case GDK_KEY_period:
+      tf_video_view_step_frame (self->video_view, 1);
+      return TRUE;
+    case GDK_KEY_comma:
+      tf_video_view_step_frame (self->video_view, -1);
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+void
+tf_window_actions_init (TfWindow *self)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_video_key_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.continue-analysis", FALSE);
 }
 
 static void
@@ -472,6 +534,7 @@ tf_window_install_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "win.continue-analysis", NULL, continue_analysis_action);
   gtk_widget_class_install_action (widget_class, "win.next-face", NULL, next_face_action);
   gtk_widget_class_install_action (widget_class, "win.previous-face", NULL, previous_face_action);
   gtk_widget_class_install_action (widget_class, "win.open-sample", NULL, open_sample_action);

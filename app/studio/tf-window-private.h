@@ -36,6 +36,8 @@ struct _TfWindow
   GtkRevealer          *progress_revealer;
   GtkProgressBar       *progress_bar;
   GtkLabel             *progress_label;
+  GtkWidget            *cancel_button;
+  GtkWidget            *continue_button;    /* shown for a cancelled analysis that can go on */
   GtkStack             *main_stack;
   AdwBin               *split_holder;
   AdwStatusPage        *empty_page;
@@ -94,6 +96,8 @@ struct _TfWindow
 
 /* tf-window-actions.c */
 void tf_window_install_actions (GtkWidgetClass *widget_class);
+/* the window's own key handling (the video's keys) */
+void tf_window_actions_init    (TfWindow       *self);
 void tf_window_update_actions  (TfWindow       *self);
 
 /* tf-window-project.c */

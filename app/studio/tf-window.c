@@ -110,6 +110,22 @@ dismiss_toasts (TfWindow *self)
     adw_toast_dismiss (g_ptr_array_index (toasts, i));
 }
 
+/* Where the progress bar was, a cancelled analysis that can go on offers
+ * to (the bar stays where it stopped); else the bar's Cancel. */
+static void
+show_continue (TfWindow *self,
+               gboolean  offer)
+{
+  gtk_widget_set_visible (self->continue_button, offer);
+  gtk_widget_set_visible (self->cancel_button, !offer);
+  if (offer)
+    {
+      gtk_label_set_label (self->progress_label, _("Analysis cancelled: the faces found so far are kept"));
+      gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.continue-analysis", offer);
+}
+
 void
 tf_window_reset_results (TfWindow *self)
 {
@@ -123,6 +139,12 @@ tf_window_reset_results (TfWindow *self)
   tf_photo_view_set_file (self->photo_view, NULL);
   tf_folder_view_clear (self->folder_view);
   tf_video_view_set_file (self->video_view, NULL);
+  /* what was cancelled is no longer shown: nothing to go on with */
+  if (gtk_widget_get_visible (self->continue_button))
+    {
+      show_continue (self, FALSE);
+      gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+    }
 }
 
 static TfSessionOptions
@@ -192,6 +214,7 @@ rebuild_recent (TfWindow *self)
 
 /* ---- session callbacks --------------------------------------------------- */
 
+
 static void
 on_started_cb (TfSession *session,
                guint      n_files,
@@ -199,6 +222,7 @@ on_started_cb (TfSession *session,
 {
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
   gtk_label_set_label (self->progress_label, _("Analysing…"));
+  show_continue (self, FALSE);
   gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
   tf_window_project_analysis_started (self);
   tf_window_update_actions (self);
@@ -287,7 +311,10 @@ tf_window_remove_face (TfWindow    *self,
     {
       /* the video view keeps its faces: shown again without this one */
       g_autofree char *file = g_strdup (probe->file);
+      gboolean analysed = tf_video_view_get_analysed (self->video_view);
+
       tf_video_view_set_file (self->video_view, file);
+      tf_video_view_set_analysed (self->video_view, analysed);
       for (guint i = 0; i < self->results->len; i++)
         {
           TfFaceProbe *p = g_ptr_array_index (self->results, i);
@@ -361,6 +388,8 @@ on_file_done_cb (TfSession  *session,
                  TfWindow   *self)
 {
   tf_window_project_file_done (self, file, error, faces);
+  if (error == NULL && g_strcmp0 (tf_video_view_get_file (self->video_view), file) == 0)
+    tf_video_view_set_analysed (self->video_view, TRUE);
   if (self->view == TF_VIEW_FOLDER)
     tf_folder_view_file_done (self->folder_view, file, error, frames, faces);
   if (error)
@@ -390,10 +419,19 @@ on_finished_cb (TfSession *session,
 {
   g_clear_handle_id (&self->progress_idle, g_source_remove);
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+  show_continue (self, cancelled && tf_session_can_continue (self->session));
   tf_window_project_flush (self);
   tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
   tf_stats_view_refresh (TF_STATS_VIEW (self->stats_view));
-  if (cancelled)
+  if (cancelled && tf_session_can_continue (self->session))
+    {
+      AdwToast *toast = tf_window_add_toast (self, _("Analysis cancelled"));
+
+      /* TRANSLATORS: the button of the toast "Analysis cancelled" */
+      adw_toast_set_button_label (toast, _("_Continue"));
+      adw_toast_set_action_name (toast, "win.continue-analysis");
+    }
+  else if (cancelled)
     tf_window_add_toast (self, _("Analysis cancelled"));
   else if (self->view == TF_VIEW_FOLDER && (self->n_failed > 0 || self->n_no_face > 0))
     tf_window_folder_problems_toast (self);
@@ -428,6 +466,8 @@ on_item_activated_cb (TfFolderView *folder_view,
       tf_video_view_set_file (self->video_view, file);
       for (guint i = 0; i < n; i++)
         tf_video_view_add_face (self->video_view, tf_folder_item_get_face (item, i));
+      tf_video_view_set_analysed (self->video_view,
+                                  tf_folder_item_get_done (item) && tf_folder_item_get_error (item) == NULL);
       g_free (self->media_page);
       self->media_page = g_strdup ("video");
       gtk_stack_set_visible_child_name (self->media_stack, "video");
@@ -883,6 +923,8 @@ tf_window_class_init (TfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, TfWindow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, TfWindow, continue_button);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, split_holder);
   gtk_widget_class_bind_template_child (widget_class, TfWindow, empty_page);
@@ -944,6 +986,7 @@ tf_window_init (TfWindow *self)
   tf_window_project_init (self);
   tf_window_browse_init (self);
   tf_window_finetune_init (self);
+  tf_window_actions_init (self);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect (drop, "drop", G_CALLBACK (on_drop_cb), self);
@@ -1141,13 +1184,13 @@ tf_window_load_model (TfWindow    *self,
   return TRUE;
 }
 
-void
+AdwToast *
 tf_window_add_toast (TfWindow   *self,
                      const char *text)
 {
   AdwToast *toast;
 
-  g_return_if_fail (TF_IS_WINDOW (self));
+  g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
 
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 5);
@@ -1161,6 +1204,7 @@ tf_window_add_adw_toast (TfWindow *self,
   g_ptr_array_add (self->toasts, g_object_ref (toast));
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed_cb), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  return toast;
 }
 
 TfSession *
@@ -1216,7 +1260,9 @@ gboolean
 tf_window_get_busy (TfWindow *self)
 {
   g_return_val_if_fail (TF_IS_WINDOW (self), FALSE);
-  return tf_session_is_running (self->session) || gtk_revealer_get_reveal_child (self->progress_revealer);
+  /* the bar that offers to continue a cancelled analysis is no work */
+  return tf_session_is_running (self->session) ||
+         (gtk_revealer_get_reveal_child (self->progress_revealer) && !gtk_widget_get_visible (self->continue_button));
 }
 
 gboolean

@@ -57,7 +57,8 @@ void             tf_window_export_async    (TfWindow        *self,
 gboolean         tf_window_export_finish   (TfWindow        *self,
                                             GAsyncResult    *result,
                                             GError         **error);
-void             tf_window_add_toast       (TfWindow        *self,
+/* the toast (owned by the window) */
+AdwToast        *tf_window_add_toast       (TfWindow        *self,
                                             const char      *text);
 /* Shows "media" (the photo, folder or video), "review" (the review queue),
  * "stats" (the statistics) or "finetune" (fine-tuning the model on the
@@ -118,6 +119,7 @@ TfFinetuneView  *tf_window_get_finetune_view (TfWindow      *self);
 TfView           tf_window_get_view        (TfWindow        *self);
 /* the face results of the current analysis, in order */
 GPtrArray       *tf_window_get_results     (TfWindow        *self);
+/* an analysis running, or its progress still shown */
 gboolean         tf_window_get_busy        (TfWindow        *self);
 gboolean         tf_window_get_sidebar_collapsed (TfWindow   *self);
 /* milliseconds from opening to the first face shown (-1: none yet); the

@@ -264,6 +264,13 @@ tf_folder_item_get_is_video (TfFolderItem *self)
   return self->is_video;
 }
 
+gboolean
+tf_folder_item_get_done (TfFolderItem *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_ITEM (self), FALSE);
+  return self->done;
+}
+
 guint
 tf_folder_item_get_n_labelled (TfFolderItem *self)
 {

@@ -31,6 +31,8 @@ GdkTexture  *tf_folder_item_get_thumbnail (TfFolderItem *self);
 /* NULL unless the file could not be read */
 const char  *tf_folder_item_get_error     (TfFolderItem *self);
 gboolean     tf_folder_item_get_is_video  (TfFolderItem *self);
+/* whether the analysis of the file ended (read whole, or not at all) */
+gboolean     tf_folder_item_get_done      (TfFolderItem *self);
 /* How many of its faces have a label ("n-labelled"), and how many of those
  * disagree with the model's prediction ("n-disagreeing"); 0 without a
  * label map. */

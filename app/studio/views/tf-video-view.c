@@ -4,7 +4,9 @@
  * fit, recomputed at each draw, so the boxes follow letterboxing and
  * resizing. Pointer input over the video goes through gestures on the
  * overlay in the capture phase: they claim only a press on a box, or any
- * drag in drawing mode, and leave the rest to the video's controls. */
+ * drag in drawing mode. The picture is the media stream itself, with no
+ * controls of its own: the timeline is the one seek bar, with a play/pause
+ * button beside it. */
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -23,7 +25,8 @@ struct _TfVideoView
   GtkWidget      *box;
   GtkWidget      *overlay;         /* the video, and the boxes over it */
   GtkWidget      *boxes;           /* a drawing area */
-  GtkVideo       *video;
+  GtkPicture     *picture;         /* the stream's frames, no controls */
+  GtkWidget      *play_button;
   GtkWidget      *track_row;
   GtkDropDown    *track_dropdown;
   GtkStringList  *track_names;
@@ -41,6 +44,7 @@ struct _TfVideoView
   gboolean        has_classes;
   gboolean        stream_duration; /* the timeline's length comes from the stream */
   gboolean        seeking;         /* our own seek: its timestamps are already shown */
+  gboolean        analysed;        /* the analysis of the file is over: no tracks means no faces */
   TfLabelMap     *labels;          /* NULL: none */
 
   gboolean        drawing;
@@ -155,26 +159,10 @@ insert_in_time (GPtrArray   *faces,
 
 /* ---- the frame and the boxes over it ------------------------------------- */
 
-static GtkWidget *
-find_picture (GtkWidget *root)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_PICTURE (child))
-        return child;
-      if ((found = find_picture (child)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Where the frame is drawn, in @target's coordinates, and how many widget
  * pixels a frame pixel takes; FALSE while the frame's size is unknown. The
- * arithmetic is GtkPicture's for GTK_CONTENT_FIT_CONTAIN (the video's
- * picture keeps that default), rounding included. */
+ * arithmetic is GtkPicture's for GTK_CONTENT_FIT_CONTAIN (the picture
+ * keeps that default), rounding included. */
 static gboolean
 frame_rect (TfVideoView     *self,
             GtkWidget       *target,
@@ -182,7 +170,7 @@ frame_rect (TfVideoView     *self,
             double          *scale)
 {
   GdkPaintable *paintable = GDK_PAINTABLE (self->stream);
-  GtkWidget *picture;
+  GtkWidget *picture = GTK_WIDGET (self->picture);
   graphene_rect_t bounds;
   int fw, fh, width, height, x, y;
   double ratio, w, h;
@@ -193,9 +181,6 @@ frame_rect (TfVideoView     *self,
   fh = gdk_paintable_get_intrinsic_height (paintable);
   if (fw <= 0 || fh <= 0)
     return FALSE;
-  picture = find_picture (GTK_WIDGET (self->video));
-  if (picture == NULL)
-    picture = GTK_WIDGET (self->video);
   width = gtk_widget_get_width (picture);
   height = gtk_widget_get_height (picture);
   if (width <= 0 || height <= 0 || !gtk_widget_compute_bounds (picture, target, &bounds))
@@ -743,7 +728,90 @@ on_labels_changed_cb (TfLabelMap  *map,
   gtk_widget_queue_draw (self->boxes);
 }
 
+/* ---- playback -------------------------------------------------------------- */
+
+/* the button says what a press does: play while paused, pause while playing */
+static void
+update_play_button (TfVideoView *self)
+{
+  gboolean playing = self->stream != NULL && gtk_media_stream_get_playing (self->stream);
+  /* TRANSLATORS: the video's play/pause button, what a press does */
+  const char *text = playing ? C_("video", "Pause") : C_("video", "Play");
+
+  gtk_button_set_icon_name (GTK_BUTTON (self->play_button),
+                            playing ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
+  gtk_widget_set_tooltip_text (self->play_button, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->play_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
+  gtk_widget_set_sensitive (self->play_button, self->stream != NULL);
+}
+
+static void
+on_playing_cb (GtkMediaStream *stream,
+               GParamSpec     *pspec,
+               TfVideoView    *self)
+{
+  update_play_button (self);
+}
+
+static void
+on_play_clicked_cb (GtkButton   *button,
+                    TfVideoView *self)
+{
+  tf_video_view_toggle_playing (self);
+}
+
+/* The stream draws through the window's surface (GL where it can), as
+ * GtkVideo does it. */
+static void
+realize_stream (TfVideoView *self)
+{
+  if (self->stream && gtk_widget_get_realized (GTK_WIDGET (self)))
+    gtk_media_stream_realize (self->stream, gtk_native_get_surface (gtk_widget_get_native (GTK_WIDGET (self))));
+}
+
+/* Lets go of the stream (paused, unrealized, disconnected). */
+static void
+drop_stream (TfVideoView *self)
+{
+  if (self->stream == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->stream, self);
+  gtk_media_stream_pause (self->stream);
+  if (gtk_widget_get_realized (GTK_WIDGET (self)))
+    gtk_media_stream_unrealize (self->stream, gtk_native_get_surface (gtk_widget_get_native (GTK_WIDGET (self))));
+  g_clear_object (&self->stream);
+}
+
 /* ---- overrides ----------------------------------------------------------- */
+
+static void
+tf_video_view_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (tf_video_view_parent_class)->realize (widget);
+  realize_stream (TF_VIDEO_VIEW (widget));
+}
+
+static void
+tf_video_view_unrealize (GtkWidget *widget)
+{
+  TfVideoView *self = TF_VIDEO_VIEW (widget);
+
+  if (self->stream)
+    gtk_media_stream_unrealize (self->stream, gtk_native_get_surface (gtk_widget_get_native (widget)));
+  GTK_WIDGET_CLASS (tf_video_view_parent_class)->unrealize (widget);
+}
+
+/* a video out of sight does not play on */
+static void
+tf_video_view_unmap (GtkWidget *widget)
+{
+  TfVideoView *self = TF_VIDEO_VIEW (widget);
+
+  if (self->stream)
+    gtk_media_stream_pause (self->stream);
+  GTK_WIDGET_CLASS (tf_video_view_parent_class)->unmap (widget);
+}
 
 static void
 tf_video_view_get_property (GObject    *object,
@@ -788,12 +856,7 @@ tf_video_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->stream)
-    {
-      g_signal_handlers_disconnect_by_data (self->stream, self);
-      gtk_media_stream_pause (self->stream);
-      g_clear_object (&self->stream);
-    }
+  drop_stream (self);
   if (self->labels)
     {
       g_signal_handlers_disconnect_by_data (self->labels, self);
@@ -803,6 +866,8 @@ tf_video_view_dispose (GObject *object)
   self->timeline = NULL;
   self->boxes = NULL;
   self->overlay = NULL;
+  self->picture = NULL;
+  self->play_button = NULL;
   g_clear_pointer (&self->current, tf_face_probe_unref);
   g_clear_pointer (&self->tracks, g_hash_table_unref);
   g_clear_pointer (&self->track_ids, g_array_unref);
@@ -826,6 +891,9 @@ tf_video_view_class_init (TfVideoViewClass *klass)
   object_class->finalize = tf_video_view_finalize;
   object_class->get_property = tf_video_view_get_property;
   object_class->set_property = tf_video_view_set_property;
+  widget_class->realize = tf_video_view_realize;
+  widget_class->unrealize = tf_video_view_unrealize;
+  widget_class->unmap = tf_video_view_unmap;
   signals[FACE_SELECTED] = g_signal_new ("face-selected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 1, TF_TYPE_FACE_PROBE);
   /* time_s, then x, y, w, h in frame pixels */
@@ -840,10 +908,28 @@ tf_video_view_class_init (TfVideoViewClass *klass)
   gtk_widget_class_set_css_name (widget_class, "videoview");
 }
 
+/* letterbox bars in the video's black, as GtkVideo has them */
+static void
+add_style (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      g_autoptr (GtkCssProvider) provider = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_data (provider, "videoview picture.video-ground { background-color: black; }", -1);
+      if (gdk_display_get_default () != NULL)
+        gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                                    GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_once_init_leave (&done, 1);
+    }
+}
+
 static void
 tf_video_view_init (TfVideoView *self)
 {
-  GtkWidget *label;
+  GtkWidget *label, *seek_row;
   GtkGesture *click, *drag;
   GtkEventController *shortcuts;
 
@@ -851,18 +937,23 @@ tf_video_view_init (TfVideoView *self)
   self->track_ids = g_array_new (FALSE, FALSE, sizeof (int));
   self->selected_track = -1;
 
+  add_style ();
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
 
-  self->video = GTK_VIDEO (gtk_video_new ());
-  gtk_video_set_autoplay (self->video, FALSE);
-  gtk_widget_set_size_request (GTK_WIDGET (self->video), 64, 120);
+  /* the frames alone: GtkVideo's own controls would be a second seek bar
+   * and a play icon over the faces */
+  self->picture = GTK_PICTURE (gtk_picture_new ());
+  gtk_widget_set_size_request (GTK_WIDGET (self->picture), 64, 120);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->picture),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, C_("video view", "Video"), -1);
+  gtk_widget_add_css_class (GTK_WIDGET (self->picture), "video-ground");
 
   /* the faces over the video: drawn, never picked (the overlay's gestures
    * decide what a press is) */
   self->overlay = gtk_overlay_new ();
   gtk_widget_set_vexpand (self->overlay, TRUE);
-  gtk_overlay_set_child (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->video));
+  gtk_overlay_set_child (GTK_OVERLAY (self->overlay), GTK_WIDGET (self->picture));
   self->boxes = gtk_drawing_area_new ();
   gtk_widget_set_can_target (self->boxes, FALSE);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->boxes), draw_boxes_cb, self, NULL);
@@ -908,13 +999,24 @@ tf_video_view_init (TfVideoView *self)
   g_signal_connect (self->track_dropdown, "notify::selected", G_CALLBACK (on_track_selected_cb), self);
   gtk_box_append (GTK_BOX (self->box), self->track_row);
 
+  /* the one seek bar: the timeline, with play/pause beside it */
+  seek_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_margin_start (seek_row, 12);
+  gtk_widget_set_margin_end (seek_row, 12);
+  gtk_widget_set_margin_top (seek_row, 6);
+  gtk_widget_set_margin_bottom (seek_row, 12);
+  self->play_button = gtk_button_new ();
+  gtk_widget_set_valign (self->play_button, GTK_ALIGN_START);
+  gtk_widget_add_css_class (self->play_button, "circular");
+  gtk_widget_add_css_class (self->play_button, "flat");
+  g_signal_connect (self->play_button, "clicked", G_CALLBACK (on_play_clicked_cb), self);
+  gtk_box_append (GTK_BOX (seek_row), self->play_button);
   self->timeline = TF_TIMELINE (tf_timeline_new ());
-  gtk_widget_set_margin_start (GTK_WIDGET (self->timeline), 12);
-  gtk_widget_set_margin_end (GTK_WIDGET (self->timeline), 12);
-  gtk_widget_set_margin_top (GTK_WIDGET (self->timeline), 6);
-  gtk_widget_set_margin_bottom (GTK_WIDGET (self->timeline), 12);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->timeline), TRUE);
   g_signal_connect (self->timeline, "seek", G_CALLBACK (on_timeline_seek_cb), self);
-  gtk_box_append (GTK_BOX (self->box), GTK_WIDGET (self->timeline));
+  gtk_box_append (GTK_BOX (seek_row), GTK_WIDGET (self->timeline));
+  gtk_box_append (GTK_BOX (self->box), seek_row);
+  update_play_button (self);
 
   gtk_widget_set_hexpand (GTK_WIDGET (self), TRUE);
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
@@ -938,12 +1040,7 @@ tf_video_view_set_file (TfVideoView *self,
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->stream)
-    {
-      g_signal_handlers_disconnect_by_data (self->stream, self);
-      gtk_media_stream_pause (self->stream);
-      g_clear_object (&self->stream);
-    }
+  drop_stream (self);
   g_free (self->file);
   self->file = g_strdup (path);
 
@@ -960,6 +1057,8 @@ tf_video_view_set_file (TfVideoView *self,
   self->has_classes = FALSE;
   self->stream_duration = FALSE;
   self->seeking = FALSE;
+  self->analysed = FALSE;
+  tf_timeline_set_empty_text (self->timeline, NULL);
   self->rubber = FALSE;
   tf_video_view_set_drawing (self, FALSE);
   gtk_widget_queue_draw (self->boxes);
@@ -969,7 +1068,8 @@ tf_video_view_set_file (TfVideoView *self,
 
   if (path == NULL)
     {
-      gtk_video_set_media_stream (self->video, NULL);
+      gtk_picture_set_paintable (self->picture, NULL);
+      update_play_button (self);
       return;
     }
   self->stream = GTK_MEDIA_STREAM (gtk_media_file_new_for_filename (path));
@@ -977,7 +1077,10 @@ tf_video_view_set_file (TfVideoView *self,
   g_signal_connect (self->stream, "notify::duration", G_CALLBACK (on_duration_cb), self);
   /* the frame's size arrives once the stream is prepared */
   g_signal_connect (self->stream, "invalidate-size", G_CALLBACK (on_stream_size_cb), self);
-  gtk_video_set_media_stream (self->video, self->stream);
+  g_signal_connect (self->stream, "notify::playing", G_CALLBACK (on_playing_cb), self);
+  realize_stream (self);
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->stream));
+  update_play_button (self);
 
   self->cancellable = g_cancellable_new ();
   task = g_task_new (NULL, self->cancellable, on_duration_read_cb, g_object_ref (self));
@@ -1021,7 +1124,10 @@ tf_video_view_add_face (TfVideoView *self,
       g_signal_handlers_unblock_by_func (self->track_dropdown, on_track_selected_cb, self);
       gtk_widget_set_visible (self->track_row, self->track_ids->len > 1);
       if (self->selected_track < 0)
-        self->selected_track = probe->track;
+        {
+          self->selected_track = probe->track;
+          tf_timeline_set_selected_track (self->timeline, probe->track);
+        }
     }
   insert_in_time (faces, probe);
   tf_timeline_add_face (self->timeline, probe);
@@ -1097,6 +1203,7 @@ tf_video_view_select_track (TfVideoView *self,
     if (g_array_index (self->track_ids, int, i) == track)
       {
         self->selected_track = track;
+        tf_timeline_set_selected_track (self->timeline, track);
         if (gtk_drop_down_get_selected (self->track_dropdown) != i)
           gtk_drop_down_set_selected (self->track_dropdown, i);
         update_current (self);
@@ -1222,4 +1329,133 @@ tf_video_view_get_frame_rect (TfVideoView     *self,
   g_return_val_if_fail (rect != NULL, FALSE);
 
   return frame_rect (self, GTK_WIDGET (self), rect, NULL);
+}
+
+gboolean
+tf_video_view_get_playing (TfVideoView *self)
+{
+  g_return_val_if_fail (TF_IS_VIDEO_VIEW (self), FALSE);
+
+  return self->stream != NULL && gtk_media_stream_get_playing (self->stream);
+}
+
+void
+tf_video_view_set_playing (TfVideoView *self,
+                           gboolean     playing)
+{
+  g_return_if_fail (TF_IS_VIDEO_VIEW (self));
+
+  if (self->stream == NULL || !!playing == gtk_media_stream_get_playing (self->stream))
+    return;
+  if (!playing)
+    {
+      gtk_media_stream_pause (self->stream);
+      return;
+    }
+  /* playing draws nothing; at the end, play starts over */
+  tf_video_view_set_drawing (self, FALSE);
+  if (gtk_media_stream_get_ended (self->stream))
+    tf_video_view_seek (self, 0);
+  gtk_media_stream_play (self->stream);
+}
+
+void
+tf_video_view_toggle_playing (TfVideoView *self)
+{
+  tf_video_view_set_playing (self, !tf_video_view_get_playing (self));
+}
+
+gboolean
+tf_video_view_select_next_track (TfVideoView *self,
+                                 int          direction)
+{
+  int n, k = -1, track;
+  GPtrArray *faces;
+  guint i;
+
+  g_return_val_if_fail (TF_IS_VIDEO_VIEW (self), FALSE);
+
+  n = (int) self->track_ids->len;
+  if (n == 0 || direction == 0)
+    return FALSE;
+  for (int j = 0; j < n; j++)
+    if (g_array_index (self->track_ids, int, j) == self->selected_track)
+      k = j;
+  if (k < 0)
+    k = direction > 0 ? 0 : n - 1;
+  else
+    k = (k + (direction > 0 ? 1 : -1) + n) % n;
+  track = g_array_index (self->track_ids, int, k);
+  faces = g_hash_table_lookup (self->tracks, GINT_TO_POINTER (track));
+  /* the person's face of the moment, or where the person first appears */
+  i = nearest (faces, self->position);
+  if (!near_enough (faces, i, self->position))
+    i = 0;
+  tf_video_view_select_track (self, track);
+  tf_video_view_seek (self, ((TfFaceProbe *) g_ptr_array_index (faces, i))->time_s);
+  return TRUE;
+}
+
+gboolean
+tf_video_view_step_frame (TfVideoView *self,
+                          int          direction)
+{
+  double best = direction > 0 ? INFINITY : -INFINITY;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (TF_IS_VIDEO_VIEW (self), FALSE);
+
+  if (direction == 0)
+    return FALSE;
+  /* the analysed time nearest the position on that side, over all tracks */
+  g_hash_table_iter_init (&iter, self->tracks);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      GPtrArray *faces = value;
+      guint i;
+      double t;
+
+      if (faces->len == 0)
+        continue;
+      i = nearest (faces, self->position);
+      t = ((TfFaceProbe *) g_ptr_array_index (faces, i))->time_s;
+      if (direction > 0 && t <= self->position + 1e-6)
+        {
+          if (i + 1 >= faces->len)
+            continue;
+          t = ((TfFaceProbe *) g_ptr_array_index (faces, i + 1))->time_s;
+        }
+      else if (direction < 0 && t >= self->position - 1e-6)
+        {
+          if (i == 0)
+            continue;
+          t = ((TfFaceProbe *) g_ptr_array_index (faces, i - 1))->time_s;
+        }
+      best = direction > 0 ? MIN (best, t) : MAX (best, t);
+    }
+  if (!isfinite (best))
+    return FALSE;
+  if (self->stream && gtk_media_stream_get_playing (self->stream))
+    gtk_media_stream_pause (self->stream);
+  tf_video_view_seek (self, best);
+  return TRUE;
+}
+
+void
+tf_video_view_set_analysed (TfVideoView *self,
+                            gboolean     analysed)
+{
+  g_return_if_fail (TF_IS_VIDEO_VIEW (self));
+
+  self->analysed = !!analysed;
+  tf_timeline_set_empty_text (self->timeline, self->analysed ? _("No faces found in this video") : NULL);
+}
+
+gboolean
+tf_video_view_get_analysed (TfVideoView *self)
+{
+  g_return_val_if_fail (TF_IS_VIDEO_VIEW (self), FALSE);
+
+  return self->analysed;
 }

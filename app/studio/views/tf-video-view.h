@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A video with its playback controls, and under it the timeline of each
- * tracked face's expression probabilities as the analysis finds them. The
- * timeline's cursor follows playback; seeking through the timeline or the
- * video's scrubber moves to the analysed face of the chosen track nearest
- * that time, and "face-selected" (TfFaceProbe *) tells the owner.
+ * tracked face's expression probabilities as the analysis finds them, with
+ * a play/pause button beside it: the timeline is the one seek bar. Its
+ * cursor follows playback; seeking moves to the analysed face of the
+ * chosen track nearest that time, and "face-selected" (TfFaceProbe *)
+ * tells the owner.
  *
  * Over the playing video, each track's face of the moment is boxed with
  * its prediction, or the label a person gave it (from a TfLabelMap, in the
@@ -69,4 +70,25 @@ gboolean     tf_video_view_get_drawing        (TfVideoView *self);
 gboolean     tf_video_view_get_frame_rect     (TfVideoView     *self,
                                                graphene_rect_t *rect);
 
+/* Playback, as the play/pause button beside the timeline (and Space in
+ * the window) drives it: playing from the end starts over. */
+gboolean     tf_video_view_get_playing        (TfVideoView *self);
+void         tf_video_view_set_playing        (TfVideoView *self,
+                                               gboolean     playing);
+void         tf_video_view_toggle_playing     (TfVideoView *self);
+/* Chooses the next (@direction > 0) or previous track (person) in the
+ * dropdown's order, round the end, and seeks to its face nearest the
+ * position (when it is on screen there), else to its first face; FALSE
+ * when there is no track. */
+gboolean     tf_video_view_select_next_track  (TfVideoView *self,
+                                               int          direction);
+/* Pauses and seeks to the next (@direction > 0) or previous analysed time
+ * (of any track's face); FALSE (nothing moves) when there is none. */
+gboolean     tf_video_view_step_frame         (TfVideoView *self,
+                                               int          direction);
+/* Whether the analysis of the file is over: with no face tracked, the
+ * timeline then says that the video has none (set_file clears it). */
+void         tf_video_view_set_analysed       (TfVideoView *self,
+                                               gboolean     analysed);
+gboolean     tf_video_view_get_analysed       (TfVideoView *self);
 G_END_DECLS
