@@ -1195,6 +1195,7 @@ tf_window_add_toast (TfWindow   *self,
   toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 5);
   tf_window_add_adw_toast (self, toast);
+  return toast;
 }
 
 void
@@ -1204,7 +1205,6 @@ tf_window_add_adw_toast (TfWindow *self,
   g_ptr_array_add (self->toasts, g_object_ref (toast));
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed_cb), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
-  return toast;
 }
 
 TfSession *
