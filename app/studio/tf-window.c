@@ -6,6 +6,7 @@
 
 #include "tf-analyze.h"
 #include "tf-datafiles.h"
+#include "tf-toast.h"
 #include "tf-window-private.h"
 
 G_DEFINE_FINAL_TYPE (TfWindow, tf_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -1157,8 +1158,8 @@ tf_window_add_toast (TfWindow   *self,
 
   g_return_if_fail (TF_IS_WINDOW (self));
 
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 5);
+  /* a long text has a Details button, and more time */
+  toast = tf_toast_new (GTK_WIDGET (self), text);
   g_ptr_array_add (self->toasts, g_object_ref (toast));
   g_signal_connect_object (toast, "dismissed", G_CALLBACK (on_toast_dismissed_cb), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
