@@ -2,7 +2,9 @@
 /* TfWindow across its files: tf-window.c (the window, its views and the
  * session's results), tf-window-actions.c (its actions, export, file
  * choosers), tf-window-project.c (its project), tf-window-finetune.c (its
- * Fine-tune page: the model it makes used, the project lent to it). */
+ * Fine-tune page: the model it makes used, the project lent to it),
+ * tf-window-errors.c (the page of a file that cannot be read, the recent
+ * list). */
 #pragma once
 
 #include "tf-finetune-view.h"
