@@ -454,6 +454,21 @@ test_recent (void)
   g_assert_false (in_recent_menu (broken_uri));
   g_assert_true (in_recent_menu (photo_uri));
   screenshot ("recent-after-failure");
+
+  /* a project that no longer opens: its dialog, and it leaves the list */
+  {
+    g_autofree char *project = path_in_tmp ("damaged.tfproj");
+    g_autofree char *project_uri = uri_of (project);
+
+    g_assert_true (g_file_set_contents (project, "SQLite format 3 but not really", -1, NULL));
+    add_as_chooser_would (project, "application/x-transfer-project");
+    g_assert_true (tf_test_wait_until (recent_menu_has, project_uri, 10));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", project_uri));
+    g_assert_true (tf_test_wait_until (message_dialog_shown, NULL, 5));
+    g_assert_cmpstr (adw_message_dialog_get_heading (find_message_dialog ()), ==, _("Could Not Open the Project"));
+    g_assert_false (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), project_uri));
+    close_dialogs ();
+  }
 }
 
 int
