@@ -154,7 +154,6 @@ test_broken_files (void)
   g_autofree char *video = path_in_tmp ("whole.webm");
   g_autofree char *cut = path_in_tmp ("cut.webm");
   g_autofree char *pdf = path_in_tmp ("report.pdf");
-  g_autofree char *damaged = make_damaged_jpeg ("damaged.jpg");
   g_autofree char *data = NULL;
   gsize len;
   const BrokenFile cases[] = {
@@ -165,6 +164,7 @@ test_broken_files (void)
     { "report.pdf", N_("Open a photo (JPEG, PNG) or a video (MP4, WebM).") },
   };
 
+  g_free (make_damaged_jpeg ("damaged.jpg"));
   g_assert_true (g_file_set_contents (text, "These are notes, not a video.\n", -1, NULL));
   g_assert_true (g_file_set_contents (empty, "", 0, NULL));
   g_assert_true (g_file_set_contents (pdf, "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", -1, NULL));
