@@ -61,6 +61,20 @@ make_damaged_jpeg (const char *name)
   return path;
 }
 
+/* whether @uri is in the recent list (gtk_recent_manager_has_item is
+ * critical while the list is empty) */
+static gboolean
+in_recent_list (const char *uri)
+{
+  GList *items = gtk_recent_manager_get_items (gtk_recent_manager_get_default ());
+  gboolean found = FALSE;
+
+  for (GList *l = items; l; l = l->next)
+    found = found || g_str_equal (gtk_recent_info_get_uri (l->data), uri);
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+  return found;
+}
+
 static char *
 uri_of (const char *path)
 {
@@ -195,7 +209,7 @@ test_broken_files (void)
       if (g_str_equal (cases[i].name, "report.pdf"))
         g_assert_nonnull (strstr (description, "PDF"));
       /* it failed: not offered again */
-      g_assert_false (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri));
+      g_assert_false (in_recent_list (uri));
       screenshot (shot);
     }
 
@@ -450,7 +464,7 @@ test_recent (void)
   finished = FALSE;
   g_assert_true (tf_test_wait_until (error_page_shown, NULL, 30));
   tf_test_settle (0.5);
-  g_assert_false (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), broken_uri));
+  g_assert_false (in_recent_list (broken_uri));
   g_assert_false (in_recent_menu (broken_uri));
   g_assert_true (in_recent_menu (photo_uri));
   screenshot ("recent-after-failure");
@@ -466,7 +480,7 @@ test_recent (void)
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", project_uri));
     g_assert_true (tf_test_wait_until (message_dialog_shown, NULL, 5));
     g_assert_cmpstr (adw_message_dialog_get_heading (find_message_dialog ()), ==, _("Could Not Open the Project"));
-    g_assert_false (gtk_recent_manager_has_item (gtk_recent_manager_get_default (), project_uri));
+    g_assert_false (in_recent_list (project_uri));
     close_dialogs ();
   }
 }

@@ -110,7 +110,8 @@ tf_window_forget_recent (TfWindow   *self,
 {
   g_autofree char *uri = g_filename_to_uri (path, NULL, NULL);
 
-  if (uri && gtk_recent_manager_has_item (self->recent, uri))
+  /* not there: an error, ignored (has_item is critical on an empty list) */
+  if (uri)
     gtk_recent_manager_remove_item (self->recent, uri, NULL);
 }
 
@@ -141,6 +142,9 @@ show_error_page (TfWindow   *self,
 
   visible = gtk_stack_get_visible_child_name (self->media_stack);
   media_visible = g_strcmp0 (visible, self->media_page) == 0;
+  /* the player has nothing to play */
+  if (g_strcmp0 (self->media_page, "video") == 0)
+    tf_video_view_set_file (self->video_view, NULL);
   g_free (self->media_page);
   self->media_page = g_strdup ("error");
   tf_window_show_face (self, NULL);
