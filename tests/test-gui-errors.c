@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Errors as places, not toasts, in the whole application under Xvfb: a
  * file that cannot be read (text named .mp4, an empty file, a cut video, a
- * damaged JPEG, a PDF) opened alone or chosen in a folder's grid shows a
+ * damaged JPEG, a PDF, a file gone) opened alone or chosen in a folder's grid shows a
  * page with its name, what is wrong and what to do; a long message is never
  * cut off (a toast's Details, a dialog in Preferences); the Open menu's
  * recent files are only what opens, and a file that failed leaves them. */
@@ -176,6 +176,8 @@ test_broken_files (void)
     { "cut.webm", N_("Check that the file is complete, or convert it to MP4 or WebM.") },
     { "damaged.jpg", N_("Check that the file is complete, or save it again as JPEG or PNG.") },
     { "report.pdf", N_("Open a photo (JPEG, PNG) or a video (MP4, WebM).") },
+    /* a recent file deleted since */
+    { "gone.jpg", N_("The file is not there any more.") },
   };
 
   g_free (make_damaged_jpeg ("damaged.jpg"));
