@@ -36,7 +36,7 @@ RUNTIME_PROVIDES = {
     'graphene-gobject-1.0', 'gstreamer-1.0', 'gstreamer-app-1.0', 'gstreamer-video-1.0',
     'gstreamer-base-1.0', 'gstreamer-audio-1.0', 'gstreamer-pbutils-1.0', 'gstreamer-tag-1.0',
     'gstreamer-allocators-1.0', 'gstreamer-gl-1.0', 'zlib', 'libpng', 'threads', 'm', 'dl',
-    'sqlite3',
+    'sqlite3', 'libjpeg',
     # the GUI test's optional key presses through the X server (XTest)
     'x11', 'xtst', 'gtk4-x11',
 }

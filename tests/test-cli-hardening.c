@@ -485,6 +485,49 @@ test_truncated (void)
     }
 }
 
+/* A photo cut in half, or with noise over a stretch of its picture data
+ * (its end marker kept), is said to be damaged, never analysed with grey in
+ * it and reported as "no face found"; predict and analyze still answer for
+ * the whole photo beside them and exit 1 at the end. */
+static void
+test_damaged_jpeg (void)
+{
+  g_autofree char *whole = g_build_filename (tmpdir, "whole.jpg", NULL);
+  g_autofree char *half = g_build_filename (tmpdir, "cut-in-half.jpg", NULL);
+  g_autofree char *noisy = g_build_filename (tmpdir, "noisy-middle.jpg", NULL);
+  g_autoptr(GdkPixbuf) pb = gdk_pixbuf_new_from_file (sample, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  const char *const predict[] = { "predict", whole, half, noisy, NULL };
+  const char *const analyze[] = { "analyze", "--quiet", whole, half, noisy, NULL };
+  const char *const *const cases[] = { predict, analyze };
+  gsize len;
+
+  g_assert_nonnull (pb);
+  g_assert_true (gdk_pixbuf_save (pb, whole, "jpeg", &error, "quality", "90", NULL));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (whole, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (half, data, (gssize) (len / 2), NULL));
+  for (gsize i = len / 3; i < len / 2; i++)
+    data[i] = (char) ((i * 7919) >> 3);
+  g_assert_true (g_file_set_contents (noisy, data, (gssize) len, NULL));
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *out = NULL, *err = NULL;
+
+      g_assert_cmpint (run (NULL, &out, &err, cases[c]), ==, 1);
+      g_test_message ("%s: %s", cases[c][0], err);
+      g_assert_nonnull (strstr (err, "cut-in-half.jpg: damaged or truncated"));
+      g_assert_nonnull (strstr (err, "noisy-middle.jpg: damaged or truncated"));
+      g_assert_null (strstr (err, "no face"));
+      /* the whole photo is answered for, and only it */
+      g_assert_nonnull (strstr (out, "whole.jpg"));
+      g_assert_null (strstr (out, "cut-in-half.jpg"));
+      g_assert_null (strstr (out, "noisy-middle.jpg"));
+    }
+}
+
 /* 11, 12. An animated GIF is its first frame, at once; a top-down BMP
  * (negative height) reads as any BMP, in every command. */
 static void
@@ -663,6 +706,7 @@ main (int    argc,
   g_test_add_func ("/cli-hardening/non-utf8-names", test_non_utf8_names);
   g_test_add_func ("/cli-hardening/bombs", test_bombs);
   g_test_add_func ("/cli-hardening/truncated", test_truncated);
+  g_test_add_func ("/cli-hardening/damaged-jpeg", test_damaged_jpeg);
   g_test_add_func ("/cli-hardening/gif-and-top-down-bmp", test_gif_and_top_down_bmp);
   status = g_test_run ();
   tf_test_remove_tmpdir (tmpdir);

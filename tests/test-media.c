@@ -952,6 +952,41 @@ test_corrupt_jpeg (void)
   expect_failure (headless, NULL, TF_MEDIA_ERROR_DECODE, NULL);
 }
 
+/* A photo cut in half, or with noise over a stretch of its picture data
+ * (its end marker kept: whole by its structure), is damaged: an error that
+ * names the file, not a picture half grey that the analysis reports as "no
+ * face found". The same photo undamaged decodes. */
+static void
+test_damaged_jpeg (void)
+{
+  g_autofree char *whole = fixture ("whole.jpg");
+  g_autofree char *half = fixture ("cut-in-half.jpg");
+  g_autofree char *middle = fixture ("noisy-middle.jpg");
+  g_autofree char *data = NULL;
+  g_autofree guint8 *rgb = NULL;
+  g_autoptr(GError) error = NULL;
+  int w, h, stride;
+  gsize len;
+
+  g_assert_true (encode ("videotestsrc num-buffers=1 pattern=smpte ! video/x-raw,width=320,height=240 "
+                         "! jpegenc quality=90", whole));
+  g_assert_true (g_file_get_contents (whole, &data, &len, NULL));
+  g_assert_nonnull (rgb = tf_media_read_picture (whole, &w, &h, &stride, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_set_contents (half, data, (gssize) (len / 2), NULL));
+  expect_failure (half, NULL, TF_MEDIA_ERROR_DECODE, "damaged or truncated");
+
+  for (gsize i = len / 3; i < len / 2; i++)
+    data[i] = (char) ((i * 7919) >> 3);
+  g_assert_true (g_file_set_contents (middle, data, (gssize) len, NULL));
+  expect_failure (middle, NULL, TF_MEDIA_ERROR_DECODE, "damaged or truncated");
+  g_clear_pointer (&rgb, g_free);
+  g_assert_null (rgb = tf_media_read_picture (middle, &w, &h, &stride, &error));
+  g_assert_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE);
+  g_assert_nonnull (strstr (error->message, "noisy-middle.jpg: damaged or truncated"));
+}
+
 static void
 test_truncated_video (void)
 {
@@ -1170,6 +1205,7 @@ main (int    argc,
   g_test_add_func ("/media/bad/files", test_bad_files);
   g_test_add_func ("/media/bad/audio-only", test_audio_only);
   g_test_add_func ("/media/bad/corrupt-jpeg", test_corrupt_jpeg);
+  g_test_add_func ("/media/bad/damaged-jpeg", test_damaged_jpeg);
   g_test_add_func ("/media/bad/truncated-video", test_truncated_video);
   g_test_add_func ("/media/bad/too-large", test_too_large);
   g_test_add_func ("/media/cancel", test_cancel);

@@ -3,7 +3,11 @@
 #include <fcntl.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
+#include <jpeglib.h>
+#include <jerror.h>
 #include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -55,6 +59,96 @@ check_readable_file (const char  *path,
   return TRUE;
 }
 
+/* ---- whether a JPEG's picture data decodes without complaint ------------- */
+
+typedef struct
+{
+  struct jpeg_error_mgr pub;
+  jmp_buf               jump;
+  gboolean              damaged;
+  char                  message[JMSG_LENGTH_MAX];
+} JpegCheckError;
+
+static void
+jpeg_check_error_exit (j_common_ptr cinfo)
+{
+  JpegCheckError *err = (JpegCheckError *) cinfo->err;
+
+  err->pub.format_message (cinfo, err->message);
+  longjmp (err->jump, 1);
+}
+
+/* libjpeg reports damage to the entropy-coded data as warnings, and fills
+ * the rest of the picture with grey: the first one is kept. Warnings about
+ * metadata (an unknown JFIF version, an odd Adobe transform, a bad ICC
+ * profile) are no damage to the picture. */
+static void
+jpeg_check_emit_message (j_common_ptr cinfo,
+                         int          level)
+{
+  JpegCheckError *err = (JpegCheckError *) cinfo->err;
+  int code = err->pub.msg_code;
+
+  if (level >= 0 || err->damaged)
+    return;
+  if (code == JWRN_JFIF_MAJOR || code == JWRN_ADOBE_XFORM || code == JWRN_BOGUS_ICC)
+    return;
+  err->damaged = TRUE;
+  err->pub.format_message (cinfo, err->message);
+}
+
+static void
+jpeg_check_output_message (j_common_ptr cinfo)
+{
+  (void) cinfo;   /* nothing on stderr */
+}
+
+/* Decodes the JPEG in @data at an eighth of its size (every coefficient is
+ * still entropy-decoded, the inverse DCT is cheap) and returns libjpeg's
+ * first complaint, or NULL when it has none. A picture of more than
+ * TF_MEDIA_MAX_PIXELS is not decoded (its size is refused elsewhere). */
+static char *
+jpeg_decode_problem (const guint8 *data,
+                     gsize         len)
+{
+  struct jpeg_decompress_struct cinfo;
+  JpegCheckError err;
+  JSAMPARRAY row;
+
+  memset (&err, 0, sizeof err);
+  cinfo.err = jpeg_std_error (&err.pub);
+  err.pub.error_exit = jpeg_check_error_exit;
+  err.pub.emit_message = jpeg_check_emit_message;
+  err.pub.output_message = jpeg_check_output_message;
+  if (setjmp (err.jump))
+    {
+      jpeg_destroy_decompress (&cinfo);
+      return g_strdup (err.message);
+    }
+  jpeg_create_decompress (&cinfo);
+  jpeg_mem_src (&cinfo, data, (unsigned long) len);
+  jpeg_read_header (&cinfo, TRUE);
+  if ((guint64) cinfo.image_width * cinfo.image_height > TF_MEDIA_MAX_PIXELS)
+    {
+      jpeg_destroy_decompress (&cinfo);
+      return NULL;
+    }
+  cinfo.scale_num = 1;
+  cinfo.scale_denom = 8;
+  cinfo.dct_method = JDCT_IFAST;
+  cinfo.do_fancy_upsampling = FALSE;
+  jpeg_start_decompress (&cinfo);
+  /* freed with the decompressor, also when an error jumps out */
+  row = cinfo.mem->alloc_sarray ((j_common_ptr) &cinfo, JPOOL_IMAGE,
+                                 cinfo.output_width * cinfo.output_components, 1);
+  while (cinfo.output_scanline < cinfo.output_height && !err.damaged)
+    jpeg_read_scanlines (&cinfo, row, 1);
+  if (!err.damaged)
+    jpeg_finish_decompress (&cinfo);
+  jpeg_destroy_decompress (&cinfo);
+  return err.damaged ? g_strdup (err.message) : NULL;
+}
+
 gboolean
 tf_decode_check_whole (const char  *path,
                        const char  *display,
@@ -63,6 +157,7 @@ tf_decode_check_whole (const char  *path,
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GMappedFile) mapped = g_mapped_file_new (path, FALSE, &local_error);
   const char *damage;
+  TfImageHeader header;
 
   if (mapped == NULL)
     {
@@ -75,6 +170,20 @@ tf_decode_check_whole (const char  *path,
     {
       g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: damaged or truncated: %s", display, damage);
       return FALSE;
+    }
+  /* whole, but its picture data may be damaged inside: decoders make grey
+   * of it and say nothing */
+  if (tf_image_header_sniff ((const guint8 *) g_mapped_file_get_contents (mapped),
+                             g_mapped_file_get_length (mapped), &header) &&
+      header.format == TF_IMAGE_HEADER_FORMAT_JPEG)
+    {
+      g_autofree char *problem = jpeg_decode_problem ((const guint8 *) g_mapped_file_get_contents (mapped),
+                                                      g_mapped_file_get_length (mapped));
+      if (problem)
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "%s: damaged or truncated: %s", display, problem);
+          return FALSE;
+        }
     }
   return TRUE;
 }

@@ -33,7 +33,9 @@ void     tf_decode_resize_rgb (const guint8     *rgb,
                                guint8           *out);
 
 /* Whether the picture in @path (a JPEG, PNG, GIF, BMP or TIFF; anything else
- * passes) is whole: else an error "DISPLAY: damaged or truncated: why". */
+ * passes) is whole: else an error "DISPLAY: damaged or truncated: why". A
+ * JPEG's picture data is also decoded (at an eighth of its size): libjpeg's
+ * complaints about it ("Corrupt JPEG data: bad Huffman code") are damage. */
 gboolean tf_decode_check_whole (const char        *path,
                                 const char        *display,
                                 GError           **error);

@@ -186,14 +186,20 @@ update_finetuned (TfPreferences *self)
   self->updating = FALSE;
 }
 
+/* a model that does not load: the person chose it and must choose again,
+ * so the whole message, in a dialog over the preferences */
 static void
 show_error (TfPreferences *self,
             const char    *message)
 {
-  AdwToast *toast = adw_toast_new (message);
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                                         _("Could Not Load the Model"),
+                                                                         message));
 
-  adw_toast_set_timeout (toast, 0);
-  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  adw_message_dialog_set_close_response (dialog, "close");
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void

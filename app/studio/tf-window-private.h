@@ -3,7 +3,9 @@
  * session's results), tf-window-actions.c (its actions, export, file
  * choosers), tf-window-browse.c (going through a folder's photos),
  * tf-window-project.c (its project), tf-window-finetune.c (its
- * Fine-tune page: the model it makes used, the project lent to it). */
+ * Fine-tune page: the model it makes used, the project lent to it),
+ * tf-window-errors.c (the page of a file that cannot be read, the recent
+ * list). */
 #pragma once
 
 #include "tf-finetune-view.h"
@@ -92,6 +94,10 @@ struct _TfWindow
   GCancellable         *probe_cancellable;  /* the maps of a restored face */
   char                 *annotator;
   gboolean              project_lent;    /* the Fine-tune page stores a run in it */
+
+  /* the page of a file that cannot be read (tf-window-errors.c) */
+  GtkWidget            *error_page;
+  char                 *error_file;
 };
 
 /* tf-window-actions.c */
@@ -160,6 +166,29 @@ void        tf_window_browse_back           (TfWindow       *self,
 /* The toast naming the folder's files that could not be read or have no
  * face, with a button that shows them. */
 void        tf_window_folder_problems_toast (TfWindow       *self);
+
+/* tf-window-errors.c */
+/* the error page in the media stack ("error"), the player's errors to it */
+void     tf_window_errors_init      (TfWindow       *self);
+void     tf_window_errors_dispose   (TfWindow       *self);
+/* @file could not be read (@error names it and says why): its page, with
+ * what to do, when it is the file on show; out of the recent list */
+void     tf_window_show_file_error  (TfWindow       *self,
+                                     const char     *file,
+                                     const char     *error);
+/* the folder's @file, which could not be read, chosen in its grid: its page */
+void     tf_window_show_item_error  (TfWindow       *self,
+                                     const char     *file,
+                                     const char     *error);
+/* @path (a photo, a video or a folder) into the recent list, at once: a
+ * failure to open it found later takes it out again */
+void     tf_window_remember_recent  (TfWindow       *self,
+                                     const char     *path);
+/* @path out of the recent list (it failed to open) */
+void     tf_window_forget_recent    (TfWindow       *self,
+                                     const char     *path);
+/* whether the Open menu offers @info: photos, videos, folders, projects */
+gboolean tf_window_recent_can_open  (GtkRecentInfo  *info);
 
 /* tf-window.c */
 void tf_window_reset_results   (TfWindow       *self);

@@ -1350,7 +1350,11 @@ on_project_chosen_cb (GFile    **files,
   g_autofree char *path = n_files > 0 ? g_file_get_path (files[0]) : NULL;
 
   if (path && !tf_window_open_project (self, path, &error))
-    tf_window_show_error (self, _("Could Not Open the Project"), error->message);
+    {
+      /* the file chooser may have put it there */
+      tf_window_forget_recent (self, path);
+      tf_window_show_error (self, _("Could Not Open the Project"), error->message);
+    }
 }
 
 static GListModel *

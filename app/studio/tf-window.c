@@ -6,6 +6,7 @@
 
 #include "tf-analyze.h"
 #include "tf-datafiles.h"
+#include "tf-toast.h"
 #include "tf-window-private.h"
 
 G_DEFINE_FINAL_TYPE (TfWindow, tf_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -77,17 +78,6 @@ set_subtitle_for_file (TfWindow   *self,
   g_autofree char *name = path ? g_filename_display_basename (path) : NULL;
 
   adw_window_title_set_subtitle (self->window_title, name ? name : "");
-}
-
-/* "photo.jpg: not a picture", whatever the error names the file as */
-static char *
-file_message (const char *file,
-              const char *error)
-{
-  g_autofree char *base = g_filename_display_basename (file);
-  g_autofree char *rest = tf_error_without_file (error, file);
-
-  return g_strdup_printf ("%s: %s", base, rest);
 }
 
 static void
@@ -197,7 +187,8 @@ rebuild_recent (TfWindow *self)
       g_auto(GStrv) parts = NULL;
       g_autofree char *label = NULL;
 
-      if (!gtk_recent_info_has_application (info, app_name) || !gtk_recent_info_is_local (info))
+      if (!gtk_recent_info_has_application (info, app_name) || !gtk_recent_info_is_local (info) ||
+          !tf_window_recent_can_open (info))
         continue;
       /* menu labels take mnemonics: a file's underscores stay as they are */
       parts = g_strsplit (gtk_recent_info_get_display_name (info), "_", -1);
@@ -397,18 +388,16 @@ on_file_done_cb (TfSession  *session,
   else if (faces == 0)
     self->n_no_face++;
 
+  /* a file that cannot be read: its page, when it is on show */
+  if (error)
+    tf_window_show_file_error (self, file, error);
   /* one file: each problem is news; a folder's show in its grid */
-  if (self->view != TF_VIEW_FOLDER)
+  if (self->view != TF_VIEW_FOLDER && !error && faces == 0)
     {
       g_autofree char *base = g_filename_display_basename (file);
-      g_autofree char *text = NULL;
+      g_autofree char *text = g_strdup_printf (_("No face found in %s"), base);
 
-      if (error)
-        text = file_message (file, error);
-      else if (faces == 0)
-        text = g_strdup_printf (_("No face found in %s"), base);
-      if (text)
-        tf_window_add_toast (self, text);
+      tf_window_add_toast (self, text);
     }
 }
 
@@ -460,6 +449,12 @@ on_item_activated_cb (TfFolderView *folder_view,
   if (item == NULL)
     return;
   self->in_item = TRUE;
+  if (tf_folder_item_get_error (item))
+    {
+      tf_window_show_item_error (self, file, tf_folder_item_get_error (item));
+      set_subtitle_for_file (self, file);
+      return;
+    }
   /* the results computed already; the analysis adds any still to come */
   if (tf_folder_item_get_is_video (item))
     {
@@ -821,6 +816,7 @@ tf_window_dispose (GObject *object)
   g_clear_handle_id (&self->progress_idle, g_source_remove);
   if (self->media_ids)
     tf_window_project_dispose (self);
+  tf_window_errors_dispose (self);
   g_cancellable_cancel (self->ablation_cancellable);
   g_clear_object (&self->ablation_cancellable);
   if (self->session)
@@ -954,6 +950,7 @@ tf_window_init (TfWindow *self)
   self->first_face_ms = -1;
   self->view = TF_VIEW_EMPTY;
   build_split (self);
+  tf_window_errors_init (self);
 
   /* running from the build folder, the application's icon is not installed */
   theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
@@ -1076,6 +1073,7 @@ tf_window_open_files (TfWindow  *self,
           g_autoptr(GError) error = NULL;
           if (!tf_window_open_project (self, path, &error))
             {
+              tf_window_forget_recent (self, path);
               tf_window_show_error (self, _("Could Not Open the Project"), error->message);
               g_free (path);
               return;
@@ -1085,10 +1083,7 @@ tf_window_open_files (TfWindow  *self,
         }
       g_ptr_array_add (paths, path);
       if (recent)
-        {
-          g_autofree char *uri = g_file_get_uri (files[i]);
-          gtk_recent_manager_add_item (self->recent, uri);
-        }
+        tf_window_remember_recent (self, path);
     }
   if (paths->len == 0)
     return;
@@ -1192,8 +1187,8 @@ tf_window_add_toast (TfWindow   *self,
 
   g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
 
-  toast = adw_toast_new (text);
-  adw_toast_set_timeout (toast, 5);
+  /* a long text has a Details button, and more time */
+  toast = tf_toast_new (GTK_WIDGET (self), text);
   tf_window_add_adw_toast (self, toast);
   return toast;
 }

@@ -9,6 +9,7 @@
 #include "tf-datafiles.h"
 #include "tf-file-chooser.h"
 #include "tf-finetune-view-private.h"
+#include "tf-toast.h"
 
 /* the held-out share is read again this long after it last changed */
 #define REREAD_DELAY_MS 300
@@ -76,11 +77,10 @@ _tf_finetune_view_toast (TfFinetuneView *self,
 {
   GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
   GtkWidget *window_toasts = parent ? gtk_widget_get_ancestor (parent, ADW_TYPE_TOAST_OVERLAY) : NULL;
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast = tf_toast_new (GTK_WIDGET (self), text);
 
   /* the window's, where there is one: its toasts and the page's queue up
    * rather than overlap */
-  adw_toast_set_timeout (toast, 5);
   adw_toast_overlay_add_toast (window_toasts ? ADW_TOAST_OVERLAY (window_toasts) : self->toasts, toast);
 }
 

@@ -58,6 +58,7 @@ enum
 {
   FACE_SELECTED,
   BOX_DRAWN,
+  PLAYER_ERROR,
   N_SIGNALS
 };
 
@@ -900,6 +901,9 @@ tf_video_view_class_init (TfVideoViewClass *klass)
   signals[BOX_DRAWN] = g_signal_new ("box-drawn", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                      0, NULL, NULL, NULL, G_TYPE_NONE, 5, G_TYPE_DOUBLE,
                                      G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  /* the player cannot play the file: its message */
+  signals[PLAYER_ERROR] = g_signal_new ("player-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   properties[PROP_DRAWING] = g_param_spec_boolean ("drawing", NULL, NULL, FALSE,
                                                    G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
                                                    | G_PARAM_STATIC_STRINGS);
@@ -1024,6 +1028,17 @@ tf_video_view_init (TfVideoView *self)
 
 /* ---- public API ---------------------------------------------------------- */
 
+static void
+on_stream_error_cb (GtkMediaStream *stream,
+                    GParamSpec     *pspec,
+                    TfVideoView    *self)
+{
+  const GError *error = gtk_media_stream_get_error (stream);
+
+  if (error)
+    g_signal_emit (self, signals[PLAYER_ERROR], 0, error->message);
+}
+
 GtkWidget *
 tf_video_view_new (void)
 {
@@ -1078,6 +1093,7 @@ tf_video_view_set_file (TfVideoView *self,
   /* the frame's size arrives once the stream is prepared */
   g_signal_connect (self->stream, "invalidate-size", G_CALLBACK (on_stream_size_cb), self);
   g_signal_connect (self->stream, "notify::playing", G_CALLBACK (on_playing_cb), self);
+  g_signal_connect (self->stream, "notify::error", G_CALLBACK (on_stream_error_cb), self);
   realize_stream (self);
   gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->stream));
   update_play_button (self);

@@ -11,7 +11,8 @@
  * timeline's colours; a disagreement with the model is marked); a click on
  * a box chooses that track. In drawing mode a drag draws the box of a face
  * the detector missed: "box-drawn" (double time_s, then x, y, w, h in frame
- * pixels). */
+ * pixels). "player-error" (const char *message) says the player cannot play
+ * the file. */
 #pragma once
 
 #include <gtk/gtk.h>
