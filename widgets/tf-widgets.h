@@ -9,6 +9,7 @@
 
 #include "tf-attention-overlay.h"
 #include "tf-chart.h"
+#include "tf-color-scale.h"
 #include "tf-colormap.h"
 #include "tf-confusion.h"
 #include "tf-face-inspector.h"
