@@ -242,6 +242,7 @@ probe_set_outputs (TfFaceProbe     *p,
   if (o->rollout)
     p->rollout = g_memdup2 (o->rollout + (gsize) i * gg, sizeof (float) * gg);
   p->input_size = model->input.size;
+  p->input_gray = model->input.gray;
 }
 
 static TfFaceProbe *
