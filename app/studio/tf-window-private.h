@@ -94,6 +94,8 @@ struct _TfWindow
 /* tf-window-actions.c */
 void tf_window_install_actions (GtkWidgetClass *widget_class);
 void tf_window_update_actions  (TfWindow       *self);
+/* the inspector's remembered choices and its (?) buttons */
+void tf_window_help_init       (TfWindow       *self);
 
 /* tf-window-project.c */
 void        tf_window_project_init          (TfWindow       *self);

@@ -937,6 +937,7 @@ tf_window_init (TfWindow *self)
   apply_colormap (self);
   /* both ways: the inspector's own slider is the same setting */
   g_settings_bind (self->settings, "overlay-opacity", self->inspector, "opacity", G_SETTINGS_BIND_DEFAULT);
+  tf_window_help_init (self);
 
   self->recent = gtk_recent_manager_get_default ();
   g_signal_connect_swapped (self->recent, "changed", G_CALLBACK (rebuild_recent), self);
