@@ -157,6 +157,7 @@ test_menu_and_f1 (void)
   g_assert_nonnull (button);
   menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
   g_assert_true (menu_has (menu, _("_What Am I Looking At?"), "win.help"));
+  g_assert_true (menu_has (menu, _("_Re-analyse"), "win.reanalyse"));
 
   /* F1 */
   type_key (GDK_KEY_F1, 0, "win.help", g_variant_new_string (""));
@@ -261,6 +262,80 @@ test_map_choice (void)
   g_settings_reset (settings, "overlay-map");
 }
 
+static gboolean
+count_cb (const TfProjectFace *face,
+          gpointer             user_data)
+{
+  (*(int *) user_data)++;
+  return TRUE;
+}
+
+static int
+project_faces (void)
+{
+  int n = 0;
+
+  g_assert_true (tf_project_foreach_face (tf_window_get_project (window), NULL, count_cb, &n, NULL));
+  return n;
+}
+
+static void
+test_reanalyse (void)
+{
+  TfFaceInspector *inspector = tf_window_get_inspector (window);
+  TfLabelBar *bar = tf_face_inspector_get_label_bar (inspector);
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.TransFER");
+  TfFaceProbe *before, *after;
+  gint64 run, id;
+  TfProjectLabel label = { 0 };
+  GtkWindow *prefs;
+  GtkWidget *button;
+
+  open_and_wait (sample, 30);
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
+  before = tf_face_inspector_get_probe (inspector);
+  id = before->face_id;
+  g_assert_cmpint (id, >, 0);
+  run = tf_project_get_latest_run (tf_window_get_project (window));
+  g_assert_cmpint (project_faces (), ==, 1);
+  /* a label given by a person */
+  g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_Return));
+  tf_test_settle (0.1);
+
+  /* a preference that applies from the next analysis, then Ctrl+R */
+  g_settings_set_double (settings, "detector-threshold", 0.5);
+  finished = FALSE;
+  type_key (GDK_KEY_r, GDK_CONTROL_MASK, "win.reanalyse", NULL);
+  g_assert_true (tf_test_wait_until (is_finished, NULL, 30));
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
+  after = tf_face_inspector_get_probe (inspector);
+  g_assert_true (after != before);
+  /* a new run of the project, the same face with its label, no copy of it */
+  g_assert_cmpint (tf_project_get_latest_run (tf_window_get_project (window)), >, run);
+  g_assert_cmpint (after->face_id, ==, id);
+  g_assert_cmpint (project_faces (), ==, 1);
+  g_assert_true (tf_project_get_label (tf_window_get_project (window), id, &label, NULL));
+  g_assert_cmpint (label.label, ==, after->predicted);
+  tf_project_label_clear (&label);
+
+  /* Preferences' own button does the same and gets out of the way */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "preferences"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  g_assert_true (tf_test_wait_until (window_shown, GSIZE_TO_POINTER (TF_TYPE_PREFERENCES), 10));
+  prefs = find_window (TF_TYPE_PREFERENCES);
+  button = tf_test_find_widget (GTK_WIDGET (prefs), TF_TEST_BY_BUTTON_LABEL, _("_Re-analyse"));
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  screenshot_of (GTK_WIDGET (prefs), "preferences-reanalyse");
+  finished = FALSE;
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (tf_test_wait_until (is_finished, NULL, 30));
+  tf_test_settle (0.2);
+  g_assert_null (find_window (TF_TYPE_PREFERENCES));
+  g_assert_cmpint (project_faces (), ==, 1);
+  g_settings_reset (settings, "detector-threshold");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -271,6 +346,7 @@ main (int    argc,
   g_test_add_func ("/gui-help/menu-and-f1", test_menu_and_f1);
   g_test_add_func ("/gui-help/inspector-buttons", test_inspector_buttons);
   g_test_add_func ("/gui-help/map-choice", test_map_choice);
+  g_test_add_func ("/gui-help/reanalyse", test_reanalyse);
 
   {
     int status = g_test_run ();

@@ -26,6 +26,7 @@ tf_window_update_actions (TfWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.next-face", faces);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.previous-face", faces);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", self->in_item);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reanalyse", tf_window_can_reanalyse (self));
   gtk_widget_set_visible (self->back_button, self->in_item);
   gtk_widget_set_visible (self->sidebar_button, self->view != TF_VIEW_EMPTY || self->project != NULL);
   tf_window_project_update_actions (self);
@@ -429,6 +430,14 @@ tf_window_help_init (TfWindow *self)
   g_signal_connect (self->inspector, "help-requested", G_CALLBACK (on_help_requested_cb), self);
 }
 
+static void
+reanalyse_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  tf_window_reanalyse (TF_WINDOW (widget));
+}
+
 /* ---- installation -------------------------------------------------------- */
 
 void
@@ -442,5 +451,7 @@ tf_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "win.help", "s", help_action);
+  gtk_widget_class_install_action (widget_class, "win.reanalyse", NULL, reanalyse_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.help", "s", "");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reanalyse", NULL);
 }

@@ -97,6 +97,18 @@ void tf_window_update_actions  (TfWindow       *self);
 /* the inspector's remembered choices and its (?) buttons */
 void tf_window_help_init       (TfWindow       *self);
 
+/* tf-window-reanalyse.c */
+/* the paths opened (a re-analysis opens them again) */
+void     tf_window_reanalyse_remember (TfWindow           *self,
+                                       const char * const *paths,
+                                       guint               n_paths);
+/* whether the files being opened are analysed again (not restored) */
+gboolean tf_window_reanalysing        (TfWindow           *self);
+/* A face of a re-analysis at the place of a face a person labelled or
+ * drew: that face's id (taken: it matches once), else 0. */
+gint64   tf_window_reanalyse_match    (TfWindow           *self,
+                                       TfFaceProbe        *probe);
+
 /* tf-window-project.c */
 void        tf_window_project_init          (TfWindow       *self);
 void        tf_window_project_dispose       (TfWindow       *self);

@@ -1059,6 +1059,7 @@ tf_window_open_files (TfWindow  *self,
   if (paths->len == 0)
     return;
   first = g_ptr_array_index (paths, 0);
+  tf_window_reanalyse_remember (self, (const char * const *) paths->pdata, paths->len);
 
   tf_session_cancel (self->session);
   tf_window_project_flush (self);
@@ -1101,7 +1102,7 @@ tf_window_open_files (TfWindow  *self,
   g_ptr_array_add (paths, NULL);
   expanded = tf_analyze_expand_paths ((const char * const *) paths->pdata, (int) paths->len - 1);
   for (guint i = 0; i < expanded->len; i++)
-    if (!restore_file (self, g_ptr_array_index (expanded, i)))
+    if (tf_window_reanalysing (self) || !restore_file (self, g_ptr_array_index (expanded, i)))
       g_ptr_array_add (todo, g_ptr_array_index (expanded, i));
   if (self->view == TF_VIEW_PHOTO && tf_photo_view_get_n_faces (self->photo_view) > 0 &&
       tf_photo_view_get_selected (self->photo_view) < 0)

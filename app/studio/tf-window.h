@@ -114,6 +114,9 @@ TfFaceInspector *tf_window_get_inspector   (TfWindow        *self);
 void             tf_window_show_help       (TfWindow        *self,
                                             const char      *section);
 GtkWindow       *tf_window_get_help        (TfWindow        *self);
+/* Analyses what is open again with the current preferences (Ctrl+R) */
+void             tf_window_reanalyse       (TfWindow        *self);
+gboolean         tf_window_can_reanalyse   (TfWindow        *self);
 TfPhotoView     *tf_window_get_photo_view  (TfWindow        *self);
 TfFolderView    *tf_window_get_folder_view (TfWindow        *self);
 TfVideoView     *tf_window_get_video_view  (TfWindow        *self);
