@@ -171,6 +171,10 @@ test_menu_and_f1 (void)
   screenshot_of (GTK_WIDGET (help ()), "help-face");
   tf_help_show_section (help (), "maps");
   screenshot_of (GTK_WIDGET (help ()), "help-maps");
+  tf_help_show_section (help (), "class-token");
+  screenshot_of (GTK_WIDGET (help ()), "help-class-token");
+  tf_help_show_section (help (), "rollout");
+  screenshot_of (GTK_WIDGET (help ()), "help-rollout");
   tf_help_show_section (help (), "ablation");
   screenshot_of (GTK_WIDGET (help ()), "help-ablation");
   tf_help_show_section (help (), "colours");

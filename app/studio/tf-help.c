@@ -119,7 +119,7 @@ figure_widget (FigureKind kind)
       if (kind == FIG_SCALE_DIVERGING)
         {
           tf_color_scale_set_diverging (TF_COLOR_SCALE (w), TRUE);
-          tf_color_scale_set_labels (TF_COLOR_SCALE (w), _("probability falls"), _("rises"));
+          tf_color_scale_set_labels (TF_COLOR_SCALE (w), C_("ablation", "probability falls"), C_("ablation", "rises"));
         }
       return w;
     case FIG_CROP:
@@ -151,11 +151,31 @@ add_figure (TfHelp     *self,
 
   fig.box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   fig.widget = figure_widget (kind);
-  gtk_box_append (GTK_BOX (fig.box), fig.widget);
+  if (TF_IS_ATTENTION_OVERLAY (fig.widget))
+    {
+      /* the face at its size, however wide the page: the overlay's own
+       * natural size is a sidebar's */
+      GtkWidget *clamp = adw_clamp_new ();
+
+      adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 192);
+      adw_clamp_set_tightening_threshold (ADW_CLAMP (clamp), 192);
+      adw_clamp_set_child (ADW_CLAMP (clamp), fig.widget);
+      gtk_box_append (GTK_BOX (fig.box), clamp);
+    }
+  else
+    gtk_box_append (GTK_BOX (fig.box), fig.widget);
   fig.caption = GTK_LABEL (gtk_label_new (caption));
   gtk_label_set_wrap (fig.caption, TRUE);
   gtk_label_set_justify (fig.caption, GTK_JUSTIFY_CENTER);
   gtk_label_set_max_width_chars (fig.caption, 28);
+  /* as wide as its picture: a wrapped label otherwise asks for the height
+   * of its narrowest wrapping */
+  {
+    int width;
+
+    gtk_widget_get_size_request (fig.widget, &width, NULL);
+    gtk_widget_set_size_request (GTK_WIDGET (fig.caption), width, -1);
+  }
   gtk_widget_add_css_class (GTK_WIDGET (fig.caption), "caption");
   gtk_widget_add_css_class (GTK_WIDGET (fig.caption), "dim-label");
   gtk_box_append (GTK_BOX (fig.box), GTK_WIDGET (fig.caption));
@@ -375,11 +395,14 @@ update_facts (TfHelp *self)
           {
           case 0:
             if (p->source_size > 0 && p->input_size > 0)
-              /* TRANSLATORS: the crop's size, then the model's input size, in pixels */
-              text = g_strdup_printf (_("This model: the face is cut at %d × %d pixels and enlarged to %d × %d; "
-                                        "it reads %s."),
-                                      p->source_size, p->source_size, p->input_size, p->input_size,
-                                      p->input_gray ? _("brightness only") : _("colour"));
+              text = g_strdup_printf (p->input_gray
+                                      /* TRANSLATORS: the crop's size, then the model's input size, in pixels */
+                                      ? _("This model: the face is cut at %d × %d pixels and enlarged to %d × %d; "
+                                          "it reads the brightness only.")
+                                      /* TRANSLATORS: the crop's size, then the model's input size, in pixels */
+                                      : _("This model: the face is cut at %d × %d pixels and enlarged to %d × %d; "
+                                          "it reads the colours."),
+                                      p->source_size, p->source_size, p->input_size, p->input_size);
             break;
           case 1:
             text = g_strdup_printf (_("This model: %d LANets over a grid of %d × %d patches."),
@@ -427,8 +450,6 @@ apply_probe (TfHelp *self)
             gtk_widget_set_size_request (fig->widget, 240, height);
           }
           tf_head_grid_set_colormap (TF_HEAD_GRID (fig->widget), self->colormap);
-          if (fig->kind == FIG_GRID && p != NULL)
-            tf_head_grid_select (TF_HEAD_GRID (fig->widget), block, head);
           gtk_widget_set_visible (fig->box, fig->kind == FIG_GRID || (p != NULL && p->ablation != NULL));
           break;
         case FIG_SCALE:
