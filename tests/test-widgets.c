@@ -992,6 +992,12 @@ test_inspector_selected_head (void)
   tf_test_destroy (window);
 }
 
+static gboolean
+adjustment_moved (gpointer adj)
+{
+  return gtk_adjustment_get_value (adj) > 0;
+}
+
 /* Compute is pressable only when it would compute something; its result
  * is shown at once, in sight. */
 static void
@@ -1032,7 +1038,7 @@ test_inspector_compute (void)
   g_assert_false (gtk_widget_get_sensitive (compute));          /* computed */
   toggle = tf_test_find_type (widget, GTK_TYPE_CHECK_BUTTON);
   g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
-  tf_test_settle (0.2);
+  g_assert_true (tf_test_wait_until (adjustment_moved, adj, 5));
   tf_test_settle_frames ();
   /* the grid in the scrolled window's view */
   g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (tf_face_inspector_get_head_grid (inspector)), widget, &grid));

@@ -58,6 +58,7 @@ struct _TfFaceInspector
   gboolean            ablation_wanted;  /* Compute pressed: show its result */
   GtkWidget          *grid_heading;
   guint               scroll_idle;
+  int                 scroll_tries;
   GtkAdjustment      *opacity;
   GtkWidget          *opacity_scale;
   TfProbBars         *bars;
@@ -319,8 +320,9 @@ help_button (TfFaceInspector *self,
   return button;
 }
 
-/* The grid in sight in the scrolled window the inspector sits in. */
-static void
+/* The grid in sight in the scrolled window the inspector sits in; FALSE
+ * while the ablation toggle just shown is not laid out yet. */
+static gboolean
 scroll_to_grid (TfFaceInspector *self)
 {
   GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
@@ -328,14 +330,18 @@ scroll_to_grid (TfFaceInspector *self)
   GtkAdjustment *adj;
   double top, bottom, page, value;
 
-  if (scroller == NULL
+  if (scroller == NULL)
+    return TRUE;
+  if (gtk_widget_get_height (GTK_WIDGET (self->show_ablation)) <= 0
       || !gtk_widget_compute_bounds (self->grid_heading, GTK_WIDGET (self), &bounds))
-    return;
+    return FALSE;
   adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   top = bounds.origin.y;
   if (!gtk_widget_compute_bounds (GTK_WIDGET (self->show_ablation), GTK_WIDGET (self), &bounds))
-    return;
+    return FALSE;
   bottom = bounds.origin.y + bounds.size.height;
+  if (bottom > gtk_adjustment_get_upper (adj) + 0.5)
+    return FALSE;
   page = gtk_adjustment_get_page_size (adj);
   value = gtk_adjustment_get_value (adj);
   /* the heading to the toggle, or as much of it as fits, from the heading */
@@ -344,15 +350,19 @@ scroll_to_grid (TfFaceInspector *self)
   else if (bottom > value + page)
     value = bottom - page;
   gtk_adjustment_set_value (adj, value);
+  return TRUE;
 }
+
+#define SCROLL_TRIES 40   /* of 25 ms: a second for the layout to come */
 
 static gboolean
 scroll_to_grid_cb (gpointer data)
 {
   TfFaceInspector *self = data;
 
+  if (!scroll_to_grid (self) && ++self->scroll_tries < SCROLL_TRIES)
+    return G_SOURCE_CONTINUE;
   self->scroll_idle = 0;
-  scroll_to_grid (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -775,8 +785,9 @@ tf_face_inspector_set_probe (TfFaceInspector *self,
       /* the result of Compute, at once: the grid in ablation view, in sight */
       self->ablation_wanted = FALSE;
       gtk_check_button_set_active (self->show_ablation, TRUE);
+      self->scroll_tries = 0;
       if (self->scroll_idle == 0)
-        self->scroll_idle = g_timeout_add (50, scroll_to_grid_cb, self);
+        self->scroll_idle = g_timeout_add (25, scroll_to_grid_cb, self);
     }
   tf_head_grid_set_show_ablation (self->grid, has_ablation && gtk_check_button_get_active (self->show_ablation));
   update_grid_caption (self);
