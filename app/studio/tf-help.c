@@ -507,15 +507,39 @@ apply_probe (TfHelp *self)
   gtk_revealer_set_reveal_child (self->status, p == NULL);
 }
 
+/* The background work holds the help weakly: closed, it goes at once (its
+ * dispose cancels the work) and the result finds nobody. */
+static GWeakRef *
+weak_self (TfHelp *self)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  return ref;
+}
+
+static TfHelp *
+take_weak_self (gpointer data)
+{
+  GWeakRef *ref = data;
+  TfHelp *self = g_weak_ref_get (ref);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return self;
+}
+
 static void
 on_ablation_done_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  TfHelp *self = user_data;
+  g_autoptr(TfHelp) self = take_weak_self (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(TfFaceProbe) ablated = tf_session_ablation_finish (TF_SESSION (source), result, &error);
 
+  if (self == NULL)
+    return;
   if (ablated == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -523,7 +547,6 @@ on_ablation_done_cb (GObject      *source,
           g_warning ("help: the ablation failed: %s", error->message);
           gtk_label_set_text (self->facts[section_index ("ablation")], error->message);
         }
-      g_object_unref (self);
       return;
     }
   if (self->probe != NULL && ablated->source_rgb != NULL)
@@ -532,7 +555,6 @@ on_ablation_done_cb (GObject      *source,
       self->probe = g_steal_pointer (&ablated);
       apply_probe (self);
     }
-  g_object_unref (self);
 }
 
 /* the ablation picture needs the ablation: computed here when missing */
@@ -543,7 +565,7 @@ ensure_ablation (TfHelp *self)
       || self->session == NULL)
     return;
   tf_session_ablation_async (self->session, self->probe, self->cancellable, NULL, NULL,
-                             on_ablation_done_cb, g_object_ref (self));
+                             on_ablation_done_cb, weak_self (self));
 }
 
 static void
@@ -551,10 +573,12 @@ on_sample_done_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  TfHelp *self = user_data;
+  g_autoptr(TfHelp) self = take_weak_self (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(TfFaceProbe) probe = tf_session_face_finish (TF_SESSION (source), result, &error);
 
+  if (self == NULL)
+    return;
   if (probe == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -562,7 +586,6 @@ on_sample_done_cb (GObject      *source,
           g_autofree char *text = g_strdup_printf (_("The pictures could not be drawn: %s"), error->message);
           gtk_label_set_text (self->status_label, text);
         }
-      g_object_unref (self);
       return;
     }
   if (self->probe == NULL)
@@ -572,7 +595,6 @@ on_sample_done_cb (GObject      *source,
       apply_probe (self);
       ensure_ablation (self);
     }
-  g_object_unref (self);
 }
 
 static void
@@ -587,7 +609,7 @@ analyse_sample (TfHelp *self)
     }
   gtk_label_set_text (self->status_label, _("Analysing the sample photo for the pictures…"));
   tf_session_face_in_picture_async (self->session, sample, self->cancellable, on_sample_done_cb,
-                                    g_object_ref (self));
+                                    weak_self (self));
 }
 
 /* ---- GObject ------------------------------------------------------------------ */
