@@ -108,6 +108,9 @@ gboolean tf_window_reanalysing        (TfWindow           *self);
  * drew: that face's id (taken: it matches once), else 0. */
 gint64   tf_window_reanalyse_match    (TfWindow           *self,
                                        TfFaceProbe        *probe);
+/* the analysis ended: the kept faces it did not find again, to the views */
+void     tf_window_reanalyse_finished (TfWindow           *self,
+                                       gboolean            cancelled);
 
 /* tf-window-project.c */
 void        tf_window_project_init          (TfWindow       *self);
@@ -175,6 +178,9 @@ void tf_window_replace_face    (TfWindow       *self,
 void tf_window_show_error      (TfWindow       *self,
                                 const char     *title,
                                 const char     *message);
+/* a face found or restored, to the views showing its file */
+void tf_window_deliver_face    (TfWindow       *self,
+                                TfFaceProbe    *probe);
 /* Shows @probe (NULL: none) in the inspector, with its ablation if one was
  * computed. */
 void tf_window_show_face       (TfWindow       *self,

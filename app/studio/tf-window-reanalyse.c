@@ -19,6 +19,7 @@
 typedef struct
 {
   char   *file;     /* canonical */
+  char   *opened;   /* as it was opened */
   gint64  id;
   gint64  frame;
   float   box[4];
@@ -30,6 +31,7 @@ kept_free (gpointer data)
   Kept *k = data;
 
   g_free (k->file);
+  g_free (k->opened);
   g_free (k);
 }
 
@@ -80,7 +82,7 @@ tf_window_can_reanalyse (TfWindow *self)
 
 typedef struct
 {
-  GHashTable *files;     /* canonical paths analysed again */
+  GHashTable *files;     /* canonical path analysed again -> as opened */
   GHashTable *paths;     /* stored path -> canonical, or "" for others */
   TfProject  *project;
   GArray     *drop;      /* gint64 face ids */
@@ -122,6 +124,7 @@ sort_face_cb (const TfProjectFace *face,
       Kept *k = g_new0 (Kept, 1);
 
       k->file = g_strdup (file);
+      k->opened = g_strdup (g_hash_table_lookup (s->files, file));
       k->id = face->id;
       k->frame = face->frame;
       k->box[0] = face->det.x;
@@ -140,7 +143,7 @@ forget_analysis (TfWindow   *self,
                  GPtrArray  *files,
                  GError    **error)
 {
-  g_autoptr(GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GArray) drop = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (kept_free);
@@ -149,7 +152,8 @@ forget_analysis (TfWindow   *self,
   if (self->project == NULL || tf_project_is_read_only (self->project))
     return TRUE;
   for (guint i = 0; i < files->len; i++)
-    g_hash_table_add (set, canonical_path (g_ptr_array_index (files, i)));
+    g_hash_table_insert (set, canonical_path (g_ptr_array_index (files, i)),
+                         g_strdup (g_ptr_array_index (files, i)));
   tf_window_project_flush (self);
   if (!tf_project_foreach_face (self->project, NULL, sort_face_cb, &s, error))
     return FALSE;
@@ -214,6 +218,30 @@ tf_window_reanalyse_match (TfWindow    *self,
   id = ((Kept *) g_ptr_array_index (kept, best))->id;
   g_ptr_array_remove_index_fast (kept, best);
   return id;
+}
+
+void
+tf_window_reanalyse_finished (TfWindow *self,
+                              gboolean  cancelled)
+{
+  GPtrArray *kept = g_object_get_data (G_OBJECT (self), KEPT_KEY);
+
+  if (kept == NULL || cancelled)
+    return;
+  /* what a person gave and the new analysis did not find again stays in
+   * sight, as it was stored */
+  for (guint i = 0; i < kept->len; i++)
+    {
+      Kept *k = g_ptr_array_index (kept, i);
+      g_autoptr(TfFaceProbe) probe = tf_window_project_probe (self, k->id);
+
+      if (probe == NULL)
+        continue;
+      g_free (probe->file);
+      probe->file = g_strdup (k->opened);
+      tf_window_deliver_face (self, probe);
+    }
+  g_object_set_data (G_OBJECT (self), KEPT_KEY, NULL);
 }
 
 void

@@ -232,6 +232,13 @@ deliver_face (TfWindow    *self,
     tf_window_update_actions (self);
 }
 
+void
+tf_window_deliver_face (TfWindow    *self,
+                        TfFaceProbe *probe)
+{
+  deliver_face (self, probe);
+}
+
 static void
 on_face_cb (TfSession   *session,
             TfFaceProbe *probe,
@@ -386,6 +393,7 @@ on_finished_cb (TfSession *session,
 {
   g_clear_handle_id (&self->progress_idle, g_source_remove);
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+  tf_window_reanalyse_finished (self, cancelled);
   tf_window_project_flush (self);
   tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
   tf_stats_view_refresh (TF_STATS_VIEW (self->stats_view));
