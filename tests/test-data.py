@@ -114,6 +114,8 @@ SCHEMA_KEYS = {
     'project-file': ("''", 'type s'),
     'auto-advance': ('true', 'type b'),
     'annotator': ("''", 'type s'),
+    'overlay-map': ("'max'", 'type s'),
+    'crop-as-model': ('true', 'type b'),
 }
 
 

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tf-test-gtk.h"
@@ -872,6 +873,315 @@ test_timeline (void)
   tf_test_destroy (window);
 }
 
+/* ---- the inspector explains what it shows */
+
+static gboolean
+colour_close (const int got[3],
+              const uint8_t want[3],
+              int tolerance)
+{
+  for (int c = 0; c < 3; c++)
+    if (abs (got[c] - want[c]) > tolerance)
+      return FALSE;
+  return TRUE;
+}
+
+/* the inspector in a scrolled window, as a sidebar holds it */
+static GtkWidget *
+show_inspector (GtkWidget *inspector,
+                int        height)
+{
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), inspector);
+  return tf_test_show (scroller, 360, height);
+}
+
+/* The overlay's legend: the colour map from low (left) to high (right),
+ * following the colour map chosen. */
+static void
+test_inspector_legend (void)
+{
+  g_autoptr (TfFaceProbe) probe = make_probe ();
+  GtkWidget *widget = tf_face_inspector_new ();
+  TfFaceInspector *inspector = TF_FACE_INSPECTOR (widget);
+  TfColorScale *legend = tf_face_inspector_get_legend (inspector);
+  GtkWidget *window;
+  graphene_rect_t bar, in_inspector;
+
+  g_assert_true (TF_IS_COLOR_SCALE (legend));
+  window = show_inspector (widget, 900);
+  tf_face_inspector_set_probe (inspector, probe);
+  for (int map = TF_COLORMAP_VIRIDIS; map <= TF_COLORMAP_MAGMA; map++)
+    {
+      g_autoptr (TfTestImage) image = NULL;
+      uint8_t low[3], high[3];
+      int got[3];
+
+      tf_face_inspector_set_colormap (inspector, (TfColormap) map);
+      g_assert_cmpint (tf_color_scale_get_colormap (legend), ==, map);
+      image = tf_test_render (widget, map == TF_COLORMAP_VIRIDIS ? "legend-viridis" : "legend-magma", &white);
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (legend)));
+      g_assert_true (tf_color_scale_get_bar_rect (legend, &bar));
+      g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (legend), widget, &in_inspector));
+      tf_colormap_lookup ((TfColormap) map, 0, low);
+      tf_colormap_lookup ((TfColormap) map, 1, high);
+      /* under the face */
+      {
+        graphene_rect_t face;
+        g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (tf_face_inspector_get_overlay (inspector)), widget, &face));
+        g_assert_cmpfloat (in_inspector.origin.y, >, face.origin.y + face.size.height - 1);
+      }
+      pixel (image, in_inspector.origin.x + 2, in_inspector.origin.y + bar.size.height / 2, got);
+      g_assert_true (colour_close (got, low, 12));
+      pixel (image, in_inspector.origin.x + bar.size.width - 3, in_inspector.origin.y + bar.size.height / 2, got);
+      g_assert_true (colour_close (got, high, 12));
+    }
+  /* its ends are named */
+  g_assert_cmpstr (tf_color_scale_get_low (legend), !=, "");
+  g_assert_cmpstr (tf_color_scale_get_high (legend), !=, "");
+  tf_test_destroy (window);
+}
+
+/* "Selected head" names the head drawn, or asks for one. */
+static void
+test_inspector_selected_head (void)
+{
+  g_autoptr (TfFaceProbe) probe = make_probe ();
+  GtkWidget *widget = tf_face_inspector_new ();
+  TfFaceInspector *inspector = TF_FACE_INSPECTOR (widget);
+  TfAttentionOverlay *overlay = tf_face_inspector_get_overlay (inspector);
+  TfHeadGrid *grid = tf_face_inspector_get_head_grid (inspector);
+  GtkWidget *window = show_inspector (widget, 900);
+  GtkDropDown *chooser = GTK_DROP_DOWN (tf_test_find_type (widget, GTK_TYPE_DROP_DOWN));
+  GListModel *names = gtk_drop_down_get_model (chooser);
+  guint last;
+  int index, head;
+
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_null (tf_face_inspector_get_head_text (inspector));
+  last = g_list_model_get_n_items (names) - 1;
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), last), ==, "Selected head");
+
+  /* chosen before any head: the face alone, and the request */
+  gtk_drop_down_set_selected (chooser, last);
+  g_assert_cmpstr (tf_face_inspector_get_map (inspector), ==, "head");
+  g_assert_false (tf_head_grid_get_selected (grid, NULL, NULL));
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_NONE);
+  g_assert_cmpstr (tf_face_inspector_get_head_text (inspector), ==, "Choose a head in the grid");
+  tf_test_image_free (tf_test_render (widget, "inspector-choose-head", &white));
+
+  /* block 2, head 3 chosen in the grid: drawn, and named in both places */
+  press_key (GTK_WIDGET (grid), GDK_KEY_Down);
+  press_key (GTK_WIDGET (grid), GDK_KEY_Down);
+  press_key (GTK_WIDGET (grid), GDK_KEY_Right);
+  press_key (GTK_WIDGET (grid), GDK_KEY_Right);
+  press_key (GTK_WIDGET (grid), GDK_KEY_Return);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_HEAD);
+  tf_attention_overlay_get_index (overlay, &index, &head);
+  g_assert_cmpint (index, ==, 1);
+  g_assert_cmpint (head, ==, 2);
+  g_assert_cmpuint (gtk_drop_down_get_selected (chooser), ==, last);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), last), ==, "Block 2, head 3");
+  g_assert_true (g_str_has_prefix (tf_face_inspector_get_head_text (inspector), "Block 2, head 3"));
+  tf_test_image_free (tf_test_render (widget, "inspector-head-named", &white));
+
+  /* another map hides the line; the head's name stays in the list */
+  gtk_drop_down_set_selected (chooser, 0);
+  g_assert_null (tf_face_inspector_get_head_text (inspector));
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (names), last), ==, "Block 2, head 3");
+  tf_test_destroy (window);
+}
+
+static gboolean
+adjustment_moved (gpointer adj)
+{
+  return gtk_adjustment_get_value (adj) > 0;
+}
+
+/* Compute is pressable only when it would compute something; its result
+ * is shown at once, in sight. */
+static void
+test_inspector_compute (void)
+{
+  g_autoptr (TfFaceProbe) probe = make_probe ();
+  g_autofree float *ablation = make_ablation ();
+  g_autoptr (TfFaceProbe) with = tf_face_probe_with_ablation (probe, ablation);
+  g_autoptr (TfFaceProbe) bare = make_probe ();
+  GtkWidget *widget = tf_face_inspector_new ();
+  TfFaceInspector *inspector = TF_FACE_INSPECTOR (widget);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *compute = tf_face_inspector_get_compute_button (inspector);
+  GtkWidget *toggle, *window;
+  GtkAdjustment *adj;
+  graphene_rect_t grid;
+
+  g_clear_pointer (&bare->source_rgb, g_free);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), widget);
+  /* short: the grid starts out of sight */
+  window = tf_test_show (scroller, 360, 400);
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+  g_assert_false (gtk_widget_get_sensitive (compute));          /* no face */
+  tf_face_inspector_set_probe (inspector, bare);
+  g_assert_false (gtk_widget_get_sensitive (compute));          /* nothing to compute from */
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_true (gtk_widget_get_sensitive (compute));
+  tf_test_settle_frames ();
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), ==, 0);
+
+  g_signal_emit_by_name (compute, "clicked");
+  tf_face_inspector_set_ablation_progress (inspector, 0);
+  g_assert_false (gtk_widget_get_sensitive (compute));          /* running */
+  tf_face_inspector_set_ablation_progress (inspector, -1);
+  tf_face_inspector_set_probe (inspector, with);
+  g_assert_false (gtk_widget_get_sensitive (compute));          /* computed */
+  toggle = tf_test_find_type (widget, GTK_TYPE_CHECK_BUTTON);
+  g_assert_true (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+  g_assert_true (tf_test_wait_until (adjustment_moved, adj, 5));
+  tf_test_settle_frames ();
+  /* the grid in the scrolled window's view */
+  g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (tf_face_inspector_get_head_grid (inspector)), widget, &grid));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), >, 0);
+  g_assert_cmpfloat (grid.origin.y, >=, gtk_adjustment_get_value (adj) - 40);
+  g_assert_cmpfloat (grid.origin.y + grid.size.height, <=,
+                     gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj) + 1);
+
+  /* the same face again without its ablation: computable again; a face
+   * shown without Compute is not switched */
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_true (gtk_widget_get_sensitive (compute));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+  tf_face_inspector_set_probe (inspector, with);
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (toggle)));
+  tf_test_destroy (window);
+}
+
+/* The map chosen is a name, kept across faces (also one without maps) and
+ * settable before any face (a setting bound to it, restored at start). */
+static void
+test_inspector_map_choice (void)
+{
+  g_autoptr (TfFaceProbe) probe = make_probe ();
+  g_autoptr (TfFaceProbe) no_maps = make_probe ();
+  GtkWidget *widget = tf_face_inspector_new ();
+  TfFaceInspector *inspector = TF_FACE_INSPECTOR (widget);
+  TfAttentionOverlay *overlay = tf_face_inspector_get_overlay (inspector);
+  GtkWidget *window = show_inspector (widget, 900);
+  GtkDropDown *chooser = GTK_DROP_DOWN (tf_test_find_type (widget, GTK_TYPE_DROP_DOWN));
+  g_autofree char *map = NULL;
+  int notified = 0, index, head;
+
+  g_clear_pointer (&no_maps->lanet_maps, g_free);
+  g_assert_cmpstr (tf_face_inspector_get_map (inspector), ==, "max");
+  /* as a setting does at start */
+  g_object_set (inspector, "map", "lanet-2", NULL);
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_LANET);
+  tf_attention_overlay_get_index (overlay, &index, &head);
+  g_assert_cmpint (index, ==, 1);
+  g_assert_cmpuint (gtk_drop_down_get_selected (chooser), ==, 1);
+
+  /* a face without LANet maps shows their max, and forgets nothing */
+  tf_face_inspector_set_probe (inspector, no_maps);
+  g_assert_cmpstr (tf_face_inspector_get_map (inspector), ==, "lanet-2");
+  tf_face_inspector_set_probe (inspector, NULL);
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_LANET);
+  tf_attention_overlay_get_index (overlay, &index, &head);
+  g_assert_cmpint (index, ==, 1);
+
+  /* a person's choice is notified (what a settings binding writes) */
+  g_signal_connect_swapped (inspector, "notify::map", G_CALLBACK (g_atomic_int_inc), &notified);
+  gtk_drop_down_set_selected (chooser, LANETS + 1);
+  g_assert_cmpint (notified, ==, 1);
+  g_object_get (inspector, "map", &map, NULL);
+  g_assert_cmpstr (map, ==, "rollout");
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_ROLLOUT);
+  /* nonsense from a setting: their max */
+  g_object_set (inspector, "map", "lanet-99", NULL);
+  g_assert_cmpint (tf_attention_overlay_get_kind (overlay), ==, TF_OVERLAY_LANET_MAX);
+  tf_test_destroy (window);
+}
+
+/* The crop as a grayscale model sees it, or in colour. */
+static void
+test_inspector_as_model (void)
+{
+  g_autoptr (TfFaceProbe) probe = make_probe ();
+  g_autoptr (TfFaceProbe) colour = make_probe ();
+  GtkWidget *widget = tf_face_inspector_new ();
+  TfFaceInspector *inspector = TF_FACE_INSPECTOR (widget);
+  TfAttentionOverlay *overlay = tf_face_inspector_get_overlay (inspector);
+  GtkWidget *window = show_inspector (widget, 900);
+  GtkWidget *toggle = tf_test_find_type (widget, GTK_TYPE_SWITCH);
+  graphene_rect_t face;
+  int got[3];
+
+  probe->input_gray = TRUE;
+  g_assert_nonnull (toggle);
+  tf_face_inspector_set_opacity (inspector, 0);
+  tf_face_inspector_set_probe (inspector, colour);
+  g_assert_false (gtk_widget_is_visible (toggle));             /* a colour model: nothing to choose */
+  tf_face_inspector_set_probe (inspector, probe);
+  g_assert_true (gtk_widget_is_visible (toggle));
+  g_object_set (inspector, "as-model", TRUE, NULL);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (toggle)));
+  g_assert_true (tf_attention_overlay_get_shows_gray (overlay));
+  {
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "inspector-as-model", &white);
+
+    g_assert_true (tf_attention_overlay_get_face_rect (overlay, &face));
+    pixel (image, face.origin.x + face.size.width * 0.3, face.origin.y + face.size.height * 0.6, got);
+    g_assert_cmpint (abs (got[0] - got[1]), <=, 2);
+    g_assert_cmpint (abs (got[1] - got[2]), <=, 2);
+  }
+  gtk_switch_set_active (GTK_SWITCH (toggle), FALSE);
+  {
+    gboolean as_model = TRUE;
+    g_autoptr (TfTestImage) image = tf_test_render (widget, "inspector-in-colour", &white);
+
+    g_object_get (inspector, "as-model", &as_model, NULL);
+    g_assert_false (as_model);
+    pixel (image, face.origin.x + face.size.width * 0.3, face.origin.y + face.size.height * 0.6, got);
+    g_assert_cmpint (MAX (abs (got[0] - got[1]), abs (got[1] - got[2])), >, 10);
+  }
+  tf_test_destroy (window);
+}
+
+/* The (?) buttons ask for the help at their section. */
+static void
+on_help_requested_cb (TfFaceInspector *inspector,
+                      const char      *section,
+                      char           **got)
+{
+  (void) inspector;
+  g_free (*got);
+  *got = g_strdup (section);
+}
+
+static void
+test_inspector_help_buttons (void)
+{
+  GtkWidget *widget = tf_face_inspector_new ();
+  GtkWidget *window = show_inspector (widget, 900);
+  g_autofree char *section = NULL;
+  GtkWidget *maps = tf_test_find_widget (widget, TF_TEST_BY_NAME, "maps");
+  GtkWidget *heads = tf_test_find_widget (widget, TF_TEST_BY_NAME, "heads");
+
+  g_signal_connect (widget, "help-requested", G_CALLBACK (on_help_requested_cb), &section);
+  g_assert_true (GTK_IS_BUTTON (maps));
+  g_assert_true (GTK_IS_BUTTON (heads));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (maps));
+  g_signal_emit_by_name (maps, "clicked");
+  g_assert_cmpstr (section, ==, "maps");
+  g_signal_emit_by_name (heads, "clicked");
+  g_assert_cmpstr (section, ==, "heads");
+  tf_test_destroy (window);
+}
+
 /* ---- the inspector */
 
 static void
@@ -1523,6 +1833,12 @@ main (int    argc,
   g_test_add_func ("/widgets/head-grid", test_head_grid);
   g_test_add_func ("/widgets/timeline", test_timeline);
   g_test_add_func ("/widgets/inspector", test_inspector);
+  g_test_add_func ("/widgets/inspector-legend", test_inspector_legend);
+  g_test_add_func ("/widgets/inspector-selected-head", test_inspector_selected_head);
+  g_test_add_func ("/widgets/inspector-compute", test_inspector_compute);
+  g_test_add_func ("/widgets/inspector-map-choice", test_inspector_map_choice);
+  g_test_add_func ("/widgets/inspector-as-model", test_inspector_as_model);
+  g_test_add_func ("/widgets/inspector-help-buttons", test_inspector_help_buttons);
   g_test_add_func ("/widgets/label-bar", test_label_bar);
   g_test_add_func ("/widgets/plot", test_plot);
   g_test_add_func ("/widgets/confusion", test_confusion);

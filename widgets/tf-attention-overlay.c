@@ -30,6 +30,7 @@ struct _TfAttentionOverlay
   int            head;
   double         opacity;
   TfColormap     colormap;
+  gboolean       as_model;      /* the crop as the model reads it (grayscale) */
 
   GdkTexture    *heat;          /* NULL: to build on the next frame */
   guint          builds;
@@ -264,6 +265,32 @@ snapshot_placeholder (TfAttentionOverlay *self,
   gtk_snapshot_restore (snapshot);
 }
 
+/* the crop, in grayscale when it is shown as a grayscale model reads it
+ * (the luma weights of tf_image_to_input) */
+static void
+snapshot_crop (TfAttentionOverlay    *self,
+               GtkSnapshot           *snapshot,
+               const graphene_rect_t *rect)
+{
+  gboolean gray = tf_attention_overlay_get_shows_gray (self);
+
+  if (gray)
+    {
+      graphene_matrix_t luma;
+      const float r = 0.299f, g = 0.587f, b = 0.114f;
+
+      /* graphene's rows are the input channels, its columns the outputs */
+      graphene_matrix_init_from_float (&luma, (float[16]) { r, r, r, 0,
+                                                            g, g, g, 0,
+                                                            b, b, b, 0,
+                                                            0, 0, 0, 1 });
+      gtk_snapshot_push_color_matrix (snapshot, &luma, graphene_vec4_zero ());
+    }
+  gtk_snapshot_append_texture (snapshot, self->probe->crop, rect);
+  if (gray)
+    gtk_snapshot_pop (snapshot);
+}
+
 static void
 tf_attention_overlay_snapshot (GtkWidget   *widget,
                                GtkSnapshot *snapshot)
@@ -284,7 +311,7 @@ tf_attention_overlay_snapshot (GtkWidget   *widget,
   else
     {
       if (self->probe->crop != NULL)
-        gtk_snapshot_append_texture (snapshot, self->probe->crop, &rect);
+        snapshot_crop (self, snapshot, &rect);
       else
         gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0, 0, 0, 1 }, &rect);
 
@@ -459,4 +486,31 @@ tf_attention_overlay_get_index (TfAttentionOverlay *self,
     *index = self->index;
   if (head != NULL)
     *head = self->head;
+}
+
+void
+tf_attention_overlay_set_as_model (TfAttentionOverlay *self,
+                                   gboolean            as_model)
+{
+  g_return_if_fail (TF_IS_ATTENTION_OVERLAY (self));
+
+  as_model = !!as_model;
+  if (as_model == self->as_model)
+    return;
+  self->as_model = as_model;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+tf_attention_overlay_get_as_model (TfAttentionOverlay *self)
+{
+  g_return_val_if_fail (TF_IS_ATTENTION_OVERLAY (self), FALSE);
+  return self->as_model;
+}
+
+gboolean
+tf_attention_overlay_get_shows_gray (TfAttentionOverlay *self)
+{
+  g_return_val_if_fail (TF_IS_ATTENTION_OVERLAY (self), FALSE);
+  return self->as_model && self->probe != NULL && self->probe->input_gray;
 }

@@ -29,5 +29,11 @@ void          tf_attention_overlay_set_kind     (TfAttentionOverlay *self, TfOve
 TfOverlayKind tf_attention_overlay_get_kind     (TfAttentionOverlay *self);
 void          tf_attention_overlay_set_opacity  (TfAttentionOverlay *self, double opacity);
 void          tf_attention_overlay_set_colormap (TfAttentionOverlay *self, TfColormap map);
+/* Draws the crop as the model reads it: in grayscale for a model whose
+ * input is gray (the probe's input_gray), else in colour as it is. */
+void          tf_attention_overlay_set_as_model (TfAttentionOverlay *self, gboolean as_model);
+gboolean      tf_attention_overlay_get_as_model (TfAttentionOverlay *self);
+/* whether the crop is drawn in grayscale now */
+gboolean      tf_attention_overlay_get_shows_gray (TfAttentionOverlay *self);
 
 G_END_DECLS

@@ -5,9 +5,14 @@
  * code (no template) so the widget library carries no resources.
  *
  * The map chooser lists "LANet 1".."LANet B", "Max of LANets", "Rollout"
- * and "Selected head"; choosing a head in the grid switches to the last. */
+ * and "Selected head"; choosing a head in the grid switches to the last.
+ * The choice is a name ("lanet-2", "max", "rollout", "head": the "map"
+ * property) kept apart from what the face shown can draw, so a face
+ * without maps (or with fewer LANets) does not lose it for the next one. */
 #include <glib/gi18n.h>
+#include <stdio.h>
 
+#include "tf-color-scale.h"
 #include "tf-face-inspector.h"
 #include "tf-label-bar.h"
 #include "tf-widgets-private.h"
@@ -15,6 +20,7 @@
 enum
 {
   ABLATION_REQUESTED,
+  HELP_REQUESTED,
   N_SIGNALS
 };
 
@@ -24,6 +30,8 @@ enum
 {
   PROP_0,
   PROP_OPACITY,
+  PROP_MAP,
+  PROP_AS_MODEL,
   N_PROPS
 };
 
@@ -41,6 +49,16 @@ struct _TfFaceInspector
   TfAttentionOverlay *overlay;
   GtkDropDown        *map_chooser;
   GtkStringList      *map_names;
+  char               *map_choice;   /* "lanet-N", "max", "rollout", "head" */
+  int                 head_block, head_head;  /* the head last chosen (-1: none) */
+  GtkLabel           *head_caption;
+  TfColorScale       *legend;
+  GtkSwitch          *as_model;
+  GtkWidget          *as_model_row;
+  gboolean            ablation_wanted;  /* Compute pressed: show its result */
+  GtkWidget          *grid_heading;
+  guint               scroll_idle;
+  int                 scroll_tries;
   GtkAdjustment      *opacity;
   GtkWidget          *opacity_scale;
   TfProbBars         *bars;
@@ -75,6 +93,18 @@ pos_head (TfFaceInspector *self)
   return (guint) self->lanets + 2;
 }
 
+/* "Block 2, head 3" once a head is chosen, else "Selected head" */
+static char *
+head_entry_name (TfFaceInspector *self)
+{
+  int block, head;
+
+  if (self->grid != NULL && tf_head_grid_get_selected (self->grid, &block, &head))
+    /* TRANSLATORS: the map chooser's entry for the head chosen in the grid */
+    return g_strdup_printf (_("Block %d, head %d"), block + 1, head + 1);
+  return g_strdup (_("Selected head"));
+}
+
 static void
 fill_chooser (TfFaceInspector *self,
               int              lanets)
@@ -86,30 +116,78 @@ fill_chooser (TfFaceInspector *self,
     g_ptr_array_add (names, g_strdup_printf (_("LANet %d"), b + 1));
   g_ptr_array_add (names, g_strdup (_("Max of LANets")));
   g_ptr_array_add (names, g_strdup (_("Rollout")));
-  g_ptr_array_add (names, g_strdup (_("Selected head")));
+  g_ptr_array_add (names, head_entry_name (self));
   g_ptr_array_add (names, NULL);
 
   self->lanets = lanets;
   gtk_string_list_splice (self->map_names, 0, old, (const char * const *) names->pdata);
 }
 
-/* the last block's leading head: where "Selected head" starts without a choice */
-static void
-default_head (TfFaceInspector *self,
-              int             *block,
-              int             *head)
+/* the chooser's position of a choice's name, for the LANets there are */
+static guint
+position_of (TfFaceInspector *self,
+             const char      *name)
 {
-  const TfFaceProbe *p = self->probe;
+  int lanet;
 
-  *block = 0;
-  *head = 0;
-  if (p == NULL || p->depth <= 0 || p->heads <= 0)
+  if (g_strcmp0 (name, "rollout") == 0)
+    return pos_rollout (self);
+  if (g_strcmp0 (name, "head") == 0)
+    return pos_head (self);
+  if (name != NULL && sscanf (name, "lanet-%d", &lanet) == 1 && lanet >= 1 && lanet <= self->lanets)
+    return (guint) lanet - 1;
+  return pos_max (self);
+}
+
+static char *
+name_of (TfFaceInspector *self,
+         guint            pos)
+{
+  if (pos < pos_max (self))
+    return g_strdup_printf ("lanet-%u", pos + 1);
+  if (pos == pos_rollout (self))
+    return g_strdup ("rollout");
+  if (pos == pos_head (self))
+    return g_strdup ("head");
+  return g_strdup ("max");
+}
+
+/* Under the chooser while it is on the head: which head, or what to do. */
+static void
+update_head_caption (TfFaceInspector *self)
+{
+  gboolean on_head = self->probe != NULL && gtk_drop_down_get_selected (self->map_chooser) == pos_head (self);
+  int block, head;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->head_caption), on_head);
+  if (!on_head)
     return;
-  *block = p->depth - 1;
-  if (p->head_contrib != NULL)
-    for (int h = 1; h < p->heads; h++)
-      if (p->head_contrib[*block * p->heads + h] > p->head_contrib[*block * p->heads + *head])
-        *head = h;
+  if (tf_head_grid_get_selected (self->grid, &block, &head))
+    {
+      /* TRANSLATORS: under the map chooser: the head whose attention is drawn */
+      g_autofree char *text = g_strdup_printf (_("Block %d, head %d: where the class token looks in this head"),
+                                               block + 1, head + 1);
+      gtk_label_set_text (self->head_caption, text);
+    }
+  else
+    gtk_label_set_text (self->head_caption, _("Choose a head in the grid"));
+}
+
+/* the head entry's name follows the grid's selection */
+static void
+rename_head_entry (TfFaceInspector *self)
+{
+  g_autofree char *name = head_entry_name (self);
+  const char *names[] = { name, NULL };
+  guint selected = gtk_drop_down_get_selected (self->map_chooser);
+  gboolean updating = self->updating;
+
+  if (g_strcmp0 (gtk_string_list_get_string (self->map_names, pos_head (self)), name) == 0)
+    return;
+  self->updating = TRUE;
+  gtk_string_list_splice (self->map_names, pos_head (self), 1, names);
+  gtk_drop_down_set_selected (self->map_chooser, selected);
+  self->updating = updating;
 }
 
 static void
@@ -126,13 +204,17 @@ show_position (TfFaceInspector *self,
     {
       int block, head;
 
-      if (!tf_head_grid_get_selected (self->grid, &block, &head))
-        {
-          default_head (self, &block, &head);
-          tf_head_grid_select (self->grid, block, head);
-        }
-      tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_HEAD, block, head);
+      /* the head chosen before, on this face too; none: the face alone
+       * until one is chosen (the caption asks for it) */
+      if (!tf_head_grid_get_selected (self->grid, &block, &head) && self->head_block >= 0)
+        tf_head_grid_select (self->grid, self->head_block, self->head_head);
+      if (tf_head_grid_get_selected (self->grid, &block, &head))
+        tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_HEAD, block, head);
+      else
+        tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_NONE, 0, 0);
+      rename_head_entry (self);
     }
+  update_head_caption (self);
 }
 
 static void
@@ -156,7 +238,10 @@ on_map_chosen_cb (GtkDropDown     *chooser,
   (void) pspec;
   if (self->updating || pos == GTK_INVALID_LIST_POSITION)
     return;
+  g_free (self->map_choice);
+  self->map_choice = name_of (self, pos);
   show_position (self, pos);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAP]);
 }
 
 static void
@@ -167,8 +252,18 @@ on_head_selected_cb (TfHeadGrid      *grid,
 {
   (void) grid;
 
+  self->head_block = block;
+  self->head_head = head;
   tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_HEAD, block, head);
+  rename_head_entry (self);
   set_chooser (self, pos_head (self));
+  if (g_strcmp0 (self->map_choice, "head") != 0)
+    {
+      g_free (self->map_choice);
+      self->map_choice = g_strdup ("head");
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAP]);
+    }
+  update_head_caption (self);
 }
 
 static void
@@ -185,7 +280,90 @@ on_compute_clicked_cb (GtkButton       *button,
 {
   (void) button;
 
+  self->ablation_wanted = TRUE;
   g_signal_emit (self, signals[ABLATION_REQUESTED], 0);
+}
+
+static void
+on_help_clicked_cb (GtkButton       *button,
+                    TfFaceInspector *self)
+{
+  g_signal_emit (self, signals[HELP_REQUESTED], 0, g_object_get_data (G_OBJECT (button), "tf-section"));
+}
+
+static void
+on_as_model_toggled_cb (GtkSwitch       *button,
+                        GParamSpec      *pspec,
+                        TfFaceInspector *self)
+{
+  (void) pspec;
+  tf_attention_overlay_set_as_model (self->overlay, gtk_switch_get_active (button));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AS_MODEL]);
+}
+
+/* A (?) button that asks for the help at @section. */
+static GtkWidget *
+help_button (TfFaceInspector *self,
+             const char      *section,
+             const char      *tooltip)
+{
+  /* TRANSLATORS: the face of the small round buttons that open the help */
+  GtkWidget *button = gtk_button_new_with_label (C_("help button", "?"));
+
+  gtk_widget_add_css_class (button, "circular");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip, -1);
+  g_object_set_data (G_OBJECT (button), "tf-section", (gpointer) section);
+  gtk_widget_set_name (button, section);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_help_clicked_cb), self);
+  return button;
+}
+
+/* The grid in sight in the scrolled window the inspector sits in; FALSE
+ * while the ablation toggle just shown is not laid out yet. */
+static gboolean
+scroll_to_grid (TfFaceInspector *self)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+  GtkAdjustment *adj;
+  double top, bottom, page, value;
+
+  if (scroller == NULL)
+    return TRUE;
+  if (gtk_widget_get_height (GTK_WIDGET (self->show_ablation)) <= 0
+      || !gtk_widget_compute_bounds (self->grid_heading, GTK_WIDGET (self), &bounds))
+    return FALSE;
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  top = bounds.origin.y;
+  if (!gtk_widget_compute_bounds (GTK_WIDGET (self->show_ablation), GTK_WIDGET (self), &bounds))
+    return FALSE;
+  bottom = bounds.origin.y + bounds.size.height;
+  if (bottom > gtk_adjustment_get_upper (adj) + 0.5)
+    return FALSE;
+  page = gtk_adjustment_get_page_size (adj);
+  value = gtk_adjustment_get_value (adj);
+  /* the heading to the toggle, or as much of it as fits, from the heading */
+  if (top < value || bottom - top > page)
+    value = top;
+  else if (bottom > value + page)
+    value = bottom - page;
+  gtk_adjustment_set_value (adj, value);
+  return TRUE;
+}
+
+#define SCROLL_TRIES 40   /* of 25 ms: a second for the layout to come */
+
+static gboolean
+scroll_to_grid_cb (gpointer data)
+{
+  TfFaceInspector *self = data;
+
+  if (!scroll_to_grid (self) && ++self->scroll_tries < SCROLL_TRIES)
+    return G_SOURCE_CONTINUE;
+  self->scroll_idle = 0;
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -281,7 +459,12 @@ build (TfFaceInspector *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->map_chooser), _("Which attention map is drawn over the face"));
   fill_chooser (self, 0);
   g_signal_connect (self->map_chooser, "notify::selected", G_CALLBACK (on_map_chosen_cb), self);
-  gtk_box_append (box, labelled_row (_("_Map"), GTK_WIDGET (self->map_chooser)));
+  row = labelled_row (_("_Map"), GTK_WIDGET (self->map_chooser));
+  gtk_box_append (GTK_BOX (row), help_button (self, "maps", _("What Do the Maps Show?")));
+  gtk_box_append (box, row);
+  self->head_caption = GTK_LABEL (caption (""));
+  gtk_widget_set_visible (GTK_WIDGET (self->head_caption), FALSE);
+  gtk_box_append (box, GTK_WIDGET (self->head_caption));
 
   self->opacity = g_object_ref_sink (gtk_adjustment_new (0.6, 0, 1, 0.05, 0.1, 0));
   self->opacity_scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->opacity);
@@ -289,7 +472,22 @@ build (TfFaceInspector *self)
   g_signal_connect (self->opacity, "value-changed", G_CALLBACK (on_opacity_changed_cb), self);
   gtk_box_append (box, labelled_row (_("_Opacity"), self->opacity_scale));
 
+  self->legend = TF_COLOR_SCALE (tf_color_scale_new ());
+  /* TRANSLATORS: the ends of the overlay's colour legend */
+  tf_color_scale_set_labels (self->legend, C_("attention", "lowest attention"), C_("attention", "highest"));
+  gtk_box_append (box, GTK_WIDGET (self->legend));
   gtk_box_append (box, caption (_("Each map is coloured from its own lowest value to its highest.")));
+
+  self->as_model = GTK_SWITCH (gtk_switch_new ());
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->as_model),
+                               _("This model reads only the brightness of the face: show the face that way"));
+  g_signal_connect (self->as_model, "notify::active", G_CALLBACK (on_as_model_toggled_cb), self);
+  self->as_model_row = labelled_row (_("_Grayscale, as the model sees it"), GTK_WIDGET (self->as_model));
+  gtk_widget_set_hexpand (GTK_WIDGET (self->as_model), FALSE);
+  gtk_widget_set_halign (GTK_WIDGET (self->as_model), GTK_ALIGN_END);
+  gtk_widget_set_hexpand (gtk_widget_get_first_child (self->as_model_row), TRUE);
+  gtk_widget_set_visible (self->as_model_row, FALSE);
+  gtk_box_append (box, self->as_model_row);
 
   /* the prediction */
   gtk_box_append (box, heading (_("Prediction")));
@@ -305,7 +503,12 @@ build (TfFaceInspector *self)
   gtk_box_append (box, GTK_WIDGET (self->label_bar));
 
   /* the heads */
-  gtk_box_append (box, heading (_("Attention Heads")));
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->grid_heading = heading (_("Attention Heads"));
+  gtk_widget_set_hexpand (self->grid_heading, TRUE);
+  gtk_box_append (GTK_BOX (row), self->grid_heading);
+  gtk_box_append (GTK_BOX (row), help_button (self, "heads", _("What Are Blocks and Heads?")));
+  gtk_box_append (box, row);
   self->grid_caption = GTK_LABEL (caption (""));
   gtk_box_append (box, GTK_WIDGET (self->grid_caption));
   self->grid = TF_HEAD_GRID (tf_head_grid_new ());
@@ -354,6 +557,12 @@ tf_face_inspector_get_property (GObject    *object,
     case PROP_OPACITY:
       g_value_set_double (value, gtk_adjustment_get_value (self->opacity));
       break;
+    case PROP_MAP:
+      g_value_set_string (value, self->map_choice);
+      break;
+    case PROP_AS_MODEL:
+      g_value_set_boolean (value, gtk_switch_get_active (self->as_model));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -372,6 +581,12 @@ tf_face_inspector_set_property (GObject      *object,
     case PROP_OPACITY:
       tf_face_inspector_set_opacity (self, g_value_get_double (value));
       break;
+    case PROP_MAP:
+      tf_face_inspector_set_map (self, g_value_get_string (value));
+      break;
+    case PROP_AS_MODEL:
+      gtk_switch_set_active (self->as_model, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -382,7 +597,9 @@ tf_face_inspector_dispose (GObject *object)
 {
   TfFaceInspector *self = TF_FACE_INSPECTOR (object);
 
+  g_clear_handle_id (&self->scroll_idle, g_source_remove);
   g_clear_pointer (&self->box, gtk_widget_unparent);
+  g_clear_pointer (&self->map_choice, g_free);
   g_clear_object (&self->map_names);
   g_clear_object (&self->opacity);
   g_clear_pointer (&self->probe, tf_face_probe_unref);
@@ -408,6 +625,24 @@ tf_face_inspector_class_init (TfFaceInspectorClass *klass)
   properties[PROP_OPACITY] = g_param_spec_double ("opacity", NULL, NULL, 0, 1, 0.6,
                                                   G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
                                                   | G_PARAM_STATIC_STRINGS);
+  /**
+   * TfFaceInspector:map:
+   *
+   * The map chosen: "lanet-N" (from 1), "max", "rollout" or "head"
+   * (bindable to a setting; a LANet the model lacks shows their max).
+   */
+  properties[PROP_MAP] = g_param_spec_string ("map", NULL, NULL, "max",
+                                              G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                              | G_PARAM_STATIC_STRINGS);
+  /**
+   * TfFaceInspector:as-model:
+   *
+   * Whether the face is drawn as the model reads it (grayscale for a
+   * grayscale model).
+   */
+  properties[PROP_AS_MODEL] = g_param_spec_boolean ("as-model", NULL, NULL, FALSE,
+                                                    G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
+                                                    | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -422,6 +657,18 @@ tf_face_inspector_class_init (TfFaceInspectorClass *klass)
                                               0, NULL, NULL, NULL,
                                               G_TYPE_NONE, 0);
 
+  /**
+   * TfFaceInspector::help-requested:
+   * @section: "maps" or "heads"
+   *
+   * A (?) button was pressed: the owner explains that part.
+   */
+  signals[HELP_REQUESTED] = g_signal_new ("help-requested",
+                                          G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 1, G_TYPE_STRING);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "tf-face-inspector");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -435,9 +682,41 @@ probe_computable (const TfFaceProbe *probe)
   return probe != NULL && probe->source_rgb != NULL;
 }
 
+/* Compute does something: a face to compute from, not computed already,
+ * nothing running */
+static void
+update_compute (TfFaceInspector *self)
+{
+  gboolean running = gtk_widget_get_visible (GTK_WIDGET (self->progress));
+  gboolean done = self->probe != NULL && self->probe->ablation != NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->compute), probe_computable (self->probe) && !running && !done);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->compute),
+                               done ? _("The ablation of this face is computed: it is in the head grid")
+                               : running ? _("Computing the ablation of this face")
+                               : _("Compute the ablation of every head for this face"));
+}
+
+/* The chosen map on this face: the choice's entry, or their max where the
+ * face has no such LANet (the choice stays for the next face). */
+static void
+apply_choice (TfFaceInspector *self)
+{
+  guint pos = position_of (self, self->map_choice);
+
+  if (self->probe != NULL && self->head_block >= 0)
+    tf_head_grid_select (self->grid, self->head_block, self->head_head);
+  set_chooser (self, pos);
+  show_position (self, pos);
+  rename_head_entry (self);
+  update_head_caption (self);
+}
+
 static void
 tf_face_inspector_init (TfFaceInspector *self)
 {
+  self->map_choice = g_strdup ("max");
+  self->head_block = self->head_head = -1;
   build (self);
   tf_face_inspector_set_probe (self, NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
@@ -457,8 +736,7 @@ void
 tf_face_inspector_set_probe (TfFaceInspector *self,
                              TfFaceProbe     *probe)
 {
-  TfOverlayKind kind;
-  int index, head, lanets;
+  int lanets;
   gboolean has_ablation;
 
   g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
@@ -477,10 +755,8 @@ tf_face_inspector_set_probe (TfFaceInspector *self,
   else
     tf_label_bar_set_classes (self->label_bar, NULL, 0, -1);
 
-  /* the chooser follows the model's number of LANets; the same choice stays
-   * for the next face where it still exists */
-  kind = tf_attention_overlay_get_kind (self->overlay);
-  tf_attention_overlay_get_index (self->overlay, &index, &head);
+  /* the chooser follows the model's number of LANets; the choice stays
+   * for the next face, shown where this one can */
   lanets = probe != NULL && probe->lanet_maps != NULL ? MAX (probe->lanets, 0) : 0;
   if (lanets != self->lanets)
     {
@@ -488,30 +764,31 @@ tf_face_inspector_set_probe (TfFaceInspector *self,
       fill_chooser (self, lanets);
       self->updating = FALSE;
     }
-  if (kind == TF_OVERLAY_LANET && index < lanets)
-    set_chooser (self, (guint) index);
-  else if (kind == TF_OVERLAY_ROLLOUT)
-    set_chooser (self, pos_rollout (self));
-  else if (kind == TF_OVERLAY_HEAD && probe != NULL && index < probe->depth && head < probe->heads)
-    {
-      tf_head_grid_select (self->grid, index, head);
-      set_chooser (self, pos_head (self));
-    }
-  else
-    {
-      set_chooser (self, pos_max (self));
-      tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_LANET_MAX, 0, 0);
-    }
+  apply_choice (self);
+  gtk_widget_set_visible (self->as_model_row, probe != NULL && probe->input_gray && probe->crop != NULL);
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->map_chooser), probe != NULL);
   /* the ablation needs what the probe was computed from */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->compute),
-                            probe_computable (probe) && !gtk_widget_get_visible (GTK_WIDGET (self->progress)));
+  update_compute (self);
 
   has_ablation = probe != NULL && probe->ablation != NULL;
   gtk_widget_set_visible (GTK_WIDGET (self->show_ablation), has_ablation);
   if (!has_ablation)
-    gtk_check_button_set_active (self->show_ablation, FALSE);
+    {
+      /* another face: what was asked for this one is not awaited */
+      if (!gtk_widget_get_visible (GTK_WIDGET (self->progress)))
+        self->ablation_wanted = FALSE;
+      gtk_check_button_set_active (self->show_ablation, FALSE);
+    }
+  else if (self->ablation_wanted)
+    {
+      /* the result of Compute, at once: the grid in ablation view, in sight */
+      self->ablation_wanted = FALSE;
+      gtk_check_button_set_active (self->show_ablation, TRUE);
+      self->scroll_tries = 0;
+      if (self->scroll_idle == 0)
+        self->scroll_idle = g_timeout_add (25, scroll_to_grid_cb, self);
+    }
   tf_head_grid_set_show_ablation (self->grid, has_ablation && gtk_check_button_get_active (self->show_ablation));
   update_grid_caption (self);
 }
@@ -560,6 +837,7 @@ tf_face_inspector_set_colormap (TfFaceInspector *self,
 
   tf_attention_overlay_set_colormap (self->overlay, map);
   tf_head_grid_set_colormap (self->grid, map);
+  tf_color_scale_set_colormap (self->legend, map);
 }
 
 void
@@ -574,7 +852,7 @@ tf_face_inspector_set_ablation_progress (TfFaceInspector *self,
   if (running)
     gtk_progress_bar_set_fraction (self->progress, MIN (fraction, 1.0));
   /* one computation at a time */
-  gtk_widget_set_sensitive (GTK_WIDGET (self->compute), !running && probe_computable (self->probe));
+  update_compute (self);
 }
 
 TfAttentionOverlay *
@@ -599,4 +877,51 @@ tf_face_inspector_get_head_grid (TfFaceInspector *self)
   g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
 
   return self->grid;
+}
+
+void
+tf_face_inspector_set_map (TfFaceInspector *self,
+                           const char      *map)
+{
+  g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
+
+  if (map == NULL || *map == '\0')
+    map = "max";
+  if (g_strcmp0 (map, self->map_choice) == 0)
+    return;
+  g_free (self->map_choice);
+  self->map_choice = g_strdup (map);
+  apply_choice (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAP]);
+}
+
+const char *
+tf_face_inspector_get_map (TfFaceInspector *self)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
+  return self->map_choice;
+}
+
+TfColorScale *
+tf_face_inspector_get_legend (TfFaceInspector *self)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
+  return self->legend;
+}
+
+const char *
+tf_face_inspector_get_head_text (TfFaceInspector *self)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->head_caption)))
+    return NULL;
+  return gtk_label_get_text (self->head_caption);
+}
+
+GtkWidget *
+tf_face_inspector_get_compute_button (TfFaceInspector *self)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
+  return GTK_WIDGET (self->compute);
 }

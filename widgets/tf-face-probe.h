@@ -46,6 +46,9 @@ typedef struct
   guint8     *source_rgb;
   int         source_size;
   int         input_size;
+  /* the model reads the crop's luma only (its input metadata's "color":
+   * "gray"): "as the model sees it" is the crop in grayscale */
+  gboolean    input_gray;
 } TfFaceProbe;
 
 GType        tf_face_probe_get_type (void) G_GNUC_CONST;

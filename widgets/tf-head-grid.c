@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "tf-color-scale.h"
 #include "tf-head-grid.h"
 #include "tf-class-name.h"
 #include "tf-widgets-private.h"
@@ -152,16 +153,11 @@ ablation_scale (const TfFaceProbe *p)
   return m > 1e-9f ? m : 1e-9f;
 }
 
-/* blue (-1) .. white (0) .. red (+1), ColorBrewer RdBu's ends */
+/* blue (-1) .. white (0) .. red (+1): the colour legend's diverging scale */
 static GdkRGBA
 diverging (float t)
 {
-  static const float blue[3] = { 33 / 255.f, 102 / 255.f, 172 / 255.f };
-  static const float red[3] = { 178 / 255.f, 24 / 255.f, 43 / 255.f };
-  const float *end = t < 0 ? blue : red;
-  float a = isfinite (t) ? fminf (fabsf (t), 1.0f) : 0.0f;
-
-  return (GdkRGBA) { 1 + (end[0] - 1) * a, 1 + (end[1] - 1) * a, 1 + (end[2] - 1) * a, 1 };
+  return tf_color_scale_diverging (t);
 }
 
 static GdkRGBA

@@ -10,6 +10,7 @@
 #include "tf-attention-overlay.h"
 #include "tf-chart.h"
 #include "tf-class-name.h"
+#include "tf-color-scale.h"
 #include "tf-colormap.h"
 #include "tf-confusion.h"
 #include "tf-face-inspector.h"

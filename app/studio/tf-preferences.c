@@ -9,6 +9,7 @@
 #include "tf-finetune-view.h"
 #include "tf-application.h"
 #include "tf-preferences.h"
+#include "tf-window.h"
 
 struct _TfPreferences
 {
@@ -25,6 +26,7 @@ struct _TfPreferences
   GtkSwitch            *advance_switch;
   GtkEntry             *annotator_entry;
   AdwPreferencesGroup  *finetuned_group;
+  GtkWidget            *reanalyse_button;
   GPtrArray            *finetuned_rows;   /* rows of finetuned_group */
   gboolean              updating;
 
@@ -313,6 +315,20 @@ on_model_changed_cb (GSettings     *settings,
   update_finetuned (self);
 }
 
+/* What is open in the window, analysed again with these settings; the
+ * preferences close so the analysis is in sight. */
+static void
+on_reanalyse_clicked_cb (GtkButton     *button,
+                         TfPreferences *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  if (!TF_IS_WINDOW (parent) || !tf_window_can_reanalyse (TF_WINDOW (parent)))
+    return;
+  tf_window_reanalyse (TF_WINDOW (parent));
+  gtk_window_close (GTK_WINDOW (self));
+}
+
 /* ---- overrides ----------------------------------------------------------- */
 
 static void
@@ -351,6 +367,8 @@ tf_preferences_class_init (TfPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, finetuned_group);
   gtk_widget_class_bind_template_callback (widget_class, on_model_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_model_reset_clicked_cb);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, reanalyse_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_reanalyse_clicked_cb);
 }
 
 static void
@@ -393,6 +411,8 @@ tf_preferences_new (GtkWindow *parent,
                        "application", gtk_window_get_application (parent),
                        NULL);
   g_set_weak_pointer (&self->session, session);
+  gtk_widget_set_sensitive (self->reanalyse_button,
+                            TF_IS_WINDOW (parent) && tf_window_can_reanalyse (TF_WINDOW (parent)));
   update_model_row (self);
   update_finetuned (self);
   return self;

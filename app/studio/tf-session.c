@@ -264,6 +264,7 @@ probe_set_outputs (TfFaceProbe     *p,
   if (o->rollout)
     p->rollout = g_memdup2 (o->rollout + (gsize) i * gg, sizeof (float) * gg);
   p->input_size = model->input.size;
+  p->input_gray = model->input.gray;
 }
 
 static TfFaceProbe *
@@ -884,6 +885,38 @@ one_face_free (OneFace *f)
   g_free (f);
 }
 
+/* The most confident face of the whole frame, else the crop template's
+ * landmarks placed in its middle square; out->x..h is its box. */
+static void
+best_face (Models        *models,
+           const TfFrame *frame,
+           TfFace        *out)
+{
+  const float side = (float) MIN (frame->width, frame->height);
+  g_autoptr(GArray) faces = NULL;
+  TfCropTemplate tmpl;
+
+  memset (out, 0, sizeof *out);
+  g_mutex_lock (&models->detector_lock);
+  faces = tf_detector_detect (models->detector, frame->rgb, frame->width, frame->height, frame->stride, NULL);
+  g_mutex_unlock (&models->detector_lock);
+  for (guint i = 0; faces && i < faces->len; i++)
+    if (g_array_index (faces, TfFace, i).score > out->score)
+      *out = g_array_index (faces, TfFace, i);
+  if (out->score > 0)
+    return;
+  if (!tf_crop_template_from_spec (&models->model->input, &tmpl, NULL))
+    memset (&tmpl, 0, sizeof tmpl);
+  out->x = (frame->width - side) / 2;
+  out->y = (frame->height - side) / 2;
+  out->w = out->h = side;
+  for (int k = 0; k < TF_FACE_LANDMARKS; k++)
+    {
+      out->landmarks[k][0] = out->x + tmpl.landmarks[k][0] * side;
+      out->landmarks[k][1] = out->y + tmpl.landmarks[k][1] * side;
+    }
+}
+
 /* The face in @box: the detected one overlapping it most, else the crop
  * template's landmarks placed in the box's square (an approximation: the
  * template frames a face in its crop as the detector's boxes roughly do). */
@@ -903,6 +936,11 @@ face_in_box (Models        *models,
   TfCropTemplate tmpl;
   float best = 0.3f;
 
+  if (box[2] <= 0 || box[3] <= 0)
+    {
+      best_face (models, frame, out);
+      return;
+    }
   memset (out, 0, sizeof *out);
   out->x = box[0];
   out->y = box[1];
@@ -1001,6 +1039,13 @@ one_face_thread (GTask        *task,
           return;
         }
       face_in_box (f->models, frame, f->probe->box, &face);
+      if (f->probe->box[2] <= 0 || f->probe->box[3] <= 0)
+        {
+          p->box[0] = face.x;
+          p->box[1] = face.y;
+          p->box[2] = face.w;
+          p->box[3] = face.h;
+        }
       p->frame = frame->index;
       p->time_s = frame->time_s;
       memcpy (p->landmarks, face.landmarks, sizeof p->landmarks);
@@ -1109,4 +1154,16 @@ tf_session_face_finish (TfSession     *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+tf_session_face_in_picture_async (TfSession           *self,
+                                  const char          *file,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  static const float whole[4] = { 0, 0, 0, 0 };
+
+  tf_session_face_from_box_async (self, file, 0, whole, cancellable, callback, user_data);
 }

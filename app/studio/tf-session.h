@@ -99,6 +99,14 @@ void         tf_session_face_from_box_async (TfSession          *self,
                                          GCancellable           *cancellable,
                                          GAsyncReadyCallback     callback,
                                          gpointer                user_data);
+/* The most confident face of the picture @file with its maps (the crop
+ * template in its middle when no face is found), the same way; for the
+ * help's pictures of the sample photo. */
+void         tf_session_face_in_picture_async (TfSession        *self,
+                                         const char             *file,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
 TfFaceProbe *tf_session_face_finish     (TfSession              *self,
                                          GAsyncResult           *result,
                                          GError                **error);

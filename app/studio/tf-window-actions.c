@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tf-help.h"
 #include "tf-window-private.h"
 
 void
@@ -25,6 +26,7 @@ tf_window_update_actions (TfWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.next-face", faces);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.previous-face", faces);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.back", self->in_item);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reanalyse", tf_window_can_reanalyse (self));
   gtk_widget_set_visible (self->back_button, self->in_item);
   gtk_widget_set_visible (self->sidebar_button, self->view != TF_VIEW_EMPTY || self->project != NULL);
   tf_window_project_update_actions (self);
@@ -527,6 +529,96 @@ tf_window_export_finish (TfWindow      *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* ---- help: "What am I looking at?" -------------------------------------- */
+
+#define HELP_KEY "tf-help"
+
+static void
+help_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  tf_window_show_help (TF_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+GtkWindow *
+tf_window_get_help (TfWindow *self)
+{
+  g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
+  return g_object_get_data (G_OBJECT (self), HELP_KEY);
+}
+
+/* the help forgotten when it goes (closed, or with the window) */
+static void on_window_gone_cb (gpointer data, GObject *window);
+
+static void
+on_help_gone_cb (gpointer  data,
+                 GObject  *help)
+{
+  g_object_set_data (G_OBJECT (data), HELP_KEY, NULL);
+  g_object_weak_unref (G_OBJECT (data), on_window_gone_cb, help);
+}
+
+static void
+on_window_gone_cb (gpointer  data,
+                   GObject  *window)
+{
+  g_object_weak_unref (G_OBJECT (data), on_help_gone_cb, window);
+}
+
+void
+tf_window_show_help (TfWindow   *self,
+                     const char *section)
+{
+  TfHelp *help = g_object_get_data (G_OBJECT (self), HELP_KEY);
+  TfFaceProbe *probe = tf_face_inspector_get_probe (self->inspector);
+  g_autofree char *name = NULL;
+  int colormap;
+
+  g_return_if_fail (TF_IS_WINDOW (self));
+
+  name = g_settings_get_string (self->settings, "colormap");
+  colormap = tf_colormap_from_string (name);
+  if (help == NULL)
+    {
+      help = tf_help_new (GTK_WINDOW (self), self->session, probe,
+                          colormap >= 0 ? (TfColormap) colormap : TF_COLORMAP_VIRIDIS);
+      g_object_set_data_full (G_OBJECT (self), HELP_KEY, help, NULL);
+      g_object_weak_ref (G_OBJECT (help), on_help_gone_cb, self);
+      g_object_weak_ref (G_OBJECT (self), on_window_gone_cb, help);
+    }
+  else if (probe != NULL && probe->lanet_maps != NULL)
+    /* the face now in the inspector (the sample photo's stays otherwise) */
+    tf_help_set_probe (help, probe);
+  tf_help_show_section (help, section && *section ? section : NULL);
+  gtk_window_present (GTK_WINDOW (help));
+}
+
+static void
+on_help_requested_cb (TfFaceInspector *inspector,
+                      const char      *section,
+                      TfWindow        *self)
+{
+  tf_window_show_help (self, section);
+}
+
+/* "map" is one of the inspector's names; the schema lists them */
+void
+tf_window_help_init (TfWindow *self)
+{
+  g_settings_bind (self->settings, "overlay-map", self->inspector, "map", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "crop-as-model", self->inspector, "as-model", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect (self->inspector, "help-requested", G_CALLBACK (on_help_requested_cb), self);
+}
+
+static void
+reanalyse_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  tf_window_reanalyse (TF_WINDOW (widget));
+}
+
 /* ---- installation -------------------------------------------------------- */
 
 void
@@ -540,4 +632,8 @@ tf_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-sample", NULL, open_sample_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
+  gtk_widget_class_install_action (widget_class, "win.help", "s", help_action);
+  gtk_widget_class_install_action (widget_class, "win.reanalyse", NULL, reanalyse_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.help", "s", "");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reanalyse", NULL);
 }

@@ -105,6 +105,23 @@ void tf_window_install_actions (GtkWidgetClass *widget_class);
 /* the window's own key handling (the video's keys) */
 void tf_window_actions_init    (TfWindow       *self);
 void tf_window_update_actions  (TfWindow       *self);
+/* the inspector's remembered choices and its (?) buttons */
+void tf_window_help_init       (TfWindow       *self);
+
+/* tf-window-reanalyse.c */
+/* the paths opened (a re-analysis opens them again) */
+void     tf_window_reanalyse_remember (TfWindow           *self,
+                                       const char * const *paths,
+                                       guint               n_paths);
+/* whether the files being opened are analysed again (not restored) */
+gboolean tf_window_reanalysing        (TfWindow           *self);
+/* A face of a re-analysis at the place of a face a person labelled or
+ * drew: that face's id (taken: it matches once), else 0. */
+gint64   tf_window_reanalyse_match    (TfWindow           *self,
+                                       TfFaceProbe        *probe);
+/* the analysis ended: the kept faces it did not find again, to the views */
+void     tf_window_reanalyse_finished (TfWindow           *self,
+                                       gboolean            cancelled);
 
 /* tf-window-project.c */
 void        tf_window_project_init          (TfWindow       *self);
@@ -212,6 +229,9 @@ void tf_window_replace_face    (TfWindow       *self,
 void tf_window_show_error      (TfWindow       *self,
                                 const char     *title,
                                 const char     *message);
+/* a face found or restored, to the views showing its file */
+void tf_window_deliver_face    (TfWindow       *self,
+                                TfFaceProbe    *probe);
 /* Shows @probe (NULL: none) in the inspector, with its ablation if one was
  * computed. */
 void tf_window_show_face       (TfWindow       *self,

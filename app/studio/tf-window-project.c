@@ -280,6 +280,14 @@ store_probe (TfWindow    *self,
     return;
   if ((run = ensure_run (self, &error)) <= 0 || (media = media_id (self, probe->file, &error)) <= 0)
     goto failed;
+  /* analysed again: a face a person labelled or drew stays that face */
+  if (!manual && (id = tf_window_reanalyse_match (self, probe)) > 0)
+    {
+      if (!tf_project_add_prediction (self->project, id, run, probe->probs, probe->classes, &error))
+        goto failed;
+      probe->face_id = id;
+      return;
+    }
   face.media = media;
   face.run = manual ? 0 : run;
   face.frame = probe->frame;

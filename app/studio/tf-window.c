@@ -251,6 +251,13 @@ deliver_face (TfWindow    *self,
     tf_window_update_actions (self);
 }
 
+void
+tf_window_deliver_face (TfWindow    *self,
+                        TfFaceProbe *probe)
+{
+  deliver_face (self, probe);
+}
+
 static void
 on_face_cb (TfSession   *session,
             TfFaceProbe *probe,
@@ -409,6 +416,7 @@ on_finished_cb (TfSession *session,
   g_clear_handle_id (&self->progress_idle, g_source_remove);
   gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
   show_continue (self, cancelled && tf_session_can_continue (self->session));
+  tf_window_reanalyse_finished (self, cancelled);
   tf_window_project_flush (self);
   tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
   tf_stats_view_refresh (TF_STATS_VIEW (self->stats_view));
@@ -967,6 +975,7 @@ tf_window_init (TfWindow *self)
   apply_colormap (self);
   /* both ways: the inspector's own slider is the same setting */
   g_settings_bind (self->settings, "overlay-opacity", self->inspector, "opacity", G_SETTINGS_BIND_DEFAULT);
+  tf_window_help_init (self);
 
   self->recent = gtk_recent_manager_get_default ();
   g_signal_connect_swapped (self->recent, "changed", G_CALLBACK (rebuild_recent), self);
@@ -1088,6 +1097,7 @@ tf_window_open_files (TfWindow  *self,
   if (paths->len == 0)
     return;
   first = g_ptr_array_index (paths, 0);
+  tf_window_reanalyse_remember (self, (const char * const *) paths->pdata, paths->len);
 
   tf_session_cancel (self->session);
   tf_window_project_flush (self);
@@ -1130,7 +1140,7 @@ tf_window_open_files (TfWindow  *self,
   g_ptr_array_add (paths, NULL);
   expanded = tf_analyze_expand_paths ((const char * const *) paths->pdata, (int) paths->len - 1);
   for (guint i = 0; i < expanded->len; i++)
-    if (!restore_file (self, g_ptr_array_index (expanded, i)))
+    if (tf_window_reanalysing (self) || !restore_file (self, g_ptr_array_index (expanded, i)))
       g_ptr_array_add (todo, g_ptr_array_index (expanded, i));
   if (self->view == TF_VIEW_PHOTO && tf_photo_view_get_n_faces (self->photo_view) > 0 &&
       tf_photo_view_get_selected (self->photo_view) < 0)

@@ -110,6 +110,14 @@ gboolean         tf_window_export_labels   (TfWindow        *self,
 /* the parts, for the preferences and the tests */
 TfSession       *tf_window_get_session     (TfWindow        *self);
 TfFaceInspector *tf_window_get_inspector   (TfWindow        *self);
+/* "What am I looking at?" at @section (NULL: its first page); the help
+ * window, once shown (NULL before) */
+void             tf_window_show_help       (TfWindow        *self,
+                                            const char      *section);
+GtkWindow       *tf_window_get_help        (TfWindow        *self);
+/* Analyses what is open again with the current preferences (Ctrl+R) */
+void             tf_window_reanalyse       (TfWindow        *self);
+gboolean         tf_window_can_reanalyse   (TfWindow        *self);
 TfPhotoView     *tf_window_get_photo_view  (TfWindow        *self);
 TfFolderView    *tf_window_get_folder_view (TfWindow        *self);
 TfVideoView     *tf_window_get_video_view  (TfWindow        *self);
