@@ -59,6 +59,8 @@ test_photo (void)
   double ms;
 
   screenshot ("empty");
+  /* a new project: the sample an earlier case opened would be restored, not analysed */
+  g_assert_true (tf_window_new_project (window, NULL));
   finished = FALSE;
   start = g_get_monotonic_time ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-sample", NULL));
@@ -432,7 +434,7 @@ test_video (void)
     g_assert_cmpfloat (probe->time_s, >, before);
     before = probe->time_s;
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.next-face", NULL));
-    g_assert_true (tf_face_inspector_get_probe (inspector) == probe);
+    g_assert_cmpfloat (tf_face_inspector_get_probe (inspector)->time_s, ==, before);
     g_assert_cmpint (tf_video_view_get_selected_track (view), ==, track);
   }
   screenshot ("video");

@@ -338,6 +338,8 @@ tf_window_replace_face (TfWindow    *self,
   tf_folder_view_replace_face (self->folder_view, old_probe, new_probe);
   if (g_strcmp0 (tf_photo_view_get_file (self->photo_view), old_probe->file) == 0)
     tf_photo_view_replace_face (self->photo_view, old_probe, new_probe);
+  if (g_strcmp0 (tf_video_view_get_file (self->video_view), old_probe->file) == 0)
+    tf_video_view_replace_face (self->video_view, old_probe, new_probe);
   if (self->inspected == old_probe)
     {
       tf_face_probe_unref (self->inspected);

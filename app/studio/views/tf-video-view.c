@@ -1114,6 +1114,31 @@ tf_video_view_get_file (TfVideoView *self)
 }
 
 void
+tf_video_view_replace_face (TfVideoView *self,
+                            TfFaceProbe *old_probe,
+                            TfFaceProbe *new_probe)
+{
+  GPtrArray *faces;
+  guint index;
+
+  g_return_if_fail (TF_IS_VIDEO_VIEW (self));
+  g_return_if_fail (old_probe != NULL && new_probe != NULL);
+
+  faces = g_hash_table_lookup (self->tracks, GINT_TO_POINTER (old_probe->track));
+  if (faces == NULL || old_probe->track != new_probe->track || !g_ptr_array_find (faces, old_probe, &index))
+    return;
+  g_ptr_array_index (faces, index) = tf_face_probe_ref (new_probe);
+  if (self->current == old_probe)
+    {
+      /* the same face: told again, not as a new choice */
+      tf_face_probe_unref (self->current);
+      self->current = tf_face_probe_ref (new_probe);
+    }
+  tf_face_probe_unref (old_probe);
+  gtk_widget_queue_draw (self->boxes);
+}
+
+void
 tf_video_view_add_face (TfVideoView *self,
                         TfFaceProbe *probe)
 {

@@ -30,6 +30,11 @@ GtkWidget   *tf_video_view_new                (void);
 void         tf_video_view_set_file           (TfVideoView *self,
                                                const char  *path);
 const char  *tf_video_view_get_file           (TfVideoView *self);
+/* @new_probe (the same face, say with its maps made) in @old_probe's place;
+ * nothing when @old_probe is not shown here */
+void         tf_video_view_replace_face       (TfVideoView *self,
+                                               TfFaceProbe *old_probe,
+                                               TfFaceProbe *new_probe);
 void         tf_video_view_add_face           (TfVideoView *self,
                                                TfFaceProbe *probe);
 /* Moves playback, the timeline's cursor and the chosen face to @seconds. */
