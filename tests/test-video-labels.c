@@ -1073,6 +1073,17 @@ test_navigate (void)
   /* and backwards round the start */
   g_assert_true (tf_video_view_select_next_track (view, -1));
   g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 2);
+
+  /* a click on track 1's row of the timeline chooses it, at that time */
+  tf_test_drag (GTK_WIDGET (timeline), tf_timeline_time_to_x (timeline, 1.5), top1 - 10, 0, 0, NULL);
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 1);
+  g_assert_cmpint (tf_timeline_get_selected_track (timeline), ==, 1);
+  g_assert_cmpint (tf_video_view_get_face (view)->face_id, ==, 115);
+  g_assert_cmpint (log.face->track, ==, 1);
+  /* and on track 2's, track 2 */
+  tf_test_drag (GTK_WIDGET (timeline), tf_timeline_time_to_x (timeline, 1.5), top2 - 10, 0, 0, NULL);
+  g_assert_cmpint (tf_video_view_get_selected_track (view), ==, 2);
+  g_assert_cmpint (log.face->track, ==, 2);
   g_assert_cmpint (tf_video_view_get_face (view)->face_id, ==, 215);
 
   /* the analysed times of any track, one by one; none past the ends */

@@ -17,7 +17,8 @@
  * are part of the cached strips; the selected range is drawn over them,
  * like the cursor.
  *
- * Clicking or dragging seeks ("seek", seconds); dragging in a lane, or
+ * Clicking or dragging seeks ("seek", seconds), a press on a track's row
+ * chooses it first ("track-chosen"); dragging in a lane, or
  * with Shift on a track, selects a range of that track instead. Left/Right
  * seek by a second, Home/End to the ends ("timeline.step" and
  * "timeline.jump"), Escape clears the range ("timeline.clear-range"). */
@@ -44,6 +45,7 @@
 enum
 {
   SEEK,
+  TRACK_CHOSEN,
   RANGE_SELECTED,
   RANGE_CLEARED,
   N_SIGNALS
@@ -1041,6 +1043,8 @@ on_drag_begin_cb (GtkGestureDrag *gesture,
   self->drag_moved = FALSE;
   compute_layout (self, gtk_widget_get_width (GTK_WIDGET (self)), &l);
   index = row_at (self, &l, y, &in_lane);
+  if (index >= 0)
+    g_signal_emit (self, signals[TRACK_CHOSEN], 0, ((Track *) g_ptr_array_index (self->tracks, index))->id);
   self->drag_range = index >= 0 && (in_lane || (state & GDK_SHIFT_MASK) != 0);
   if (self->drag_range)
     self->drag_track = ((Track *) g_ptr_array_index (self->tracks, index))->id;
@@ -1191,6 +1195,19 @@ tf_timeline_class_init (TfTimelineClass *klass)
                                 G_SIGNAL_RUN_LAST,
                                 0, NULL, NULL, NULL,
                                 G_TYPE_NONE, 1, G_TYPE_DOUBLE);
+
+  /**
+   * TfTimeline::track-chosen:
+   * @track: the track's id
+   *
+   * The person pressed on a track's row (its strip or its lane), before
+   * the "seek" or range the press goes on to.
+   */
+  signals[TRACK_CHOSEN] = g_signal_new ("track-chosen",
+                                        G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL,
+                                        G_TYPE_NONE, 1, G_TYPE_INT);
 
   /**
    * TfTimeline::range-selected:

@@ -1018,6 +1018,7 @@ tf_video_view_init (TfVideoView *self)
   self->timeline = TF_TIMELINE (tf_timeline_new ());
   gtk_widget_set_hexpand (GTK_WIDGET (self->timeline), TRUE);
   g_signal_connect (self->timeline, "seek", G_CALLBACK (on_timeline_seek_cb), self);
+  g_signal_connect_swapped (self->timeline, "track-chosen", G_CALLBACK (tf_video_view_select_track), self);
   gtk_box_append (GTK_BOX (seek_row), GTK_WIDGET (self->timeline));
   gtk_box_append (GTK_BOX (self->box), seek_row);
   update_play_button (self);
