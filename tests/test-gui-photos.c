@@ -116,10 +116,38 @@ inspected (void)
   return gtk_widget_get_mapped (GTK_WIDGET (inspector)) ? tf_face_inspector_get_probe (inspector) : NULL;
 }
 
+/* the page of a file that cannot be read, when it is the one shown */
+static AdwStatusPage *
+shown_error_page (void)
+{
+  GtkWidget *page = tf_test_find_widget (GTK_WIDGET (window), TF_TEST_BY_NAME, "error-page");
+
+  g_assert_nonnull (page);
+  if (gtk_stack_get_visible_child (GTK_STACK (gtk_widget_get_parent (page))) != page)
+    return NULL;
+  return ADW_STATUS_PAGE (page);
+}
+
+/* the folder's file shown: its photo, or its error page (the file whose
+ * name the page bears, found in the grid) */
 static const char *
 shown_file (void)
 {
-  return tf_photo_view_get_file (tf_window_get_photo_view (window));
+  AdwStatusPage *page = shown_error_page ();
+  GListModel *model;
+
+  if (page == NULL)
+    return tf_photo_view_get_file (tf_window_get_photo_view (window));
+  model = tf_folder_view_get_model (tf_window_get_folder_view (window));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(TfFolderItem) item = g_list_model_get_item (model, i);
+      g_autofree char *name = g_filename_display_basename (tf_folder_item_get_file (item));
+
+      if (g_strcmp0 (name, adw_status_page_get_title (page)) == 0)
+        return tf_folder_item_get_file (item);
+    }
+  return NULL;
 }
 
 static const char *

@@ -20,6 +20,8 @@ tf_window_update_actions (TfWindow *self)
         faces = tf_photo_view_get_n_faces (self->photo_view) > 1 || self->in_item;
       else if (g_strcmp0 (page, "video") == 0)
         faces = tf_video_view_get_n_tracks (self->video_view) > 0;
+      else if (g_strcmp0 (page, "error") == 0)
+        faces = self->in_item;   /* a folder's: on to the next photo */
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", self->results->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", running);
@@ -247,12 +249,13 @@ on_export_done_cb (GObject      *source,
       return;
     }
   summary = export_summary (job);
+  /* what the file holds, short enough for a toast whole: the person just
+   * named the file */
   if (job->skipped > 0)
-    /* TRANSLATORS: "240 rows: 4 faces × 60 frames, written to video.jsonl (...)" */
-    text = g_strdup_printf (_("%s, written to %s (faces from another model left out)"), summary, name);
+    /* TRANSLATORS: "240 rows: 4 faces × 60 frames (...)" */
+    text = g_strdup_printf (_("%s (faces from another model left out)"), summary);
   else
-    /* TRANSLATORS: "240 rows: 4 faces × 60 frames, written to video.jsonl" */
-    text = g_strdup_printf (_("%s, written to %s"), summary, name);
+    text = g_strdup (summary);
   tf_window_add_toast (self, text);
 }
 
@@ -343,9 +346,9 @@ step_face (TfWindow *self,
 {
   const char *page = gtk_stack_get_visible_child_name (self->media_stack);
 
-  /* in a folder's photo, the keys go from photo to photo; the arrow keys
-   * choose among its faces */
-  if (g_strcmp0 (page, "photo") == 0 && self->in_item)
+  /* in a folder's photo (or the page of one that cannot be read), the keys
+   * go from photo to photo; the arrow keys choose among its faces */
+  if ((g_strcmp0 (page, "photo") == 0 || g_strcmp0 (page, "error") == 0) && self->in_item)
     tf_window_step_photo (self, direction);
   else if (g_strcmp0 (page, "photo") == 0)
     {
@@ -452,8 +455,7 @@ back_action (GtkWidget  *widget,
 
   if (!self->in_item)
     return;
-  shown = g_strdup (g_strcmp0 (self->media_page, "video") == 0 ? tf_video_view_get_file (self->video_view)
-                                                               : tf_photo_view_get_file (self->photo_view));
+  shown = g_strdup (tf_window_shown_file (self));
   self->in_item = FALSE;
   tf_photo_view_set_file (self->photo_view, NULL);
   tf_video_view_set_file (self->video_view, NULL);

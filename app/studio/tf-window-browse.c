@@ -32,7 +32,7 @@ gboolean
 tf_window_step_photo (TfWindow *self,
                       int       direction)
 {
-  const char *file = tf_photo_view_get_file (self->photo_view);
+  const char *file = tf_window_shown_file (self);
   TfFolderItem *next;
 
   if (!self->in_item || file == NULL)

@@ -91,9 +91,8 @@ describe_problem (const char  *file,
     *todo = g_strdup (_("Check that the file is complete, or save it again as JPEG or PNG."));
 }
 
-/* the file the media page shows now, NULL when it shows none */
-static const char *
-shown_file (TfWindow *self)
+const char *
+tf_window_shown_file (TfWindow *self)
 {
   if (g_strcmp0 (self->media_page, "photo") == 0)
     return tf_photo_view_get_file (self->photo_view);
@@ -165,7 +164,7 @@ tf_window_show_file_error (TfWindow   *self,
   tf_window_forget_recent (self, file);
   /* only the file on show turns into its error page: a folder's others
    * show theirs in the grid */
-  if (g_strcmp0 (shown_file (self), file) == 0)
+  if (g_strcmp0 (tf_window_shown_file (self), file) == 0)
     show_error_page (self, file, error);
 }
 
@@ -179,11 +178,17 @@ tf_window_show_item_error (TfWindow   *self,
 
   /* the grid goes, as for a file that opens: the error page takes the
    * media page's place */
+  const char *visible = gtk_stack_get_visible_child_name (self->media_stack);
+
   tf_photo_view_set_file (self->photo_view, NULL);
   tf_video_view_set_file (self->video_view, NULL);
   self->in_item = TRUE;
+  /* from the grid, or from the folder's photo or page before it (the next
+   * photo's keys): the page takes that one's place */
+  if (g_strcmp0 (visible, "photo") != 0 && g_strcmp0 (visible, "video") != 0 && g_strcmp0 (visible, "error") != 0)
+    visible = "folder";
   g_free (self->media_page);
-  self->media_page = g_strdup ("folder");
+  self->media_page = g_strdup (visible);
   show_error_page (self, file, error);
 }
 

@@ -204,6 +204,9 @@ void     tf_window_remember_recent  (TfWindow       *self,
 /* @path out of the recent list (it failed to open) */
 void     tf_window_forget_recent    (TfWindow       *self,
                                      const char     *path);
+/* the file the media page shows now (a photo, a video, or the one its
+ * error page is about), NULL when it shows none */
+const char *tf_window_shown_file    (TfWindow       *self);
 /* whether the Open menu offers @info: photos, videos, folders, projects */
 gboolean tf_window_recent_can_open  (GtkRecentInfo  *info);
 
