@@ -494,6 +494,7 @@ tf_test_x11_key (GtkWidget      *widget,
   Window xw = gdk_x11_surface_get_xid (gtk_native_get_surface (gtk_widget_get_native (widget)));
   KeyCode code = XKeysymToKeycode (xd, keyval);
   KeyCode ctrl = XKeysymToKeycode (xd, GDK_KEY_Control_L), shift = XKeysymToKeycode (xd, GDK_KEY_Shift_L);
+  KeyCode alt = XKeysymToKeycode (xd, GDK_KEY_Alt_L);
 
   g_assert_cmpuint (code, !=, 0);
   XSetInputFocus (xd, xw, RevertToParent, CurrentTime);
@@ -501,8 +502,12 @@ tf_test_x11_key (GtkWidget      *widget,
     XTestFakeKeyEvent (xd, ctrl, True, CurrentTime);
   if (mods & GDK_SHIFT_MASK)
     XTestFakeKeyEvent (xd, shift, True, CurrentTime);
+  if (mods & GDK_ALT_MASK)
+    XTestFakeKeyEvent (xd, alt, True, CurrentTime);
   XTestFakeKeyEvent (xd, code, True, CurrentTime);
   XTestFakeKeyEvent (xd, code, False, CurrentTime);
+  if (mods & GDK_ALT_MASK)
+    XTestFakeKeyEvent (xd, alt, False, CurrentTime);
   if (mods & GDK_SHIFT_MASK)
     XTestFakeKeyEvent (xd, shift, False, CurrentTime);
   if (mods & GDK_CONTROL_MASK)

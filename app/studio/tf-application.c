@@ -178,6 +178,7 @@ static const struct
   { "app.quit", { "<Control>q", NULL } },
   { "win.export", { "<Control>e", NULL } },
   { "win.cancel", { "Escape", NULL } },
+  { "win.back", { "<Alt>Left", "Back", NULL } },
   { "win.next-face", { "Page_Down", "<Control>Right", NULL } },
   { "win.previous-face", { "Page_Up", "<Control>Left", NULL } },
 };
