@@ -78,7 +78,7 @@ test_play_pause (void)
   GtkWidget *button, *entry;
   g_autoptr(TfTestImage) image = NULL;
   graphene_rect_t frame, box;
-  TfFaceProbe *face;
+  g_autoptr(TfFaceProbe) face = NULL;
   int got[3];
 
   open_and_wait (astronaut_video (), 120);
@@ -100,7 +100,8 @@ test_play_pause (void)
    * (where GtkVideo put its play icon) but the picture */
   tf_video_view_seek (view, 1.0);
   tf_test_settle (0.3);
-  face = tf_video_view_get_face (view);
+  /* held: the face shown is replaced by itself with its maps */
+  face = tf_face_probe_ref (tf_video_view_get_face (view));
   g_assert_nonnull (face);
   g_assert_true (tf_video_view_get_frame_rect (view, &frame));
   screenshot ("video-boxes");

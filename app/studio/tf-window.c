@@ -345,7 +345,10 @@ tf_window_replace_face (TfWindow    *self,
       tf_face_probe_unref (self->inspected);
       self->inspected = tf_face_probe_ref (new_probe);
       tf_face_inspector_set_probe (self->inspector, new_probe);
-      tf_window_project_face_shown (self);
+      /* the same face with its maps: its label and note are shown already
+       * (showing them again would wipe a note being typed) */
+      if (old_probe->face_id != new_probe->face_id || new_probe->lanet_maps == NULL)
+        tf_window_project_face_shown (self);
     }
 }
 
