@@ -175,28 +175,6 @@ export_to (const char     *path,
   g_assert_no_error (error);
 }
 
-/* the file chooser a window action opened (GtkFileChooserNative's own
- * dialog where there is no portal) */
-static GtkWindow *
-find_chooser (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
-      if (GTK_IS_FILE_CHOOSER_DIALOG (toplevel) && gtk_widget_get_mapped (GTK_WIDGET (toplevel)))
-        return GTK_WINDOW (toplevel);
-    }
-  return NULL;
-}
-
-static gboolean
-chooser_shown (gpointer data)
-{
-  return find_chooser () != NULL;
-}
-
 static void
 test_export (void)
 {

@@ -157,6 +157,28 @@ remove_tree (const char *path)
 }
 
 
+/* the file chooser a window action opened (GtkFileChooserNative's own
+ * dialog where there is no portal) */
+G_GNUC_UNUSED static GtkWindow *
+find_chooser (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_FILE_CHOOSER_DIALOG (toplevel) && gtk_widget_get_mapped (GTK_WIDGET (toplevel)))
+        return GTK_WINDOW (toplevel);
+    }
+  return NULL;
+}
+
+G_GNUC_UNUSED static gboolean
+chooser_shown (gpointer data)
+{
+  return find_chooser () != NULL;
+}
+
 /* The application and its window, shown; FALSE (said on stderr) when the
  * settings schema is not found. */
 G_GNUC_UNUSED static gboolean

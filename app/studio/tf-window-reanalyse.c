@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "tf-analyze.h"
+#include "tf-detect.h"
 #include "tf-window-private.h"
 
 #define OPENED_KEY     "tf-reanalyse-opened"     /* GStrv: the paths last opened */
@@ -175,17 +176,6 @@ forget_analysis (TfWindow   *self,
   return TRUE;
 }
 
-static float
-iou (const float *a,
-     const float *b)
-{
-  float ix = MAX (0.f, MIN (a[0] + a[2], b[0] + b[2]) - MAX (a[0], b[0]));
-  float iy = MAX (0.f, MIN (a[1] + a[3], b[1] + b[3]) - MAX (a[1], b[1]));
-  float inter = ix * iy, uni = a[2] * a[3] + b[2] * b[3] - inter;
-
-  return uni > 0 ? inter / uni : 0;
-}
-
 gint64
 tf_window_reanalyse_match (TfWindow    *self,
                            TfFaceProbe *probe)
@@ -202,11 +192,13 @@ tf_window_reanalyse_match (TfWindow    *self,
   for (guint i = 0; i < kept->len; i++)
     {
       Kept *k = g_ptr_array_index (kept, i);
+      TfFace a = { .x = k->box[0], .y = k->box[1], .w = k->box[2], .h = k->box[3] };
+      TfFace b = { .x = probe->box[0], .y = probe->box[1], .w = probe->box[2], .h = probe->box[3] };
       float o;
 
       if (k->frame != probe->frame || g_strcmp0 (k->file, file) != 0)
         continue;
-      o = iou (k->box, probe->box);
+      o = tf_face_iou (&a, &b);
       if (o > best_iou)
         {
           best_iou = o;
