@@ -23,7 +23,11 @@ tf_face_probe_clear (gpointer data)
   g_free (probe->head_contrib);
   g_free (probe->rollout);
   g_free (probe->ablation);
+  g_free (probe->lanet_ablation);
+  g_free (probe->occlusion_map);
   g_free (probe->source_rgb);
+  if (probe->compare != NULL)
+    tf_face_probe_unref (probe->compare);
 }
 
 /* a copy of @n floats (NULL stays NULL, and so does an empty array) */
@@ -71,6 +75,12 @@ tf_face_probe_unref (TfFaceProbe *probe)
 }
 
 TfFaceProbe *
+tf_face_probe_copy (const TfFaceProbe *probe)
+{
+  return tf_face_probe_with_ablation (probe, NULL);
+}
+
+TfFaceProbe *
 tf_face_probe_with_ablation (const TfFaceProbe *probe,
                              const float       *ablation)
 {
@@ -98,6 +108,10 @@ tf_face_probe_with_ablation (const TfFaceProbe *probe,
   copy->head_contrib = dup_floats (probe->head_contrib, lh);
   copy->rollout = dup_floats (probe->rollout, gg);
   copy->ablation = dup_floats (ablation != NULL ? ablation : probe->ablation, lh * k);
+  copy->lanet_ablation = dup_floats (probe->lanet_ablation, dim (probe->lanets) * k);
+  copy->occlusion_map = dup_floats (probe->occlusion_map,
+                                    dim (probe->occlusion_grid) * dim (probe->occlusion_grid));
+  copy->compare = probe->compare != NULL ? tf_face_probe_ref (probe->compare) : NULL;
   copy->source_rgb = probe->source_rgb != NULL
                      ? g_memdup2 (probe->source_rgb, (gsize) 3 * s * s)
                      : NULL;

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
 
 #define TF_TYPE_FACE_PROBE (tf_face_probe_get_type ())
 
-typedef struct
+typedef struct _TfFaceProbe TfFaceProbe;
+
+struct _TfFaceProbe
 {
   /* where */
   gint64      face_id;            /* the project's face (0: none); set once by
@@ -40,6 +42,18 @@ typedef struct
   float      *head_contrib;       /* [L][H], summing to 1 per block */
   float      *rollout;            /* [g*g] */
   float      *ablation;           /* [L][H][K] probability change when only that head is dropped */
+  /* exploration, computed on demand (NULL until then):
+   * lanet_ablation: probabilities with LANet b's map dropped (MAD at
+   *   inference), [B][K];
+   * occlusion_map: at each place of a occlusion_grid^2 grid over the crop,
+   *   the drop in the predicted class's probability when a patch hides it
+   *   (row-major, rows top to bottom, like lanet_maps) */
+  float      *lanet_ablation;
+  float      *occlusion_map;
+  int         occlusion_grid;
+  /* the same face through a second model being compared (its own classes,
+   * maps and heads), or NULL; a reference held by this probe */
+  TfFaceProbe *compare;
   /* what it was computed from, to compute more on demand: the aligned RGB
    * crop before the model's own resampling to its input_size (source_size^2
    * x 3 bytes; a twentieth of the float input) */
@@ -49,7 +63,7 @@ typedef struct
   /* the model reads the crop's luma only (its input metadata's "color":
    * "gray"): "as the model sees it" is the crop in grayscale */
   gboolean    input_gray;
-} TfFaceProbe;
+};
 
 GType        tf_face_probe_get_type (void) G_GNUC_CONST;
 /* A new, zeroed record with one reference; fill it, then treat it as
@@ -64,6 +78,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfFaceProbe, tf_face_probe_unref)
 gboolean     tf_face_probe_array_find (GPtrArray         *probes,
                                        const TfFaceProbe *probe,
                                        guint             *index);
+
+/* A deep copy with one reference, to fill further before it is shared. */
+TfFaceProbe *tf_face_probe_copy     (const TfFaceProbe *probe);
 
 /* A copy holding @ablation ([L][H][K]) besides what @probe holds. */
 TfFaceProbe *tf_face_probe_with_ablation (const TfFaceProbe *probe,
