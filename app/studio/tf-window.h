@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "tf-application.h"
+#include "tf-camera-view.h"
 #include "tf-export.h"
 #include "tf-file-chooser.h"
 #include "tf-finetune-view.h"
@@ -133,5 +134,12 @@ gboolean         tf_window_get_sidebar_collapsed (TfWindow   *self);
 /* milliseconds from opening to the first face shown (-1: none yet); the
  * window's "first-face-shown" signal says when it is */
 double           tf_window_get_first_face_ms (TfWindow      *self);
+
+/* The live camera page: @description (a GStreamer pipeline; NULL: the one
+ * given before, else $TF_CAMERA_PIPELINE, else the system's camera) runs
+ * there, with a box, the prediction and the chosen map over each face. */
+void             tf_window_show_camera     (TfWindow        *self,
+                                            const char      *description);
+TfCameraView    *tf_window_get_camera_view (TfWindow        *self);
 
 G_END_DECLS
