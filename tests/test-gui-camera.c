@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Live Camera page, on a GStreamer test source instead of a device (as
+ * --camera-pipeline gives it): the sample portrait frozen into a 30 fps
+ * stream. The overlay draws the face's box, its map and its prediction;
+ * Record stores the faces in the project, with a picture of the frame
+ * beside it; a pipeline that does not parse and a stream that ends say so
+ * on the page, and the page stops when another is shown. */
+#include <math.h>
+#include <string.h>
+
+#include "tf-camera-view.h"
+#include "tf-test-app.h"
+
+static char *portrait;   /* the pipeline */
+
+static TfCameraView *
+view (void)
+{
+  return tf_window_get_camera_view (window);
+}
+
+static gboolean
+has_face (gpointer data)
+{
+  GPtrArray *faces = tf_camera_view_get_faces (view ());
+
+  return tf_camera_view_get_updates (view ()) >= GPOINTER_TO_UINT (data) && faces != NULL && faces->len == 1;
+}
+
+static gboolean
+in_state (gpointer data)
+{
+  return g_str_equal (tf_camera_view_get_state (view ()), data);
+}
+
+/* Without a pipeline given and without a camera, the menu's Live Camera
+ * (Ctrl+Shift+C) says so, and what to do. */
+static void
+test_no_camera (void)
+{
+  GtkWidget *page;
+
+  if (g_file_test ("/dev/video0", G_FILE_TEST_EXISTS) || g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("this machine has a camera");
+      return;
+    }
+  g_unsetenv ("TF_CAMERA_PIPELINE");
+  press_key (GDK_KEY_C, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  g_assert_true (tf_test_wait_until (in_state, "none", 5));
+  page = tf_test_find_widget (GTK_WIDGET (view ()), TF_TEST_BY_NAME, "camera-problem");
+  g_assert_true (gtk_widget_get_mapped (page));
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (page)), ==, "No Camera Found");
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (page)), "--camera-pipeline"));
+  screenshot ("camera-none");
+}
+
+static void
+test_overlay (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfTestImage) image = NULL;
+  GtkWidget *area;
+  TfFaceProbe *p;
+  double scale, x0, y0, bx, by, bw, bh;
+  int rgb[3], alpha;
+
+  g_assert_true (tf_window_new_project (window, &error));
+  g_assert_no_error (error);
+  tf_window_show_camera (window, portrait);
+  g_assert_true (tf_test_wait_until (has_face, GUINT_TO_POINTER (3), 30));
+  g_assert_cmpstr (tf_camera_view_get_state (view ()), ==, "live");
+  g_assert_cmpstr (tf_camera_view_get_description (view ()), ==, portrait);
+
+  /* the face: a prediction, and the maps the overlay draws */
+  p = g_ptr_array_index (tf_camera_view_get_faces (view ()), 0);
+  g_assert_cmpint (p->classes, >, 1);
+  g_assert_cmpint (p->predicted, >=, 0);
+  g_assert_cmpint (p->predicted, <, p->classes);
+  g_assert_cmpfloat (p->probs[p->predicted], >, 0.2);
+  g_assert_nonnull (p->lanet_max);
+  g_assert_nonnull (p->source_rgb);
+  g_assert_cmpfloat (p->box[2], >, 40);
+  g_test_message ("face at %.0f,%.0f %.0fx%.0f: %s %.2f", p->box[0], p->box[1], p->box[2], p->box[3],
+                  p->class_names[p->predicted], p->probs[p->predicted]);
+  screenshot ("camera-live");
+
+  /* the overlay alone: the box's green edge, the map inside, nothing
+   * far from the face */
+  area = tf_test_find_widget (GTK_WIDGET (view ()), TF_TEST_BY_NAME, "camera-faces");
+  g_assert_nonnull (area);
+  image = tf_test_render (area, "gui-camera-overlay", &(GdkRGBA) { 0, 0, 0, 0 });
+  scale = MIN (image->width / 640.0, image->height / 480.0);
+  x0 = (image->width - 640 * scale) / 2;
+  y0 = (image->height - 480 * scale) / 2;
+  p = g_ptr_array_index (tf_camera_view_get_faces (view ()), 0);
+  bx = x0 + p->box[0] * scale;
+  by = y0 + p->box[1] * scale;
+  bw = p->box[2] * scale;
+  bh = p->box[3] * scale;
+  alpha = tf_test_pixel (image, bx + bw / 2, by + bh - 0.5, rgb);   /* the bottom edge */
+  g_test_message ("edge %d,%d,%d alpha %d", rgb[0], rgb[1], rgb[2], alpha);
+  g_assert_cmpint (alpha, >, 150);   /* a 2-pixel line, antialiased */
+  g_assert_cmpint (rgb[1], >, 130);
+  g_assert_cmpint (rgb[0], <, 120);
+  alpha = tf_test_pixel (image, bx + bw / 2, by + bh / 2, rgb);     /* the map */
+  g_assert_cmpint (alpha, >, 60);
+  alpha = tf_test_pixel (image, bx + bw / 2, by - 8, rgb);           /* the prediction's label */
+  g_assert_cmpint (alpha, >, 100);
+  alpha = tf_test_pixel (image, x0 + 5, y0 + 480 * scale - 5, rgb);  /* far from the face */
+  g_assert_cmpint (alpha, ==, 0);
+}
+
+static gboolean
+recorded (gpointer data)
+{
+  return tf_camera_view_get_recorded (view ()) >= GPOINTER_TO_UINT (data);
+}
+
+static void
+test_record (void)
+{
+  g_autoptr(GError) error = NULL;
+  TfProject *project = tf_window_get_project (window);
+  g_autofree char *stem = NULL;
+  g_autofree char *folder = NULL;
+  g_autoptr(GDir) dir = NULL;
+  gint64 before, after;
+  guint pictures = 0;
+  const char *name;
+
+  g_assert_nonnull (project);
+  g_assert_cmpstr (tf_camera_view_get_state (view ()), ==, "live");
+  before = tf_project_count_faces (project, NULL, &error);
+  g_assert_no_error (error);
+  tf_camera_view_set_recording (view (), TRUE);
+  g_assert_true (tf_test_wait_until (recorded, GUINT_TO_POINTER (2), 20));
+  tf_camera_view_set_recording (view (), FALSE);
+  screenshot ("camera-recorded");
+  after = tf_project_count_faces (project, NULL, &error);
+  g_assert_no_error (error);
+  /* one face a second, stored as the analysis stores a picture's */
+  g_assert_cmpint (after - before, ==, tf_camera_view_get_recorded (view ()));
+  g_assert_cmpint (after - before, >=, 2);
+
+  /* the pictures beside the project: NAME-camera/camera-DATE.png */
+  stem = g_strndup (tf_project_get_path (project), strlen (tf_project_get_path (project)) - strlen (TF_PROJECT_SUFFIX));
+  folder = g_strconcat (stem, "-camera", NULL);
+  dir = g_dir_open (folder, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    pictures += g_str_has_prefix (name, "camera-") && g_str_has_suffix (name, ".png");
+  g_assert_cmpuint (pictures, >=, 1);
+}
+
+static void
+test_bad_pipeline (void)
+{
+  GtkWidget *page;
+
+  tf_window_show_camera (window, "nosuchcamerasrc device=/dev/video7");
+  g_assert_cmpstr (tf_camera_view_get_state (view ()), ==, "error");
+  /* GStreamer's reason, with the pipeline */
+  g_assert_nonnull (strstr (tf_camera_view_get_message (view ()), "nosuchcamerasrc"));
+  page = tf_test_find_widget (GTK_WIDGET (view ()), TF_TEST_BY_NAME, "camera-problem");
+  g_assert_true (gtk_widget_get_mapped (page));
+  g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (page)), "nosuchcamerasrc"));
+  screenshot ("camera-bad-pipeline");
+}
+
+/* A stream that ends while it is shown (a camera unplugged): the page says
+ * so; Ctrl+Shift+C starts the last pipeline again; another page stops it. */
+static void
+test_ends_and_stops (void)
+{
+  tf_window_show_camera (window, "videotestsrc num-buffers=10 ! video/x-raw,width=320,height=240,framerate=30/1");
+  g_assert_true (tf_test_wait_until (in_state, "error", 20));
+  g_assert_nonnull (strstr (tf_camera_view_get_message (view ()), "end of stream"));
+  screenshot ("camera-ended");
+
+  tf_window_show_camera (window, portrait);
+  g_assert_true (tf_test_wait_until (in_state, "live", 5));
+  tf_window_show_page (window, "stats");
+  g_assert_cmpstr (tf_camera_view_get_state (view ()), ==, "stopped");
+  /* the shortcut: the page again, with the pipeline given last */
+  press_key (GDK_KEY_C, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  g_assert_true (tf_test_wait_until (in_state, "live", 5));
+  g_assert_cmpstr (tf_camera_view_get_description (view ()), ==, portrait);
+  tf_camera_view_stop (view ());
+  g_assert_cmpstr (tf_camera_view_get_state (view ()), ==, "stopped");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  if (!tf_test_app_init (&argc, &argv, "test-gui-camera"))
+    return 1;
+  portrait = g_strdup_printf ("filesrc location=\"%s\" ! decodebin ! imagefreeze ! videoconvert ! videoscale ! "
+                              "video/x-raw,width=640,height=480,framerate=30/1", sample);
+  g_test_add_func ("/gui-camera/no-camera", test_no_camera);
+  g_test_add_func ("/gui-camera/overlay", test_overlay);
+  g_test_add_func ("/gui-camera/record", test_record);
+  g_test_add_func ("/gui-camera/bad-pipeline", test_bad_pipeline);
+  g_test_add_func ("/gui-camera/ends-and-stops", test_ends_and_stops);
+  status = g_test_run ();
+  tf_test_app_finish ();
+  g_free (portrait);
+  return status;
+}
