@@ -52,15 +52,6 @@ on_stopped (const GError *error,
   g_mutex_unlock (&b->lock);
 }
 
-static int
-double_cmp (gconstpointer a,
-            gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 int
 tf_cli_bench_camera (int    argc,
                      char **argv)
@@ -136,12 +127,7 @@ tf_cli_bench_camera (int    argc,
   rss_end = tf_camera_rss_mb ();
   tf_camera_stop (cam);
   g_mutex_lock (&b.lock);
-  if (b.latency_ms->len > 0)
-    {
-      g_array_sort (b.latency_ms, double_cmp);
-      median = g_array_index (b.latency_ms, double, b.latency_ms->len / 2);
-      p95 = g_array_index (b.latency_ms, double, MIN (b.latency_ms->len - 1, (guint) (b.latency_ms->len * 0.95)));
-    }
+  tf_camera_latency_summary (b.latency_ms, &median, &p95);
   printf ("pipeline=%s\n", chosen);
   printf ("seconds=%.1f frames_in=%" G_GINT64_FORMAT " frames_done=%" G_GINT64_FORMAT " dropped=%" G_GINT64_FORMAT
           " faces=%" G_GINT64_FORMAT "\n",

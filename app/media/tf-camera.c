@@ -442,3 +442,25 @@ tf_camera_rss_mb (void)
     return 0;
   return resident * (double) sysconf (_SC_PAGESIZE) / 1048576.0;
 }
+
+static int
+double_cmp (gconstpointer a,
+            gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+void
+tf_camera_latency_summary (GArray *ms,
+                           double *median,
+                           double *p95)
+{
+  *median = *p95 = 0;
+  if (ms->len == 0)
+    return;
+  g_array_sort (ms, double_cmp);
+  *median = g_array_index (ms, double, ms->len / 2);
+  *p95 = g_array_index (ms, double, MIN (ms->len - 1, (guint) (ms->len * 0.95)));
+}

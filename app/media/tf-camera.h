@@ -93,5 +93,10 @@ const char *tf_camera_get_description (TfCamera             *camera);
 /* The process's resident memory now, in MiB (0 when unknown): what the
  * camera benchmarks watch stay flat. */
 double      tf_camera_rss_mb      (void);
+/* The median and the 95th percentile of @ms (double, sorted in place; 0
+ * when empty): the benchmarks' latency figures. */
+void        tf_camera_latency_summary (GArray               *ms,
+                                       double               *median,
+                                       double               *p95);
 
 G_END_DECLS

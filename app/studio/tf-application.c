@@ -215,15 +215,6 @@ report_analysis (TfSession     *session,
 
 /* ---- the live camera ------------------------------------------------------ */
 
-static int
-double_cmp (gconstpointer a,
-            gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 /* --camera-bench: each result painted, from its frame's arrival to the
  * frame clock's paint of its overlay; after the seconds asked, the figures */
 static void
@@ -233,7 +224,7 @@ on_overlay_painted_cb (TfCameraView  *view,
                        TfApplication *self)
 {
   gint64 now = g_get_monotonic_time ();
-  double ms = (now - arrived_us) / 1e3, elapsed;
+  double ms = (now - arrived_us) / 1e3, elapsed, median, p95;
   GArray *a = self->paint_ms;
 
   if (self->bench_first_us == 0)
@@ -246,10 +237,9 @@ on_overlay_painted_cb (TfCameraView  *view,
   elapsed = (now - self->bench_first_us) / 1e6;
   if (elapsed < self->camera_bench)
     return;
-  g_array_sort (a, double_cmp);
+  tf_camera_latency_summary (a, &median, &p95);
   g_print ("seconds=%.1f updates=%u updates_per_s=%.2f\n", elapsed, a->len, a->len / elapsed);
-  g_print ("paint_latency_ms_median=%.1f paint_latency_ms_p95=%.1f\n", g_array_index (a, double, a->len / 2),
-           g_array_index (a, double, MIN (a->len - 1, (guint) (a->len * 0.95))));
+  g_print ("paint_latency_ms_median=%.1f paint_latency_ms_p95=%.1f\n", median, p95);
   g_print ("rss_mb_start=%.1f rss_mb_end=%.1f\n", self->bench_rss_start, tf_camera_rss_mb ());
   g_signal_handlers_disconnect_by_func (view, on_overlay_painted_cb, self);
   g_application_quit (G_APPLICATION (self));
