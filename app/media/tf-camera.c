@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <gio/gunixfdlist.h>
 #include <glib/gi18n.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
@@ -24,6 +25,8 @@ struct _TfCamera
   TfCameraCallbacks callbacks;
   gpointer          user_data;
   gint              stopping;     /* atomic */
+  gboolean          portal;       /* pipewiresrc through the camera portal */
+  int               portal_fd;    /* its PipeWire remote, -1: none */
   gboolean          stopped_told;
 
   GMutex            lock;         /* the newest frame, from the streaming thread */
@@ -56,6 +59,160 @@ first_video_device (void)
   return NULL;
 }
 
+/* ---- the camera portal (inside a Flatpak) ------------------------------------- */
+
+#define PORTAL_BUS    "org.freedesktop.portal.Desktop"
+#define PORTAL_PATH   "/org/freedesktop/portal/desktop"
+#define PORTAL_CAMERA "org.freedesktop.portal.Camera"
+
+static gboolean
+portal_camera_present (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) value = NULL;
+
+  if (bus == NULL)
+    return FALSE;
+  reply = g_dbus_connection_call_sync (bus, PORTAL_BUS, PORTAL_PATH, "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", PORTAL_CAMERA, "IsCameraPresent"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL, NULL);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN) && g_variant_get_boolean (value);
+}
+
+typedef struct
+{
+  GMainContext *context;
+  gboolean      answered;
+  guint32       response;   /* 0 granted, 1 refused, 2 otherwise ended */
+} PortalWait;
+
+static void
+on_portal_response (GDBusConnection *bus,
+                    const char      *sender,
+                    const char      *path,
+                    const char      *iface,
+                    const char      *signal,
+                    GVariant        *params,
+                    gpointer         data)
+{
+  PortalWait *w = data;
+
+  (void) bus, (void) sender, (void) path, (void) iface, (void) signal;
+  g_variant_get (params, "(u@a{sv})", &w->response, NULL);
+  w->answered = TRUE;
+  g_main_context_wakeup (w->context);
+}
+
+static gboolean
+on_portal_tick (gpointer data)
+{
+  (void) data;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Asks the portal for the camera (the person may be asked, so this waits
+ * while they choose, or until stopped) and opens its PipeWire remote: the
+ * file descriptor for pipewiresrc, or -1 with @error. Worker thread. */
+static int
+portal_open_camera (TfCamera  *c,
+                    GError   **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_autoptr(GSource) tick = g_timeout_source_new (100);
+  g_autofree char *token = g_strdup_printf ("transfer_camera_%u", g_random_int ());
+  g_autofree char *sender = NULL;
+  g_autofree char *request = NULL;
+  GVariantBuilder options;
+  PortalWait w = { context, FALSE, 2 };
+  gint64 until = g_get_monotonic_time () + 300 * G_USEC_PER_SEC;
+  gint32 handle = -1;
+  guint subscription;
+  int fd = -1;
+
+  g_main_context_push_thread_default (context);
+  g_source_set_callback (tick, on_portal_tick, NULL, NULL);
+  g_source_attach (tick, context);
+  if ((bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error)) == NULL)
+    goto out;
+  /* the request's object path, known before the call so no answer is missed */
+  sender = g_strdup (g_dbus_connection_get_unique_name (bus) + 1);
+  g_strdelimit (sender, ".", '_');
+  request = g_strdup_printf ("%s/request/%s/%s", PORTAL_PATH, sender, token);
+  subscription = g_dbus_connection_signal_subscribe (bus, PORTAL_BUS, "org.freedesktop.portal.Request",
+                                                     "Response", request, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                                     on_portal_response, &w, NULL);
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&options, "{sv}", "handle_token", g_variant_new_string (token));
+  reply = g_dbus_connection_call_sync (bus, PORTAL_BUS, PORTAL_PATH, PORTAL_CAMERA, "AccessCamera",
+                                       g_variant_new ("(a{sv})", &options), G_VARIANT_TYPE ("(o)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  while (reply != NULL && !w.answered && !g_atomic_int_get (&c->stopping) && g_get_monotonic_time () < until)
+    g_main_context_iteration (context, TRUE);
+  g_dbus_connection_signal_unsubscribe (bus, subscription);
+  if (reply == NULL)
+    goto out;
+  if (!w.answered || w.response != 0)
+    {
+      g_set_error (error, TF_CAMERA_ERROR, TF_CAMERA_ERROR_NO_CAMERA,
+                   w.answered && w.response == 1
+                   ? _("Access to the camera was not allowed: allow it in the system’s privacy settings")
+                   : _("The camera portal did not give access to the camera"));
+      goto out;
+    }
+  g_clear_pointer (&reply, g_variant_unref);
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  reply = g_dbus_connection_call_with_unix_fd_list_sync (bus, PORTAL_BUS, PORTAL_PATH, PORTAL_CAMERA,
+                                                         "OpenPipeWireRemote", g_variant_new ("(a{sv})", &options),
+                                                         G_VARIANT_TYPE ("(h)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                                                         &fds, NULL, error);
+  if (reply == NULL)
+    goto out;
+  g_variant_get (reply, "(h)", &handle);
+  fd = g_unix_fd_list_get (fds, handle, error);
+
+out:
+  g_source_destroy (tick);
+  g_main_context_pop_thread_default (context);
+  return fd;
+}
+
+/* The pipeline's source (pipewiresrc) gets the portal's remote. */
+static gboolean
+connect_portal (TfCamera  *c,
+                GError   **error)
+{
+  g_autoptr(GstIterator) it = NULL;
+  GValue item = G_VALUE_INIT;
+  gboolean found = FALSE;
+
+  if ((c->portal_fd = portal_open_camera (c, error)) < 0)
+    return FALSE;
+  it = gst_bin_iterate_sources (GST_BIN (c->pipeline));
+  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK)
+    {
+      GstElement *e = g_value_get_object (&item);
+
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), "fd") != NULL)
+        {
+          g_object_set (e, "fd", c->portal_fd, NULL);
+          found = TRUE;
+        }
+      g_value_reset (&item);
+    }
+  g_value_unset (&item);
+  if (!found)
+    g_set_error (error, TF_CAMERA_ERROR, TF_CAMERA_ERROR_PIPELINE, _("%s: no PipeWire source to connect"),
+                 c->description);
+  return found;
+}
+
 char *
 tf_camera_choose_pipeline (const char  *option,
                            GError     **error)
@@ -69,15 +226,15 @@ tf_camera_choose_pipeline (const char  *option,
     return g_strdup (env);
   if (!tf_media_ensure_gst (error))
     return NULL;
-  /* inside the Flatpak, cameras come through PipeWire (the manifest grants
-   * its socket); the device nodes are the fallback */
+  /* inside the Flatpak, cameras come through the camera portal and
+   * PipeWire (the manifest grants its socket); the device nodes are the
+   * fallback */
   if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
     {
       g_autoptr(GstElementFactory) pw = gst_element_factory_find ("pipewiresrc");
-      g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "pipewire-0", NULL);
 
-      if (pw != NULL && g_file_test (socket, G_FILE_TEST_EXISTS))
-        return g_strdup ("pipewiresrc");
+      if (pw != NULL && portal_camera_present ())
+        return g_strdup (TF_CAMERA_PORTAL_PIPELINE);
     }
   if ((dev = first_video_device ()) != NULL)
     return g_strdup_printf ("v4l2src device=%s", dev);
@@ -166,6 +323,10 @@ tf_camera_new (const char              *description,
   g_mutex_init (&c->lock);
   g_cond_init (&c->cond);
   c->description = g_strdup (description);
+  c->portal_fd = -1;
+  /* the pipeline the portal was found for: connected to it when it starts */
+  c->portal = g_str_equal (description, TF_CAMERA_PORTAL_PIPELINE) &&
+              g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS);
   c->model = model;
   c->detector = detector;
   if (options != NULL)
@@ -352,6 +513,8 @@ worker_thread (gpointer data)
 
   if (analyzer == NULL)
     goto out;
+  if (c->portal && !connect_portal (c, &error))
+    goto out;
   if (gst_element_set_state (c->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
     {
       if (!bus_failed (c, FALSE, &error))
@@ -423,6 +586,8 @@ tf_camera_free (TfCamera *c)
     gst_element_set_state (c->pipeline, GST_STATE_NULL);
   g_clear_object (&c->appsink);
   g_clear_object (&c->pipeline);
+  if (c->portal_fd >= 0)
+    close (c->portal_fd);
   if (c->latest)
     gst_sample_unref (c->latest);
   g_mutex_clear (&c->lock);

@@ -29,9 +29,14 @@ GQuark tf_camera_error_quark (void);
 /* The environment variable that names a pipeline when no option does. */
 #define TF_CAMERA_PIPELINE_ENV "TF_CAMERA_PIPELINE"
 
+/* What tf_camera_choose_pipeline gives inside a Flatpak whose camera portal
+ * has a camera: tf_camera_start asks the portal for access and connects
+ * the pipeline to the PipeWire remote it opens. */
+#define TF_CAMERA_PORTAL_PIPELINE "pipewiresrc"
+
 /* The pipeline to run: @option when set, else $TF_CAMERA_PIPELINE, else
- * the system's camera (pipewiresrc inside a Flatpak that can reach
- * PipeWire, else v4l2src on the first /dev/video* that captures).
+ * the system's camera (pipewiresrc through the camera portal inside
+ * a Flatpak, else v4l2src on the first /dev/video* that captures).
  * TF_CAMERA_ERROR_NO_CAMERA when there is none. */
 char *tf_camera_choose_pipeline (const char  *option,
                                  GError     **error);
