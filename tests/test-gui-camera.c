@@ -6,6 +6,7 @@
  * beside it; a pipeline that does not parse and a stream that ends say so
  * on the page, and the page stops when another is shown. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tf-camera-view.h"
@@ -55,15 +56,51 @@ test_no_camera (void)
   screenshot ("camera-none");
 }
 
+/* The camera page as drawn, with the map at @opacity: the pixel at the
+ * centre of the face into @rgb (its alpha returned); the box's edge and
+ * the label checked on the way. */
+static int
+face_centre (double opacity,
+             int    rgb[3])
+{
+  g_autoptr(GSettings) settings = g_settings_new (TF_APPLICATION_ID);
+  g_autoptr(TfTestImage) image = NULL;
+  g_autofree char *name = g_strdup_printf ("gui-camera-overlay-%.0f", opacity);
+  GtkWidget *picture = tf_test_find_widget (GTK_WIDGET (view ()), TF_TEST_BY_NAME, "camera-picture");
+  graphene_rect_t at;
+  TfFaceProbe *p;
+  double scale, x0, y0, bx, by, bw, bh;
+  int edge[3], label[3];
+
+  g_settings_set_double (settings, "overlay-opacity", opacity);
+  /* a result made after the change */
+  g_assert_true (tf_test_wait_until (has_face, GUINT_TO_POINTER (tf_camera_view_get_updates (view ()) + 2), 20));
+  image = tf_test_render (GTK_WIDGET (view ()), name, &(GdkRGBA) { 0, 0, 0, 1 });
+  g_assert_true (gtk_widget_compute_bounds (picture, GTK_WIDGET (view ()), &at));
+  scale = MIN (at.size.width / 640.0, at.size.height / 480.0);
+  x0 = at.origin.x + (at.size.width - 640 * scale) / 2;
+  y0 = at.origin.y + (at.size.height - 480 * scale) / 2;
+  p = g_ptr_array_index (tf_camera_view_get_faces (view ()), 0);
+  bx = x0 + p->box[0] * scale;
+  by = y0 + p->box[1] * scale;
+  bw = p->box[2] * scale;
+  bh = p->box[3] * scale;
+  tf_test_pixel (image, bx + bw / 2, by + bh - 1, edge);    /* the bottom edge, 2 pixels inside */
+  g_test_message ("edge %d,%d,%d", edge[0], edge[1], edge[2]);
+  g_assert_cmpint (edge[1], >, 150);
+  g_assert_cmpint (edge[0], <, 120);
+  tf_test_pixel (image, bx + 2, by - 4, label);              /* the label's shade */
+  g_assert_cmpint (label[0] + label[1] + label[2], <, 3 * 110);
+  return tf_test_pixel (image, bx + bw / 2, by + bh / 2, rgb);
+}
+
 static void
 test_overlay (void)
 {
+  g_autoptr(GSettings) settings = g_settings_new (TF_APPLICATION_ID);
   g_autoptr(GError) error = NULL;
-  g_autoptr(TfTestImage) image = NULL;
-  GtkWidget *area;
   TfFaceProbe *p;
-  double scale, x0, y0, bx, by, bw, bh;
-  int rgb[3], alpha;
+  int rgb_map[3], rgb_photo[3];
 
   g_assert_true (tf_window_new_project (window, &error));
   g_assert_no_error (error);
@@ -85,30 +122,15 @@ test_overlay (void)
                   p->class_names[p->predicted], p->probs[p->predicted]);
   screenshot ("camera-live");
 
-  /* the overlay alone: the box's green edge, the map inside, nothing
-   * far from the face */
-  area = tf_test_find_widget (GTK_WIDGET (view ()), TF_TEST_BY_NAME, "camera-faces");
-  g_assert_nonnull (area);
-  image = tf_test_render (area, "gui-camera-overlay", &(GdkRGBA) { 0, 0, 0, 0 });
-  scale = MIN (image->width / 640.0, image->height / 480.0);
-  x0 = (image->width - 640 * scale) / 2;
-  y0 = (image->height - 480 * scale) / 2;
-  p = g_ptr_array_index (tf_camera_view_get_faces (view ()), 0);
-  bx = x0 + p->box[0] * scale;
-  by = y0 + p->box[1] * scale;
-  bw = p->box[2] * scale;
-  bh = p->box[3] * scale;
-  alpha = tf_test_pixel (image, bx + bw / 2, by + bh - 0.5, rgb);   /* the bottom edge */
-  g_test_message ("edge %d,%d,%d alpha %d", rgb[0], rgb[1], rgb[2], alpha);
-  g_assert_cmpint (alpha, >, 150);   /* a 2-pixel line, antialiased */
-  g_assert_cmpint (rgb[1], >, 130);
-  g_assert_cmpint (rgb[0], <, 120);
-  alpha = tf_test_pixel (image, bx + bw / 2, by + bh / 2, rgb);     /* the map */
-  g_assert_cmpint (alpha, >, 60);
-  alpha = tf_test_pixel (image, bx + bw / 2, by - 8, rgb);           /* the prediction's label */
-  g_assert_cmpint (alpha, >, 100);
-  alpha = tf_test_pixel (image, x0 + 5, y0 + 480 * scale - 5, rgb);  /* far from the face */
-  g_assert_cmpint (alpha, ==, 0);
+  /* over the picture: the box's green edge, the prediction's shaded
+   * label above it, and the map inside, which the opacity setting shows */
+  g_assert_cmpint (face_centre (1.0, rgb_map), ==, 255);
+  g_assert_cmpint (face_centre (0.0, rgb_photo), ==, 255);
+  g_test_message ("centre of the face: %d,%d,%d with the map, %d,%d,%d without", rgb_map[0], rgb_map[1],
+                  rgb_map[2], rgb_photo[0], rgb_photo[1], rgb_photo[2]);
+  g_assert_cmpint (abs (rgb_map[0] - rgb_photo[0]) + abs (rgb_map[1] - rgb_photo[1]) +
+                   abs (rgb_map[2] - rgb_photo[2]), >, 60);
+  g_settings_reset (settings, "overlay-opacity");
 }
 
 static gboolean

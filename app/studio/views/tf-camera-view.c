@@ -70,8 +70,9 @@ struct _TfCameraView
   GtkWidget     parent_instance;
 
   GtkStack     *stack;
-  GtkPicture   *picture;
-  GtkWidget    *boxes;         /* drawn over the picture */
+  GtkWidget    *picture;       /* the place of the frame, which the view draws */
+  GPtrArray    *maps;          /* GdkTexture or NULL, per face */
+  GPtrArray    *labels;        /* PangoLayout or NULL, per face */
   GtkToggleButton *record;
   GtkLabel     *status;
   AdwStatusPage *problem;      /* "none" and "error" */
@@ -111,6 +112,14 @@ enum { SIG_RECORD, SIG_FACE_ACTIVATED, SIG_OVERLAY_PAINTED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static gboolean deliver_cb (gpointer data);
+static void     prepare_overlay (TfCameraView *self);
+
+static void
+unref_if_set (gpointer object)
+{
+  if (object)
+    g_object_unref (object);
+}
 
 /* worker thread */
 static void
@@ -344,14 +353,14 @@ show_update (TfCameraView *self,
 
   g_clear_object (&self->frame);
   self->frame = gdk_memory_texture_new (u->width, u->height, GDK_MEMORY_R8G8B8, u->rgb, (gsize) u->width * 3);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->frame));
   g_clear_pointer (&self->faces, g_ptr_array_unref);
   self->faces = g_ptr_array_ref (u->faces);
   self->updates++;
   self->unpainted = TRUE;
   self->arrived_us = u->arrived_us;
   self->result_us = u->result_us;
-  gtk_widget_queue_draw (self->boxes);
+  prepare_overlay (self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
   self->rate_count++;
   if (now - self->rate_since >= G_USEC_PER_SEC)
     {
@@ -424,12 +433,11 @@ frame_rect (TfCameraView *self,
 }
 
 /* The map the inspector's choice names ("lanet-N", else the LANets' max:
- * the camera computes no attention), normalised to 0..1, drawn into the
- * face's box. */
-static void
-draw_map (TfCameraView  *self,
-          cairo_t       *cr,
-          TfFaceProbe   *p)
+ * the camera computes no attention), normalised to 0..1, in the colour
+ * map and opacity of the settings: a grid x grid texture, or NULL. */
+static GdkTexture *
+map_texture (TfCameraView *self,
+             TfFaceProbe  *p)
 {
   g_autofree char *choice = self->settings ? g_settings_get_string (self->settings, "overlay-map") : NULL;
   g_autofree char *cmap = self->settings ? g_settings_get_string (self->settings, "colormap") : NULL;
@@ -437,12 +445,11 @@ draw_map (TfCameraView  *self,
   int g = p->grid, lanet = 0, cm = cmap ? tf_colormap_from_string (cmap) : -1;
   const float *map = p->lanet_max;
   float lo = G_MAXFLOAT, hi = -G_MAXFLOAT;
-  cairo_surface_t *s;
-  guint8 *data;
-  int stride;
+  g_autoptr(GBytes) bytes = NULL;
+  guint8 *rgba;
 
   if (map == NULL || g <= 0)
-    return;
+    return NULL;
   if (choice && sscanf (choice, "lanet-%d", &lanet) == 1 && lanet >= 1 && lanet <= p->lanets && p->lanet_maps)
     map = p->lanet_maps + (gsize) (lanet - 1) * g * g;
   for (int i = 0; i < g * g; i++)
@@ -450,77 +457,90 @@ draw_map (TfCameraView  *self,
       lo = MIN (lo, map[i]);
       hi = MAX (hi, map[i]);
     }
-  s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, g, g);
-  data = cairo_image_surface_get_data (s);
-  stride = cairo_image_surface_get_stride (s);
-  for (int y = 0; y < g; y++)
-    for (int x = 0; x < g; x++)
-      {
-        guint8 rgb[3];
-        guint32 *px = (guint32 *) (data + (gsize) y * stride) + x;
-
-        tf_colormap_lookup (cm >= 0 ? (TfColormap) cm : TF_COLORMAP_VIRIDIS,
-                            hi > lo ? (map[y * g + x] - lo) / (hi - lo) : 0, rgb);
-        *px = 0xff000000u | (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2];
-      }
-  cairo_surface_mark_dirty (s);
-  cairo_save (cr);
-  cairo_rectangle (cr, p->box[0], p->box[1], p->box[2], p->box[3]);
-  cairo_clip (cr);
-  cairo_translate (cr, p->box[0], p->box[1]);
-  cairo_scale (cr, p->box[2] / g, p->box[3] / g);
-  cairo_set_source_surface (cr, s, 0, 0);
-  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_BILINEAR);
-  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_PAD);
-  cairo_paint_with_alpha (cr, CLAMP (opacity, 0, 1));
-  cairo_restore (cr);
-  cairo_surface_destroy (s);
+  rgba = g_malloc ((gsize) g * g * 4);
+  for (int i = 0; i < g * g; i++)
+    {
+      tf_colormap_lookup (cm >= 0 ? (TfColormap) cm : TF_COLORMAP_VIRIDIS, hi > lo ? (map[i] - lo) / (hi - lo) : 0,
+                          rgba + 4 * i);
+      rgba[4 * i + 3] = (guint8) lround (255 * CLAMP (opacity, 0, 1));
+    }
+  bytes = g_bytes_new_take (rgba, (gsize) g * g * 4);
+  return gdk_memory_texture_new (g, g, GDK_MEMORY_R8G8B8A8, bytes, (gsize) g * 4);
 }
 
+/* What is drawn over each face, made once per result: its map and the
+ * label of its prediction. */
 static void
-draw_boxes (GtkDrawingArea *area,
-            cairo_t        *cr,
-            int             width,
-            int             height,
-            gpointer        data)
+prepare_overlay (TfCameraView *self)
 {
-  TfCameraView *self = data;
-  double x0, y0, scale;
-
-  if (self->frame == NULL || self->faces == NULL)
-    return;
-  frame_rect (self, width, height, &x0, &y0, &scale);
+  g_ptr_array_set_size (self->maps, 0);
+  g_ptr_array_set_size (self->labels, 0);
   for (guint i = 0; i < self->faces->len; i++)
     {
       TfFaceProbe *p = self->faces->pdata[i];
       g_autofree char *text = NULL;
-      g_autoptr(PangoLayout) layout = NULL;
-      int tw, th;
 
-      cairo_save (cr);
-      cairo_translate (cr, x0, y0);
-      cairo_scale (cr, scale, scale);
-      draw_map (self, cr, p);
-      cairo_restore (cr);
-
-      cairo_rectangle (cr, x0 + p->box[0] * scale, y0 + p->box[1] * scale, p->box[2] * scale, p->box[3] * scale);
-      cairo_set_source_rgb (cr, 0.2, 0.82, 0.48);
-      cairo_set_line_width (cr, 2);
-      cairo_stroke (cr);
+      g_ptr_array_add (self->maps, map_texture (self, p));
       if (p->class_names == NULL || p->predicted < 0 || p->predicted >= p->classes)
-        continue;
+        {
+          g_ptr_array_add (self->labels, NULL);
+          continue;
+        }
       /* TRANSLATORS: the predicted expression and its probability in percent */
       text = g_strdup_printf (_("%s %.0f %%"), tf_class_display_name (p->class_names[p->predicted]),
                               100.0 * p->probs[p->predicted]);
-      layout = gtk_widget_create_pango_layout (GTK_WIDGET (area), text);
-      pango_layout_get_pixel_size (layout, &tw, &th);
-      cairo_rectangle (cr, x0 + p->box[0] * scale, y0 + p->box[1] * scale - th - 4, tw + 8, th + 4);
-      cairo_set_source_rgba (cr, 0, 0, 0, 0.7);
-      cairo_fill (cr);
-      cairo_move_to (cr, x0 + p->box[0] * scale + 4, y0 + p->box[1] * scale - th - 2);
-      cairo_set_source_rgb (cr, 1, 1, 1);
-      pango_cairo_show_layout (cr, layout);
+      g_ptr_array_add (self->labels, gtk_widget_create_pango_layout (GTK_WIDGET (self), text));
     }
+}
+
+/* The frame, and the boxes, maps and labels over it, by the renderer (no
+ * surface the size of the picture to fill and upload for each result). */
+static void
+tf_camera_view_snapshot (GtkWidget   *widget,
+                         GtkSnapshot *snapshot)
+{
+  TfCameraView *self = TF_CAMERA_VIEW (widget);
+  const GdkRGBA green = { 0.2f, 0.82f, 0.48f, 1 }, shade = { 0, 0, 0, 0.7f }, white = { 1, 1, 1, 1 };
+  graphene_rect_t at;
+  double x0, y0, scale;
+
+  GTK_WIDGET_CLASS (tf_camera_view_parent_class)->snapshot (widget, snapshot);
+  if (self->frame == NULL || self->faces == NULL || !g_str_equal (self->state, "live") ||
+      !gtk_widget_compute_bounds (self->picture, widget, &at))
+    return;
+  frame_rect (self, (int) at.size.width, (int) at.size.height, &x0, &y0, &scale);
+  x0 += at.origin.x;
+  y0 += at.origin.y;
+  gtk_snapshot_push_clip (snapshot, &at);
+  gtk_snapshot_append_texture (snapshot, self->frame,
+                               &GRAPHENE_RECT_INIT (x0, y0, gdk_texture_get_width (self->frame) * scale,
+                                                    gdk_texture_get_height (self->frame) * scale));
+  for (guint i = 0; i < self->faces->len; i++)
+    {
+      TfFaceProbe *p = self->faces->pdata[i];
+      PangoLayout *label = i < self->labels->len ? self->labels->pdata[i] : NULL;
+      GdkTexture *map = i < self->maps->len ? self->maps->pdata[i] : NULL;
+      graphene_rect_t box = GRAPHENE_RECT_INIT (x0 + p->box[0] * scale, y0 + p->box[1] * scale,
+                                                p->box[2] * scale, p->box[3] * scale);
+      GskRoundedRect edge;
+      int tw, th;
+
+      if (map)
+        gtk_snapshot_append_texture (snapshot, map, &box);
+      gsk_rounded_rect_init_from_rect (&edge, &box, 0);
+      gtk_snapshot_append_border (snapshot, &edge, (float[4]) { 2, 2, 2, 2 },
+                                  (GdkRGBA[4]) { green, green, green, green });
+      if (label == NULL)
+        continue;
+      pango_layout_get_pixel_size (label, &tw, &th);
+      gtk_snapshot_append_color (snapshot, &shade,
+                                 &GRAPHENE_RECT_INIT (box.origin.x, box.origin.y - th - 4, tw + 8, th + 4));
+      gtk_snapshot_save (snapshot);
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (box.origin.x + 4, box.origin.y - th - 2));
+      gtk_snapshot_append_layout (snapshot, label, &white);
+      gtk_snapshot_restore (snapshot);
+    }
+  gtk_snapshot_pop (snapshot);
 }
 
 /* a click on a face: it goes to the inspector */
@@ -535,7 +555,8 @@ on_click_cb (GtkGestureClick *gesture,
 
   if (self->frame == NULL || self->faces == NULL)
     return;
-  frame_rect (self, gtk_widget_get_width (self->boxes), gtk_widget_get_height (self->boxes), &x0, &y0, &scale);
+  frame_rect (self, gtk_widget_get_width (self->picture), gtk_widget_get_height (self->picture),
+              &x0, &y0, &scale);
   fx = (x - x0) / scale;
   fy = (y - y0) / scale;
   for (guint i = 0; i < self->faces->len; i++)
@@ -622,6 +643,8 @@ tf_camera_view_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->frame);
   g_clear_pointer (&self->faces, g_ptr_array_unref);
+  g_clear_pointer (&self->maps, g_ptr_array_unref);
+  g_clear_pointer (&self->labels, g_ptr_array_unref);
   G_OBJECT_CLASS (tf_camera_view_parent_class)->dispose (object);
 }
 
@@ -647,6 +670,7 @@ tf_camera_view_class_init (TfCameraViewClass *klass)
   object_class->finalize = tf_camera_view_finalize;
   widget_class->map = tf_camera_view_map;
   widget_class->unmap = tf_camera_view_unmap;
+  widget_class->snapshot = tf_camera_view_snapshot;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   signals[SIG_RECORD] = g_signal_new ("record", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
@@ -660,7 +684,7 @@ tf_camera_view_class_init (TfCameraViewClass *klass)
 static void
 tf_camera_view_init (TfCameraView *self)
 {
-  GtkWidget *box, *overlay, *bar, *retry, *picture;
+  GtkWidget *box, *bar, *retry, *picture;
   GtkGesture *click;
 
   self->state = g_strdup ("stopped");
@@ -669,21 +693,19 @@ tf_camera_view_init (TfCameraView *self)
   gtk_widget_set_parent (GTK_WIDGET (self->stack), GTK_WIDGET (self));
 
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  overlay = gtk_overlay_new ();
-  gtk_widget_set_vexpand (overlay, TRUE);
-  picture = gtk_picture_new ();
-  self->picture = GTK_PICTURE (picture);
-  gtk_picture_set_can_shrink (self->picture, TRUE);
-  gtk_widget_add_css_class (picture, "view");
-  gtk_overlay_set_child (GTK_OVERLAY (overlay), picture);
-  self->boxes = gtk_drawing_area_new ();
-  gtk_widget_set_name (self->boxes, "camera-faces");
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (self->boxes), draw_boxes, self, NULL);
-  gtk_overlay_add_overlay (GTK_OVERLAY (overlay), self->boxes);
+  /* an empty place the size of the page: a new frame is drawn there with
+   * no new layout (a GtkPicture would ask for one with each frame) */
+  picture = gtk_drawing_area_new ();
+  self->picture = picture;
+  gtk_widget_set_name (picture, "camera-picture");
+  gtk_widget_set_vexpand (picture, TRUE);
+  gtk_widget_set_hexpand (picture, TRUE);
+  self->maps = g_ptr_array_new_with_free_func (unref_if_set);
+  self->labels = g_ptr_array_new_with_free_func (unref_if_set);
   click = gtk_gesture_click_new ();
   g_signal_connect (click, "pressed", G_CALLBACK (on_click_cb), self);
-  gtk_widget_add_controller (self->boxes, GTK_EVENT_CONTROLLER (click));
-  gtk_box_append (GTK_BOX (box), overlay);
+  gtk_widget_add_controller (picture, GTK_EVENT_CONTROLLER (click));
+  gtk_box_append (GTK_BOX (box), picture);
 
   bar = gtk_action_bar_new ();
   self->record = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("_Record")));
