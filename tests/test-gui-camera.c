@@ -11,6 +11,7 @@
 
 #include "tf-camera-view.h"
 #include "tf-test-app.h"
+#include "tf-window-private.h"   /* tf_window_project_lend: a window without its project */
 
 static char *portrait;   /* the pipeline */
 
@@ -212,6 +213,40 @@ test_ends_and_stops (void)
   g_assert_cmpstr (tf_camera_view_get_state (view ()), ==, "stopped");
 }
 
+static gboolean
+label_shown (gpointer data)
+{
+  return tf_test_find_widget (GTK_WIDGET (window), TF_TEST_BY_SHOWN_LABEL, data) != NULL;
+}
+
+static gboolean
+not_recording (gpointer data)
+{
+  return !tf_camera_view_get_recording (view ());
+}
+
+/* Without a project to write (lent to the Fine-tune page here), Record
+ * turns itself off and offers a new project. */
+static void
+test_record_without_project (void)
+{
+  TfProject *project;
+  guint before;
+
+  tf_window_show_camera (window, portrait);
+  g_assert_true (tf_test_wait_until (in_state, "live", 10));
+  project = tf_window_project_lend (window);
+  g_assert_nonnull (project);
+  before = tf_camera_view_get_recorded (view ());
+  tf_camera_view_set_recording (view (), TRUE);
+  g_assert_true (tf_test_wait_until (not_recording, NULL, 20));
+  g_assert_true (tf_test_wait_until (label_shown, "_New Project", 5));
+  screenshot ("camera-record-without-project");
+  g_assert_cmpuint (tf_camera_view_get_recorded (view ()), ==, before);
+  tf_camera_view_stop (view ());
+  tf_window_project_give_back (window, project);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -227,6 +262,7 @@ main (int    argc,
   g_test_add_func ("/gui-camera/record", test_record);
   g_test_add_func ("/gui-camera/bad-pipeline", test_bad_pipeline);
   g_test_add_func ("/gui-camera/ends-and-stops", test_ends_and_stops);
+  g_test_add_func ("/gui-camera/record-without-project", test_record_without_project);
   status = g_test_run ();
   tf_test_app_finish ();
   g_free (portrait);

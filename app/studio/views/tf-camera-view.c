@@ -333,8 +333,12 @@ update_status (TfCameraView *self)
   g_autofree char *text = NULL;
   guint n = self->faces ? self->faces->len : 0;
 
-  /* TRANSLATORS: results shown a second, then the faces in view */
-  text = g_strdup_printf (ngettext ("%.0f updates/s, %u face", "%.0f updates/s, %u faces", n), self->rate, n);
+  if (self->rate > 0)
+    /* TRANSLATORS: results shown a second, then the faces in view */
+    text = g_strdup_printf (ngettext ("%.0f updates/s, %u face", "%.0f updates/s, %u faces", n), self->rate, n);
+  else
+    /* TRANSLATORS: the faces in view (in the first second, before the rate is known) */
+    text = g_strdup_printf (ngettext ("%u face", "%u faces", n), n);
   if (self->recorded > 0)
     {
       g_autofree char *more = g_strdup_printf (ngettext ("%s, %u face recorded", "%s, %u faces recorded",
