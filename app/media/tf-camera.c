@@ -353,6 +353,7 @@ tf_camera_new (const char              *description,
       tf_camera_free (c);
       return NULL;
     }
+  gst_object_ref_sink (c->pipeline);
   c->appsink = gst_bin_get_by_name (GST_BIN (c->pipeline), "tf-camera-sink");
   if (c->appsink == NULL)
     {
@@ -408,16 +409,23 @@ bus_failed (TfCamera  *c,
   g_autoptr(GstBus) bus = gst_element_get_bus (c->pipeline);
   GstMessage *msg;
 
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR | GST_MESSAGE_EOS)) != NULL)
+  /* every message is taken: one left on the bus would stay there for as
+   * long as the camera runs */
+  while ((msg = gst_bus_pop (bus)) != NULL)
     {
+      gboolean failed = TRUE;
+
       if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
         error_from_message (c, msg, started, error);
-      else
+      else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
         g_set_error (error, TF_CAMERA_ERROR, TF_CAMERA_ERROR_STREAM,
                      /* TRANSLATORS: the pipeline */
                      _("%s: the camera stopped sending pictures (end of stream)"), c->description);
+      else
+        failed = FALSE;
       gst_message_unref (msg);
-      return TRUE;
+      if (failed)
+        return TRUE;
     }
   return FALSE;
 }
@@ -528,10 +536,14 @@ worker_thread (gpointer data)
       gboolean eos;
       GstSample *sample = take_latest (c, &arrived_us, &frames_in, &eos);
 
+      /* the bus drained with every frame: what failed is seen at once */
+      if (bus_failed (c, started, &error))
+        {
+          g_clear_pointer (&sample, gst_sample_unref);
+          break;
+        }
       if (sample == NULL)
         {
-          if (bus_failed (c, started, &error))
-            break;
           if (eos)
             {
               g_set_error (&error, TF_CAMERA_ERROR, TF_CAMERA_ERROR_STREAM,
