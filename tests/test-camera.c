@@ -22,7 +22,7 @@ typedef struct
   GCond    cond;
   int      frames, frames_with_faces, faces;
   gint64   frames_in, frames_done;
-  double   max_latency_ms, last_latency_ms;
+  double   first_latency_ms, max_latency_ms, last_latency_ms;
   gboolean stopped, maps_ok, probs_ok, sizes_ok, times_ok;
   GError  *error;
   guint    sleep_ms;      /* in each frame: an engine this slow */
@@ -79,6 +79,8 @@ on_frame (const TfCameraFrame *f,
   r->frames_done = f->frames_done;
   r->sizes_ok &= f->frame->width == 640 && f->frame->height == 480 && f->frame->stride >= 640 * 3;
   r->times_ok &= f->arrived_us > 0 && f->result_us >= f->arrived_us;
+  if (r->frames == 1)
+    r->first_latency_ms = ms;
   r->last_latency_ms = ms;
   r->max_latency_ms = MAX (r->max_latency_ms, ms);
   g_cond_broadcast (&r->cond);
@@ -153,8 +155,10 @@ test_faces (void)
 }
 
 /* A consumer taking 300 ms a frame of a 30 fps source: about nine frames
- * in ten are dropped, and the frame analysed is always a recent one (a
- * queue would make the wait grow by 270 ms with every frame). */
+ * in ten are dropped, and the frame analysed is always a recent one: the
+ * wait from its arrival to its result stays what the analysis takes (a
+ * queue would make it grow by some 270 ms with every frame, 1.3 s over
+ * these five). */
 static void
 test_drops_when_slow (void)
 {
@@ -168,11 +172,11 @@ test_drops_when_slow (void)
   tf_camera_stop (camera);
   g_assert_no_error (r.error);
   g_assert_cmpint (r.frames, >=, 6);
-  g_test_message ("frames in %" G_GINT64_FORMAT ", analysed %" G_GINT64_FORMAT ", latest wait %.0f ms, "
-                  "longest %.0f ms", r.frames_in, r.frames_done, r.last_latency_ms, r.max_latency_ms);
+  g_test_message ("frames in %" G_GINT64_FORMAT ", analysed %" G_GINT64_FORMAT ", first wait %.0f ms, "
+                  "latest %.0f ms, longest %.0f ms", r.frames_in, r.frames_done, r.first_latency_ms,
+                  r.last_latency_ms, r.max_latency_ms);
   g_assert_cmpint (r.frames_in, >=, 3 * r.frames_done);
-  /* from arrival to result: the analysis, never the frames before it */
-  g_assert_cmpfloat (r.last_latency_ms, <, 1000);
+  g_assert_cmpfloat (r.last_latency_ms, <, r.first_latency_ms + 800);
   run_clear (&r);
 }
 
