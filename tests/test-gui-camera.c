@@ -74,8 +74,8 @@ face_centre (double opacity,
   int edge[3], label[3];
 
   g_settings_set_double (settings, "overlay-opacity", opacity);
-  /* a result made after the change */
-  g_assert_true (tf_test_wait_until (has_face, GUINT_TO_POINTER (tf_camera_view_get_updates (view ()) + 2), 20));
+  /* a result shown after the change (its map is made when it is shown) */
+  g_assert_true (tf_test_wait_until (has_face, GUINT_TO_POINTER (tf_camera_view_get_updates (view ()) + 1), 20));
   image = tf_test_render (GTK_WIDGET (view ()), name, &(GdkRGBA) { 0, 0, 0, 1 });
   g_assert_true (gtk_widget_compute_bounds (picture, GTK_WIDGET (view ()), &at));
   scale = MIN (at.size.width / 640.0, at.size.height / 480.0);
@@ -157,14 +157,14 @@ test_record (void)
   before = tf_project_count_faces (project, NULL, &error);
   g_assert_no_error (error);
   tf_camera_view_set_recording (view (), TRUE);
-  g_assert_true (tf_test_wait_until (recorded, GUINT_TO_POINTER (2), 20));
+  g_assert_true (tf_test_wait_until (recorded, GUINT_TO_POINTER (1), 20));
   tf_camera_view_set_recording (view (), FALSE);
   screenshot ("camera-recorded");
   after = tf_project_count_faces (project, NULL, &error);
   g_assert_no_error (error);
-  /* one face a second, stored as the analysis stores a picture's */
+  /* the face in view, stored as the analysis stores a picture's */
   g_assert_cmpint (after - before, ==, tf_camera_view_get_recorded (view ()));
-  g_assert_cmpint (after - before, >=, 2);
+  g_assert_cmpint (after - before, >=, 1);
 
   /* the pictures beside the project: NAME-camera/camera-DATE.png */
   stem = g_strndup (tf_project_get_path (project), strlen (tf_project_get_path (project)) - strlen (TF_PROJECT_SUFFIX));
