@@ -598,8 +598,12 @@ static void
 on_record_toggled_cb (GtkToggleButton *button,
                       TfCameraView    *self)
 {
-  /* the first frame with faces goes at once */
+  /* the first frame with faces goes at once; red while it records */
   self->last_record_us = 0;
+  if (gtk_toggle_button_get_active (button))
+    gtk_widget_add_css_class (GTK_WIDGET (button), "destructive-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (button), "destructive-action");
 }
 
 static void
