@@ -35,12 +35,34 @@ in_state (gpointer data)
   return g_str_equal (tf_camera_view_get_state (view ()), data);
 }
 
+/* whether @menu (or a section of it) has an item for @action */
+static gboolean
+menu_has_action (GMenuModel *menu,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      g_autofree char *a = NULL;
+
+      if (section && menu_has_action (section, action))
+        return TRUE;
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &a) && g_str_equal (a, action))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Without a pipeline given and without a camera, the menu's Live Camera
  * (Ctrl+Shift+C) says so, and what to do. */
 static void
 test_no_camera (void)
 {
   GtkWidget *page;
+  GtkWidget *button = tf_test_find_widget (GTK_WIDGET (window), TF_TEST_BY_ID, "primary_menu_button");
+
+  g_assert_nonnull (button);
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button)), "win.live-camera"));
 
   if (g_file_test ("/dev/video0", G_FILE_TEST_EXISTS) || g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
     {
