@@ -23,6 +23,7 @@ struct _TfApplication
   GArray         *paint_ms;         /* double: a frame's arrival to its overlay painted */
   gint64          bench_first_us;
   double          bench_rss_start;
+  int             exit_status;      /* main () returns it: 1 when the camera failed */
 };
 
 G_DEFINE_FINAL_TYPE (TfApplication, tf_application, ADW_TYPE_APPLICATION)
@@ -245,6 +246,26 @@ on_overlay_painted_cb (TfCameraView  *view,
   g_application_quit (G_APPLICATION (self));
 }
 
+/* --camera-bench: a camera that cannot start, or stops, ends the run with
+ * its message rather than waiting for ever */
+static gboolean
+check_camera_cb (gpointer data)
+{
+  TfApplication *self = data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  TfCameraView *view;
+
+  if (!TF_IS_WINDOW (window))
+    return G_SOURCE_CONTINUE;
+  view = tf_window_get_camera_view (TF_WINDOW (window));
+  if (g_str_equal (tf_camera_view_get_state (view), "live"))
+    return G_SOURCE_CONTINUE;
+  g_printerr ("transfer-studio: %s\n", tf_camera_view_get_message (view));
+  self->exit_status = 1;
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_REMOVE;
+}
+
 /* the camera page at start, when asked for on the command line */
 static void
 start_camera (TfApplication *self,
@@ -258,6 +279,8 @@ start_camera (TfApplication *self,
       g_signal_connect_object (view, "overlay-painted", G_CALLBACK (on_overlay_painted_cb), self, 0);
     }
   tf_window_show_camera (window, self->camera_pipeline);
+  if (self->camera_bench > 0)
+    g_timeout_add_full (G_PRIORITY_DEFAULT, 250, check_camera_cb, g_object_ref (self), g_object_unref);
 }
 
 /* ---- overrides ----------------------------------------------------------- */
@@ -439,4 +462,11 @@ tf_application_has_schema (void)
   if (source)
     schema = g_settings_schema_source_lookup (source, TF_APPLICATION_ID, TRUE);
   return schema != NULL;
+}
+
+int
+tf_application_get_exit_status (TfApplication *self)
+{
+  g_return_val_if_fail (TF_IS_APPLICATION (self), 1);
+  return self->exit_status;
 }
