@@ -30,6 +30,14 @@ has_face (gpointer data)
 }
 
 static gboolean
+has_rollout (gpointer data)
+{
+  GPtrArray *faces = tf_camera_view_get_faces (view ());
+
+  return faces != NULL && faces->len == 1 && ((TfFaceProbe *) faces->pdata[0])->rollout != NULL;
+}
+
+static gboolean
 in_state (gpointer data)
 {
   return g_str_equal (tf_camera_view_get_state (view ()), data);
@@ -154,6 +162,12 @@ test_overlay (void)
   g_assert_cmpint (abs (rgb_map[0] - rgb_photo[0]) + abs (rgb_map[1] - rgb_photo[1]) +
                    abs (rgb_map[2] - rgb_photo[2]), >, 60);
   g_settings_reset (settings, "overlay-opacity");
+
+  /* the rollout chosen in the inspector: the camera computes it from then on */
+  g_assert_null (((TfFaceProbe *) g_ptr_array_index (tf_camera_view_get_faces (view ()), 0))->rollout);
+  g_settings_set_string (settings, "overlay-map", "rollout");
+  g_assert_true (tf_test_wait_until (has_rollout, NULL, 20));
+  g_settings_reset (settings, "overlay-map");
 }
 
 static gboolean

@@ -89,6 +89,7 @@ struct _TfCameraView
   char         *state;
   char         *message;
   gboolean      resume;        /* stopped by being hidden: goes on when shown */
+  gboolean      rollout;       /* the running camera computes the rollout */
 
   /* what is shown */
   GdkTexture   *frame;
@@ -245,6 +246,15 @@ tf_camera_view_stop (TfCameraView *self)
   set_state (self, "stopped", _("Choose Start to see the camera again."));
 }
 
+/* The inspector's map is the attention rollout: the engine computes it too. */
+static gboolean
+wants_rollout (TfCameraView *self)
+{
+  g_autofree char *choice = self->settings ? g_settings_get_string (self->settings, "overlay-map") : NULL;
+
+  return g_strcmp0 (choice, "rollout") == 0;
+}
+
 /* Runs self->requested; the page says why not when it cannot. */
 static void
 start_camera (TfCameraView *self)
@@ -283,7 +293,7 @@ start_camera (TfCameraView *self)
     }
   tf_analyze_options_init (&o);
   o.detect_every = 3;
-  o.probes = TF_PROBE_MAPS;
+  o.probes = TF_PROBE_MAPS | (wants_rollout (self) ? TF_PROBE_ROLLOUT : 0);
   threads = self->settings ? g_settings_get_int (self->settings, "threads") : 0;
   o.threads = threads > 0 ? threads : (int) g_get_num_processors ();
   if (self->settings)
@@ -294,6 +304,7 @@ start_camera (TfCameraView *self)
       release_camera (self);
       return;
     }
+  self->rollout = wants_rollout (self);
   self->link = g_new0 (Link, 1);
   g_atomic_ref_count_init (&self->link->ref);
   g_mutex_init (&self->link->lock);
@@ -308,6 +319,17 @@ start_camera (TfCameraView *self)
   tf_camera_start (self->camera, &camera_callbacks, self->link);
 }
 
+/* The rollout chosen in the inspector, or left: the camera goes on with
+ * the probes the new map needs. */
+static void
+on_map_changed_cb (GSettings    *settings,
+                   const char   *key,
+                   TfCameraView *self)
+{
+  if (self->camera != NULL && self->rollout != wants_rollout (self))
+    start_camera (self);
+}
+
 void
 tf_camera_view_start (TfCameraView *self,
                       TfSession    *session,
@@ -318,7 +340,14 @@ tf_camera_view_start (TfCameraView *self,
   g_return_if_fail (TF_IS_SESSION (session));
 
   g_set_object (&self->session, session);
-  g_set_object (&self->settings, settings);
+  if (self->settings != settings)
+    {
+      if (self->settings)
+        g_signal_handlers_disconnect_by_func (self->settings, on_map_changed_cb, self);
+      g_set_object (&self->settings, settings);
+      if (settings)
+        g_signal_connect (settings, "changed::overlay-map", G_CALLBACK (on_map_changed_cb), self);
+    }
   g_free (self->requested);
   self->requested = g_strdup (description);
   self->resume = FALSE;
@@ -436,9 +465,10 @@ frame_rect (TfCameraView *self,
   *y = (height - fh * *scale) / 2;
 }
 
-/* The map the inspector's choice names ("lanet-N", else the LANets' max:
- * the camera computes no attention), normalised to 0..1, in the colour
- * map and opacity of the settings: a grid x grid texture, or NULL. */
+/* The map the inspector's choice names ("lanet-N", "rollout", else the
+ * LANets' max: a head's attention is not computed live), normalised to
+ * 0..1, in the colour map and opacity of the settings: a grid x grid
+ * texture, or NULL. */
 static GdkTexture *
 map_texture (TfCameraView *self,
              TfFaceProbe  *p)
@@ -456,6 +486,8 @@ map_texture (TfCameraView *self,
     return NULL;
   if (choice && sscanf (choice, "lanet-%d", &lanet) == 1 && lanet >= 1 && lanet <= p->lanets && p->lanet_maps)
     map = p->lanet_maps + (gsize) (lanet - 1) * g * g;
+  else if (g_strcmp0 (choice, "rollout") == 0 && p->rollout)
+    map = p->rollout;
   for (int i = 0; i < g * g; i++)
     {
       lo = MIN (lo, map[i]);
@@ -648,6 +680,8 @@ tf_camera_view_dispose (GObject *object)
   release_camera (self);
   g_clear_pointer ((GtkWidget **) &self->stack, gtk_widget_unparent);
   g_clear_object (&self->session);
+  if (self->settings)
+    g_signal_handlers_disconnect_by_func (self->settings, on_map_changed_cb, self);
   g_clear_object (&self->settings);
   g_clear_object (&self->frame);
   g_clear_pointer (&self->faces, g_ptr_array_unref);
