@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* TfWindow comparing with a second model: the model loaded into the
+ * session beside the one in use, each face shown carried through it too
+ * (probe->compare, with its maps) and shown side by side in the sidebar's
+ * compare panel; every face of what is open through it in the background,
+ * batched, from the stored crops, so that the folder's grid can list only
+ * the faces the two models disagree on. */
+#include <glib/gi18n.h>
+
+#include "tf-compare.h"
+#include "tf-window-private.h"
+
+static char *
+compare_name (TfWindow *self)
+{
+  const char *path = tf_session_get_compare_path (self->session);
+
+  return path ? g_filename_display_basename (path) : NULL;
+}
+
+/* @probe with @second as its compare probe (NULL: none), in its place */
+static void
+attach (TfWindow    *self,
+        TfFaceProbe *probe,
+        TfFaceProbe *second)
+{
+  g_autoptr(TfFaceProbe) with = tf_face_probe_copy (probe);
+
+  g_clear_pointer (&with->compare, tf_face_probe_unref);
+  with->compare = second ? tf_face_probe_ref (second) : NULL;
+  tf_window_replace_face (self, probe, with);
+}
+
+/* every face's compare probe gone: the old model's, or none wanted */
+static void
+strip (TfWindow *self)
+{
+  g_autoptr(GPtrArray) with = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+
+  for (guint i = 0; i < self->results->len; i++)
+    {
+      TfFaceProbe *p = g_ptr_array_index (self->results, i);
+      if (p->compare)
+        g_ptr_array_add (with, tf_face_probe_ref (p));
+    }
+  if (self->inspected && self->inspected->compare && !g_ptr_array_find (with, self->inspected, NULL))
+    g_ptr_array_add (with, tf_face_probe_ref (self->inspected));
+  for (guint i = 0; i < with->len; i++)
+    attach (self, g_ptr_array_index (with, i), NULL);
+}
+
+static void
+set_only_disagreeing (TfWindow *self,
+                      gboolean  only)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "only-disagreeing");
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (only));
+  tf_folder_view_set_only_disagreeing (self->folder_view, only);
+}
+
+static void
+update_actions (TfWindow *self)
+{
+  gboolean comparing = tf_session_get_compare_path (self->session) != NULL;
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "only-disagreeing");
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-comparing", comparing);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), comparing);
+}
+
+/* ---- the face shown ------------------------------------------------------ */
+
+typedef struct
+{
+  TfWindow    *self;       /* a reference */
+  GPtrArray   *probes;     /* TfFaceProbe, the faces sent */
+  gboolean     all;        /* every face (the filter), else the one shown */
+} Compared;
+
+static void
+compared_free (Compared *c)
+{
+  g_object_unref (c->self);
+  g_ptr_array_unref (c->probes);
+  g_free (c);
+}
+
+static void
+on_compared_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Compared *c = data;
+  TfWindow *self = c->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) second = tf_session_compare_finish (TF_SESSION (source), result, &error);
+  guint n = 0, disagree = 0;
+
+  if (second == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
+        tf_window_add_toast (self, error->message);
+      compared_free (c);
+      return;
+    }
+  for (guint i = 0; i < c->probes->len; i++)
+    {
+      TfFaceProbe *p = g_ptr_array_index (c->probes, i);
+      TfFaceProbe *s = g_ptr_array_index (second, i);
+
+      if (s == NULL)
+        continue;
+      /* a face shown again meanwhile (its maps came) is the same face */
+      if (!c->all && p != self->inspected && self->inspected && self->inspected->face_id == p->face_id &&
+          g_strcmp0 (self->inspected->file, p->file) == 0 && self->inspected->frame == p->frame &&
+          self->inspected->face == p->face)
+        p = self->inspected;
+      attach (self, p, s);
+      n++;
+      disagree += g_strcmp0 (p->class_names[p->predicted], s->class_names[s->predicted]) != 0;
+    }
+  if (c->all)
+    {
+      g_autofree char *text = NULL;
+
+      tf_folder_view_set_only_disagreeing (self->folder_view, tf_folder_view_get_only_disagreeing (self->folder_view));
+      if (n > 0)
+        {
+          /* TRANSLATORS: faces the two models disagree on, of all compared */
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The models disagree on %u of %u face",
+                                               "The models disagree on %u of %u faces", n), disagree, n);
+          tf_window_add_toast (self, text);
+        }
+    }
+  compared_free (c);
+}
+
+static void
+compare_async (TfWindow     *self,
+               GPtrArray    *probes,
+               gboolean      all,
+               GCancellable *cancellable)
+{
+  Compared *c = g_new0 (Compared, 1);
+
+  c->self = g_object_ref (self);
+  c->probes = g_ptr_array_ref (probes);
+  c->all = all;
+  tf_session_compare_async (self->session, probes, !all, cancellable, on_compared_cb, c);
+}
+
+void
+tf_window_compare_face_shown (TfWindow *self)
+{
+  TfFaceProbe *p = self->inspected;
+  gboolean comparing = tf_session_get_compare_path (self->session) != NULL;
+  g_autofree char *name = compare_name (self);
+  g_autoptr(GPtrArray) one = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->compare_panel), comparing && p != NULL);
+  if (!comparing || p == NULL)
+    return;
+  tf_compare_panel_set_probes (self->compare_panel, p, p->compare, name);
+  /* its maps too (the background pass computes probabilities only) */
+  if ((p->compare && p->compare->lanet_max) || p->source_rgb == NULL)
+    return;
+  g_cancellable_cancel (self->compare_cancellable);
+  g_clear_object (&self->compare_cancellable);
+  self->compare_cancellable = g_cancellable_new ();
+  one = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+  g_ptr_array_add (one, tf_face_probe_ref (p));
+  compare_async (self, one, FALSE, self->compare_cancellable);
+}
+
+/* ---- every face, for the filter ---------------------------------------------- */
+
+static void
+compare_all (TfWindow *self)
+{
+  g_autoptr(GPtrArray) todo = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+
+  if (tf_session_get_compare_path (self->session) == NULL || tf_session_is_running (self->session))
+    return;
+  for (guint i = 0; i < self->results->len; i++)
+    {
+      TfFaceProbe *p = g_ptr_array_index (self->results, i);
+      if (p->compare == NULL && p->source_rgb != NULL)
+        g_ptr_array_add (todo, tf_face_probe_ref (p));
+    }
+  if (todo->len == 0)
+    return;
+  g_cancellable_cancel (self->compare_all_cancellable);
+  g_clear_object (&self->compare_all_cancellable);
+  self->compare_all_cancellable = g_cancellable_new ();
+  compare_async (self, todo, TRUE, self->compare_all_cancellable);
+}
+
+void
+tf_window_compare_analysis_finished (TfWindow *self)
+{
+  compare_all (self);
+}
+
+/* ---- loading and stopping ------------------------------------------------------ */
+
+static void
+cancel_all (TfWindow *self)
+{
+  g_cancellable_cancel (self->compare_cancellable);
+  g_clear_object (&self->compare_cancellable);
+  g_cancellable_cancel (self->compare_all_cancellable);
+  g_clear_object (&self->compare_all_cancellable);
+}
+
+/* "only this model has: a, b" from the shown names of @names */
+static void
+append_names (GString            *s,
+              const char         *format,
+              const char * const *names)
+{
+  g_autoptr(GString) list = g_string_new (NULL);
+
+  if (names[0] == NULL)
+    return;
+  for (guint i = 0; names[i]; i++)
+    g_string_append_printf (list, "%s%s", i ? ", " : "", tf_class_display_name (names[i]));
+  g_string_append (s, "; ");
+  g_string_append_printf (s, format, list->str);
+}
+
+gboolean
+tf_window_compare_with (TfWindow    *self,
+                        const char  *path,
+                        GError     **error)
+{
+  g_autoptr(TfClassMatch) match = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GString) text = NULL;
+
+  g_return_val_if_fail (TF_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!tf_session_load_compare (self->session, path, error))
+    return FALSE;
+  cancel_all (self);
+  strip (self);
+  name = compare_name (self);
+  match = tf_class_match_new (tf_session_get_classes (self->session), tf_session_get_compare_classes (self->session));
+  text = g_string_new (NULL);
+  if (match->n_shared == 0)
+    /* TRANSLATORS: a model file */
+    g_string_printf (text, _("%s shares no class with the model in use: they cannot agree"), name);
+  else
+    /* TRANSLATORS: a model file */
+    g_string_printf (text, _("Comparing with %s"), name);
+  /* TRANSLATORS: class names */
+  append_names (text, _("only the model in use has %s"), (const char * const *) match->only_first);
+  /* TRANSLATORS: class names */
+  append_names (text, _("only the compared model has %s"), (const char * const *) match->only_second);
+  tf_window_add_toast (self, text->str);
+  update_actions (self);
+  tf_window_compare_face_shown (self);
+  compare_all (self);
+  return TRUE;
+}
+
+void
+tf_window_compare_stop (TfWindow *self)
+{
+  g_return_if_fail (TF_IS_WINDOW (self));
+
+  cancel_all (self);
+  tf_session_clear_compare (self->session);
+  set_only_disagreeing (self, FALSE);
+  strip (self);
+  update_actions (self);
+  tf_window_compare_face_shown (self);
+}
+
+TfComparePanel *
+tf_window_get_compare_panel (TfWindow *self)
+{
+  g_return_val_if_fail (TF_IS_WINDOW (self), NULL);
+  return self->compare_panel;
+}
+
+/* ---- actions --------------------------------------------------------------- */
+
+static void
+on_model_chosen_cb (GFile    **files,
+                    guint      n_files,
+                    gpointer   user_data)
+{
+  g_autoptr(TfWindow) self = user_data;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (n_files == 0)
+    return;
+  if ((path = g_file_get_path (files[0])) == NULL)
+    {
+      tf_window_add_toast (self, _("Only files on this computer can be used as models"));
+      return;
+    }
+  if (!tf_window_compare_with (self, path, &error))
+    {
+      /* TRANSLATORS: the reason, which names the file */
+      g_autofree char *text = g_strdup_printf (_("Cannot compare with this model: %s"), error->message);
+      tf_window_add_toast (self, text);
+    }
+}
+
+void
+tf_window_compare_choose (TfWindow *self)
+{
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) models = gtk_file_filter_new ();
+
+  g_return_if_fail (TF_IS_WINDOW (self));
+
+  gtk_file_filter_set_name (models, _("Models (safetensors)"));
+  gtk_file_filter_add_suffix (models, "safetensors");
+  g_list_store_append (filters, models);
+  tf_choose_files (GTK_WINDOW (self), TF_CHOOSE_OPEN, _("Compare With Model"), _("_Compare"),
+                   G_LIST_MODEL (filters), NULL, on_model_chosen_cb, g_object_ref (self));
+}
+
+static void
+compare_model_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  tf_window_compare_choose (TF_WINDOW (widget));
+}
+
+static void
+stop_comparing_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  tf_window_compare_stop (TF_WINDOW (widget));
+}
+
+static void
+on_only_disagreeing_cb (GSimpleAction *action,
+                        GVariant      *value,
+                        gpointer       data)
+{
+  TfWindow *self = data;
+
+  set_only_disagreeing (self, g_variant_get_boolean (value));
+  /* the grid is where the filter shows */
+  if (g_variant_get_boolean (value) && self->view == TF_VIEW_FOLDER)
+    tf_window_show_page (self, "media");
+}
+
+void
+tf_window_compare_install_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "win.compare-model", NULL, compare_model_action);
+  gtk_widget_class_install_action (widget_class, "win.stop-comparing", NULL, stop_comparing_action);
+}
+
+GtkWidget *
+tf_window_compare_init (TfWindow *self)
+{
+  g_autoptr(GSimpleAction) only = g_simple_action_new_stateful ("only-disagreeing", NULL,
+                                                                  g_variant_new_boolean (FALSE));
+
+  g_signal_connect (only, "change-state", G_CALLBACK (on_only_disagreeing_cb), self);
+  g_simple_action_set_enabled (only, FALSE);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (only));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-comparing", FALSE);
+  self->compare_panel = TF_COMPARE_PANEL (tf_compare_panel_new ());
+  gtk_widget_set_visible (GTK_WIDGET (self->compare_panel), FALSE);
+  return GTK_WIDGET (self->compare_panel);
+}
+
+void
+tf_window_compare_dispose (TfWindow *self)
+{
+  cancel_all (self);
+}
