@@ -176,7 +176,7 @@ rebuild (TfComparePanel *self,
       v0 = percent (a->probs[k]);
       v1 = percent (b->probs[j]);
       /* TRANSLATORS: a signed difference of probabilities in points; keep the %+.0f */
-      vd = g_strdup_printf (_("%+.0f"), (double) d * 100.0);
+      vd = fabsf (d) < 0.005f ? g_strdup ("0") : g_strdup_printf (_("%+.0f"), (double) d * 100.0);
       grid_add (GTK_GRID (self->grid), tf_class_display_name (a->class_names[k]), 0, row, NULL);
       grid_add (GTK_GRID (self->grid), v0, 1, row, k == a->predicted ? "accent" : NULL);
       grid_add (GTK_GRID (self->grid), v1, 2, row, j == b->predicted ? "accent" : NULL);

@@ -1258,6 +1258,14 @@ compare_job_free (CompareJob *c)
   g_free (c);
 }
 
+/* the result's free function: faces without a crop have no entry */
+static void
+probe_unref0 (gpointer probe)
+{
+  if (probe)
+    tf_face_probe_unref (probe);
+}
+
 /* The faces through the second model in batches, each from its stored
  * aligned crop made into that model's own input (size, colour, mean/std). */
 static void
@@ -1274,7 +1282,7 @@ compare_thread (GTask        *task,
   g_autoptr(TfEngine) engine = tf_engine_new (model);
   g_autofree float *input = g_new (float, batch * per);
   g_autofree guint *rows = g_new (guint, batch);
-  g_autoptr(GPtrArray) result = g_ptr_array_new_full (c->probes->len, (GDestroyNotify) tf_face_probe_unref);
+  g_autoptr(GPtrArray) result = g_ptr_array_new_full (c->probes->len, probe_unref0);
   GError *error = NULL;
 
   (void) source;

@@ -2,13 +2,18 @@
 /* TfWindow comparing with a second model: the model loaded into the
  * session beside the one in use, each face shown carried through it too
  * (probe->compare, with its maps) and shown side by side in the sidebar's
- * compare panel; every face of what is open through it in the background,
- * batched, from the stored crops, so that the folder's grid can list only
- * the faces the two models disagree on. */
+ * compare panel; every face of what is open and of the project through it
+ * in the background, batched, from the stored crops, so that the folder's
+ * grid and the review list (where a video's faces are listed too) can show
+ * only the faces the two models disagree on. */
 #include <glib/gi18n.h>
 
 #include "tf-compare.h"
 #include "tf-window-private.h"
+
+/* the project's faces compared in the background, at most (each is read
+ * from the project on the main thread first) */
+#define MAX_PROJECT_FACES 10000
 
 static char *
 compare_name (TfWindow *self)
@@ -47,6 +52,16 @@ strip (TfWindow *self)
     g_ptr_array_add (with, tf_face_probe_ref (self->inspected));
   for (guint i = 0; i < with->len; i++)
     attach (self, g_ptr_array_index (with, i), NULL);
+  g_hash_table_remove_all (self->compare_disagree);
+}
+
+static gboolean
+only_disagreeing (TfWindow *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "only-disagreeing");
+  g_autoptr(GVariant) state = g_action_get_state (action);
+
+  return g_variant_get_boolean (state);
 }
 
 static void
@@ -54,9 +69,13 @@ set_only_disagreeing (TfWindow *self,
                       gboolean  only)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "only-disagreeing");
+  gboolean was = only_disagreeing (self);
 
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (only));
   tf_folder_view_set_only_disagreeing (self->folder_view, only);
+  /* the review list is read again only when the filter is or was on */
+  if (only || was)
+    tf_review_view_set_only_faces (TF_REVIEW_VIEW (self->review_view), only ? self->compare_disagree : NULL);
 }
 
 static void
@@ -109,9 +128,22 @@ on_compared_cb (GObject      *source,
     {
       TfFaceProbe *p = g_ptr_array_index (c->probes, i);
       TfFaceProbe *s = g_ptr_array_index (second, i);
+      gboolean differ;
 
-      if (s == NULL)
-        continue;
+      if (s == NULL || p->classes == 0)
+        continue;   /* no crop, or no prediction of the model in use */
+      differ = g_strcmp0 (p->class_names[p->predicted], s->class_names[s->predicted]) != 0;
+      if (p->face_id > 0 && differ)
+        g_hash_table_add (self->compare_disagree, g_memdup2 (&p->face_id, sizeof p->face_id));
+      else if (p->face_id > 0)
+        g_hash_table_remove (self->compare_disagree, &p->face_id);
+      if (c->all && !g_ptr_array_find (self->results, p, NULL))
+        {
+          /* a face of the project not open: counted, not shown */
+          n++;
+          disagree += differ;
+          continue;
+        }
       /* a face shown again meanwhile (its maps came) is the same face */
       if (!c->all && p != self->inspected && self->inspected && self->inspected->face_id == p->face_id &&
           g_strcmp0 (self->inspected->file, p->file) == 0 && self->inspected->frame == p->frame &&
@@ -119,13 +151,13 @@ on_compared_cb (GObject      *source,
         p = self->inspected;
       attach (self, p, s);
       n++;
-      disagree += g_strcmp0 (p->class_names[p->predicted], s->class_names[s->predicted]) != 0;
+      disagree += differ;
     }
   if (c->all)
     {
       g_autofree char *text = NULL;
 
-      tf_folder_view_set_only_disagreeing (self->folder_view, tf_folder_view_get_only_disagreeing (self->folder_view));
+      set_only_disagreeing (self, only_disagreeing (self));
       if (n > 0)
         {
           /* TRANSLATORS: faces the two models disagree on, of all compared */
@@ -176,19 +208,47 @@ tf_window_compare_face_shown (TfWindow *self)
 
 /* ---- every face, for the filter ---------------------------------------------- */
 
+static gboolean
+collect_face_cb (const TfProjectFace *face,
+                 gpointer             user_data)
+{
+  GArray *ids = user_data;
+
+  g_array_append_val (ids, face->id);
+  return ids->len < MAX_PROJECT_FACES;
+}
+
 static void
 compare_all (TfWindow *self)
 {
   g_autoptr(GPtrArray) todo = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+  g_autoptr(GHashTable) open = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   if (tf_session_get_compare_path (self->session) == NULL || tf_session_is_running (self->session))
     return;
   for (guint i = 0; i < self->results->len; i++)
     {
       TfFaceProbe *p = g_ptr_array_index (self->results, i);
+      if (p->face_id > 0)
+        g_hash_table_add (open, &p->face_id);
       if (p->compare == NULL && p->source_rgb != NULL)
         g_ptr_array_add (todo, tf_face_probe_ref (p));
     }
+  /* the project's other faces (another folder's, a video's), for the
+   * review list; those compared already are known */
+  if (self->project && tf_project_foreach_face (self->project, NULL, collect_face_cb, ids, NULL))
+    for (guint i = 0; i < ids->len; i++)
+      {
+        gint64 id = g_array_index (ids, gint64, i);
+        TfFaceProbe *p;
+
+        if (g_hash_table_contains (open, &id) || g_hash_table_contains (self->compare_done, &id) ||
+            (p = tf_window_project_probe (self, id)) == NULL)
+          continue;
+        g_hash_table_add (self->compare_done, g_memdup2 (&id, sizeof id));
+        g_ptr_array_add (todo, p);
+      }
   if (todo->len == 0)
     return;
   g_cancellable_cancel (self->compare_all_cancellable);
@@ -246,6 +306,7 @@ tf_window_compare_with (TfWindow    *self,
     return FALSE;
   cancel_all (self);
   strip (self);
+  g_hash_table_remove_all (self->compare_done);
   name = compare_name (self);
   match = tf_class_match_new (tf_session_get_classes (self->session), tf_session_get_compare_classes (self->session));
   text = g_string_new (NULL);
@@ -275,6 +336,7 @@ tf_window_compare_stop (TfWindow *self)
   tf_session_clear_compare (self->session);
   set_only_disagreeing (self, FALSE);
   strip (self);
+  g_hash_table_remove_all (self->compare_done);
   update_actions (self);
   tf_window_compare_face_shown (self);
 }
@@ -351,9 +413,12 @@ on_only_disagreeing_cb (GSimpleAction *action,
   TfWindow *self = data;
 
   set_only_disagreeing (self, g_variant_get_boolean (value));
-  /* the grid is where the filter shows */
+  /* the folder's grid shows the filter; a video's faces are listed on the
+   * review page */
   if (g_variant_get_boolean (value) && self->view == TF_VIEW_FOLDER)
     tf_window_show_page (self, "media");
+  else if (g_variant_get_boolean (value) && self->view == TF_VIEW_VIDEO)
+    tf_window_show_page (self, "review");
 }
 
 void
@@ -373,6 +438,8 @@ tf_window_compare_init (TfWindow *self)
   g_simple_action_set_enabled (only, FALSE);
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (only));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.stop-comparing", FALSE);
+  self->compare_disagree = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->compare_done = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->compare_panel = TF_COMPARE_PANEL (tf_compare_panel_new ());
   gtk_widget_set_visible (GTK_WIDGET (self->compare_panel), FALSE);
   return GTK_WIDGET (self->compare_panel);
@@ -382,4 +449,6 @@ void
 tf_window_compare_dispose (TfWindow *self)
 {
   cancel_all (self);
+  g_clear_pointer (&self->compare_disagree, g_hash_table_unref);
+  g_clear_pointer (&self->compare_done, g_hash_table_unref);
 }

@@ -103,6 +103,8 @@ struct _TfWindow
   TfComparePanel       *compare_panel;
   GCancellable         *compare_cancellable;      /* the face shown, with its maps */
   GCancellable         *compare_all_cancellable;  /* every face, for the filter */
+  GHashTable           *compare_disagree;         /* gint64 face ids the models disagree on */
+  GHashTable           *compare_done;             /* gint64 project faces not open, compared */
 };
 
 /* tf-window-actions.c */
