@@ -5,6 +5,7 @@
  * load refused with its name, and the folder's grid listing only the files
  * the two disagree on; Stop Comparing takes it all away. */
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "tf-test-app.h"
 
@@ -71,6 +72,31 @@ make_models (void)
   other = g_build_filename (tmpdir, "other.safetensors", NULL);
   g_assert_true (tf_model_save (small, other, TF_DTYPE_F32, &error));
   g_assert_no_error (error);
+}
+
+/* The mirrored average is on by default in the application; off, the same
+ * face reads (a little) otherwise */
+static void
+test_mirror (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new ("com.example.TransFER");
+  g_autofree float *averaged = NULL;
+  TfFaceProbe *p;
+  float diff = 0;
+
+  g_assert_true (g_settings_get_boolean (settings, "mirror-average"));
+  open_and_wait (sample, 30);
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
+  p = inspected ();
+  averaged = g_memdup2 (p->probs, sizeof (float) * p->classes);
+  g_settings_set_boolean (settings, "mirror-average", FALSE);
+  open_and_wait (sample, 30);
+  g_assert_true (tf_test_wait_until (has_inspected_face, NULL, 10));
+  p = inspected ();
+  for (int k = 0; k < p->classes; k++)
+    diff = MAX (diff, fabsf (p->probs[k] - averaged[k]));
+  g_assert_cmpfloat (diff, >, 1e-6);
+  g_settings_reset (settings, "mirror-average");
 }
 
 static void
@@ -197,6 +223,7 @@ main (int    argc,
   shipped = g_test_build_filename (G_TEST_DIST, "..", "data", "models", "transfer-ferplus.safetensors", NULL);
   make_models ();
 
+  g_test_add_func ("/gui-compare/mirror", test_mirror);
   g_test_add_func ("/gui-compare/photo", test_photo);
   g_test_add_func ("/gui-compare/folder-filter", test_folder_filter);
   status = g_test_run ();

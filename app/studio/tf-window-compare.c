@@ -158,7 +158,8 @@ on_compared_cb (GObject      *source,
       g_autofree char *text = NULL;
 
       set_only_disagreeing (self, only_disagreeing (self));
-      if (n > 0)
+      /* one face: the panel says it already */
+      if (n > 1)
         {
           /* TRANSLATORS: faces the two models disagree on, of all compared */
           text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The models disagree on %u of %u face",
@@ -416,7 +417,16 @@ on_only_disagreeing_cb (GSimpleAction *action,
   /* the folder's grid shows the filter; a video's faces are listed on the
    * review page */
   if (g_variant_get_boolean (value) && self->view == TF_VIEW_FOLDER)
-    tf_window_show_page (self, "media");
+    {
+      guint n = tf_folder_view_get_n_shown (self->folder_view);
+      /* TRANSLATORS: the folder's grid filtered to the files with a face the models disagree on */
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "Showing the %u file the models disagree on",
+                                                            "Showing the %u files the models disagree on", n), n);
+
+      tf_window_show_page (self, "media");
+      tf_window_add_toast (self, text);
+    }
   else if (g_variant_get_boolean (value) && self->view == TF_VIEW_VIDEO)
     tf_window_show_page (self, "review");
 }
