@@ -114,7 +114,7 @@ on_compared_cb (GObject      *source,
   TfWindow *self = c->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) second = tf_session_compare_finish (TF_SESSION (source), result, &error);
-  guint n = 0, disagree = 0;
+  guint n = 0, disagree = 0, index;
 
   if (second == NULL)
     {
@@ -137,9 +137,15 @@ on_compared_cb (GObject      *source,
         g_hash_table_add (self->compare_disagree, g_memdup2 (&p->face_id, sizeof p->face_id));
       else if (p->face_id > 0)
         g_hash_table_remove (self->compare_disagree, &p->face_id);
-      if (c->all && !g_ptr_array_find (self->results, p, NULL))
+      /* a face replaced meanwhile (its maps came): its newer probe */
+      if (c->all && tf_face_probe_array_find (self->results, p, &index))
+        p = g_ptr_array_index (self->results, index);
+      else if (c->all)
+        p = NULL;
+      if (p == NULL || (c->all && p->compare))
         {
-          /* a face of the project not open: counted, not shown */
+          /* a face of the project not open, or one the face shown
+           * compared already (with its maps): counted, not shown */
           n++;
           disagree += differ;
           continue;
@@ -225,9 +231,19 @@ compare_all (TfWindow *self)
   g_autoptr(GPtrArray) todo = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
   g_autoptr(GHashTable) open = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  const char *path;
 
   if (tf_session_get_compare_path (self->session) == NULL || tf_session_is_running (self->session))
     return;
+  /* face ids are the project's: another project's say nothing here */
+  path = self->project ? tf_project_get_path (self->project) : NULL;
+  if (g_strcmp0 (path, self->compare_project) != 0)
+    {
+      g_hash_table_remove_all (self->compare_done);
+      g_hash_table_remove_all (self->compare_disagree);
+      g_free (self->compare_project);
+      self->compare_project = g_strdup (path);
+    }
   for (guint i = 0; i < self->results->len; i++)
     {
       TfFaceProbe *p = g_ptr_array_index (self->results, i);
@@ -461,4 +477,5 @@ tf_window_compare_dispose (TfWindow *self)
   cancel_all (self);
   g_clear_pointer (&self->compare_disagree, g_hash_table_unref);
   g_clear_pointer (&self->compare_done, g_hash_table_unref);
+  g_clear_pointer (&self->compare_project, g_free);
 }

@@ -105,6 +105,7 @@ struct _TfWindow
   GCancellable         *compare_all_cancellable;  /* every face, for the filter */
   GHashTable           *compare_disagree;         /* gint64 face ids the models disagree on */
   GHashTable           *compare_done;             /* gint64 project faces not open, compared */
+  char                 *compare_project;          /* the project those ids are of */
 };
 
 /* tf-window-actions.c */
