@@ -528,6 +528,7 @@ test_flip_and_compare (void)
   double diff = 0, sum = 0;
 
   g_assert_cmpint (run_cli (&plain, &err, "predict", sample, NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (&out, &err, "predict", "--flip", sample, NULL), ==, 0);
   face = first_face (p1, plain);
   flipped = first_face (p2, out);
@@ -547,6 +548,7 @@ test_flip_and_compare (void)
 
   /* the shipped model against itself: the same probabilities, agreeing */
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (&out, &err, "predict", "--compare", shipped, sample, NULL), ==, 0);
   face = first_face (p2, out);
   cmp = json_object_get_object_member (face, "compare");
@@ -565,6 +567,7 @@ test_flip_and_compare (void)
   /* a model of other classes (and colour and size): nothing shared, each
    * list named, and they cannot agree */
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (&out, &err, "predict", "--compare", model_path, sample, NULL), ==, 0);
   cmp = json_object_get_object_member (first_face (p2, out), "compare");
   g_assert_cmpuint (json_object_get_size (json_object_get_object_member (cmp, "probs")), ==, 3);
@@ -576,6 +579,7 @@ test_flip_and_compare (void)
 
   /* without detection too, each model with its own input */
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (&out, &err, "predict", "--no-detect", "--flip", "--compare", model_path, sample, NULL),
                    ==, 0);
   g_assert_true (json_object_has_member (first_face (p2, out), "compare"));
