@@ -113,7 +113,10 @@ rebuild (TfComparePanel *self,
   tf_attention_overlay_set_probe (TF_ATTENTION_OVERLAY (self->maps[1]), self->second);
   if (a == NULL || b == NULL || a->classes == 0 || b->classes == 0)
     {
-      gtk_label_set_label (GTK_LABEL (self->banner), a ? _("Comparing with the second model…") : "");
+      gtk_label_set_label (GTK_LABEL (self->banner),
+                           a == NULL ? ""
+                           : a->source_rgb == NULL ? _("This face has no stored crop: it cannot be compared")
+                           : _("Comparing with the second model…"));
       gtk_widget_set_visible (self->map_diff, FALSE);
       gtk_widget_set_visible (self->only, FALSE);
       gtk_label_set_label (GTK_LABEL (self->captions[0]), "");
