@@ -638,4 +638,5 @@ tf_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.reanalyse", NULL, reanalyse_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.help", "s", "");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reanalyse", NULL);
+  tf_window_figure_install_actions (widget_class);
 }
