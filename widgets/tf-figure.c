@@ -358,8 +358,8 @@ caption_text (const TfFaceProbe   *probe,
   g_string_append (text, base != NULL ? base : C_("figure", "(no file)"));
   if (probe->frame > 0 || probe->time_s > 0)
     /* TRANSLATORS: a figure's caption: the frame of a video and its time in seconds */
-    g_string_append_printf (text, C_("figure", " · frame %" G_GINT64_FORMAT " (%.2f s)"),
-                            probe->frame, probe->time_s);
+    g_string_append_printf (text, C_("figure", " · frame %lld (%.2f s)"),
+                            (long long) probe->frame, probe->time_s);
   if (probe->face >= 0)
     /* TRANSLATORS: a figure's caption: the face's number in its picture or frame */
     g_string_append_printf (text, C_("figure", " · face %d"), probe->face + 1);
