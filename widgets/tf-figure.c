@@ -6,14 +6,10 @@
  * Text goes through pango at 72 units per inch with metrics unhinted, so a
  * PNG and an SVG of the same figure lay out alike. */
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <cairo-svg.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pango/pangocairo.h>
-#include <unistd.h>
 
+#include "tf-chart.h"
 #include "tf-figure.h"
 #include "tf-widgets-private.h"
 
@@ -727,211 +723,104 @@ tf_contact_sheet_draw (cairo_t             *cr,
 
 /* ---- files */
 
-typedef void (*DrawFunc) (cairo_t *cr, gconstpointer data, const TfFigureStyle *style);
-
-static cairo_status_t
-append_cb (void                *closure,
-           const unsigned char *data,
-           unsigned int         length)
+static double
+png_scale (double width,
+           double height)
 {
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
+  return MIN (TF_FIGURE_DPI / 72.0, PNG_MAX_SIDE / MAX (width, height));
 }
 
-/* @bytes to @path through a temporary file beside it, renamed over it once
- * written and synced: never a half-written figure */
 static gboolean
-write_file (const char  *path,
-            GByteArray  *bytes,
-            GError     **error)
+render (double           width,
+        double           height,
+        TfChartDrawFunc  draw,
+        gpointer         data,
+        TfFigureFormat   format,
+        GByteArray      *out,
+        int             *out_width,
+        int             *out_height,
+        GError         **error)
 {
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *tmp = g_strdup_printf ("%s%c.%s.XXXXXX", dir, G_DIR_SEPARATOR, base);
-  gsize done = 0;
-  int fd, saved;
+  double scale = format == TF_FIGURE_PNG ? png_scale (width, height) : 0;
+  cairo_status_t status = tf_chart_render (width, height, scale, draw, data, out);
 
-  /* 0666 less the umask, as for any new file */
-  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0666);
-  if (fd < 0)
+  if (status != CAIRO_STATUS_SUCCESS)
     {
-      saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   /* TRANSLATORS: a file name, its folder and why */
-                   _("Could not save “%s” in the folder “%s”: %s"), base, dir, g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   /* TRANSLATORS: %s is cairo's reason */
+                   _("The figure could not be drawn: %s"), cairo_status_to_string (status));
       return FALSE;
     }
-  while (done < bytes->len)
-    {
-      ssize_t n = write (fd, bytes->data + done, bytes->len - done);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          if (n == 0)
-            errno = ENOSPC;
-          goto failed;
-        }
-      done += (gsize) n;
-    }
-  if (fsync (fd) != 0)
-    goto failed;
-  if (close (fd) != 0)
-    {
-      fd = -1;
-      goto failed;
-    }
-  fd = -1;
-  if (g_rename (tmp, path) != 0)
-    goto failed;
+  /* as tf_chart_render rounds them */
+  if (out_width != NULL)
+    *out_width = scale > 0 ? (int) ceil (width * scale - 1e-6) : (int) ceil (width);
+  if (out_height != NULL)
+    *out_height = scale > 0 ? (int) ceil (height * scale - 1e-6) : (int) ceil (height);
   return TRUE;
-
-failed:
-  saved = errno;
-  if (fd >= 0)
-    close (fd);
-  g_unlink (tmp);
-  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-               _("Could not save “%s” in the folder “%s”: %s"), base, dir, g_strerror (saved));
-  return FALSE;
-}
-
-static gboolean
-check_cairo (cairo_status_t   status,
-             const char      *path,
-             GError         **error)
-{
-  g_autofree char *base = NULL;
-
-  if (status == CAIRO_STATUS_SUCCESS)
-    return TRUE;
-  base = g_path_get_basename (path);
-  /* TRANSLATORS: a file name and cairo's reason */
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not draw the figure “%s”: %s"),
-               base, cairo_status_to_string (status));
-  return FALSE;
-}
-
-static gboolean
-save_drawing (double               width_pt,
-              double               height_pt,
-              DrawFunc             draw,
-              gconstpointer        data,
-              const TfFigureStyle *style,
-              const char          *path,
-              TfFigureFormat       format,
-              int                 *width,
-              int                 *height,
-              GError             **error)
-{
-  g_autoptr (GByteArray) bytes = g_byte_array_new ();
-  cairo_surface_t *surface;
-  cairo_status_t status;
-  cairo_t *cr;
-  int w, h;
-
-  if (format == TF_FIGURE_SVG)
-    {
-      surface = cairo_svg_surface_create_for_stream (append_cb, bytes, width_pt, height_pt);
-      cairo_svg_surface_set_document_unit (surface, CAIRO_SVG_UNIT_PT);
-      w = (int) ceil (width_pt);
-      h = (int) ceil (height_pt);
-      cr = cairo_create (surface);
-      draw (cr, data, style);
-      status = cairo_status (cr);
-      cairo_destroy (cr);
-      cairo_surface_finish (surface);
-      if (status == CAIRO_STATUS_SUCCESS)
-        status = cairo_surface_status (surface);
-      cairo_surface_destroy (surface);
-    }
-  else
-    {
-      double scale = TF_FIGURE_DPI / 72.0;
-
-      scale = MIN (scale, PNG_MAX_SIDE / MAX (width_pt, height_pt));
-      /* less a rounding error: 493.2 pt are 2055 px, not 2056 */
-      w = (int) ceil (width_pt * scale - 1e-6);
-      h = (int) ceil (height_pt * scale - 1e-6);
-      surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, w, h);
-      cr = cairo_create (surface);
-      cairo_scale (cr, scale, scale);
-      draw (cr, data, style);
-      status = cairo_status (cr);
-      cairo_destroy (cr);
-      if (status == CAIRO_STATUS_SUCCESS)
-        status = cairo_surface_write_to_png_stream (surface, append_cb, bytes);
-      cairo_surface_destroy (surface);
-    }
-  if (!check_cairo (status, path, error) || !write_file (path, bytes, error))
-    return FALSE;
-  if (width != NULL)
-    *width = w;
-  if (height != NULL)
-    *height = h;
-  return TRUE;
-}
-
-static void
-draw_figure_cb (cairo_t             *cr,
-                gconstpointer        data,
-                const TfFigureStyle *style)
-{
-  tf_figure_draw (cr, data, style);
-}
-
-gboolean
-tf_figure_save (const TfFaceProbe    *probe,
-                const TfFigureStyle  *style,
-                const char           *path,
-                TfFigureFormat        format,
-                int                  *width,
-                int                  *height,
-                GError              **error)
-{
-  double w, h;
-
-  g_return_val_if_fail (probe != NULL && path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  tf_figure_get_size (probe, &w, &h);
-  return save_drawing (w, h, draw_figure_cb, probe, style, path, format, width, height, error);
 }
 
 typedef struct
 {
+  const TfFaceProbe   *probe;
   TfFaceProbe * const *probes;
   guint                n;
-} Sheet;
+  const TfFigureStyle *style;
+} Drawing;
 
 static void
-draw_sheet_cb (cairo_t             *cr,
-               gconstpointer        data,
-               const TfFigureStyle *style)
+draw_figure_cb (cairo_t  *cr,
+                gpointer  data)
 {
-  const Sheet *sheet = data;
+  const Drawing *d = data;
 
-  tf_contact_sheet_draw (cr, sheet->probes, sheet->n, style);
+  tf_figure_draw (cr, d->probe, d->style);
 }
 
 gboolean
-tf_contact_sheet_save (TfFaceProbe * const  *probes,
-                       guint                 n_probes,
-                       const TfFigureStyle  *style,
-                       const char           *path,
-                       TfFigureFormat        format,
-                       int                  *width,
-                       int                  *height,
-                       GError              **error)
+tf_figure_render (const TfFaceProbe    *probe,
+                  const TfFigureStyle  *style,
+                  TfFigureFormat        format,
+                  GByteArray           *out,
+                  int                  *width,
+                  int                  *height,
+                  GError              **error)
 {
-  Sheet sheet = { probes, n_probes };
+  Drawing d = { probe, NULL, 0, style };
+  double w, h;
+
+  g_return_val_if_fail (probe != NULL && out != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tf_figure_get_size (probe, &w, &h);
+  return render (w, h, draw_figure_cb, &d, format, out, width, height, error);
+}
+
+static void
+draw_sheet_cb (cairo_t  *cr,
+               gpointer  data)
+{
+  const Drawing *d = data;
+
+  tf_contact_sheet_draw (cr, d->probes, d->n, d->style);
+}
+
+gboolean
+tf_contact_sheet_render (TfFaceProbe * const  *probes,
+                         guint                 n_probes,
+                         const TfFigureStyle  *style,
+                         TfFigureFormat        format,
+                         GByteArray           *out,
+                         int                  *width,
+                         int                  *height,
+                         GError              **error)
+{
+  Drawing d = { NULL, probes, n_probes, style };
   double w, h;
 
   g_return_val_if_fail (probes != NULL || n_probes == 0, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   tf_contact_sheet_get_size (probes, n_probes, &w, &h);
-  return save_drawing (w, h, draw_sheet_cb, &sheet, style, path, format, width, height, error);
+  return render (w, h, draw_sheet_cb, &d, format, out, width, height, error);
 }

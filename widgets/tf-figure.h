@@ -55,23 +55,23 @@ void      tf_contact_sheet_draw (cairo_t              *cr,
                                  guint                 n_probes,
                                  const TfFigureStyle  *style);
 
-/* Writes the figure (or the sheet) to @path as @format, replacing the file
- * only once all of it is written (a failure leaves the old file or none,
- * and an error naming the folder or the file). @width and @height (may be
- * NULL) get its size: pixels for PNG (at TF_FIGURE_DPI, less for a sheet
- * taller than a PNG may be), points for SVG. Safe in a thread. */
-gboolean  tf_figure_save        (const TfFaceProbe    *probe,
+/* What a file of the figure (or the sheet) holds, as @format, appended to
+ * @out; @width and @height (may be NULL) get its size: pixels for PNG (at
+ * TF_FIGURE_DPI, less for a sheet taller than a PNG may be), points for
+ * SVG. FALSE with an error when cairo fails. Safe in a thread; the caller
+ * writes the bytes (tf_atomic_file_set_contents). */
+gboolean  tf_figure_render      (const TfFaceProbe    *probe,
                                  const TfFigureStyle  *style,
-                                 const char           *path,
                                  TfFigureFormat        format,
+                                 GByteArray           *out,
                                  int                  *width,
                                  int                  *height,
                                  GError              **error);
-gboolean  tf_contact_sheet_save (TfFaceProbe * const  *probes,
+gboolean  tf_contact_sheet_render (TfFaceProbe * const *probes,
                                  guint                 n_probes,
                                  const TfFigureStyle  *style,
-                                 const char           *path,
                                  TfFigureFormat        format,
+                                 GByteArray           *out,
                                  int                  *width,
                                  int                  *height,
                                  GError              **error);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tf-atomic-file.h"
 #include "tf-window-private.h"
 
 /* a contact sheet's rows at most (a PNG is at most 32,000 pixels tall) */
@@ -65,6 +66,7 @@ save_thread (GTask        *task,
 {
   FigureJob *job = task_data;
   g_autofree char *path = g_file_get_path (job->file);
+  g_autoptr(GByteArray) bytes = g_byte_array_new ();
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
@@ -78,11 +80,12 @@ save_thread (GTask        *task,
       return;
     }
   if (job->sheet)
-    ok = tf_contact_sheet_save ((TfFaceProbe * const *) job->drawn->pdata, job->drawn->len, &job->style,
-                                path, job->format, &job->width, &job->height, &error);
+    ok = tf_contact_sheet_render ((TfFaceProbe * const *) job->drawn->pdata, job->drawn->len, &job->style,
+                                  job->format, bytes, &job->width, &job->height, &error);
   else
-    ok = tf_figure_save (job->drawn->pdata[0], &job->style, path, job->format,
-                         &job->width, &job->height, &error);
+    ok = tf_figure_render (job->drawn->pdata[0], &job->style, job->format, bytes,
+                           &job->width, &job->height, &error);
+  ok = ok && tf_atomic_file_set_contents (path, bytes->data, bytes->len, &error);
   if (!ok)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -106,6 +109,7 @@ on_saved_cb (GObject      *source,
       /* TRANSLATORS: %s says why, naming the folder or the file */
       text = g_strdup_printf (_("Could not export the figure: %s"), error->message);
       tf_window_add_toast (self, text);
+      figure_job_free (job);
       return;
     }
   if (job->format == TF_FIGURE_PNG)
@@ -135,6 +139,7 @@ on_saved_cb (GObject      *source,
       text = g_steal_pointer (&more);
     }
   tf_window_add_toast (self, text);
+  figure_job_free (job);
 }
 
 static void
@@ -143,7 +148,9 @@ save (FigureJob *job)
   g_autoptr(GTask) task = g_task_new (job->window, NULL, on_saved_cb, NULL);
 
   g_task_set_source_tag (task, save);
-  g_task_set_task_data (task, job, figure_job_free);
+  /* freed by on_saved_cb, on the main thread: the task's last reference
+   * may go in the worker, and the job holds the window and a toast */
+  g_task_set_task_data (task, job, NULL);
   g_task_run_in_thread (task, save_thread);
 }
 
@@ -169,7 +176,6 @@ show_progress (FigureJob *job)
     {
       job->progress = g_object_ref (tf_window_add_toast (job->window, text));
       adw_toast_set_timeout (job->progress, 0);
-      adw_toast_set_priority (job->progress, ADW_TOAST_PRIORITY_HIGH);
       adw_toast_set_button_label (job->progress, _("_Cancel"));
       g_signal_connect (job->progress, "button-clicked", G_CALLBACK (on_cancel_clicked_cb), job);
     }
@@ -243,6 +249,8 @@ on_chosen_cb (GFile    *file,
               gpointer  user_data)
 {
   FigureJob *job = user_data;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (file == NULL)
     {
@@ -251,6 +259,16 @@ on_chosen_cb (GFile    *file,
     }
   job->file = g_object_ref (file);
   job->format = figure_formats[MIN (format, G_N_ELEMENTS (figure_formats) - 1)];
+  path = g_file_get_path (file);
+  /* said before the maps are computed, not after */
+  if (path != NULL && !tf_atomic_file_check_writable (path, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not export the figure: %s"), error->message);
+
+      tf_window_add_toast (job->window, text);
+      figure_job_free (job);
+      return;
+    }
   compute_next (job);
 }
 
