@@ -1895,13 +1895,18 @@ test_figure_png (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
   TfFigureStyle style = TF_FIGURE_STYLE_INIT;
-  double wpt, hpt, scale = TF_FIGURE_DPI / 72.0, side_pt, step;
+  double wpt, hpt, h_compare, scale = TF_FIGURE_DPI / 72.0, side_pt, step;
   int w = 0, h = 0, n = 1 + LANETS + 2 + 1, side, y, top, bottom;
   cairo_surface_t *png;
 
   style.model = "synthetic model";
   tf_figure_get_size (probe, &wpt, &hpt);
   g_assert_cmpfloat_with_epsilon (wpt, TF_FIGURE_WIDTH_PT, 1e-9);
+  /* a compared model's probabilities: bars of their own, under the first */
+  probe->compare = make_probe ();
+  tf_figure_get_size (probe, &wpt, &h_compare);
+  g_assert_cmpfloat (h_compare, >, hpt);
+  hpt = h_compare;
   g_assert_true (tf_figure_render (probe, &style, TF_FIGURE_PNG, bytes, &w, &h, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (bytes->data, 8, "\x89PNG\r\n\x1a\n", 8);

@@ -18,6 +18,7 @@
 #define PANEL_MAX     120.0     /* a face panel is not drawn larger */
 #define LABEL_H       11.0      /* a panel's name under it */
 #define TITLE_H       12.0      /* a section's title */
+#define RANGE_H       8.0       /* the occlusion's scale, under its name */
 #define BAR_ROW       11.0
 #define BAR_THICK     5.0
 #define CELL_MAX      12.0
@@ -385,6 +386,9 @@ figure_layout (cairo_t           *cr,
   l->n_panels = panels->len;
   l->side = MIN (PANEL_MAX, (inner - (l->n_panels - 1) * GAP) / l->n_panels);
   l->row2_y = MARGIN + l->side + LABEL_H + GAP;
+  /* the occlusion's scale under its name */
+  if (probe->occlusion_map != NULL && probe->occlusion_grid > 0)
+    l->row2_y += RANGE_H;
   l->grid_w = floor (inner * 0.42);
   grid_h = head_grid_height (probe, l->grid_w, &cell);
   bar_h = bars_height (probe);
@@ -588,10 +592,11 @@ tf_figure_draw (cairo_t             *cr,
       if (p->occlusion)
         {
           /* TRANSLATORS: under the occlusion panel: the largest change of the
-           * predicted class's probability, in percentage points */
+           * predicted class's probability, in percentage points (blue: hiding
+           * the place lowers it, red: raises it) */
           g_autofree char *range = g_strdup_printf (C_("figure", "±%.1f pts"), scale * 100.0);
 
-          show_text (cr, range, FONT_SMALL, dim, x + l.side - 2, MARGIN + 2, 1, -1);
+          show_text (cr, range, FONT_SMALL, dim, x + l.side / 2, MARGIN + l.side + LABEL_H, 0.5, l.side + GAP);
         }
       if (over != NULL)
         cairo_surface_destroy (over);
