@@ -1942,6 +1942,27 @@ test_figure_png (void)
     g_assert_cmpfloat (lanet_max, >, 2);
     g_assert_cmpfloat (max_rollout, >, 5);
   }
+  /* "as the model sees it" for a gray model: the face panel in gray */
+  {
+    g_autoptr (GByteArray) gray_bytes = g_byte_array_new ();
+    g_autofree char *gray_path = NULL;
+    cairo_surface_t *gray;
+    const guint8 *px;
+
+    style.as_model = TRUE;
+    probe->input_gray = TRUE;
+    g_assert_true (tf_figure_render (probe, &style, TF_FIGURE_PNG, gray_bytes, NULL, NULL, &error));
+    gray_path = save_bytes ("figure-gray.png", gray_bytes);
+    gray = cairo_image_surface_create_from_png (gray_path);
+    px = cairo_image_surface_get_data (gray) + (gsize) (y + side / 2) * cairo_image_surface_get_stride (gray)
+         + 4 * ((int) (12 * scale) + side / 2);
+    g_assert_cmpint (px[0], ==, px[1]);
+    g_assert_cmpint (px[1], ==, px[2]);
+    px = cairo_image_surface_get_data (png) + (gsize) (y + side / 2) * cairo_image_surface_get_stride (png)
+         + 4 * ((int) (12 * scale) + side / 2);
+    g_assert_cmpint (px[0], !=, px[2]);
+    cairo_surface_destroy (gray);
+  }
   /* the head grid (left) and the bars (right) under the panels, above
    * the caption */
   top = y + side + (int) (20 * scale);

@@ -110,7 +110,8 @@ show_text (cairo_t      *cr,
 /* ---- pictures */
 
 static cairo_surface_t *
-crop_surface (const TfFaceProbe *probe)
+crop_surface (const TfFaceProbe   *probe,
+              const TfFigureStyle *style)
 {
   cairo_surface_t *surface;
   int w, h;
@@ -126,6 +127,22 @@ crop_surface (const TfFaceProbe *probe)
   /* GdkTexture's download format is cairo's ARGB32 */
   gdk_texture_download (probe->crop, cairo_image_surface_get_data (surface),
                         cairo_image_surface_get_stride (surface));
+  if (style->as_model && probe->input_gray)
+    for (int y = 0; y < h; y++)
+      {
+        guint32 *row = (guint32 *) (cairo_image_surface_get_data (surface)
+                                    + (gsize) y * cairo_image_surface_get_stride (surface));
+
+        for (int x = 0; x < w; x++)
+          {
+            /* the luma weights of tf_image_to_input, as the overlay's */
+            guint32 px = row[x];
+            guint32 l = (guint32) lrintf (0.299f * ((px >> 16) & 0xff) + 0.587f * ((px >> 8) & 0xff)
+                                          + 0.114f * (px & 0xff));
+
+            row[x] = (px & 0xff000000u) | (l << 16) | (l << 8) | l;
+          }
+      }
   cairo_surface_mark_dirty (surface);
   return surface;
 }
@@ -571,7 +588,7 @@ tf_figure_draw (cairo_t             *cr,
   figure_layout (cr, probe, &l);
   paint_paper (cr, l.width, l.height);
   panels = face_panels (probe);
-  crop = crop_surface (probe);
+  crop = crop_surface (probe, style);
 
   x = MARGIN;
   for (guint i = 0; i < panels->len; i++)
@@ -685,7 +702,7 @@ tf_contact_sheet_draw (cairo_t             *cr,
   for (guint i = 0; i < n_probes; i++)
     {
       const TfFaceProbe *p = probes[i];
-      cairo_surface_t *crop = crop_surface (p);
+      cairo_surface_t *crop = crop_surface (p, style);
       int gg = p->grid * p->grid;
       g_autofree char *caption = caption_text (p, NULL);
 

@@ -31,10 +31,13 @@ typedef struct
   TfColormap  colormap;
   double      opacity;      /* of the maps over the crop, 0..1 */
   const char *model;        /* the model's name for the caption (NULL: none) */
+  gboolean    as_model;     /* the crop in grayscale for a model that reads
+                             * luma (the probe's input_gray), as the
+                             * inspector's "as the model sees it" */
 } TfFigureStyle;
 
-/* the style the inspector starts with: viridis at 0.6 */
-#define TF_FIGURE_STYLE_INIT { TF_COLORMAP_VIRIDIS, 0.6, NULL }
+/* the style the inspector starts with: viridis at 0.6, the crop in colour */
+#define TF_FIGURE_STYLE_INIT { TF_COLORMAP_VIRIDIS, 0.6, NULL, FALSE }
 
 /* The figure of @probe: its size in points, and its drawing on @cr (in
  * points from (0, 0), white background included). */

@@ -308,6 +308,7 @@ choose (TfWindow   *self,
   job->style.colormap = map >= 0 ? (TfColormap) map : TF_COLORMAP_VIRIDIS;
   job->style.opacity = g_settings_get_double (self->settings, "overlay-opacity");
   job->style.model = job->model;
+  job->style.as_model = g_settings_get_boolean (self->settings, "crop-as-model");
 
   gtk_file_filter_set_name (png, _("PNG Image"));
   gtk_file_filter_add_mime_type (png, "image/png");
