@@ -151,7 +151,7 @@ tf_cli_bench (int    argc,
   g_auto(TfCliShared) shared = { 0 };
   g_autofree char *model_path = NULL, *config_name = NULL;
   int batch = 1, iters = 5, threads;
-  gboolean probes = FALSE, sgemm = FALSE, train = FALSE;
+  gboolean probes = FALSE, sgemm = FALSE, train = FALSE, flip = FALSE;
   int size = 0;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "FILE" },
@@ -162,6 +162,7 @@ tf_cli_bench (int    argc,
     { "sgemm", 0, 0, G_OPTION_ARG_NONE, &sgemm, "Time OpenBLAS sgemm alone (the machine's FLOP rate)", NULL },
     { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Time training steps (forward, backward, optimiser)", NULL },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "Input size for --config (default: the preset's)", "S" },
+    { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, "Time the mirrored average (each face and its mirror image)", NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- time inference");
@@ -249,7 +250,8 @@ tf_cli_bench (int    argc,
       gint64 start = g_get_monotonic_time ();
       double secs;
 
-      if (!tf_engine_forward (engine, input, batch, flags, NULL, &out, &error))
+      if (flip ? !tf_engine_forward_mirrored (engine, input, batch, flags, &out, &error)
+               : !tf_engine_forward (engine, input, batch, flags, NULL, &out, &error))
         {
           g_printerr ("transfer-cli: %s\n", error->message);
           return 1;
@@ -272,7 +274,8 @@ tf_cli_bench (int    argc,
   printf ("model: %s, %.2f M parameters, %.2f G multiply-adds per face\n",
           model_path ? model_path : config_name, tf_config_n_params (&model->config) / 1e6,
           tf_config_macs (&model->config) / 1e9);
-  printf ("batch=%d threads=%d iters=%d probes=%s\n", batch, threads, iters, probes ? "on" : "off");
+  printf ("batch=%d threads=%d iters=%d probes=%s flip=%s\n", batch, threads, iters, probes ? "on" : "off",
+          flip ? "on" : "off");
   printf ("stem_ms=%.2f\n", 1e3 * sum.stem / iters);
   printf ("lanets_ms=%.2f\n", 1e3 * sum.lanets / iters);
   printf ("projection_ms=%.2f\n", 1e3 * sum.projection / iters);

@@ -5,9 +5,11 @@
 
 #include "tf-analyze.h"
 #include "tf-cli.h"
+#include "tf-compare.h"
 #include "tf-datafiles.h"
 #include "tf-decode.h"
 #include "tf-error.h"
+#include "tf-image.h"
 #include "tf-json.h"
 #include "tf-ops.h"
 
@@ -128,19 +130,125 @@ tf_cli_append_face (GString         *s,
   g_string_append_c (s, '}');
 }
 
+/* ---- --compare: a second model on the same faces ------------------------- */
+
+typedef struct
+{
+  TfModel      *model;     /* the first model */
+  TfModel      *second;
+  TfEngine     *engine;    /* the second's */
+  TfClassMatch *match;
+  float        *input;     /* [3][S2][S2] the second model's input */
+  gboolean      flip;
+} Compare;
+
 static void
+compare_clear (Compare *c)
+{
+  g_clear_pointer (&c->engine, tf_engine_free);
+  g_clear_pointer (&c->second, tf_model_free);
+  g_clear_pointer (&c->match, tf_class_match_free);
+  g_clear_pointer (&c->input, g_free);
+}
+
+static gboolean
+compare_load (Compare     *c,
+              TfModel     *model,
+              const char  *path,
+              gboolean     flip,
+              GError     **error)
+{
+  int s;
+
+  if (!(c->second = tf_model_load (path, error)))
+    return FALSE;
+  c->model = model;
+  c->engine = tf_engine_new (c->second);
+  c->match = tf_class_match_new ((const char * const *) model->classes, (const char * const *) c->second->classes);
+  s = c->second->input.size;
+  c->input = g_new (float, (gsize) 3 * s * s);
+  c->flip = flip;
+  return TRUE;
+}
+
+static void
+append_names (GString     *s,
+              const char  *member,
+              char       **names)
+{
+  g_string_append_printf (s, ",\"%s\":[", member);
+  for (guint i = 0; names[i]; i++)
+    {
+      if (i)
+        g_string_append_c (s, ',');
+      tf_json_string (s, names[i]);
+    }
+  g_string_append_c (s, ']');
+}
+
+/* Adds "compare" to the face object that ends @s: the second model's
+ * probabilities over c->input and whether the two predictions agree. */
+static gboolean
+append_compare (GString      *s,
+                Compare      *c,
+                const float  *probs,
+                GError      **error)
+{
+  TfOutputs o;
+  int K;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (c->flip ? !tf_engine_forward_mirrored (c->engine, c->input, 1, TF_PROBE_NONE, &o, error)
+              : !tf_engine_forward (c->engine, c->input, 1, TF_PROBE_NONE, NULL, &o, error))
+    return FALSE;
+  K = o.classes;
+  g_string_truncate (s, s->len - 1);   /* the face's closing brace */
+  g_string_append (s, ",\"compare\":{\"probs\":{");
+  for (int k = 0; k < K; k++)
+    {
+      if (k)
+        g_string_append_c (s, ',');
+      tf_json_string (s, c->second->classes[k]);
+      g_string_append_printf (s, ":%s", g_ascii_formatd (buf, sizeof buf, "%.9g", o.probs[k]));
+    }
+  g_string_append (s, "},\"predicted\":");
+  tf_json_string (s, c->second->classes[tf_probs_argmax (o.probs, K)]);
+  g_string_append_printf (s, ",\"agree\":%s",
+                          tf_class_match_disagree ((const char * const *) c->model->classes, probs,
+                                                   (const char * const *) c->second->classes, o.probs)
+                          ? "false" : "true");
+  if (c->match->only_first[0] || c->match->only_second[0])
+    {
+      append_names (s, "only_in_first", c->match->only_first);
+      append_names (s, "only_in_second", c->match->only_second);
+    }
+  g_string_append (s, "}}");
+  return TRUE;
+}
+
+static gboolean
 print_result (TfModel         *model,
               const Item      *item,
               const TfOutputs *o,
-              int              i)
+              int              i,
+              Compare         *c,
+              GError         **error)
 {
   g_autoptr(GString) s = g_string_new ("{");
 
   tf_json_file_member (s, item->file);
   g_string_append (s, ",\"faces\":[");
   tf_cli_append_face (s, model, o, i, NULL, item->width, item->height);
+  if (c->second)
+    {
+      int w, h;
+      if (!tf_decode_input (item->file, &c->second->input, c->input, &w, &h, error) ||
+          !append_compare (s, c, o->probs + (gsize) i * o->classes, error))
+        return FALSE;
+    }
   g_string_append (s, "]}\n");
   fputs (s->str, stdout);
+  return TRUE;
 }
 
 /* ---- with face detection: through the face pipeline ----------------------- */
@@ -150,6 +258,8 @@ typedef struct
   TfModel *model;
   GString *line;       /* the current file's faces */
   int      failed;
+  Compare *compare;
+  GError  *error;      /* the second model's engine failed */
 } Predict;
 
 static void
@@ -161,6 +271,14 @@ predict_face (const TfFaceResult *r,
   if (p->line->len > 0)
     g_string_append_c (p->line, ',');
   tf_cli_append_face (p->line, p->model, r->outputs, r->batch_index, r->det, 0, 0);
+  if (p->compare->second && p->error == NULL)
+    {
+      /* the second model's input from the same aligned crop, through its own
+       * size, colour and normalisation */
+      tf_image_to_input (r->source, r->source_size, r->source_size, r->source_size * 3, 3,
+                         &p->compare->second->input, p->compare->input);
+      append_compare (p->line, p->compare, r->probs, &p->error);
+    }
 }
 
 static void
@@ -196,6 +314,8 @@ predict_file_done (const char   *file,
 static int
 predict_detect (const char   *model_path,
                 const char   *detector_path,
+                const char   *compare_path,
+                gboolean      flip,
                 double        threshold,
                 TfProbeFlags  probes,
                 int           batch,
@@ -203,6 +323,7 @@ predict_detect (const char   *model_path,
                 int           n_files,
                 char        **files)
 {
+  Compare compare = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(TfModel) model = NULL;
   g_autoptr(TfDetector) detector = NULL;
@@ -217,7 +338,13 @@ predict_detect (const char   *model_path,
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;
     }
+  if (compare_path && !compare_load (&compare, model, compare_path, flip, &error))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      return 1;
+    }
   tf_analyze_options_init (&options);
+  options.mirror = flip;
   options.score = (float) threshold;
   options.probes = probes;
   options.batch = batch;
@@ -228,15 +355,20 @@ predict_detect (const char   *model_path,
   if (!(analyzer = tf_analyzer_new (model, detector, &options, &error)))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
+      compare_clear (&compare);
       return 1;
     }
   p.model = model;
   p.line = line;
-  if (!tf_analyzer_run (analyzer, (const char * const *) files, n_files, &cb, &p, NULL, &error))
+  p.compare = &compare;
+  if (!tf_analyzer_run (analyzer, (const char * const *) files, n_files, &cb, &p, NULL, &error) ||
+      (p.error && (error = g_steal_pointer (&p.error))))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
+      compare_clear (&compare);
       return 1;
     }
+  compare_clear (&compare);
   return p.failed ? 1 : 0;
 }
 
@@ -247,13 +379,18 @@ tf_cli_predict (int    argc,
                 char **argv)
 {
   g_auto(TfCliShared) shared = { 0 };
-  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE;
+  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE, flip = FALSE;
+  g_autofree char *compare_path = NULL;
+  Compare compare = { 0 };
   int batch = 8;
   GOptionEntry entries[] = {
     { "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect, "Use the whole image as the face", NULL },
     { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Add LANet maps, head contributions, class-token attention and rollout", NULL },
     { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation, "Add the probability change per dropped head (slow)", NULL },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 8)", "N" },
+    { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, TF_CLI_FLIP_HELP, NULL },
+    { "compare", 0, 0, G_OPTION_ARG_FILENAME, &compare_path, "Add each face's probabilities by a second model "
+      "(\"compare\": its own input size and colour, classes matched by name)", "MODEL2" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("IMAGE... - predict expressions");
@@ -284,13 +421,15 @@ tf_cli_predict (int    argc,
   if (ablation)
     flags |= TF_PROBE_ABLATION;
   if (!no_detect)
-    return predict_detect (shared.model, shared.detector, shared.threshold, flags, batch, shared.threads,
-                           argc - 1, argv + 1);
+    return predict_detect (shared.model, shared.detector, compare_path, flip, shared.threshold, flags, batch,
+                           shared.threads, argc - 1, argv + 1);
 
   tf_set_threads (shared.threads);
   if (!(model = tf_model_load (shared.model, &error)))
     return tf_cli_fail (g_steal_pointer (&error));
   engine = tf_engine_new (model);
+  if (compare_path && !compare_load (&compare, model, compare_path, flip, &error))
+    return tf_cli_fail (g_steal_pointer (&error));
 
   s = model->input.size;
   input = g_new (float, (gsize) batch * 3 * s * s);
@@ -317,11 +456,20 @@ tf_cli_predict (int    argc,
         }
       if (n == 0)
         continue;
-      if (!tf_engine_forward (engine, input, n, flags, NULL, &out, &error))
-        return tf_cli_fail (g_steal_pointer (&error));
+      if (flip ? !tf_engine_forward_mirrored (engine, input, n, flags, &out, &error)
+               : !tf_engine_forward (engine, input, n, flags, NULL, &out, &error))
+        {
+          compare_clear (&compare);
+          return tf_cli_fail (g_steal_pointer (&error));
+        }
       for (int i = 0; i < n; i++)
-        print_result (model, &items[i], &out, i);
+        if (!print_result (model, &items[i], &out, i, &compare, &error))
+          {
+            compare_clear (&compare);
+            return tf_cli_fail (g_steal_pointer (&error));
+          }
       fflush (stdout);
     }
+  compare_clear (&compare);
   return failures ? 1 : 0;
 }
