@@ -1904,6 +1904,7 @@ test_figure_png (void)
   g_assert_cmpfloat_with_epsilon (wpt, TF_FIGURE_WIDTH_PT, 1e-9);
   /* a compared model's probabilities: bars of their own, under the first */
   probe->compare = make_probe ();
+  style.compare_model = "second.safetensors";
   tf_figure_get_size (probe, &wpt, &h_compare);
   g_assert_cmpfloat (h_compare, >, hpt);
   hpt = h_compare;

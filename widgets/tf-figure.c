@@ -629,8 +629,14 @@ tf_figure_draw (cairo_t             *cr,
     double h = draw_bars (cr, probe, C_("figure", "Probabilities"), bx, l.row2_y, bw);
 
     if (probe->compare != NULL)
-      draw_bars (cr, probe->compare, C_("figure", "Probabilities, compared model"),
-                 bx, l.row2_y + h + GAP, bw);
+      {
+        g_autofree char *title = style->compare_model != NULL && *style->compare_model
+                                 /* TRANSLATORS: a figure's section: the second model's probabilities; %s is its name */
+                                 ? g_strdup_printf (C_("figure", "Probabilities, %s"), style->compare_model)
+                                 : g_strdup (C_("figure", "Probabilities, compared model"));
+
+        draw_bars (cr, probe->compare, title, bx, l.row2_y + h + GAP, bw);
+      }
   }
 
   caption = caption_text (probe, style);

@@ -34,10 +34,12 @@ typedef struct
   gboolean    as_model;     /* the crop in grayscale for a model that reads
                              * luma (the probe's input_gray), as the
                              * inspector's "as the model sees it" */
+  const char *compare_model; /* the name of the model in probe->compare
+                              * (NULL: "compared model") */
 } TfFigureStyle;
 
 /* the style the inspector starts with: viridis at 0.6, the crop in colour */
-#define TF_FIGURE_STYLE_INIT { TF_COLORMAP_VIRIDIS, 0.6, NULL, FALSE }
+#define TF_FIGURE_STYLE_INIT { TF_COLORMAP_VIRIDIS, 0.6, NULL, FALSE, NULL }
 
 /* The figure of @probe: its size in points, and its drawing on @cr (in
  * points from (0, 0), white background included). */

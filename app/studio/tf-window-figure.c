@@ -31,6 +31,7 @@ typedef struct
   TfFigureFormat  format;
   TfFigureStyle   style;
   char           *model;
+  char           *compare_model;
   GCancellable   *cancellable;
   AdwToast       *progress;     /* ref; NULL until maps are computed */
   int             width, height;
@@ -52,6 +53,7 @@ figure_job_free (gpointer data)
   g_ptr_array_unref (job->drawn);
   g_clear_object (&job->file);
   g_free (job->model);
+  g_free (job->compare_model);
   g_object_unref (job->cancellable);
   g_free (job);
 }
@@ -309,6 +311,9 @@ choose (TfWindow   *self,
   job->style.opacity = g_settings_get_double (self->settings, "overlay-opacity");
   job->style.model = job->model;
   job->style.as_model = g_settings_get_boolean (self->settings, "crop-as-model");
+  if (tf_session_get_compare_path (self->session) != NULL)
+    job->compare_model = g_path_get_basename (tf_session_get_compare_path (self->session));
+  job->style.compare_model = job->compare_model;
 
   gtk_file_filter_set_name (png, _("PNG Image"));
   gtk_file_filter_add_mime_type (png, "image/png");
