@@ -2,8 +2,8 @@
 /* Figures through the window's own chooser: the inspected face as SVG and
  * as PNG (the format chosen is the file's, whatever its name says), a
  * contact sheet of a folder analysed without maps (they are computed for
- * it), and a folder that cannot be written to (the toast says so, nothing
- * is left there). Pictures of the window and of the files in the log. */
+ * it, or cancelled meanwhile), and a folder that cannot be written to (the
+ * toast says so, nothing is left there). Pictures of the window and of the files in the log. */
 #include <glib/gi18n.h>
 #include <math.h>
 #include <stdlib.h>
@@ -198,6 +198,30 @@ test_contact_sheet (void)
   }
 }
 
+/* The same sheet again, cancelled while its maps are computed: a toast
+ * says so and no file is written. */
+static void
+test_sheet_cancel (void)
+{
+  g_autofree char *sheet = g_build_filename (tmpdir, "cancelled.png", NULL);
+  GtkWindow *chooser;
+  GtkWidget *toast, *cancel;
+
+  chooser = open_chooser ("win.export-contact-sheet");
+  accept_chooser (chooser, _("_Export"), sheet);
+  /* the toast counting the faces, and its button */
+  toast_text ("Computing maps");
+  /* the toast's button (the window has other Cancel buttons) */
+  toast = tf_test_find_type (GTK_WIDGET (window), g_type_from_name ("AdwToastWidget"));
+  g_assert_nonnull (toast);
+  cancel = tf_test_find_widget (toast, TF_TEST_BY_BUTTON_LABEL, _("_Cancel"));
+  g_assert_nonnull (cancel);
+  gtk_widget_activate (cancel);
+  toast_text ("Figure export cancelled");
+  tf_test_settle (0.5);
+  g_assert_false (g_file_test (sheet, G_FILE_TEST_EXISTS));
+}
+
 /* A folder no file may be written to: the toast says which, with the
  * reason, and nothing is left there. */
 static void
@@ -267,6 +291,7 @@ main (int    argc,
     return 1;
   g_test_add_func ("/gui/figure/face", test_figure);
   g_test_add_func ("/gui/figure/contact-sheet", test_contact_sheet);
+  g_test_add_func ("/gui/figure/contact-sheet-cancel", test_sheet_cancel);
   /* last: after its dialog the window's pictures stall under Xvfb */
   g_test_add_func ("/gui/figure/read-only", test_read_only);
   status = g_test_run ();

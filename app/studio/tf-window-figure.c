@@ -81,12 +81,17 @@ save_thread (GTask        *task,
                                _("“%s” is not a local file"), uri);
       return;
     }
+  /* Cancel stays offered until the file is written */
+  if (g_task_return_error_if_cancelled (task))
+    return;
   if (job->sheet)
     ok = tf_contact_sheet_render ((TfFaceProbe * const *) job->drawn->pdata, job->drawn->len, &job->style,
                                   job->format, bytes, &job->width, &job->height, &error);
   else
     ok = tf_figure_render (job->drawn->pdata[0], &job->style, job->format, bytes,
                            &job->width, &job->height, &error);
+  if (ok && g_task_return_error_if_cancelled (task))
+    return;
   ok = ok && tf_atomic_file_set_contents (path, bytes->data, bytes->len, &error);
   if (!ok)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -106,7 +111,14 @@ on_saved_cb (GObject      *source,
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      tf_window_add_toast (self, _("Figure export cancelled"));
+      figure_job_free (job);
+      return;
+    }
+  if (error != NULL)
     {
       /* TRANSLATORS: %s says why, naming the folder or the file */
       text = g_strdup_printf (_("Could not export the figure: %s"), error->message);
@@ -147,9 +159,11 @@ on_saved_cb (GObject      *source,
 static void
 save (FigureJob *job)
 {
-  g_autoptr(GTask) task = g_task_new (job->window, NULL, on_saved_cb, NULL);
+  g_autoptr(GTask) task = g_task_new (job->window, job->cancellable, on_saved_cb, NULL);
 
   g_task_set_source_tag (task, save);
+  /* a file written is reported as written, even if Cancel came after */
+  g_task_set_check_cancellable (task, FALSE);
   /* freed by on_saved_cb, on the main thread: the task's last reference
    * may go in the worker, and the job holds the window and a toast */
   g_task_set_task_data (task, job, NULL);
@@ -238,8 +252,6 @@ compute_next (FigureJob *job)
         }
       g_ptr_array_add (job->drawn, tf_face_probe_ref (p));
     }
-  if (job->progress != NULL)
-    g_signal_handlers_disconnect_by_data (job->progress, job);
   save (job);
 }
 
