@@ -11,35 +11,6 @@
 #include "tf-test-gst.h"
 
 static gboolean
-chooser_gone (gpointer data)
-{
-  return find_chooser () == NULL;
-}
-
-static gboolean
-file_exists (gpointer data)
-{
-  return g_file_test (data, G_FILE_TEST_EXISTS);
-}
-
-/* the toasts on screen closed with their own buttons, so the next one
- * shows at once */
-static void
-dismiss_toasts (void)
-{
-  GType type = g_type_from_name ("AdwToastWidget");
-  GtkWidget *toast;
-
-  for (int i = 0; type != 0 && i < 10 && (toast = tf_test_find_type (GTK_WIDGET (window), type)) != NULL; i++)
-    {
-      for (GtkWidget *w = gtk_widget_get_first_child (toast); w; w = gtk_widget_get_next_sibling (w))
-        if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (w)), "window-close-symbolic") == 0)
-          gtk_widget_activate (w);
-      tf_test_settle (0.3);
-    }
-}
-
-static gboolean
 toast_shown (gpointer data)
 {
   return tf_test_find_widget (GTK_WIDGET (window), TF_TEST_BY_SHOWN_LABEL, data) != NULL;
@@ -58,51 +29,13 @@ open_export_chooser (void)
   return chooser;
 }
 
-/* a person's choice in the chooser's format list */
-static void
-choose_format (GtkWindow  *chooser,
-               const char *name)
-{
-  GtkDropDown *formats = GTK_DROP_DOWN (tf_test_find_type (GTK_WIDGET (chooser), GTK_TYPE_DROP_DOWN));
-  GListModel *model;
-  guint n;
-
-  g_assert_nonnull (formats);
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (formats)));
-  model = gtk_drop_down_get_model (formats);
-  n = g_list_model_get_n_items (model);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GtkFileFilter) filter = g_list_model_get_item (model, i);
-      if (g_strcmp0 (gtk_file_filter_get_name (filter), name) == 0)
-        {
-          gtk_drop_down_set_selected (formats, i);
-          tf_test_settle (0.1);
-          return;
-        }
-    }
-  g_assert_not_reached ();
-}
-
-static char *
-chooser_name (GtkWindow *chooser)
-{
-  return gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
-}
-
 /* @path typed as the name (the test's folder, not the working one), the
  * chooser's Export button pressed; waits for @path to be written */
 static void
 accept_export (GtkWindow  *chooser,
                const char *path)
 {
-  GtkWidget *accept = tf_test_find_widget (GTK_WIDGET (chooser), TF_TEST_BY_BUTTON_LABEL, _("_Export"));
-
-  g_assert_nonnull (accept);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), path);
-  tf_test_settle (0.1);
-  gtk_widget_activate (accept);
-  g_assert_true (tf_test_wait_until (chooser_gone, NULL, 10));
+  accept_chooser (chooser, _("_Export"), path);
   g_assert_true (tf_test_wait_until (file_exists, (gpointer) path, 10));
   tf_test_settle (0.3);
 }

@@ -1814,6 +1814,281 @@ test_class_names (void)
   g_remove (root);
 }
 
+/* ---- figures (tf-figure.h): cairo alone, no window */
+
+/* the figure's first row, as tf-figure.c lays it out: margins of 12 pt,
+ * panels of at most 120 pt 6 pt apart over the figure's width */
+static double
+figure_panel_side (int n)
+{
+  return MIN (120.0, (TF_FIGURE_WIDTH_PT - 24 - (n - 1) * 6.0) / n);
+}
+
+/* @bytes saved next to the test binary as @name, for a look */
+static char *
+save_bytes (const char *name,
+            GByteArray *bytes)
+{
+  char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, (const char *) bytes->data, bytes->len, NULL));
+  return path;
+}
+
+/* how many pixels of a rectangle of @s are not white */
+static int
+inked (cairo_surface_t *s,
+       int              x0,
+       int              y0,
+       int              w,
+       int              h)
+{
+  const guint8 *data = cairo_image_surface_get_data (s);
+  int stride = cairo_image_surface_get_stride (s), n = 0;
+
+  for (int y = y0; y < y0 + h; y++)
+    for (int x = x0; x < x0 + w; x++)
+      if ((*(const guint32 *) (data + y * stride + 4 * x) & 0xffffff) != 0xffffff)
+        n++;
+  return n;
+}
+
+/* the mean absolute difference of two squares of @s */
+static double
+square_diff (cairo_surface_t *s,
+             int              x0,
+             int              x1,
+             int              y,
+             int              side)
+{
+  const guint8 *data = cairo_image_surface_get_data (s);
+  int stride = cairo_image_surface_get_stride (s);
+  double sum = 0;
+
+  for (int dy = 0; dy < side; dy++)
+    for (int dx = 0; dx < side * 4; dx++)
+      if (dx % 4 != 3)
+        sum += fabs ((double) data[(y + dy) * stride + 4 * x0 + dx] - data[(y + dy) * stride + 4 * x1 + dx]);
+  return sum / (side * side * 3);
+}
+
+/* a 7 x 7 occlusion map: hiding the left three columns costs 30 points */
+static TfFaceProbe *
+make_occluded_probe (void)
+{
+  TfFaceProbe *p = make_probe ();
+
+  p->occlusion_grid = 7;
+  p->occlusion_map = g_new (float, 49);
+  for (int i = 0; i < 49; i++)
+    p->occlusion_map[i] = i % 7 < 3 ? 0.3f : -0.05f;
+  return p;
+}
+
+/* The PNG at 300 dpi: its width, its panels inked and unlike each other,
+ * the head grid and the bars under them. */
+static void
+test_figure_png (void)
+{
+  g_autoptr (TfFaceProbe) probe = make_occluded_probe ();
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  TfFigureStyle style = TF_FIGURE_STYLE_INIT;
+  double wpt, hpt, h_compare, scale = TF_FIGURE_DPI / 72.0, side_pt, step;
+  int w = 0, h = 0, n = 1 + LANETS + 2 + 1, side, y, top, bottom;
+  cairo_surface_t *png;
+
+  style.model = "synthetic model";
+  tf_figure_get_size (probe, &wpt, &hpt);
+  g_assert_cmpfloat_with_epsilon (wpt, TF_FIGURE_WIDTH_PT, 1e-9);
+  /* a compared model's probabilities: bars of their own, under the first */
+  probe->compare = make_probe ();
+  style.compare_model = "second.safetensors";
+  tf_figure_get_size (probe, &wpt, &h_compare);
+  g_assert_cmpfloat (h_compare, >, hpt);
+  hpt = h_compare;
+  g_assert_true (tf_figure_render (probe, &style, TF_FIGURE_PNG, bytes, &w, &h, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (bytes->data, 8, "\x89PNG\r\n\x1a\n", 8);
+  path = save_bytes ("figure.png", bytes);
+  g_test_message ("figure: %s (%d x %d px)", path, w, h);
+  /* 174 mm at 300 dpi */
+  g_assert_cmpint (w, ==, TF_FIGURE_WIDTH_PX);
+  g_assert_cmpint (h, ==, (int) ceil (hpt * scale - 1e-6));
+
+  png = cairo_image_surface_create_from_png (path);
+  g_assert_cmpint (cairo_surface_status (png), ==, CAIRO_STATUS_SUCCESS);
+  g_assert_cmpint (cairo_image_surface_get_width (png), ==, w);
+  g_assert_cmpint (cairo_image_surface_get_height (png), ==, h);
+
+  /* face, four LANets, their max, the rollout, the occlusion: each inked
+   * all over (4 pixels in from its edges) */
+  side_pt = figure_panel_side (n);
+  step = (side_pt + 6) * scale;
+  side = (int) (side_pt * scale) - 8;
+  y = (int) (12 * scale) + 4;
+  for (int i = 0; i < n; i++)
+    g_assert_cmpint (inked (png, (int) ((12 * scale) + i * step) + 4, y, side, side), ==, side * side);
+  {
+    int x0 = (int) (12 * scale) + 4;
+    double face_lanet = square_diff (png, x0, (int) (x0 + step), y, side);
+    double lanet_max = square_diff (png, (int) (x0 + step), (int) (x0 + (1 + LANETS) * step), y, side);
+    double max_rollout = square_diff (png, (int) (x0 + (1 + LANETS) * step), (int) (x0 + (2 + LANETS) * step), y, side);
+
+    g_test_message ("mean differences: face/LANet 1 %.1f, LANet 1/max %.1f, max/rollout %.1f",
+                    face_lanet, lanet_max, max_rollout);
+    g_assert_cmpfloat (face_lanet, >, 5);
+    /* the max has all four hot spots, LANet 1 one */
+    g_assert_cmpfloat (lanet_max, >, 2);
+    g_assert_cmpfloat (max_rollout, >, 5);
+  }
+  /* "as the model sees it" for a gray model: the face panel in gray */
+  {
+    g_autoptr (GByteArray) gray_bytes = g_byte_array_new ();
+    g_autofree char *gray_path = NULL;
+    cairo_surface_t *gray;
+    const guint8 *px;
+
+    style.as_model = TRUE;
+    probe->input_gray = TRUE;
+    g_assert_true (tf_figure_render (probe, &style, TF_FIGURE_PNG, gray_bytes, NULL, NULL, &error));
+    gray_path = save_bytes ("figure-gray.png", gray_bytes);
+    gray = cairo_image_surface_create_from_png (gray_path);
+    px = cairo_image_surface_get_data (gray) + (gsize) (y + side / 2) * cairo_image_surface_get_stride (gray)
+         + 4 * ((int) (12 * scale) + side / 2);
+    g_assert_cmpint (px[0], ==, px[1]);
+    g_assert_cmpint (px[1], ==, px[2]);
+    px = cairo_image_surface_get_data (png) + (gsize) (y + side / 2) * cairo_image_surface_get_stride (png)
+         + 4 * ((int) (12 * scale) + side / 2);
+    g_assert_cmpint (px[0], !=, px[2]);
+    cairo_surface_destroy (gray);
+  }
+  /* the head grid (left) and the bars (right) under the panels, above
+   * the caption */
+  top = y + side + (int) (20 * scale);
+  bottom = h - (int) (30 * scale);
+  g_assert_cmpint (bottom - top, >, 100);
+  g_assert_cmpint (inked (png, (int) (12 * scale), top, (int) (w * 0.4) - (int) (12 * scale), bottom - top), >, 5000);
+  g_assert_cmpint (inked (png, (int) (w * 0.45), top, (int) (w * 0.55) - (int) (12 * scale), bottom - top), >, 5000);
+  cairo_surface_destroy (png);
+}
+
+typedef struct
+{
+  int images, uses;             /* uses: of pictures (glyphs are uses too) */
+} SvgCount;
+
+static void
+svg_start (GMarkupParseContext *context,
+           const char          *element,
+           const char         **names,
+           const char         **values,
+           gpointer             user_data,
+           GError             **error)
+{
+  SvgCount *count = user_data;
+
+  (void) context;
+  (void) error;
+  if (strcmp (element, "image") == 0)
+    count->images++;
+  else if (strcmp (element, "use") == 0)
+    for (int i = 0; names[i] != NULL; i++)
+      if (strcmp (names[i], "xlink:href") == 0 && g_str_has_prefix (values[i], "#image"))
+        count->uses++;
+}
+
+static SvgCount
+parse_svg (GByteArray *bytes)
+{
+  static const GMarkupParser parser = { svg_start, NULL, NULL, NULL, NULL };
+  g_autoptr (GError) error = NULL;
+  GMarkupParseContext *context;
+  SvgCount count = { 0 };
+
+  g_assert_cmpuint (bytes->len, >, 5);
+  g_assert_cmpmem (bytes->data, 5, "<?xml", 5);
+  context = g_markup_parse_context_new (&parser, 0, &count, NULL);
+  g_assert_true (g_markup_parse_context_parse (context, (const char *) bytes->data, bytes->len, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_markup_parse_context_end_parse (context, &error));
+  g_assert_no_error (error);
+  g_markup_parse_context_free (context);
+  return count;
+}
+
+/* The SVG parses as XML and paints a picture per panel (and one more for
+ * each map over the face). */
+static void
+test_figure_svg (void)
+{
+  g_autoptr (TfFaceProbe) probe = make_probe ();
+  g_autoptr (TfFaceProbe) occluded = make_occluded_probe ();
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  g_autoptr (GByteArray) more_bytes = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  int w = 0, h = 0, maps = LANETS + 2;
+  SvgCount plain, more;
+
+  g_assert_true (tf_figure_render (probe, NULL, TF_FIGURE_SVG, bytes, &w, &h, &error));
+  g_assert_no_error (error);
+  path = save_bytes ("figure.svg", bytes);
+  g_test_message ("figure: %s (%d x %d pt)", path, w, h);
+  g_assert_cmpint (w, ==, (int) ceil (TF_FIGURE_WIDTH_PT));
+  plain = parse_svg (bytes);
+  g_test_message ("SVG: %d pictures, painted %d times", plain.images, plain.uses);
+  /* the face in every panel, a map over all but the first; the face is
+   * stored once */
+  g_assert_cmpint (plain.uses, ==, 1 + maps + maps);
+  g_assert_cmpint (plain.images, ==, 1 + maps);
+
+  g_assert_true (tf_figure_render (occluded, NULL, TF_FIGURE_SVG, more_bytes, NULL, NULL, &error));
+  g_assert_no_error (error);
+  more = parse_svg (more_bytes);
+  /* the occlusion panel: the face and its map */
+  g_assert_cmpint (more.uses, ==, plain.uses + 2);
+  g_assert_cmpint (more.images, ==, plain.images + 1);
+}
+
+/* A contact sheet: a row a face, a face without maps keeps its row. */
+static void
+test_figure_sheet (void)
+{
+  g_autoptr (GPtrArray) probes = g_ptr_array_new_with_free_func ((GDestroyNotify) tf_face_probe_unref);
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  g_autoptr (GByteArray) svg = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  double wpt, hpt, wpt1, hpt1;
+  int w = 0, h = 0;
+
+  for (int i = 0; i < 3; i++)
+    g_ptr_array_add (probes, make_probe ());
+  tf_contact_sheet_get_size ((TfFaceProbe * const *) probes->pdata, 1, &wpt1, &hpt1);
+  g_clear_pointer (&((TfFaceProbe *) probes->pdata[1])->lanet_maps, g_free);
+  g_clear_pointer (&((TfFaceProbe *) probes->pdata[1])->lanet_max, g_free);
+  tf_contact_sheet_get_size ((TfFaceProbe * const *) probes->pdata, probes->len, &wpt, &hpt);
+  /* columns: face, the LANets, max, rollout; rows: one a face */
+  g_assert_cmpfloat (wpt, ==, wpt1);
+  g_assert_cmpfloat (hpt, >, 3 * (hpt1 - 2 * 12 - 11) - 1);
+  g_assert_true (tf_contact_sheet_render ((TfFaceProbe * const *) probes->pdata, probes->len, NULL,
+                                          TF_FIGURE_PNG, bytes, &w, &h, &error));
+  g_assert_no_error (error);
+  path = save_bytes ("contact-sheet.png", bytes);
+  g_test_message ("contact sheet: %s (%d x %d px)", path, w, h);
+  g_assert_cmpint (w, ==, (int) ceil (wpt * TF_FIGURE_DPI / 72.0 - 1e-6));
+  g_assert_cmpint (h, ==, (int) ceil (hpt * TF_FIGURE_DPI / 72.0 - 1e-6));
+  g_assert_true (tf_contact_sheet_render ((TfFaceProbe * const *) probes->pdata, probes->len, NULL,
+                                          TF_FIGURE_SVG, svg, NULL, NULL, &error));
+  /* the face in every cell of the two faces with maps and in two of the
+   * third's (its face and rollout; the others are empty), a map over each
+   * cell but the face's */
+  g_assert_no_error (error);
+  g_assert_cmpint (parse_svg (svg).uses, ==, 2 * (1 + LANETS + 2) + 2 + 2 * (LANETS + 2) + 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1842,5 +2117,8 @@ main (int    argc,
   g_test_add_func ("/widgets/label-bar", test_label_bar);
   g_test_add_func ("/widgets/plot", test_plot);
   g_test_add_func ("/widgets/confusion", test_confusion);
+  g_test_add_func ("/widgets/figure/png", test_figure_png);
+  g_test_add_func ("/widgets/figure/svg", test_figure_svg);
+  g_test_add_func ("/widgets/figure/contact-sheet", test_figure_sheet);
   return g_test_run ();
 }

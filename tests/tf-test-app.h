@@ -179,6 +179,83 @@ chooser_shown (gpointer data)
   return find_chooser () != NULL;
 }
 
+G_GNUC_UNUSED static gboolean
+chooser_gone (gpointer data)
+{
+  return find_chooser () == NULL;
+}
+
+G_GNUC_UNUSED static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+/* the toasts on screen closed with their own buttons, so the next one
+ * shows at once */
+G_GNUC_UNUSED static void
+dismiss_toasts (void)
+{
+  GType type = g_type_from_name ("AdwToastWidget");
+  GtkWidget *toast;
+
+  for (int i = 0; type != 0 && i < 10 && (toast = tf_test_find_type (GTK_WIDGET (window), type)) != NULL; i++)
+    {
+      for (GtkWidget *w = gtk_widget_get_first_child (toast); w; w = gtk_widget_get_next_sibling (w))
+        if (GTK_IS_BUTTON (w) && g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (w)), "window-close-symbolic") == 0)
+          gtk_widget_activate (w);
+      tf_test_settle (0.3);
+    }
+}
+
+/* a person's choice in the chooser's format list */
+G_GNUC_UNUSED static void
+choose_format (GtkWindow  *chooser,
+               const char *name)
+{
+  GtkDropDown *formats = GTK_DROP_DOWN (tf_test_find_type (GTK_WIDGET (chooser), GTK_TYPE_DROP_DOWN));
+  GListModel *model;
+  guint n;
+
+  g_assert_nonnull (formats);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (formats)));
+  model = gtk_drop_down_get_model (formats);
+  n = g_list_model_get_n_items (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkFileFilter) filter = g_list_model_get_item (model, i);
+      if (g_strcmp0 (gtk_file_filter_get_name (filter), name) == 0)
+        {
+          gtk_drop_down_set_selected (formats, i);
+          tf_test_settle (0.1);
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
+G_GNUC_UNUSED static char *
+chooser_name (GtkWindow *chooser)
+{
+  return gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
+}
+
+/* @path typed as the name, the chooser's @button pressed; waits for the
+ * chooser to go */
+G_GNUC_UNUSED static void
+accept_chooser (GtkWindow  *chooser,
+                const char *button,
+                const char *path)
+{
+  GtkWidget *accept = tf_test_find_widget (GTK_WIDGET (chooser), TF_TEST_BY_BUTTON_LABEL, button);
+
+  g_assert_nonnull (accept);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), path);
+  tf_test_settle (0.1);
+  gtk_widget_activate (accept);
+  g_assert_true (tf_test_wait_until (chooser_gone, NULL, 10));
+}
+
 /* The application and its window, shown; FALSE (said on stderr) when the
  * settings schema is not found. */
 G_GNUC_UNUSED static gboolean

@@ -96,17 +96,16 @@ bilinear_axis (int    out,
     }
 }
 
-static GdkTexture *
-build_heat (const float *map,
-            int          g,
-            TfColormap   colormap)
+guint8 *
+tf_attention_heat_rgb (const float *map,
+                       int          g,
+                       TfColormap   colormap,
+                       int          side)
 {
-  int side = CLAMP (g * HEAT_SCALE, 2, HEAT_MAX_SIDE);
   gsize stride = (gsize) side * 3;
   g_autofree int *i0 = g_new (int, side);
   g_autofree int *i1 = g_new (int, side);
   g_autofree float *w1 = g_new (float, side);
-  g_autoptr (GBytes) bytes = NULL;
   uint8_t lut[256][3];
   guint8 *pixels;
   float lo = INFINITY, hi = -INFINITY, scale;
@@ -154,9 +153,26 @@ build_heat (const float *map,
           row[3 * x + 2] = lut[level][2];
         }
     }
+  return pixels;
+}
 
-  bytes = g_bytes_new_take (pixels, stride * side);
+static GdkTexture *
+build_heat (const float *map,
+            int          g,
+            TfColormap   colormap)
+{
+  int side = tf_attention_heat_side (g);
+  gsize stride = (gsize) side * 3;
+  g_autoptr (GBytes) bytes = g_bytes_new_take (tf_attention_heat_rgb (map, g, colormap, side),
+                                               stride * side);
+
   return gdk_memory_texture_new (side, side, GDK_MEMORY_R8G8B8, bytes, stride);
+}
+
+int
+tf_attention_heat_side (int g)
+{
+  return CLAMP (g * HEAT_SCALE, 2, HEAT_MAX_SIDE);
 }
 
 static char *

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <cairo-svg.h>
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -126,6 +127,60 @@ tf_chart_draw_background (cairo_t            *cr,
   gdk_cairo_set_source_rgba (cr, &style->bg);
   cairo_rectangle (cr, 0, 0, width, height);
   cairo_fill (cr);
+}
+
+static cairo_status_t
+append_cb (void                *closure,
+           const unsigned char *data,
+           unsigned int         length)
+{
+  g_byte_array_append (closure, data, length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+cairo_status_t
+tf_chart_render (double           width,
+                 double           height,
+                 double           png_scale,
+                 TfChartDrawFunc  draw,
+                 gpointer         data,
+                 GByteArray      *out)
+{
+  gboolean png = png_scale > 0;
+  cairo_surface_t *surface;
+  cairo_status_t status;
+  cairo_t *cr;
+
+  g_return_val_if_fail (draw != NULL && out != NULL, CAIRO_STATUS_NULL_POINTER);
+
+  if (png)
+    /* whole pixels: less a rounding error, so 493.2 pt at 300 dpi are
+     * 2055 pixels, not 2056 */
+    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) ceil (width * png_scale - 1e-6),
+                                          (int) ceil (height * png_scale - 1e-6));
+  else
+    surface = cairo_svg_surface_create_for_stream (append_cb, out, width, height);
+  cr = cairo_create (surface);
+  if (png)
+    cairo_scale (cr, png_scale, png_scale);
+  draw (cr, data);
+  status = cairo_status (cr);
+  cairo_destroy (cr);
+  if (png)
+    {
+      cairo_surface_flush (surface);
+      if (status == CAIRO_STATUS_SUCCESS)
+        status = cairo_surface_write_to_png_stream (surface, append_cb, out);
+    }
+  else
+    {
+      /* an SVG surface writes its end when finished */
+      cairo_surface_finish (surface);
+      if (status == CAIRO_STATUS_SUCCESS)
+        status = cairo_surface_status (surface);
+    }
+  cairo_surface_destroy (surface);
+  return status;
 }
 
 char *

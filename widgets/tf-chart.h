@@ -66,6 +66,18 @@ void         tf_chart_draw_background   (cairo_t            *cr,
                                          double              width,
                                          double              height);
 
+/* What a figure file holds: @draw's drawing of @width x @height (cairo
+ * units) appended to @out, as a PNG of @png_scale pixels a unit, or as an
+ * SVG when @png_scale is 0. The status of cairo's drawing, then writing. */
+typedef void (*TfChartDrawFunc) (cairo_t *cr,
+                                 gpointer data);
+cairo_status_t tf_chart_render          (double              width,
+                                         double              height,
+                                         double              png_scale,
+                                         TfChartDrawFunc     draw,
+                                         gpointer            data,
+                                         GByteArray         *out);
+
 /* @n with the locale's thousands separators ("1,204") */
 char        *tf_format_count            (gint64              n);
 

@@ -170,23 +170,31 @@ colormap_rgba (TfColormap map,
   return (GdkRGBA) { rgb[0] / 255.f, rgb[1] / 255.f, rgb[2] / 255.f, 1 };
 }
 
-static GdkRGBA
-cell_color (TfHeadGrid *self,
-            int         block,
-            int         head)
+GdkRGBA
+tf_head_grid_probe_color (const TfFaceProbe *p,
+                          gboolean           ablation,
+                          TfColormap         colormap,
+                          int                block,
+                          int                head)
 {
-  const TfFaceProbe *p = self->probe;
-
-  if (ablation_mode (self))
+  if (ablation)
     return diverging (ablation_delta (p, block, head) / ablation_scale (p));
   if (p->head_contrib != NULL)
     {
       float m = block_max (p, block);
       float v = p->head_contrib[block * p->heads + head];
 
-      return colormap_rgba (self->colormap, m > 0 && isfinite (v) ? v / m : 0);
+      return colormap_rgba (colormap, m > 0 && isfinite (v) ? v / m : 0);
     }
   return (GdkRGBA) { 0.5f, 0.5f, 0.5f, 1 };
+}
+
+static GdkRGBA
+cell_color (TfHeadGrid *self,
+            int         block,
+            int         head)
+{
+  return tf_head_grid_probe_color (self->probe, ablation_mode (self), self->colormap, block, head);
 }
 
 static void

@@ -49,8 +49,8 @@ struct _TfProbBars
 
 G_DEFINE_FINAL_TYPE (TfProbBars, tf_prob_bars, GTK_TYPE_WIDGET)
 
-static char *
-format_percent (float prob)
+char *
+tf_prob_bars_format_percent (float prob)
 {
   if (prob > 0 && prob < 0.005f)
     /* TRANSLATORS: a probability below one percent */
@@ -86,7 +86,7 @@ tf_prob_bar_snapshot (GtkWidget   *widget,
   int height = gtk_widget_get_height (widget);
   g_autoptr (PangoLayout) name = NULL;
   g_autoptr (PangoLayout) pct = NULL;
-  g_autofree char *pct_text = format_percent (bar->prob);
+  g_autofree char *pct_text = tf_prob_bars_format_percent (bar->prob);
   graphene_rect_t track, fill;
   GskRoundedRect rounded;
   GdkRGBA fg, c;
@@ -198,7 +198,7 @@ tf_prob_bar_set (TfProbBar  *bar,
                  float       prob,
                  gboolean    highlighted)
 {
-  g_autofree char *pct = format_percent (prob);
+  g_autofree char *pct = tf_prob_bars_format_percent (prob);
   g_autofree char *description = NULL;
 
   g_free (bar->name);
@@ -234,7 +234,7 @@ column_widths (TfProbBars *self,
 {
   g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
   g_autoptr (PangoAttrList) bold = pango_attr_list_new ();
-  g_autofree char *widest = format_percent (1.0f);
+  g_autofree char *widest = tf_prob_bars_format_percent (1.0f);
   int w;
 
   /* measured bold: the highlighted name is drawn bold */
@@ -401,6 +401,33 @@ tf_prob_bars_init (TfProbBars *self)
                                   -1);
 }
 
+int
+tf_prob_bars_predicted (const TfFaceProbe *probe)
+{
+  int best = 0;
+
+  g_return_val_if_fail (probe != NULL, -1);
+
+  if (probe->probs == NULL || probe->classes <= 0)
+    return -1;
+  /* the model's prediction, or the argmax when it is not given */
+  if (probe->predicted >= 0 && probe->predicted < probe->classes)
+    return probe->predicted;
+  for (int k = 1; k < probe->classes; k++)
+    if (probe->probs[k] > probe->probs[best])
+      best = k;
+  return best;
+}
+
+char *
+tf_prob_bars_class_name (const TfFaceProbe *probe,
+                         int                k)
+{
+  if (probe->class_names != NULL && k >= 0 && (int) g_strv_length (probe->class_names) > k)
+    return g_strdup (tf_class_display_name (probe->class_names[k]));
+  return g_strdup_printf (_("Class %d"), k + 1);
+}
+
 GtkWidget *
 tf_prob_bars_new (void)
 {
@@ -423,19 +450,7 @@ tf_prob_bars_set_probe (TfProbBars  *self,
   if (probe != NULL && probe->probs != NULL && probe->classes > 0)
     n = probe->classes;
 
-  self->highlighted = -1;
-  if (n > 0)
-    {
-      /* the model's prediction, or the argmax when it is not given */
-      self->highlighted = probe->predicted;
-      if (self->highlighted < 0 || self->highlighted >= n)
-        {
-          self->highlighted = 0;
-          for (int k = 1; k < n; k++)
-            if (probe->probs[k] > probe->probs[self->highlighted])
-              self->highlighted = k;
-        }
-    }
+  self->highlighted = n > 0 ? tf_prob_bars_predicted (probe) : -1;
 
   /* keep the rows when the number of classes stays (the usual case) */
   if ((int) self->rows->len != n)
@@ -451,13 +466,8 @@ tf_prob_bars_set_probe (TfProbBars  *self,
     }
   for (int k = 0; k < n; k++)
     {
-      const char *name = NULL;
-      g_autofree char *fallback = NULL;
+      g_autofree char *name = tf_prob_bars_class_name (probe, k);
 
-      if (probe->class_names != NULL && (int) g_strv_length (probe->class_names) > k)
-        name = tf_class_display_name (probe->class_names[k]);
-      if (name == NULL)
-        name = fallback = g_strdup_printf (_("Class %d"), k + 1);
       tf_prob_bar_set (g_ptr_array_index (self->rows, k), name, probe->probs[k], k == self->highlighted);
     }
   gtk_widget_queue_resize (GTK_WIDGET (self));

@@ -44,7 +44,25 @@ void     tf_attention_overlay_get_index     (TfAttentionOverlay *self,
  * frame). */
 guint    tf_attention_overlay_get_builds    (TfAttentionOverlay *self);
 
+/* The heat map's side in pixels for a g x g map (the texture drawn). */
+int      tf_attention_heat_side             (int                 g);
+/* @map (g x g) upsampled bilinearly to @side x @side RGB pixels (3 bytes
+ * each, rows packed), coloured by @colormap over the map's own min..max:
+ * what the overlay draws over the face, for other surfaces (tf-figure). */
+guint8  *tf_attention_heat_rgb              (const float        *map,
+                                             int                 g,
+                                             TfColormap          colormap,
+                                             int                 side);
+
 /* ---- TfProbBars */
+/* "91 %", "<1 %": a probability as the bars write it */
+char    *tf_prob_bars_format_percent (float prob);
+/* the class the bars mark: the model's prediction, else the argmax (-1:
+ * no probabilities) */
+int      tf_prob_bars_predicted      (const TfFaceProbe *probe);
+/* the shown name of class @k ("Class 3" when the probe has no name) */
+char    *tf_prob_bars_class_name     (const TfFaceProbe *probe,
+                                      int                k);
 /* The filled part of bar @index, in the bars widget's coordinates (FALSE:
  * no such bar, or not laid out yet). */
 gboolean tf_prob_bars_get_fill_rect (TfProbBars      *self,
@@ -52,6 +70,14 @@ gboolean tf_prob_bars_get_fill_rect (TfProbBars      *self,
                                      graphene_rect_t *rect);
 
 /* ---- TfHeadGrid */
+/* The colour of cell (@block, @head) of @probe: its contribution relative
+ * to its block's largest, through @colormap, or with @ablation (the probe
+ * has one) the change of the predicted class on the diverging scale. */
+GdkRGBA  tf_head_grid_probe_color (const TfFaceProbe *probe,
+                                   gboolean           ablation,
+                                   TfColormap         colormap,
+                                   int                block,
+                                   int                head);
 /* The cell under (@x, @y) in widget coordinates; FALSE: none. */
 gboolean tf_head_grid_cell_at   (TfHeadGrid *self,
                                  double      x,

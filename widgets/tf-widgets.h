@@ -16,6 +16,7 @@
 #include "tf-confusion.h"
 #include "tf-face-inspector.h"
 #include "tf-face-probe.h"
+#include "tf-figure.h"
 #include "tf-head-grid.h"
 #include "tf-label-bar.h"
 #include "tf-label-map.h"

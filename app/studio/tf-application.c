@@ -186,6 +186,7 @@ static const struct
   { "app.shortcuts", { "<Control>question", NULL } },
   { "app.quit", { "<Control>q", NULL } },
   { "win.export", { "<Control>e", NULL } },
+  { "win.export-figure", { "<Control><Shift>e", NULL } },
   { "win.cancel", { "Escape", NULL } },
   { "win.back", { "<Alt>Left", "Back", NULL } },
   { "win.next-face", { "Page_Down", "<Control>Right", NULL } },

@@ -650,4 +650,5 @@ tf_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.live-camera", NULL, live_camera_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_C, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
                                        "win.live-camera", NULL);
+  tf_window_figure_install_actions (widget_class);
 }

@@ -120,6 +120,9 @@ void tf_window_update_actions  (TfWindow       *self);
 /* the inspector's remembered choices and its (?) buttons */
 void tf_window_help_init       (TfWindow       *self);
 
+/* tf-window-figure.c: Export Figure… and Export Contact Sheet… */
+void tf_window_figure_install_actions (GtkWidgetClass *widget_class);
+
 /* tf-window-reanalyse.c */
 /* the paths opened (a re-analysis opens them again) */
 void     tf_window_reanalyse_remember (TfWindow           *self,

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <adwaita.h>
-#include <cairo-svg.h>
 #include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
@@ -293,13 +292,22 @@ on_draw_cb (GtkDrawingArea *area,
 
 /* ---- files --------------------------------------------------------------------------- */
 
-static cairo_status_t
-append_cb (void                *closure,
-           const unsigned char *data,
-           unsigned int         length)
+/* a plot, for tf_chart_render */
+typedef struct
 {
-  g_byte_array_append (closure, data, length);
-  return CAIRO_STATUS_SUCCESS;
+  Plot                  plot;
+  int                   width, height;
+  const TfProjectStats *stats;
+  const TfChartStyle   *style;
+} PlotDrawing;
+
+static void
+draw_plot_cb (cairo_t  *cr,
+              gpointer  data)
+{
+  const PlotDrawing *d = data;
+
+  draw_plot (d->plot, cr, d->width, d->height, d->stats, d->style);
 }
 
 gboolean
@@ -314,9 +322,8 @@ tf_stats_view_export (TfStatsView  *self,
   TfChartStyle style;
   g_autoptr(TfProjectStats) own = NULL;
   const TfProjectStats *st;
-  cairo_surface_t *surface;
+  PlotDrawing drawing;
   cairo_status_t status;
-  cairo_t *cr;
   gboolean png;
   int plot = -1, width, height;
 
@@ -352,30 +359,8 @@ tf_stats_view_export (TfStatsView  *self,
 
   tf_chart_style_for_file (&style);
   plot_size (plot, st, &width, &height);
-  if (png)
-    surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * EXPORT_SCALE, height * EXPORT_SCALE);
-  else
-    surface = cairo_svg_surface_create_for_stream (append_cb, bytes, width, height);
-  cr = cairo_create (surface);
-  if (png)
-    cairo_scale (cr, EXPORT_SCALE, EXPORT_SCALE);
-  draw_plot (plot, cr, width, height, st, &style);
-  status = cairo_status (cr);
-  cairo_destroy (cr);
-  if (png)
-    {
-      cairo_surface_flush (surface);
-      if (status == CAIRO_STATUS_SUCCESS)
-        status = cairo_surface_write_to_png_stream (surface, append_cb, bytes);
-    }
-  else
-    {
-      /* an SVG surface writes its end when finished */
-      cairo_surface_finish (surface);
-      if (status == CAIRO_STATUS_SUCCESS)
-        status = cairo_surface_status (surface);
-    }
-  cairo_surface_destroy (surface);
+  drawing = (PlotDrawing) { plot, width, height, st, &style };
+  status = tf_chart_render (width, height, png ? EXPORT_SCALE : 0, draw_plot_cb, &drawing, bytes);
   if (status != CAIRO_STATUS_SUCCESS)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("%s: the plot could not be drawn: %s"), display,
