@@ -8,7 +8,9 @@
 #include "tf-datafiles.h"
 #include "tf-decode.h"
 #include "tf-error.h"
+#include "tf-image.h"
 #include "tf-json.h"
+#include "tf-occlude.h"
 #include "tf-ops.h"
 
 typedef struct
@@ -128,19 +130,136 @@ tf_cli_append_face (GString         *s,
   g_string_append_c (s, '}');
 }
 
-static void
-print_result (TfModel         *model,
+/* ---- exploring a face: a LANet dropped, occlusion, the LANet ablation ------- */
+
+typedef struct
+{
+  TfModel           *model;
+  TfEngine          *engine;     /* its own: the batch's outputs stay valid */
+  TfProbeFlags       probes;
+  int                drop;       /* the LANet dropped (from 0), -1 none */
+  gboolean           occlusion;
+  TfOcclusionOptions occlusion_options;
+  gboolean           lanet_ablation;
+} Explore;
+
+static gboolean
+explore_wanted (const Explore *x)
+{
+  return x->drop >= 0 || x->occlusion || x->lanet_ablation;
+}
+
+/* Face @i of @o as JSON, with what @x asks for computed from its @input
+ * ([3][S][S]): with a LANet dropped the face is computed again that way. */
+static gboolean
+append_explored_face (GString         *s,
+                      Explore         *x,
+                      const float     *input,
+                      const TfOutputs *o,
+                      int              i,
+                      const TfFace    *det,
+                      int              width,
+                      int              height,
+                      GError         **error)
+{
+  const int B = x->model->config.lanets, K = x->model->config.num_classes;
+  TfOutputs dropped;
+
+  if (!explore_wanted (x))
+    {
+      tf_cli_append_face (s, x->model, o, i, det, width, height);
+      return TRUE;
+    }
+  if (x->drop >= 0)
+    {
+      if (!tf_lanet_drop_forward (x->engine, input, x->drop, x->probes, &dropped, error))
+        return FALSE;
+      o = &dropped;
+      i = 0;
+    }
+  tf_cli_append_face (s, x->model, o, i, det, width, height);
+  /* the object stays open for the members below */
+  g_string_truncate (s, s->len - 1);
+  if (x->drop >= 0)
+    g_string_append_printf (s, ",\"dropped_lanet\":%d", x->drop + 1);
+  if (x->lanet_ablation)
+    {
+      /* [LANet][class]: the probabilities with that map dropped */
+      g_autofree float *probs = g_new (float, (gsize) B * K);
+
+      if (!tf_lanet_ablation (x->engine, x->model, input, probs, error))
+        return FALSE;
+      g_string_append (s, ",\"lanet_ablation\":[");
+      for (int b = 0; b < B; b++)
+        {
+          if (b)
+            g_string_append_c (s, ',');
+          tf_json_floats (s, probs + (gsize) b * K, K);
+        }
+      g_string_append_c (s, ']');
+    }
+  if (x->occlusion)
+    {
+      const TfOcclusionOptions *opt = &x->occlusion_options;
+      const int grid = tf_occlusion_grid (x->model->input.size, opt->stride);
+      g_autofree float *map = g_new (float, (gsize) grid * grid);
+      int predicted;
+
+      if (!tf_occlusion_map (x->engine, x->model, input, opt, map, &predicted, NULL, NULL, NULL, error))
+        return FALSE;
+      g_string_append_printf (s, ",\"occlusion_grid\":%d,\"occlusion_patch\":%d,\"occlusion_stride\":%d,"
+                              "\"occlusion_fill\":\"%s\",\"occlusion_class\":",
+                              grid, opt->patch, opt->stride, opt->fill == TF_OCCLUDE_BLUR ? "blur" : "grey");
+      tf_json_string (s, x->model->classes[predicted]);
+      /* rows top to bottom: the drop of that class's probability with the
+       * patch there (negative: hiding it raised the class) */
+      g_string_append (s, ",\"occlusion_map\":");
+      tf_json_floats (s, map, grid * grid);
+    }
+  g_string_append_c (s, '}');
+  return TRUE;
+}
+
+static gboolean
+print_result (Explore         *x,
               const Item      *item,
+              const float     *input,
               const TfOutputs *o,
-              int              i)
+              int              i,
+              GError         **error)
 {
   g_autoptr(GString) s = g_string_new ("{");
 
   tf_json_file_member (s, item->file);
   g_string_append (s, ",\"faces\":[");
-  tf_cli_append_face (s, model, o, i, NULL, item->width, item->height);
+  if (!append_explored_face (s, x, input, o, i, NULL, item->width, item->height, error))
+    return FALSE;
   g_string_append (s, "]}\n");
   fputs (s->str, stdout);
+  return TRUE;
+}
+
+/* what the model cannot do: a LANet it lacks, a patch larger than its input */
+static gboolean
+explore_check (const Explore  *x,
+               const TfModel  *model,
+               GError        **error)
+{
+  const int s = model->input.size;
+
+  if (x->drop >= model->config.lanets)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--drop-lanet %d: the model has %d LANets (1..%d)",
+                   x->drop + 1, model->config.lanets, model->config.lanets);
+      return FALSE;
+    }
+  if (x->occlusion && (x->occlusion_options.patch > s || x->occlusion_options.stride > s))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--patch and --stride must lie in 1..%d, the model's input size",
+                   s);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- with face detection: through the face pipeline ----------------------- */
@@ -150,6 +269,8 @@ typedef struct
   TfModel *model;
   GString *line;       /* the current file's faces */
   int      failed;
+  Explore *explore;
+  float   *input;      /* [3][S][S]: a face made again from its crop, to explore */
 } Predict;
 
 static void
@@ -157,10 +278,18 @@ predict_face (const TfFaceResult *r,
               gpointer            data)
 {
   Predict *p = data;
+  g_autoptr(GError) error = NULL;
 
   if (p->line->len > 0)
     g_string_append_c (p->line, ',');
-  tf_cli_append_face (p->line, p->model, r->outputs, r->batch_index, r->det, 0, 0);
+  if (explore_wanted (p->explore))
+    tf_image_to_input (r->source, r->source_size, r->source_size, r->source_size * 3, 3,
+                       &p->model->input, p->input);
+  if (!append_explored_face (p->line, p->explore, p->input, r->outputs, r->batch_index, r->det, 0, 0, &error))
+    {
+      g_printerr ("transfer-cli: %s: %s\n", r->file, error->message);
+      p->failed++;
+    }
 }
 
 static void
@@ -198,11 +327,14 @@ predict_detect (const char   *model_path,
                 const char   *detector_path,
                 double        threshold,
                 TfProbeFlags  probes,
+                Explore      *explore,
                 int           batch,
                 int           threads,
                 int           n_files,
                 char        **files)
 {
+  g_autoptr(TfEngine) explore_engine = NULL;
+  g_autofree float *explore_input = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(TfModel) model = NULL;
   g_autoptr(TfDetector) detector = NULL;
@@ -232,6 +364,13 @@ predict_detect (const char   *model_path,
     }
   p.model = model;
   p.line = line;
+  if (!explore_check (explore, model, &error))
+    return tf_cli_fail (g_steal_pointer (&error));
+  explore->model = model;
+  explore->engine = explore_engine = tf_engine_new (model);
+  explore->probes = probes & ~TF_PROBE_ABLATION;
+  p.explore = explore;
+  p.input = explore_input = g_new (float, (gsize) 3 * model->input.size * model->input.size);
   if (!tf_analyzer_run (analyzer, (const char * const *) files, n_files, &cb, &p, NULL, &error))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
@@ -247,12 +386,21 @@ tf_cli_predict (int    argc,
                 char **argv)
 {
   g_auto(TfCliShared) shared = { 0 };
-  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE;
-  int batch = 8;
+  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE, occlusion = FALSE, blur = FALSE;
+  int batch = 8, drop_lanet = 0, patch = TF_OCCLUSION_DEFAULT_PATCH, stride = TF_OCCLUSION_DEFAULT_STRIDE;
   GOptionEntry entries[] = {
     { "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect, "Use the whole image as the face", NULL },
     { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Add LANet maps, head contributions, class-token attention and rollout", NULL },
-    { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation, "Add the probability change per dropped head (slow)", NULL },
+    { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation,
+      "Add the probability change per dropped head (slow) and the probabilities per dropped LANet", NULL },
+    { "drop-lanet", 0, 0, G_OPTION_ARG_INT, &drop_lanet,
+      "Predict with LANet N's map dropped (MAD at inference; N from 1)", "N" },
+    { "occlusion", 0, 0, G_OPTION_ARG_NONE, &occlusion,
+      "Add the occlusion-sensitivity map: the predicted class's probability drop with a patch hiding each place",
+      NULL },
+    { "patch", 0, 0, G_OPTION_ARG_INT, &patch, "Occlusion patch side in input pixels (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_PATCH) ")", "P" },
+    { "stride", 0, 0, G_OPTION_ARG_INT, &stride, "Step between occlusion places (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_STRIDE) ")", "P" },
+    { "blur", 0, 0, G_OPTION_ARG_NONE, &blur, "Blur the occlusion patch instead of greying it", NULL },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 8)", "N" },
     G_OPTION_ENTRY_NULL
   };
@@ -262,7 +410,9 @@ tf_cli_predict (int    argc,
   g_autoptr(TfEngine) engine = NULL;
   g_autofree float *input = NULL;
   g_autofree Item *items = NULL;
+  g_autoptr(TfEngine) explore_engine = NULL;
   TfProbeFlags flags = TF_PROBE_NONE;
+  Explore explore = { 0 };
   const char *bad;
   int failures = 0, s;
 
@@ -283,14 +433,31 @@ tf_cli_predict (int    argc,
     flags |= TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
   if (ablation)
     flags |= TF_PROBE_ABLATION;
+  if (drop_lanet < 0 || (drop_lanet > 0 && ablation))
+    return tf_cli_usage_error (ctx, "--drop-lanet takes a LANet from 1, and the ablation measures the whole model: "
+                                    "give one of --drop-lanet and --ablation");
+  if (patch < 1 || stride < 1)
+    return tf_cli_usage_error (ctx, "--patch and --stride must be at least 1");
+  explore.drop = drop_lanet - 1;
+  explore.occlusion = occlusion;
+  explore.lanet_ablation = ablation;
+  tf_occlusion_options_init (&explore.occlusion_options);
+  explore.occlusion_options.patch = patch;
+  explore.occlusion_options.stride = stride;
+  explore.occlusion_options.fill = blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY;
   if (!no_detect)
-    return predict_detect (shared.model, shared.detector, shared.threshold, flags, batch, shared.threads,
+    return predict_detect (shared.model, shared.detector, shared.threshold, flags, &explore, batch, shared.threads,
                            argc - 1, argv + 1);
 
   tf_set_threads (shared.threads);
   if (!(model = tf_model_load (shared.model, &error)))
     return tf_cli_fail (g_steal_pointer (&error));
+  if (!explore_check (&explore, model, &error))
+    return tf_cli_fail (g_steal_pointer (&error));
   engine = tf_engine_new (model);
+  explore.model = model;
+  explore.engine = explore_engine = tf_engine_new (model);
+  explore.probes = flags & ~TF_PROBE_ABLATION;
 
   s = model->input.size;
   input = g_new (float, (gsize) batch * 3 * s * s);
@@ -320,7 +487,8 @@ tf_cli_predict (int    argc,
       if (!tf_engine_forward (engine, input, n, flags, NULL, &out, &error))
         return tf_cli_fail (g_steal_pointer (&error));
       for (int i = 0; i < n; i++)
-        print_result (model, &items[i], &out, i);
+        if (!print_result (&explore, &items[i], input + (gsize) i * 3 * s * s, &out, i, &error))
+          return tf_cli_fail (g_steal_pointer (&error));
       fflush (stdout);
     }
   return failures ? 1 : 0;
