@@ -388,7 +388,9 @@ scroll_to_grid (TfFaceInspector *self)
     return FALSE;
   adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   top = bounds.origin.y;
-  if (!gtk_widget_compute_bounds (GTK_WIDGET (self->show_ablation), GTK_WIDGET (self), &bounds))
+  /* down to the LANets' ablation under the toggle, when there is one */
+  if (!gtk_widget_compute_bounds (gtk_widget_get_visible (self->lanet_table) ? self->lanet_table
+                                  : GTK_WIDGET (self->show_ablation), GTK_WIDGET (self), &bounds))
     return FALSE;
   bottom = bounds.origin.y + bounds.size.height;
   if (bottom > gtk_adjustment_get_upper (adj) + 0.5)
@@ -539,7 +541,7 @@ static void
 build_occlusion_row (TfFaceInspector *self,
                      GtkBox          *box)
 {
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("C_ancel"));
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
 
   self->occlusion_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   self->occlusion_progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
@@ -817,7 +819,7 @@ build (TfFaceInspector *self)
 
   /* the ablation */
   gtk_box_append (box, heading (_("Ablation")));
-  gtk_box_append (box, caption (_("How the prediction changes when each head is dropped, one at a time.")));
+  gtk_box_append (box, caption (_("How the prediction changes when each head, or each LANet’s map, is dropped, one at a time.")));
   row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   self->compute = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Compute")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->compute), _("Compute the ablation of every head for this face"));
