@@ -3,6 +3,7 @@
 
 #include "tf-error.h"
 #include "tf-occlude.h"
+#include "tf-ops.h"
 
 void
 tf_occlude_grey (const TfInputSpec *spec,
@@ -130,18 +131,6 @@ tf_occlusion_place (int            patch,
   rect->w = rect->h = patch;
 }
 
-static int
-argmax (const float *v,
-        int          n)
-{
-  int best = 0;
-
-  for (int k = 1; k < n; k++)
-    if (v[k] > v[best])
-      best = k;
-  return best;
-}
-
 gboolean
 tf_occlusion_map (TfEngine                 *engine,
                   const TfModel            *model,
@@ -177,7 +166,7 @@ tf_occlusion_map (TfEngine                 *engine,
 
   if (!tf_engine_forward (engine, input, 1, TF_PROBE_NONE, NULL, &out, error))
     return FALSE;
-  best = argmax (out.probs, K);
+  best = tf_argmax (out.probs, K);
   base = out.probs[best];
   if (predicted)
     *predicted = best;

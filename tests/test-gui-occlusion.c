@@ -54,30 +54,6 @@ open_sample (void)
   return tf_face_inspector_get_probe (inspector ());
 }
 
-#ifdef HAVE_XTEST
-/* the root window's point of (@x, @y) in @widget */
-static void
-x11_point (GtkWidget *widget,
-           double     x,
-           double     y,
-           int       *rx,
-           int       *ry)
-{
-  GtkNative *native = gtk_widget_get_native (widget);
-  Display *xd = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
-  Window xw = gdk_x11_surface_get_xid (gtk_native_get_surface (native));
-  double nx, ny, sx, sy;
-  Window child;
-  int ox, oy;
-
-  g_assert_true (gtk_widget_translate_coordinates (widget, GTK_WIDGET (native), x, y, &nx, &ny));
-  gtk_native_get_surface_transform (native, &sx, &sy);
-  XTranslateCoordinates (xd, xw, DefaultRootWindow (xd), 0, 0, &ox, &oy, &child);
-  *rx = ox + (int) lround (sx + nx);
-  *ry = oy + (int) lround (sy + ny);
-}
-#endif
-
 /* the pointer pressed at (@x, @y) of the overlay and moved by (@dx, @dy),
  * held; released by release() */
 static void
@@ -95,7 +71,7 @@ press_and_move (GtkWidget *overlay,
 
       gtk_window_present (GTK_WINDOW (window));
       tf_test_settle (0.1);
-      x11_point (overlay, x, y, &rx, &ry);
+      tf_test_x11_point (overlay, x, y, &rx, &ry);
       XTestFakeMotionEvent (xd, -1, rx, ry, CurrentTime);
       XTestFakeButtonEvent (xd, 1, True, CurrentTime);
       for (int step = 1; step <= 6; step++)

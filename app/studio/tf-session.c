@@ -731,6 +731,7 @@ tf_session_is_running (TfSession *self)
 
 /* ---- ablation ---------------------------------------------------------------- */
 
+/* one face's work on demand: the ablation, and exploring (below) */
 typedef struct
 {
   Models            *models;
@@ -738,6 +739,7 @@ typedef struct
   TfSessionProgress  progress;
   gpointer           progress_data;
   float             *ablation;   /* [L][H][K] */
+  TfSessionExplore   what;       /* exploring: what to change */
 } Ablation;
 
 static void
@@ -1206,23 +1208,6 @@ tf_session_face_in_picture_async (TfSession           *self,
 
 /* ---- exploring one face: occluded, a LANet dropped, the occlusion map ------------ */
 
-typedef struct
-{
-  Models            *models;
-  TfFaceProbe       *probe;
-  TfSessionExplore   what;
-  TfSessionProgress  progress;
-  gpointer           progress_data;
-} Explore;
-
-static void
-explore_free (Explore *x)
-{
-  models_unref (x->models);
-  tf_face_probe_unref (x->probe);
-  g_free (x);
-}
-
 static void
 explore_start (TfSession              *self,
                GTask                  *task,
@@ -1232,20 +1217,20 @@ explore_start (TfSession              *self,
                gpointer                progress_data,
                GTaskThreadFunc         thread)
 {
-  Explore *x;
+  Ablation *x;
 
   if (self->models == NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
       return;
     }
-  x = g_new0 (Explore, 1);
+  x = g_new0 (Ablation, 1);
   x->models = models_ref (self->models);
   x->probe = tf_face_probe_ref (probe);
   x->what = *what;
   x->progress = progress;
   x->progress_data = progress_data;
-  g_task_set_task_data (task, x, (GDestroyNotify) explore_free);
+  g_task_set_task_data (task, x, (GDestroyNotify) ablation_free);
   g_task_run_in_thread (task, thread);
 }
 
@@ -1267,7 +1252,7 @@ explore_thread (GTask        *task,
                 gpointer      data,
                 GCancellable *cancellable)
 {
-  Explore *x = data;
+  Ablation *x = data;
   TfModel *model = x->models->model;
   const int S = model->input.size;
   g_autoptr(TfEngine) engine = tf_engine_new (model);
@@ -1338,7 +1323,7 @@ occlusion_progress (double   fraction,
                     gpointer data)
 {
   GTask *task = data;
-  Explore *x = g_task_get_task_data (task);
+  Ablation *x = g_task_get_task_data (task);
 
   send_progress (task, x->progress, x->progress_data, fraction);
 }
@@ -1349,7 +1334,7 @@ occlusion_map_thread (GTask        *task,
                       gpointer      data,
                       GCancellable *cancellable)
 {
-  Explore *x = data;
+  Ablation *x = data;
   TfModel *model = x->models->model;
   const int S = model->input.size;
   g_autoptr(TfEngine) engine = tf_engine_new (model);

@@ -13,24 +13,40 @@
 #include "tf-session.h"
 #include "tf-window-private.h"
 
+/* a variant or an occlusion map on its way */
 typedef struct
 {
   TfWindow    *window;
-  TfFaceProbe *probe;       /* the face it was computed for */
-  guint        restores;    /* the window's restore count when it started */
-} VariantJob;
+  TfFaceProbe *probe;       /* the face it is for: the inspector's (a variant),
+                             * self->inspected (a map) */
+  guint        stamp;       /* the window's explore_restores (a variant) or
+                             * occlusion_serial (a map) when it started */
+} Job;
 
 static void start_variant (TfWindow *self);
 
-static void
-variant_job_free (VariantJob *v)
+static Job *
+job_new (TfWindow    *self,
+         TfFaceProbe *probe,
+         guint        stamp)
 {
-  g_object_unref (v->window);
-  tf_face_probe_unref (v->probe);
-  g_free (v);
+  Job *j = g_new0 (Job, 1);
+
+  j->window = g_object_ref (self);
+  j->probe = tf_face_probe_ref (probe);
+  j->stamp = stamp;
+  return j;
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (VariantJob, variant_job_free)
+static void
+job_free (Job *j)
+{
+  g_object_unref (j->window);
+  tf_face_probe_unref (j->probe);
+  g_free (j);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Job, job_free)
 
 /* what the inspector asks for now; FALSE: the face as it is */
 static gboolean
@@ -47,7 +63,7 @@ on_variant_done_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(VariantJob) v = user_data;
+  g_autoptr(Job) v = user_data;
   TfWindow *self = v->window;
   g_autoptr(GError) error = NULL;
   g_autoptr(TfFaceProbe) variant = tf_session_explore_finish (TF_SESSION (source), result, &error);
@@ -61,7 +77,7 @@ on_variant_done_cb (GObject      *source,
           tf_window_add_toast (self, text);
         }
     }
-  else if (self->session != NULL && v->restores == self->explore_restores
+  else if (self->session != NULL && v->stamp == self->explore_restores
            && v->probe == tf_face_inspector_get_probe (self->inspector))
     tf_face_inspector_set_variant (self->inspector, variant);
   if (self->explore_pending && self->session != NULL)
@@ -75,14 +91,11 @@ static void
 start_variant (TfWindow *self)
 {
   TfSessionExplore what;
-  VariantJob *v;
+  Job *v;
 
   if (!wanted (self, &what))
     return;
-  v = g_new0 (VariantJob, 1);
-  v->window = g_object_ref (self);
-  v->probe = tf_face_probe_ref (tf_face_inspector_get_probe (self->inspector));
-  v->restores = self->explore_restores;
+  v = job_new (self, tf_face_inspector_get_probe (self->inspector), self->explore_restores);
   self->explore_running = TRUE;
   tf_session_explore_async (self->session, v->probe, &what, NULL, on_variant_done_cb, v);
 }
@@ -123,30 +136,13 @@ on_lanet_drop_changed_cb (TfFaceInspector *inspector,
 
 /* ---- the occlusion map ---------------------------------------------------- */
 
-typedef struct
-{
-  TfWindow    *window;
-  TfFaceProbe *original;    /* the face it belongs to (self->inspected) */
-  guint        serial;
-} MapJob;
-
-static void
-map_job_free (MapJob *m)
-{
-  g_object_unref (m->window);
-  tf_face_probe_unref (m->original);
-  g_free (m);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (MapJob, map_job_free)
-
 static void
 on_map_progress_cb (double   fraction,
                     gpointer user_data)
 {
-  MapJob *m = user_data;
+  Job *m = user_data;
 
-  if (m->serial == m->window->occlusion_serial)
+  if (m->stamp == m->window->occlusion_serial)
     tf_face_inspector_set_occlusion_progress (m->window->inspector, fraction);
 }
 
@@ -155,11 +151,11 @@ on_map_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(MapJob) m = user_data;
+  g_autoptr(Job) m = user_data;
   TfWindow *self = m->window;
   g_autoptr(GError) error = NULL;
   g_autoptr(TfFaceProbe) filled = tf_session_explore_finish (TF_SESSION (source), result, &error);
-  gboolean current = m->serial == self->occlusion_serial;
+  gboolean current = m->stamp == self->occlusion_serial;
 
   if (self->session == NULL)
     return;
@@ -175,8 +171,8 @@ on_map_done_cb (GObject      *source,
       return;
     }
   /* kept with the face's ablation, for when it is shown again */
-  g_hash_table_insert (self->ablated, tf_face_probe_ref (m->original), tf_face_probe_ref (filled));
-  if (current && m->original == self->inspected)
+  g_hash_table_insert (self->ablated, tf_face_probe_ref (m->probe), tf_face_probe_ref (filled));
+  if (current && m->probe == self->inspected)
     {
       tf_face_inspector_set_probe (self->inspector, filled);
       tf_face_inspector_set_occlusion_progress (self->inspector, -1);
@@ -189,7 +185,7 @@ on_occlusion_map_requested_cb (TfFaceInspector *inspector,
 {
   TfFaceProbe *probe = tf_face_inspector_get_probe (inspector);
   gboolean blur = FALSE;
-  MapJob *m;
+  Job *m;
 
   if (probe == NULL || self->inspected == NULL)
     return;
@@ -197,10 +193,7 @@ on_occlusion_map_requested_cb (TfFaceInspector *inspector,
   self->occlusion_cancellable = g_cancellable_new ();
   tf_face_inspector_get_occluder (inspector, NULL, &blur);
   tf_face_inspector_set_occlusion_progress (inspector, 0);
-  m = g_new0 (MapJob, 1);
-  m->window = g_object_ref (self);
-  m->original = tf_face_probe_ref (self->inspected);
-  m->serial = ++self->occlusion_serial;
+  m = job_new (self, self->inspected, ++self->occlusion_serial);
   /* from the probe shown: what was computed for it (the ablation) stays */
   tf_session_occlusion_map_async (self->session, probe, blur, self->occlusion_cancellable,
                                   on_map_progress_cb, m, on_map_done_cb, m);
