@@ -603,6 +603,21 @@ on_occlude_toggled_cb (GtkToggleButton *button,
     set_occluder (self, NULL);
 }
 
+/* grey or blurred: the square held now changes with it */
+static void
+on_fill_chosen_cb (GtkDropDown     *chooser,
+                   GParamSpec      *pspec,
+                   TfFaceInspector *self)
+{
+  double rect[4];
+
+  (void) chooser;
+  (void) pspec;
+  memcpy (rect, self->occluder, sizeof rect);
+  if (self->has_occluder)
+    set_occluder (self, rect);
+}
+
 static void
 on_drop_chosen_cb (GtkDropDown     *chooser,
                    GParamSpec      *pspec,
@@ -656,6 +671,7 @@ build_explore (TfFaceInspector *self,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Hide with"),
                                   -1);
   gtk_widget_set_hexpand (GTK_WIDGET (self->occlude_fill), TRUE);
+  g_signal_connect (self->occlude_fill, "notify::selected", G_CALLBACK (on_fill_chosen_cb), self);
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->occlude_fill));
   gtk_box_append (box, row);
   gtk_box_append (box, caption (_("With Occlude on, press and drag on the face: a square hides what is under it "
