@@ -140,13 +140,28 @@ test_drag (void)
   g_assert_false (tf_face_inspector_get_occluder (inspector (), NULL, NULL));
   g_assert_true (tf_face_inspector_get_probe (inspector ()) == base);
 
-  /* partly off the crop: clipped, still hides its corner */
+  /* partly off the crop: clipped, still hides its corner; blurred, then
+   * grey again, each its own answer */
   {
     double corner[4] = { -0.15, -0.15, 0.5, 0.5 };
+    GtkDropDown *fill = GTK_DROP_DOWN (tf_test_find_widget (GTK_WIDGET (inspector ()), TF_TEST_BY_NAME,
+                                                            "occlude-fill"));
+    g_autoptr(TfFaceProbe) grey = NULL;
+    gboolean blur = FALSE;
+
     tf_face_inspector_set_occluder (inspector (), corner);
     g_assert_true (tf_test_wait_until (has_variant, NULL, 10));
     tf_test_settle (0.3);
-    g_assert_cmpfloat (probs_diff (tf_face_inspector_get_variant (inspector ()), base), >, 1e-6);
+    grey = tf_face_probe_ref (tf_face_inspector_get_variant (inspector ()));
+    g_assert_cmpfloat (probs_diff (grey, base), >, 1e-6);
+    gtk_drop_down_set_selected (fill, 1);
+    g_assert_true (tf_face_inspector_get_occluder (inspector (), NULL, &blur));
+    g_assert_true (blur);
+    g_assert_true (tf_test_wait_until (has_variant, grey, 10));
+    tf_test_settle (0.3);
+    g_assert_cmpfloat (probs_diff (tf_face_inspector_get_variant (inspector ()), grey), >, 1e-6);
+    screenshot ("occlusion-blur");
+    gtk_drop_down_set_selected (fill, 0);
   }
   /* wholly off it: the face as it was (up to the batch's rounding) */
   {

@@ -666,6 +666,7 @@ build_explore (TfFaceInspector *self,
   g_signal_connect (self->occlude, "toggled", G_CALLBACK (on_occlude_toggled_cb), self);
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->occlude));
   self->occlude_fill = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (fills));
+  gtk_widget_set_name (GTK_WIDGET (self->occlude_fill), "occlude-fill");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->occlude_fill), _("How the hidden part is hidden"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->occlude_fill),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Hide with"),
