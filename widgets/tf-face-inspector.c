@@ -112,14 +112,15 @@ pos_rollout (TfFaceInspector *self)
   return (guint) self->lanets + 1;
 }
 
+/* before the head, whose entry is renamed as heads are chosen */
 static guint
-pos_head (TfFaceInspector *self)
+pos_occlusion (TfFaceInspector *self)
 {
   return (guint) self->lanets + 2;
 }
 
 static guint
-pos_occlusion (TfFaceInspector *self)
+pos_head (TfFaceInspector *self)
 {
   return (guint) self->lanets + 3;
 }
@@ -147,8 +148,8 @@ fill_chooser (TfFaceInspector *self,
     g_ptr_array_add (names, g_strdup_printf (_("LANet %d"), b + 1));
   g_ptr_array_add (names, g_strdup (_("Max of LANets")));
   g_ptr_array_add (names, g_strdup (_("Rollout")));
-  g_ptr_array_add (names, head_entry_name (self));
   g_ptr_array_add (names, g_strdup (_("Occlusion sensitivity")));
+  g_ptr_array_add (names, head_entry_name (self));
   g_ptr_array_add (names, NULL);
 
   self->lanets = lanets;
@@ -230,9 +231,9 @@ show_position (TfFaceInspector *self,
 
   /* TRANSLATORS: the ends of the overlay's colour legend */
   tf_color_scale_set_labels (self->legend,
-                             occlusion ? C_("occlusion", "hiding it raises the prediction")
+                             occlusion ? C_("occlusion", "hiding it matters least")
                                        : C_("attention", "lowest attention"),
-                             occlusion ? C_("occlusion", "lowers it most") : C_("attention", "highest"));
+                             occlusion ? C_("occlusion", "lowers the prediction most") : C_("attention", "highest"));
   if (occlusion)
     tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_OCCLUSION, 0, 0);
   else if (pos < pos_max (self))
@@ -545,6 +546,7 @@ build_occlusion_row (TfFaceInspector *self,
 
   self->occlusion_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   self->occlusion_progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->occlusion_progress), "occlusion-progress");
   gtk_widget_set_hexpand (GTK_WIDGET (self->occlusion_progress), TRUE);
   gtk_widget_set_valign (GTK_WIDGET (self->occlusion_progress), GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->occlusion_progress),
@@ -843,6 +845,7 @@ build (TfFaceInspector *self)
   g_signal_connect (self->compute, "clicked", G_CALLBACK (on_compute_clicked_cb), self);
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->compute));
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->progress), "ablation-progress");
   gtk_widget_set_hexpand (GTK_WIDGET (self->progress), TRUE);
   gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
