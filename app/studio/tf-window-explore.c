@@ -140,10 +140,12 @@ static void
 on_map_progress_cb (double   fraction,
                     gpointer user_data)
 {
-  Job *m = user_data;
+  TfWindow *self = user_data;
 
-  if (m->stamp == m->window->occlusion_serial)
-    tf_face_inspector_set_occlusion_progress (m->window->inspector, fraction);
+  /* the window, not the job: the job may be answered and freed first; a
+   * cancelled map's last steps are not shown */
+  if (self->occlusion_cancellable != NULL && !g_cancellable_is_cancelled (self->occlusion_cancellable))
+    tf_face_inspector_set_occlusion_progress (self->inspector, fraction);
 }
 
 static void
@@ -159,6 +161,8 @@ on_map_done_cb (GObject      *source,
 
   if (self->session == NULL)
     return;
+  if (current)
+    g_clear_object (&self->occlusion_cancellable);
   if (filled == NULL)
     {
       if (current)
@@ -196,7 +200,7 @@ on_occlusion_map_requested_cb (TfFaceInspector *inspector,
   m = job_new (self, self->inspected, ++self->occlusion_serial);
   /* from the probe shown: what was computed for it (the ablation) stays */
   tf_session_occlusion_map_async (self->session, probe, blur, self->occlusion_cancellable,
-                                  on_map_progress_cb, m, on_map_done_cb, m);
+                                  on_map_progress_cb, self, on_map_done_cb, m);
 }
 
 static void
