@@ -46,6 +46,12 @@ variant_like (gpointer data)
 }
 
 static gboolean
+explore_idle (gpointer data)
+{
+  return !tf_window_get_explore_running (window);
+}
+
+static gboolean
 no_variant (gpointer data)
 {
   return tf_face_inspector_get_variant (inspector ()) == NULL;
@@ -170,12 +176,25 @@ test_drag (void)
     screenshot ("occlusion-blur");
     gtk_drop_down_set_selected (fill, 0);
   }
-  /* wholly off it: the face as it was (up to the batch's rounding) */
+  /* a fast drag: twenty squares while one face is computed; the ones in
+   * between are dropped, the last one wholly off the crop, which gives
+   * the face as it was (up to the batch's rounding) */
   {
-    double outside[4] = { 1.2, 0.2, 0.25, 0.25 };
-    tf_face_inspector_set_occluder (inspector (), outside);
-    /* after the grey square still running: the newest is shown last */
+    guint computed;
+
+    g_assert_true (tf_test_wait_until (explore_idle, NULL, 10));
+    computed = tf_window_get_explore_computed (window);
+    for (int i = 0; i < 20; i++)
+      {
+        double square[4] = { 0.05 * i, 0.2, 0.25, 0.25 };
+        if (i == 19)
+          square[0] = 1.2;
+        tf_face_inspector_set_occluder (inspector (), square);
+      }
     g_assert_true (tf_test_wait_until (variant_like, base, 10));
+    g_assert_true (tf_test_wait_until (explore_idle, NULL, 10));
+    /* the first, and the newest that waited for it */
+    g_assert_cmpuint (tf_window_get_explore_computed (window) - computed, ==, 2);
   }
   tf_face_inspector_set_occluder (inspector (), NULL);
   g_assert_true (tf_test_wait_until (no_variant, NULL, 5));

@@ -97,6 +97,7 @@ start_variant (TfWindow *self)
     return;
   v = job_new (self, tf_face_inspector_get_probe (self->inspector), self->explore_restores);
   self->explore_running = TRUE;
+  self->explore_computed++;
   tf_session_explore_async (self->session, v->probe, &what, NULL, on_variant_done_cb, v);
 }
 
@@ -218,6 +219,20 @@ tf_window_explore_cancel (TfWindow *self)
   self->occlusion_serial++;
   g_cancellable_cancel (self->occlusion_cancellable);
   g_clear_object (&self->occlusion_cancellable);
+}
+
+guint
+tf_window_get_explore_computed (TfWindow *self)
+{
+  g_return_val_if_fail (TF_IS_WINDOW (self), 0);
+  return self->explore_computed;
+}
+
+gboolean
+tf_window_get_explore_running (TfWindow *self)
+{
+  g_return_val_if_fail (TF_IS_WINDOW (self), FALSE);
+  return self->explore_running;
 }
 
 void

@@ -76,6 +76,7 @@ struct _TfWindow
   /* exploring the inspected face (tf-window-explore.c) */
   gboolean              explore_running;    /* a variant being computed */
   gboolean              explore_pending;    /* and a newer one waiting */
+  guint                 explore_computed;   /* variants started, for the tests */
   guint                 explore_restores;   /* face restored: older variants are not shown */
   GCancellable         *occlusion_cancellable;
   guint                 occlusion_serial;   /* the occlusion map whose answers are shown */
