@@ -253,6 +253,11 @@ test_drop_lanet (void)
   const int gg = base->grid * base->grid;
 
   g_assert_cmpint (base->lanets, ==, 2);
+  /* back from the occlusion map to the LANets' max, which the drop changes */
+  tf_face_inspector_set_map (inspector (), "max");
+  g_assert_false (tf_face_inspector_get_occlusion_shown (inspector ()));
+  g_assert_cmpint (tf_attention_overlay_get_kind (tf_face_inspector_get_overlay (inspector ())), ==,
+                   TF_OVERLAY_LANET_MAX);
   tf_face_inspector_set_dropped_lanet (inspector (), 0);
   g_assert_true (tf_test_wait_until (has_variant, NULL, 10));
   dropped = tf_face_probe_ref (tf_face_inspector_get_variant (inspector ()));

@@ -1252,8 +1252,17 @@ tf_face_inspector_set_map (TfFaceInspector *self,
 
   if (map == NULL || *map == '\0')
     map = "max";
+  /* a map named is shown, the occlusion map (not a kept choice) left */
   if (g_strcmp0 (map, self->map_choice) == 0)
-    return;
+    {
+      if (self->occlusion_shown)
+        {
+          self->occlusion_shown = FALSE;
+          apply_choice (self);
+        }
+      return;
+    }
+  self->occlusion_shown = FALSE;
   g_free (self->map_choice);
   self->map_choice = g_strdup (map);
   apply_choice (self);
