@@ -285,7 +285,8 @@ on_map_chosen_cb (GtkDropDown     *chooser,
   if (self->occlusion_shown)
     {
       show_position (self, pos);
-      if (self->probe != NULL && self->probe->occlusion_map == NULL
+      /* computed from what the model saw, where the face keeps it */
+      if (self->probe != NULL && self->probe->occlusion_map == NULL && self->probe->source_rgb != NULL
           && !gtk_widget_get_visible (self->occlusion_row))
         g_signal_emit (self, signals[OCCLUSION_MAP_REQUESTED], 0);
       return;
