@@ -67,4 +67,21 @@ gboolean   tf_engine_forward       (TfEngine               *engine,
                                     TfOutputs              *out,
                                     GError                **error);
 
+/* Test-time augmentation: the probabilities of each face averaged with those
+ * of its horizontal mirror image (both through softmax(logits / T)), in one
+ * engine call over 2 @n faces; @out->logits is the mean of the two logits.
+ * Everything else in @out (maps, attention, rollout, ablation) is the face's
+ * as given, unmirrored: what is shown stays where it is on the face.
+ * Inference only (no MAD or MSAD). */
+gboolean   tf_engine_forward_mirrored (TfEngine        *engine,
+                                       const float     *input,
+                                       int              n,
+                                       TfProbeFlags     probes,
+                                       TfOutputs       *out,
+                                       GError         **error);
+/* Mirrors @x ([n][3][s][s]) left to right in place. */
+void       tf_engine_mirror_inputs    (float           *x,
+                                       int              n,
+                                       int              s);
+
 G_END_DECLS

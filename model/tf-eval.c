@@ -7,24 +7,6 @@
 #include "tf-eval.h"
 #include "tf-ops.h"
 
-/* Mirrors each row of @x [n][3][s][s] in place. */
-static void
-flip_inputs (float *x,
-             int    n,
-             int    s)
-{
-  for (gsize row = 0; row < (gsize) n * 3 * s; row++)
-    {
-      float *r = x + row * s;
-      for (int a = 0, b = s - 1; a < b; a++, b--)
-        {
-          float tmp = r[a];
-          r[a] = r[b];
-          r[b] = tmp;
-        }
-    }
-}
-
 TfEvalResult *
 tf_eval_result_new (int          n_classes,
                     const guint *confusion)
@@ -151,7 +133,7 @@ eval_loop (TfModel      *model,
       memcpy (logits, out.logits, sizeof (float) * got * k);
       if (flip)
         {
-          flip_inputs (in, got, s);
+          tf_engine_mirror_inputs (in, got, s);
           if (!tf_engine_forward (engine, in, got, TF_PROBE_NONE, NULL, &out, &local))
             break;
         }

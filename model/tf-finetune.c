@@ -643,6 +643,17 @@ soften (float *logits,
   tf_softmax_rows (logits, (int) rows, k);
 }
 
+static int
+argmax (const float *v,
+        int          k)
+{
+  int best = 0;
+  for (int c = 1; c < k; c++)
+    if (v[c] > v[best])
+      best = c;
+  return best;
+}
+
 /* WiSE-FT (Wortsman et al., 2022): the fine-tuned weights averaged with
  * the starting ones keep much of the gain and much of what was known. Rows
  * the head grew have no starting weights and stay as trained. */
@@ -865,7 +876,7 @@ distill_dataset (TfModel                 *teacher,
       g_assert (skipped == 0 && logits->len == (guint) m * k);
       for (guint i = 0; i < m; i++)
         {
-          int best = tf_argmax (&g_array_index (logits, float, (gsize) i * k), k);
+          int best = argmax (&g_array_index (logits, float, (gsize) i * k), k);
           g_array_append_val (unlabelled_before, best);
         }
       soften ((float *) logits->data, m, k, temperature);
@@ -1079,7 +1090,7 @@ finetune (Run          *run,
       for (guint i = 0; i < r->n_unlabelled && i < before_unlabelled->len; i++)
         {
           int was = g_array_index (before_unlabelled, int, i);
-          int now = tf_argmax (&g_array_index (logits, float, (gsize) i * k), k);
+          int now = argmax (&g_array_index (logits, float, (gsize) i * k), k);
           if (was != now)
             {
               g_array_append_val (r->drift_index, i);

@@ -3,7 +3,7 @@
 
 #include "tf-error.h"
 #include "tf-occlude.h"
-#include "tf-ops.h"
+#include "tf-compare.h"
 
 void
 tf_occlude_grey (const TfInputSpec *spec,
@@ -166,7 +166,7 @@ tf_occlusion_map (TfEngine                 *engine,
 
   if (!tf_engine_forward (engine, input, 1, TF_PROBE_NONE, NULL, &out, error))
     return FALSE;
-  best = tf_argmax (out.probs, K);
+  best = tf_probs_argmax (out.probs, K);
   base = out.probs[best];
   if (predicted)
     *predicted = best;
@@ -196,24 +196,67 @@ tf_occlusion_map (TfEngine                 *engine,
   return TRUE;
 }
 
-gboolean
-tf_lanet_drop_forward (TfEngine     *engine,
-                       const float  *input,
-                       int           lanet,
-                       TfProbeFlags  probes,
-                       TfOutputs    *out,
-                       GError      **error)
+/* @input [n][3][S][S] with @mad[i] dropped from face i; with @mirrored the
+ * mirror images go in the same call, with the same maps dropped, and rows
+ * 0..n-1 of the probabilities and logits become the two's means (the other
+ * arrays keep the faces as given, as tf_engine_forward_mirrored does) */
+static gboolean
+forward_dropped (TfEngine       *engine,
+                 const TfModel  *model,
+                 const float    *input,
+                 int             n,
+                 const int      *mad,
+                 gboolean        mirrored,
+                 TfProbeFlags    probes,
+                 TfOutputs      *out,
+                 GError        **error)
 {
-  /* not training: the forced map is dropped and MSAD draws nothing */
-  TfForwardOptions opt = { .training = FALSE, .force_mad = &lanet };
+  const int s = model->input.size, K = model->config.num_classes;
+  const gsize per = (gsize) 3 * s * s;
+  g_autofree float *both = NULL;
+  g_autofree int *mad2 = NULL;
+  /* not training: the forced maps are dropped and MSAD draws nothing */
+  TfForwardOptions opt = { .training = FALSE, .force_mad = mad };
 
-  return tf_engine_forward (engine, input, 1, probes, &opt, out, error);
+  if (!mirrored)
+    return tf_engine_forward (engine, input, n, probes, &opt, out, error);
+  both = g_new (float, 2 * per * n);
+  mad2 = g_new (int, 2 * n);
+  memcpy (both, input, sizeof (float) * per * n);
+  memcpy (both + per * n, input, sizeof (float) * per * n);
+  tf_engine_mirror_inputs (both + per * n, n, s);
+  memcpy (mad2, mad, sizeof (int) * n);
+  memcpy (mad2 + n, mad, sizeof (int) * n);
+  opt.force_mad = mad2;
+  if (!tf_engine_forward (engine, both, 2 * n, probes, &opt, out, error))
+    return FALSE;
+  for (gsize i = 0; i < (gsize) n * K; i++)
+    {
+      out->logits[i] = 0.5f * (out->logits[i] + out->logits[(gsize) n * K + i]);
+      out->probs[i] = 0.5f * (out->probs[i] + out->probs[(gsize) n * K + i]);
+    }
+  out->n = n;
+  return TRUE;
+}
+
+gboolean
+tf_lanet_drop_forward (TfEngine       *engine,
+                       const TfModel  *model,
+                       const float    *input,
+                       int             lanet,
+                       gboolean        mirrored,
+                       TfProbeFlags    probes,
+                       TfOutputs      *out,
+                       GError        **error)
+{
+  return forward_dropped (engine, model, input, 1, &lanet, mirrored, probes, out, error);
 }
 
 gboolean
 tf_lanet_ablation (TfEngine       *engine,
                    const TfModel  *model,
                    const float    *input,
+                   gboolean        mirrored,
                    float          *probs,
                    GError        **error)
 {
@@ -221,7 +264,6 @@ tf_lanet_ablation (TfEngine       *engine,
   const gsize per = (gsize) 3 * model->input.size * model->input.size;
   g_autofree float *copies = g_new (float, per * B);
   g_autofree int *mad = g_new (int, B);
-  TfForwardOptions opt = { .training = FALSE, .force_mad = mad };
   TfOutputs out;
 
   for (int b = 0; b < B; b++)
@@ -229,7 +271,7 @@ tf_lanet_ablation (TfEngine       *engine,
       memcpy (copies + per * b, input, per * sizeof (float));
       mad[b] = b;
     }
-  if (!tf_engine_forward (engine, copies, B, TF_PROBE_NONE, &opt, &out, error))
+  if (!forward_dropped (engine, model, copies, B, mad, mirrored, TF_PROBE_NONE, &out, error))
     return FALSE;
   memcpy (probs, out.probs, sizeof (float) * B * K);
   return TRUE;

@@ -82,19 +82,24 @@ gboolean tf_occlusion_map      (TfEngine                 *engine,
                                 GError                  **error);
 
 /* One forward of @input (one face) with LANet map @lanet dropped (MAD at
- * inference: MSAD stays off; -1 drops nothing). @out as tf_engine_forward. */
+ * inference: MSAD stays off; -1 drops nothing). @out as tf_engine_forward;
+ * @mirrored: its probabilities and logits averaged with the mirror image's
+ * (the same map dropped), as tf_engine_forward_mirrored does. */
 gboolean tf_lanet_drop_forward (TfEngine                 *engine,
+                                const TfModel            *model,
                                 const float              *input,
                                 int                       lanet,
+                                gboolean                  mirrored,
                                 TfProbeFlags              probes,
                                 TfOutputs                *out,
                                 GError                  **error);
 
 /* @probs[B][K]: the probabilities of one face with each LANet dropped in
- * turn, in one engine call. */
+ * turn, in one engine call (@mirrored as above). */
 gboolean tf_lanet_ablation     (TfEngine                 *engine,
                                 const TfModel            *model,
                                 const float              *input,
+                                gboolean                  mirrored,
                                 float                    *probs,
                                 GError                  **error);
 

@@ -256,18 +256,6 @@ tf_gelu_backward (float       *dinp,
 
 /* ---- softmax and the cross-entropy loss ---------------------------------- */
 
-int
-tf_argmax (const float *v,
-           int          n)
-{
-  int best = 0;
-
-  for (int k = 1; k < n; k++)
-    if (v[k] > v[best])
-      best = k;
-  return best;
-}
-
 /* x is (rows, cols) */
 void
 tf_softmax_rows (float *x,

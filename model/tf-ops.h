@@ -134,9 +134,6 @@ void tf_gelu_backward        (float       *dinp,      /* (n), = */
 void tf_softmax_rows         (float       *x,         /* (rows, cols), in place */
                               int          rows,
                               int          cols);
-/* The index of the largest of @v[0..n) (the first of equals). */
-int  tf_argmax               (const float *v,         /* (n) */
-                              int          n);
 
 /* Soft-target cross-entropy with label smoothing, averaged over the batch:
  * q = (1 - eps) target + eps / k; loss = mean_i -sum_j q_ij log softmax(logits_i)_j.

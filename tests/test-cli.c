@@ -573,6 +573,94 @@ test_bench (void)
   g_assert_true (isfinite (ms));
 }
 
+static JsonObject *
+first_face (JsonParser *parser,
+            const char *out)
+{
+  return json_array_get_object_element (json_object_get_array_member (parse_line (parser, out), "faces"), 0);
+}
+
+/* --flip averages with the mirrored face (another answer than without);
+ * --compare adds a second model's view of the same aligned face. */
+static void
+test_flip_and_compare (void)
+{
+  g_autofree char *out = NULL, *err = NULL, *plain = NULL;
+  g_autofree char *shipped = g_test_build_filename (G_TEST_DIST, "..", "data", "models",
+                                                    "transfer-ferplus.safetensors", NULL);
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autofree char *missing = g_build_filename (tmpdir, "no-such-model.safetensors", NULL);
+  g_autoptr(JsonParser) p1 = json_parser_new ();
+  g_autoptr(JsonParser) p2 = json_parser_new ();
+  JsonObject *face, *flipped, *probs, *cmp;
+  GList *members;
+  double diff = 0, sum = 0;
+
+  g_assert_cmpint (run_cli (&plain, &err, "predict", sample, NULL), ==, 0);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--flip", sample, NULL), ==, 0);
+  face = first_face (p1, plain);
+  flipped = first_face (p2, out);
+  probs = json_object_get_object_member (face, "probs");
+  members = json_object_get_members (probs);
+  for (GList *l = members; l; l = l->next)
+    {
+      double a = json_object_get_double_member (probs, l->data);
+      double b = json_object_get_double_member (json_object_get_object_member (flipped, "probs"), l->data);
+      diff = MAX (diff, fabs (a - b));
+      sum += b;
+    }
+  g_list_free (members);
+  g_assert_cmpfloat (diff, >, 1e-6);
+  g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+  g_assert_false (json_object_has_member (face, "compare"));
+
+  /* the shipped model against itself: the same probabilities, agreeing */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--compare", shipped, sample, NULL), ==, 0);
+  face = first_face (p2, out);
+  cmp = json_object_get_object_member (face, "compare");
+  g_assert_nonnull (cmp);
+  probs = json_object_get_object_member (face, "probs");
+  members = json_object_get_members (probs);
+  for (GList *l = members; l; l = l->next)
+    g_assert_cmpfloat (json_object_get_double_member (probs, l->data), ==,
+                       json_object_get_double_member (json_object_get_object_member (cmp, "probs"), l->data));
+  g_list_free (members);
+  g_assert_cmpstr (json_object_get_string_member (cmp, "predicted"), ==,
+                   json_object_get_string_member (face, "predicted"));
+  g_assert_true (json_object_get_boolean_member (cmp, "agree"));
+  g_assert_false (json_object_has_member (cmp, "only_in_first"));
+
+  /* a model of other classes (and colour and size): nothing shared, each
+   * list named, and they cannot agree */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--compare", model_path, sample, NULL), ==, 0);
+  cmp = json_object_get_object_member (first_face (p2, out), "compare");
+  g_assert_cmpuint (json_object_get_size (json_object_get_object_member (cmp, "probs")), ==, 3);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (cmp, "only_in_first")), ==, 8);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (cmp, "only_in_second")), ==, 3);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (cmp, "only_in_second"), 0), ==,
+                   "calm");
+  g_assert_false (json_object_get_boolean_member (cmp, "agree"));
+
+  /* without detection too, each model with its own input */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--no-detect", "--flip", "--compare", model_path, sample, NULL),
+                   ==, 0);
+  g_assert_true (json_object_has_member (first_face (p2, out), "compare"));
+
+  /* a second model that does not load: an error naming it */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--compare", missing, sample, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no-such-model.safetensors"));
+  g_assert_cmpstr (out, ==, "");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -600,6 +688,7 @@ main (int    argc,
   g_test_add_func ("/cli/calibrate", test_calibrate);
   g_test_add_func ("/cli/shipped-model", test_shipped_model);
   g_test_add_func ("/cli/bench", test_bench);
+  g_test_add_func ("/cli/flip-and-compare", test_flip_and_compare);
   ret = g_test_run ();
 
   tf_test_remove_tmpdir (tmpdir);

@@ -116,6 +116,7 @@ SCHEMA_KEYS = {
     'annotator': ("''", 'type s'),
     'overlay-map': ("'max'", 'type s'),
     'crop-as-model': ('true', 'type b'),
+    'mirror-average': ('true', 'type b'),
 }
 
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "tf-engine.h"
 #include "tf-model.h"
 #include "tf-test-util.h"
 
@@ -339,6 +340,72 @@ test_init_random (void)
   g_assert_null (tf_model_find_param (a, "no.such.param"));
 }
 
+/* The mirrored average: a face symmetric left to right gains nothing from
+ * it, any other face gets the mean of its two forwards, and what is shown
+ * (maps, attention, ablation) stays the unmirrored face's. */
+static void
+test_mirrored_forward (void)
+{
+  g_autoptr(TfModel) m = tiny_model ();
+  g_autoptr(TfEngine) e = tf_engine_new (m);
+  const int n = 2, s = m->config.input_size, K = m->config.num_classes;
+  const gsize per = (gsize) 3 * s * s;
+  const TfProbeFlags probes = TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ABLATION;
+  g_autofree float *x = g_new (float, n * per), *sym = g_new (float, n * per), *mir = NULL;
+  g_autofree float *p_plain = NULL, *p_mir = NULL, *l_plain = NULL, *maps = NULL, *abl = NULL;
+  const int gg = (s / 8) * (s / 8), L = m->config.depth, H = m->config.heads;
+  g_autoptr(GError) error = NULL;
+  TfOutputs out;
+  float diff = 0;
+
+  for (gsize i = 0; i < n * per; i++)
+    x[i] = sinf ((float) i * 0.37f) + 0.3f * cosf ((float) i * 1.3f);
+  /* a symmetric face: each row the same read from either end */
+  memcpy (sym, x, sizeof (float) * n * per);
+  for (gsize row = 0; row < n * 3 * (gsize) s; row++)
+    for (int a = 0; a < s / 2; a++)
+      sym[row * s + s - 1 - a] = sym[row * s + a];
+
+  g_assert_true (tf_engine_forward (e, sym, n, TF_PROBE_NONE, NULL, &out, &error));
+  p_plain = g_memdup2 (out.probs, sizeof (float) * n * K);
+  g_assert_true (tf_engine_forward_mirrored (e, sym, n, TF_PROBE_NONE, &out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (out.n, ==, n);
+  for (int i = 0; i < n * K; i++)
+    g_assert_cmpfloat_with_epsilon (out.probs[i], p_plain[i], 1e-6);
+
+  /* any face: the mean of the face's and its mirror image's probabilities */
+  g_assert_true (tf_engine_forward (e, x, n, probes, NULL, &out, &error));
+  g_clear_pointer (&p_plain, g_free);
+  p_plain = g_memdup2 (out.probs, sizeof (float) * n * K);
+  l_plain = g_memdup2 (out.logits, sizeof (float) * n * K);
+  maps = g_memdup2 (out.lanet_max, sizeof (float) * n * gg);
+  abl = g_memdup2 (out.ablation, sizeof (float) * n * L * H * K);
+  mir = g_memdup2 (x, sizeof (float) * n * per);
+  tf_engine_mirror_inputs (mir, n, s);
+  g_assert_true (tf_engine_forward (e, mir, n, TF_PROBE_NONE, NULL, &out, &error));
+  p_mir = g_memdup2 (out.probs, sizeof (float) * n * K);
+  for (int i = 0; i < n * K; i++)
+    diff = MAX (diff, fabsf (p_plain[i] - p_mir[i]));
+  g_assert_cmpfloat (diff, >, 1e-5);   /* the mirror image is another face */
+  g_assert_true (tf_engine_forward_mirrored (e, x, n, probes, &out, &error));
+  g_assert_cmpint (out.n, ==, n);
+  for (int i = 0; i < n * K; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (out.probs[i], 0.5f * (p_plain[i] + p_mir[i]), 1e-6);
+      g_assert_cmpfloat (fabsf (out.logits[i] - l_plain[i]), <, 10);
+    }
+  for (int i = 0; i < n * gg; i++)
+    g_assert_cmpfloat_with_epsilon (out.lanet_max[i], maps[i], 1e-6);
+  for (int i = 0; i < n * L * H * K; i++)
+    g_assert_cmpfloat_with_epsilon (out.ablation[i], abl[i], 1e-6);
+  g_assert_true (out.cls_attn != NULL);
+
+  /* the input is left as it was, and a bad batch is an error */
+  g_assert_false (tf_engine_forward_mirrored (e, x, 0, TF_PROBE_NONE, &out, &error));
+  g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -356,6 +423,7 @@ main (int    argc,
   g_test_add_func ("/model/not-a-model", test_not_a_model);
   g_test_add_func ("/model/save-failure", test_save_failure_keeps_old);
   g_test_add_func ("/model/init-random", test_init_random);
+  g_test_add_func ("/model/mirrored-forward", test_mirrored_forward);
   ret = g_test_run ();
 
   tf_test_remove_tmpdir (tmpdir);

@@ -239,7 +239,7 @@ test_lanet_drop (void)
   int any_hits = 0;
   TfOutputs out;
 
-  g_assert_true (tf_lanet_drop_forward (engine, x, -1, TF_PROBE_MAPS, &out, &error));
+  g_assert_true (tf_lanet_drop_forward (engine, m, x, -1, FALSE, TF_PROBE_MAPS, &out, &error));
   g_assert_no_error (error);
   memcpy (maps, out.lanet_maps, sizeof maps);
   memcpy (base, out.probs, sizeof base);
@@ -249,7 +249,7 @@ test_lanet_drop (void)
       float diff = 0;
       int lanet_hits = 0;
 
-      g_assert_true (tf_lanet_drop_forward (engine, x, b, TF_PROBE_MAPS, &out, &error));
+      g_assert_true (tf_lanet_drop_forward (engine, m, x, b, FALSE, TF_PROBE_MAPS, &out, &error));
       g_assert_no_error (error);
       g_assert_cmpint (out.mad_dropped[0], ==, b);
       /* MAD at inference: no head is dropped */
@@ -279,15 +279,33 @@ test_lanet_drop (void)
         TfForwardOptions opt = { .training = TRUE, .force_mad = &mad, .force_msad = msad };
         g_assert_true (tf_engine_forward (engine, x, 1, TF_PROBE_NONE, &opt, &out, &error));
         memcpy (train_logits, out.logits, sizeof train_logits);
-        g_assert_true (tf_lanet_drop_forward (engine, x, b, TF_PROBE_NONE, &out, &error));
+        g_assert_true (tf_lanet_drop_forward (engine, m, x, b, FALSE, TF_PROBE_NONE, &out, &error));
         g_assert_cmpmem (out.logits, sizeof train_logits, train_logits, sizeof train_logits);
       }
     }
 
   g_assert_cmpint (any_hits, >, 0);
 
+  /* mirrored: no drop is the engine's mirrored average; a drop, the mean of
+   * the face and its mirror image with that map dropped */
+  {
+    float mirrored[3], by_hand[3];
+    g_autofree float *flipped = g_memdup2 (x, sizeof (float) * 3 * S * S);
+
+    g_assert_true (tf_engine_forward_mirrored (engine, x, 1, TF_PROBE_NONE, &out, &error));
+    memcpy (mirrored, out.probs, sizeof mirrored);
+    g_assert_true (tf_lanet_drop_forward (engine, m, x, -1, TRUE, TF_PROBE_NONE, &out, &error));
+    g_assert_cmpfloat (tf_test_max_abs_diff (out.probs, mirrored, K), <, 1e-6);
+    tf_engine_mirror_inputs (flipped, 1, S);
+    g_assert_true (tf_lanet_drop_forward (engine, m, flipped, 1, FALSE, TF_PROBE_NONE, &out, &error));
+    for (int k = 0; k < K; k++)
+      by_hand[k] = 0.5f * (out.probs[k] + dropped[1][k]);
+    g_assert_true (tf_lanet_drop_forward (engine, m, x, 1, TRUE, TF_PROBE_NONE, &out, &error));
+    g_assert_cmpfloat (tf_test_max_abs_diff (out.probs, by_hand, K), <, 1e-6);
+  }
+
   /* the per-LANet ablation is those forwards in one call */
-  g_assert_true (tf_lanet_ablation (engine, m, x, &ablation[0][0], &error));
+  g_assert_true (tf_lanet_ablation (engine, m, x, FALSE, &ablation[0][0], &error));
   g_assert_no_error (error);
   g_assert_cmpfloat (tf_test_max_abs_diff (&ablation[0][0], &dropped[0][0], B * K), <, 1e-6);
 
@@ -305,7 +323,7 @@ test_lanet_drop (void)
   }
 
   /* a LANet the model lacks is an error */
-  g_assert_false (tf_lanet_drop_forward (engine, x, B, TF_PROBE_NONE, &out, &error));
+  g_assert_false (tf_lanet_drop_forward (engine, m, x, B, FALSE, TF_PROBE_NONE, &out, &error));
   g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
 }
 

@@ -12,6 +12,7 @@
 #include "tf-class-name.h"
 #include "tf-color-scale.h"
 #include "tf-colormap.h"
+#include "tf-compare-panel.h"
 #include "tf-confusion.h"
 #include "tf-face-inspector.h"
 #include "tf-face-probe.h"

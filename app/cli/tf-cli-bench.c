@@ -232,7 +232,7 @@ tf_cli_bench (int    argc,
   g_auto(TfCliShared) shared = { 0 };
   g_autofree char *model_path = NULL, *config_name = NULL;
   int batch = 0, iters = 5, threads;
-  gboolean probes = FALSE, sgemm = FALSE, train = FALSE, occlusion = FALSE, blur = FALSE;
+  gboolean probes = FALSE, sgemm = FALSE, train = FALSE, flip = FALSE, occlusion = FALSE, blur = FALSE;
   int size = 0, patch = TF_OCCLUSION_DEFAULT_PATCH, stride = TF_OCCLUSION_DEFAULT_STRIDE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "FILE" },
@@ -244,6 +244,7 @@ tf_cli_bench (int    argc,
     { "sgemm", 0, 0, G_OPTION_ARG_NONE, &sgemm, "Time OpenBLAS sgemm alone (the machine's FLOP rate)", NULL },
     { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Time training steps (forward, backward, optimiser)", NULL },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "Input size for --config (default: the preset's)", "S" },
+    { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, "Time the mirrored average (each face and its mirror image)", NULL },
     { "occlusion", 0, 0, G_OPTION_ARG_NONE, &occlusion,
       "Time one occluded face with probes (a drag step) and one occlusion-sensitivity map", NULL },
     { "patch", 0, 0, G_OPTION_ARG_INT, &patch, "With --occlusion: the patch side in input pixels (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_PATCH) ")", "P" },
@@ -349,7 +350,8 @@ tf_cli_bench (int    argc,
       gint64 start = g_get_monotonic_time ();
       double secs;
 
-      if (!tf_engine_forward (engine, input, batch, flags, NULL, &out, &error))
+      if (flip ? !tf_engine_forward_mirrored (engine, input, batch, flags, &out, &error)
+               : !tf_engine_forward (engine, input, batch, flags, NULL, &out, &error))
         {
           g_printerr ("transfer-cli: %s\n", error->message);
           return 1;
@@ -372,7 +374,8 @@ tf_cli_bench (int    argc,
   printf ("model: %s, %.2f M parameters, %.2f G multiply-adds per face\n",
           model_path ? model_path : config_name, tf_config_n_params (&model->config) / 1e6,
           tf_config_macs (&model->config) / 1e9);
-  printf ("batch=%d threads=%d iters=%d probes=%s\n", batch, threads, iters, probes ? "on" : "off");
+  printf ("batch=%d threads=%d iters=%d probes=%s flip=%s\n", batch, threads, iters, probes ? "on" : "off",
+          flip ? "on" : "off");
   printf ("stem_ms=%.2f\n", 1e3 * sum.stem / iters);
   printf ("lanets_ms=%.2f\n", 1e3 * sum.lanets / iters);
   printf ("projection_ms=%.2f\n", 1e3 * sum.projection / iters);

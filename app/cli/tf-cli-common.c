@@ -178,6 +178,7 @@ tf_cli_pipeline_add (GOptionContext *ctx,
     { "detect-every", 0, 0, G_OPTION_ARG_INT, &p->detect_every,
       "Detect on the whole frame every Nth analysed frame, following faces in between (default 1)", "N" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &p->batch, "Faces per forward pass (default 8)", "N" },
+    { "flip", 0, 0, G_OPTION_ARG_NONE, &p->flip, TF_CLI_FLIP_HELP, NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -210,6 +211,7 @@ tf_cli_pipeline_options (const TfCliPipeline *p,
   o->media.fps = p->fps;
   o->detect_every = p->detect_every;
   o->batch = p->batch;
+  o->mirror = p->flip;
   o->score = (float) p->shared.threshold;
   /* the decoder and the detector share a core with the engine's second thread */
   o->threads = p->shared.threads;

@@ -89,7 +89,7 @@ tf_cli_eval (int    argc,
   int batch = TF_EVAL_DEFAULT_BATCH;
   gboolean flip = FALSE, detect = FALSE;
   const GOptionEntry entries[] = {
-    { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, "Average with the mirrored face", NULL },
+    { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, TF_CLI_FLIP_HELP, NULL },
     { "detect", 0, 0, G_OPTION_ARG_NONE, &detect, "Find the main face in each photo and align it (default: "
       "each image is a face crop)", NULL },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default " G_STRINGIFY (TF_EVAL_DEFAULT_BATCH)

@@ -5,6 +5,7 @@
 
 #include "tf-analyze.h"
 #include "tf-cli.h"
+#include "tf-compare.h"
 #include "tf-datafiles.h"
 #include "tf-decode.h"
 #include "tf-error.h"
@@ -141,12 +142,37 @@ typedef struct
   gboolean           occlusion;
   TfOcclusionOptions occlusion_options;
   gboolean           lanet_ablation;
+  gboolean           flip;       /* averaged with the mirror image (the map is not) */
+  float             *input;      /* [3][S][S]: a detected face made again from its crop */
 } Explore;
 
 static gboolean
 explore_wanted (const Explore *x)
 {
   return x->drop >= 0 || x->occlusion || x->lanet_ablation;
+}
+
+/* what the model cannot do: a LANet it lacks, a patch larger than its input */
+static gboolean
+explore_check (const Explore  *x,
+               const TfModel  *model,
+               GError        **error)
+{
+  const int s = model->input.size;
+
+  if (x->drop >= model->config.lanets)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--drop-lanet %d: the model has %d LANets (1..%d)",
+                   x->drop + 1, model->config.lanets, model->config.lanets);
+      return FALSE;
+    }
+  if (x->occlusion && (x->occlusion_options.patch > s || x->occlusion_options.stride > s))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--patch and --stride must lie in 1..%d, the model's input size",
+                   s);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Face @i of @o as JSON, with what @x asks for computed from its @input
@@ -172,7 +198,7 @@ append_explored_face (GString         *s,
     }
   if (x->drop >= 0)
     {
-      if (!tf_lanet_drop_forward (x->engine, input, x->drop, x->probes, &dropped, error))
+      if (!tf_lanet_drop_forward (x->engine, x->model, input, x->drop, x->flip, x->probes, &dropped, error))
         return FALSE;
       o = &dropped;
       i = 0;
@@ -187,7 +213,7 @@ append_explored_face (GString         *s,
       /* [LANet][class]: the probabilities with that map dropped */
       g_autofree float *probs = g_new (float, (gsize) B * K);
 
-      if (!tf_lanet_ablation (x->engine, x->model, input, probs, error))
+      if (!tf_lanet_ablation (x->engine, x->model, input, x->flip, probs, error))
         return FALSE;
       g_string_append (s, ",\"lanet_ablation\":[");
       for (int b = 0; b < B; b++)
@@ -220,12 +246,109 @@ append_explored_face (GString         *s,
   return TRUE;
 }
 
+/* ---- --compare: a second model on the same faces ------------------------- */
+
+typedef struct
+{
+  TfModel      *model;     /* the first model */
+  TfModel      *second;
+  TfEngine     *engine;    /* the second's */
+  TfClassMatch *match;
+  float        *input;     /* [3][S2][S2] the second model's input */
+  gboolean      flip;
+} Compare;
+
+static void
+compare_clear (Compare *c)
+{
+  g_clear_pointer (&c->engine, tf_engine_free);
+  g_clear_pointer (&c->second, tf_model_free);
+  g_clear_pointer (&c->match, tf_class_match_free);
+  g_clear_pointer (&c->input, g_free);
+}
+
+static gboolean
+compare_load (Compare     *c,
+              TfModel     *model,
+              const char  *path,
+              gboolean     flip,
+              GError     **error)
+{
+  int s;
+
+  if (!(c->second = tf_model_load (path, error)))
+    return FALSE;
+  c->model = model;
+  c->engine = tf_engine_new (c->second);
+  c->match = tf_class_match_new ((const char * const *) model->classes, (const char * const *) c->second->classes);
+  s = c->second->input.size;
+  c->input = g_new (float, (gsize) 3 * s * s);
+  c->flip = flip;
+  return TRUE;
+}
+
+static void
+append_names (GString     *s,
+              const char  *member,
+              char       **names)
+{
+  g_string_append_printf (s, ",\"%s\":[", member);
+  for (guint i = 0; names[i]; i++)
+    {
+      if (i)
+        g_string_append_c (s, ',');
+      tf_json_string (s, names[i]);
+    }
+  g_string_append_c (s, ']');
+}
+
+/* Adds "compare" to the face object that ends @s: the second model's
+ * probabilities over c->input and whether the two predictions agree. */
+static gboolean
+append_compare (GString      *s,
+                Compare      *c,
+                const float  *probs,
+                GError      **error)
+{
+  TfOutputs o;
+  int K;
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (c->flip ? !tf_engine_forward_mirrored (c->engine, c->input, 1, TF_PROBE_NONE, &o, error)
+              : !tf_engine_forward (c->engine, c->input, 1, TF_PROBE_NONE, NULL, &o, error))
+    return FALSE;
+  K = o.classes;
+  g_string_truncate (s, s->len - 1);   /* the face's closing brace */
+  g_string_append (s, ",\"compare\":{\"probs\":{");
+  for (int k = 0; k < K; k++)
+    {
+      if (k)
+        g_string_append_c (s, ',');
+      tf_json_string (s, c->second->classes[k]);
+      g_string_append_printf (s, ":%s", g_ascii_formatd (buf, sizeof buf, "%.9g", o.probs[k]));
+    }
+  g_string_append (s, "},\"predicted\":");
+  tf_json_string (s, c->second->classes[tf_probs_argmax (o.probs, K)]);
+  g_string_append_printf (s, ",\"agree\":%s",
+                          tf_class_match_disagree ((const char * const *) c->model->classes, probs,
+                                                   (const char * const *) c->second->classes, o.probs)
+                          ? "false" : "true");
+  if (c->match->only_first[0] || c->match->only_second[0])
+    {
+      append_names (s, "only_in_first", c->match->only_first);
+      append_names (s, "only_in_second", c->match->only_second);
+    }
+  g_string_append (s, "}}");
+  return TRUE;
+}
+
 static gboolean
 print_result (Explore         *x,
               const Item      *item,
               const float     *input,
               const TfOutputs *o,
               int              i,
+              Compare         *c,
               GError         **error)
 {
   g_autoptr(GString) s = g_string_new ("{");
@@ -234,31 +357,15 @@ print_result (Explore         *x,
   g_string_append (s, ",\"faces\":[");
   if (!append_explored_face (s, x, input, o, i, NULL, item->width, item->height, error))
     return FALSE;
+  if (c->second)
+    {
+      int w, h;
+      if (!tf_decode_input (item->file, &c->second->input, c->input, &w, &h, error) ||
+          !append_compare (s, c, o->probs + (gsize) i * o->classes, error))
+        return FALSE;
+    }
   g_string_append (s, "]}\n");
   fputs (s->str, stdout);
-  return TRUE;
-}
-
-/* what the model cannot do: a LANet it lacks, a patch larger than its input */
-static gboolean
-explore_check (const Explore  *x,
-               const TfModel  *model,
-               GError        **error)
-{
-  const int s = model->input.size;
-
-  if (x->drop >= model->config.lanets)
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--drop-lanet %d: the model has %d LANets (1..%d)",
-                   x->drop + 1, model->config.lanets, model->config.lanets);
-      return FALSE;
-    }
-  if (x->occlusion && (x->occlusion_options.patch > s || x->occlusion_options.stride > s))
-    {
-      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--patch and --stride must lie in 1..%d, the model's input size",
-                   s);
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -269,8 +376,9 @@ typedef struct
   TfModel *model;
   GString *line;       /* the current file's faces */
   int      failed;
+  Compare *compare;
   Explore *explore;
-  float   *input;      /* [3][S][S]: a face made again from its crop, to explore */
+  GError  *error;      /* the second model's engine failed */
 } Predict;
 
 static void
@@ -278,17 +386,23 @@ predict_face (const TfFaceResult *r,
               gpointer            data)
 {
   Predict *p = data;
-  g_autoptr(GError) error = NULL;
 
   if (p->line->len > 0)
     g_string_append_c (p->line, ',');
   if (explore_wanted (p->explore))
     tf_image_to_input (r->source, r->source_size, r->source_size, r->source_size * 3, 3,
-                       &p->model->input, p->input);
-  if (!append_explored_face (p->line, p->explore, p->input, r->outputs, r->batch_index, r->det, 0, 0, &error))
+                       &p->model->input, p->explore->input);
+  if (p->error == NULL
+      && !append_explored_face (p->line, p->explore, p->explore->input, r->outputs, r->batch_index, r->det, 0, 0,
+                                &p->error))
+    return;
+  if (p->compare->second && p->error == NULL)
     {
-      g_printerr ("transfer-cli: %s: %s\n", r->file, error->message);
-      p->failed++;
+      /* the second model's input from the same aligned crop, through its own
+       * size, colour and normalisation */
+      tf_image_to_input (r->source, r->source_size, r->source_size, r->source_size * 3, 3,
+                         &p->compare->second->input, p->compare->input);
+      append_compare (p->line, p->compare, r->probs, &p->error);
     }
 }
 
@@ -325,6 +439,8 @@ predict_file_done (const char   *file,
 static int
 predict_detect (const char   *model_path,
                 const char   *detector_path,
+                const char   *compare_path,
+                gboolean      flip,
                 double        threshold,
                 TfProbeFlags  probes,
                 Explore      *explore,
@@ -333,6 +449,7 @@ predict_detect (const char   *model_path,
                 int           n_files,
                 char        **files)
 {
+  Compare compare = { 0 };
   g_autoptr(TfEngine) explore_engine = NULL;
   g_autofree float *explore_input = NULL;
   g_autoptr(GError) error = NULL;
@@ -349,7 +466,23 @@ predict_detect (const char   *model_path,
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;
     }
+  if (compare_path && !compare_load (&compare, model, compare_path, flip, &error))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      return 1;
+    }
+  if (!explore_check (explore, model, &error))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      compare_clear (&compare);
+      return 1;
+    }
+  explore->model = model;
+  explore->engine = explore_engine = tf_engine_new (model);
+  explore->probes = probes & ~TF_PROBE_ABLATION;
+  explore->input = explore_input = g_new (float, (gsize) 3 * model->input.size * model->input.size);
   tf_analyze_options_init (&options);
+  options.mirror = flip;
   options.score = (float) threshold;
   options.probes = probes;
   options.batch = batch;
@@ -360,22 +493,21 @@ predict_detect (const char   *model_path,
   if (!(analyzer = tf_analyzer_new (model, detector, &options, &error)))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
+      compare_clear (&compare);
       return 1;
     }
   p.model = model;
   p.line = line;
-  if (!explore_check (explore, model, &error))
-    return tf_cli_fail (g_steal_pointer (&error));
-  explore->model = model;
-  explore->engine = explore_engine = tf_engine_new (model);
-  explore->probes = probes & ~TF_PROBE_ABLATION;
+  p.compare = &compare;
   p.explore = explore;
-  p.input = explore_input = g_new (float, (gsize) 3 * model->input.size * model->input.size);
-  if (!tf_analyzer_run (analyzer, (const char * const *) files, n_files, &cb, &p, NULL, &error))
+  if (!tf_analyzer_run (analyzer, (const char * const *) files, n_files, &cb, &p, NULL, &error) ||
+      (p.error && (error = g_steal_pointer (&p.error))))
     {
       g_printerr ("transfer-cli: %s\n", error->message);
+      compare_clear (&compare);
       return 1;
     }
+  compare_clear (&compare);
   return p.failed ? 1 : 0;
 }
 
@@ -386,7 +518,9 @@ tf_cli_predict (int    argc,
                 char **argv)
 {
   g_auto(TfCliShared) shared = { 0 };
-  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE, occlusion = FALSE, blur = FALSE;
+  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE, flip = FALSE, occlusion = FALSE, blur = FALSE;
+  g_autofree char *compare_path = NULL;
+  Compare compare = { 0 };
   int batch = 8, drop_lanet = 0, patch = TF_OCCLUSION_DEFAULT_PATCH, stride = TF_OCCLUSION_DEFAULT_STRIDE;
   GOptionEntry entries[] = {
     { "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect, "Use the whole image as the face", NULL },
@@ -398,10 +532,15 @@ tf_cli_predict (int    argc,
     { "occlusion", 0, 0, G_OPTION_ARG_NONE, &occlusion,
       "Add the occlusion-sensitivity map: the predicted class's probability drop with a patch hiding each place",
       NULL },
-    { "patch", 0, 0, G_OPTION_ARG_INT, &patch, "Occlusion patch side in input pixels (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_PATCH) ")", "P" },
-    { "stride", 0, 0, G_OPTION_ARG_INT, &stride, "Step between occlusion places (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_STRIDE) ")", "P" },
+    { "patch", 0, 0, G_OPTION_ARG_INT, &patch,
+      "Occlusion patch side in input pixels (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_PATCH) ")", "P" },
+    { "stride", 0, 0, G_OPTION_ARG_INT, &stride,
+      "Step between occlusion places (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_STRIDE) ")", "P" },
     { "blur", 0, 0, G_OPTION_ARG_NONE, &blur, "Blur the occlusion patch instead of greying it", NULL },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 8)", "N" },
+    { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, TF_CLI_FLIP_HELP, NULL },
+    { "compare", 0, 0, G_OPTION_ARG_FILENAME, &compare_path, "Add each face's probabilities by a second model "
+      "(\"compare\": its own input size and colour, classes matched by name)", "MODEL2" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("IMAGE... - predict expressions");
@@ -439,6 +578,7 @@ tf_cli_predict (int    argc,
   if (patch < 1 || stride < 1)
     return tf_cli_usage_error (ctx, "--patch and --stride must be at least 1");
   explore.drop = drop_lanet - 1;
+  explore.flip = flip;
   explore.occlusion = occlusion;
   explore.lanet_ablation = ablation;
   tf_occlusion_options_init (&explore.occlusion_options);
@@ -446,8 +586,8 @@ tf_cli_predict (int    argc,
   explore.occlusion_options.stride = stride;
   explore.occlusion_options.fill = blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY;
   if (!no_detect)
-    return predict_detect (shared.model, shared.detector, shared.threshold, flags, &explore, batch, shared.threads,
-                           argc - 1, argv + 1);
+    return predict_detect (shared.model, shared.detector, compare_path, flip, shared.threshold, flags, &explore,
+                           batch, shared.threads, argc - 1, argv + 1);
 
   tf_set_threads (shared.threads);
   if (!(model = tf_model_load (shared.model, &error)))
@@ -458,6 +598,8 @@ tf_cli_predict (int    argc,
   explore.model = model;
   explore.engine = explore_engine = tf_engine_new (model);
   explore.probes = flags & ~TF_PROBE_ABLATION;
+  if (compare_path && !compare_load (&compare, model, compare_path, flip, &error))
+    return tf_cli_fail (g_steal_pointer (&error));
 
   s = model->input.size;
   input = g_new (float, (gsize) batch * 3 * s * s);
@@ -484,12 +626,20 @@ tf_cli_predict (int    argc,
         }
       if (n == 0)
         continue;
-      if (!tf_engine_forward (engine, input, n, flags, NULL, &out, &error))
-        return tf_cli_fail (g_steal_pointer (&error));
-      for (int i = 0; i < n; i++)
-        if (!print_result (&explore, &items[i], input + (gsize) i * 3 * s * s, &out, i, &error))
+      if (flip ? !tf_engine_forward_mirrored (engine, input, n, flags, &out, &error)
+               : !tf_engine_forward (engine, input, n, flags, NULL, &out, &error))
+        {
+          compare_clear (&compare);
           return tf_cli_fail (g_steal_pointer (&error));
+        }
+      for (int i = 0; i < n; i++)
+        if (!print_result (&explore, &items[i], input + (gsize) i * 3 * s * s, &out, i, &compare, &error))
+          {
+            compare_clear (&compare);
+            return tf_cli_fail (g_steal_pointer (&error));
+          }
       fflush (stdout);
     }
+  compare_clear (&compare);
   return failures ? 1 : 0;
 }

@@ -65,13 +65,19 @@ void        tf_cli_shared_clear (TfCliShared      *shared);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TfCliShared, tf_cli_shared_clear)
 
 /* The face pipeline's options, for analyze, bench --analyze and project
- * new: the shared ones, --every, --fps, --detect-every, --batch. */
+ * new: the shared ones, --every, --fps, --detect-every, --batch, --flip. */
 typedef struct
 {
   TfCliShared shared;   /* --model, --detector, --threshold, --threads */
   int         every, detect_every, batch;
   double      fps;
+  gboolean    flip;
 } TfCliPipeline;
+
+/* --flip's help: opt-in here, so that the outputs stay comparable with the
+ * PyTorch reference's goldens (the application has it on by default). */
+#define TF_CLI_FLIP_HELP "Average each face's probabilities with its mirror image's (test-time " \
+  "augmentation; off by default so outputs match the PyTorch reference, on in the application)"
 
 /* Sets the defaults and adds the options to @ctx's main group. */
 void        tf_cli_pipeline_add     (GOptionContext      *ctx,

@@ -406,7 +406,8 @@ flush_batch (TfAnalyzer               *a,
     return TRUE;
   for (int i = 0; i < n; i++)
     memcpy (b->input + per * i, ((Item *) b->faces->pdata[i])->input, per * sizeof (float));
-  if (!tf_engine_forward (a->engine, b->input, n, a->opt.probes, NULL, &out, error))
+  if (a->opt.mirror ? !tf_engine_forward_mirrored (a->engine, b->input, n, a->opt.probes, &out, error)
+                    : !tf_engine_forward (a->engine, b->input, n, a->opt.probes, NULL, &out, error))
     return FALSE;
   for (int i = 0; i < n; i++)
     {

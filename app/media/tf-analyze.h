@@ -40,6 +40,9 @@ typedef struct
   int          detect_max_side;
   TfProbeFlags probes;       /* what the engine computes besides probabilities */
   int          crop_size;    /* > 0: keep an RGB crop of each face this big */
+  gboolean     mirror;       /* probabilities averaged with the mirrored face's
+                              * (tf_engine_forward_mirrored); the probes stay
+                              * the face's as seen */
   const TfAnalyzeResume *resume; /* non-NULL: the first file goes on from
                                   * there (frames up to it are not analysed
                                   * again); it must outlive the analyzer */

@@ -152,6 +152,7 @@ flush_crops (Store        *s,
              const float  *input,
              GArray       *pending,
              int           crop_size,
+             gboolean      mirror,
              GError      **error)
 {
   TfOutputs out;
@@ -159,7 +160,8 @@ flush_crops (Store        *s,
 
   if (pending->len == 0)
     return TRUE;
-  if (!tf_engine_forward (engine, input, (int) pending->len, TF_PROBE_NONE, NULL, &out, error) ||
+  if ((mirror ? !tf_engine_forward_mirrored (engine, input, (int) pending->len, TF_PROBE_NONE, &out, error)
+              : !tf_engine_forward (engine, input, (int) pending->len, TF_PROBE_NONE, NULL, &out, error)) ||
       !tf_project_begin (s->p, error))
     return FALSE;
   ok = TRUE;
@@ -246,11 +248,11 @@ analyze_crops (Store                         *s,
                              input + per * pending->len);
           g_array_append_val (pending, it);
           if ((int) pending->len == batch)
-            ok = flush_crops (s, engine, input, pending, tmpl.source_size, error);
+            ok = flush_crops (s, engine, input, pending, tmpl.source_size, o->analyze.mirror, error);
         }
     }
   if (ok)
-    ok = flush_crops (s, engine, input, pending, tmpl.source_size, error);
+    ok = flush_crops (s, engine, input, pending, tmpl.source_size, o->analyze.mirror, error);
   tf_set_threads (saved);
   return ok;
 }
@@ -264,6 +266,8 @@ settings_json (const TfProjectAnalyzeOptions *o)
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_string_append (s, o->crops ? "true" : "false");
+  if (o->analyze.mirror)
+    g_string_append (s, ",\"mirror\":true");
   if (!o->crops)
     {
       g_autofree char *name = o->detector_file ? g_path_get_basename (o->detector_file) : NULL;

@@ -24,6 +24,9 @@ struct _TfPreferences
   AdwComboRow          *colormap_row;
   GtkScale             *opacity_scale;
   GtkSwitch            *advance_switch;
+  GtkSwitch            *mirror_switch;
+  AdwActionRow         *compare_row;
+  GtkWidget            *compare_stop_button;
   GtkEntry             *annotator_entry;
   AdwPreferencesGroup  *finetuned_group;
   GtkWidget            *reanalyse_button;
@@ -55,6 +58,18 @@ update_model_row (TfPreferences *self)
     }
   adw_action_row_set_subtitle (self->model_row, subtitle);
   gtk_widget_set_sensitive (self->model_reset_button, *path != '\0');
+}
+
+/* the model compared with, from the window's session */
+static void
+update_compare_row (TfPreferences *self)
+{
+  const char *path = self->session ? tf_session_get_compare_path (self->session) : NULL;
+  g_autofree char *base = path ? g_filename_display_basename (path) : NULL;
+
+  adw_action_row_set_subtitle (self->compare_row,
+                               base ? base : _("Off: the faces are read by the model above only"));
+  gtk_widget_set_sensitive (self->compare_stop_button, path != NULL);
 }
 
 static void load_model (TfPreferences *self,
@@ -329,6 +344,29 @@ on_reanalyse_clicked_cb (GtkButton     *button,
   gtk_window_close (GTK_WINDOW (self));
 }
 
+static void
+on_compare_button_clicked_cb (GtkButton     *button,
+                              TfPreferences *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  /* the window's chooser: its toasts say what came of it */
+  if (TF_IS_WINDOW (parent))
+    tf_window_compare_choose (TF_WINDOW (parent));
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+on_compare_stop_clicked_cb (GtkButton     *button,
+                            TfPreferences *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  if (TF_IS_WINDOW (parent))
+    tf_window_compare_stop (TF_WINDOW (parent));
+  update_compare_row (self);
+}
+
 /* ---- overrides ----------------------------------------------------------- */
 
 static void
@@ -363,6 +401,11 @@ tf_preferences_class_init (TfPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, colormap_row);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, opacity_scale);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, advance_switch);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, mirror_switch);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, compare_row);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, compare_stop_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_compare_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_compare_stop_clicked_cb);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, annotator_entry);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, finetuned_group);
   gtk_widget_class_bind_template_callback (widget_class, on_model_button_clicked_cb);
@@ -391,6 +434,7 @@ tf_preferences_init (TfPreferences *self)
                    gtk_range_get_adjustment (GTK_RANGE (self->opacity_scale)), "value", G_SETTINGS_BIND_DEFAULT);
   g_signal_connect (self->settings, "changed::model-file", G_CALLBACK (on_model_changed_cb), self);
   g_settings_bind (self->settings, "auto-advance", self->advance_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "mirror-average", self->mirror_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "annotator", self->annotator_entry, "text", G_SETTINGS_BIND_DEFAULT);
   gtk_entry_set_placeholder_text (self->annotator_entry, g_get_real_name ());
 }
@@ -415,5 +459,6 @@ tf_preferences_new (GtkWindow *parent,
                             TF_IS_WINDOW (parent) && tf_window_can_reanalyse (TF_WINDOW (parent)));
   update_model_row (self);
   update_finetuned (self);
+  update_compare_row (self);
   return self;
 }

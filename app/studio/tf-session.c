@@ -98,6 +98,11 @@ struct _TfSession
   char      *model_path;    /* as given to tf_session_load, "" the shipped one */
   Job       *job;           /* the running analysis, or NULL */
   TfResume  *resume;        /* where the last, cancelled one can go on; NULL: nothing to */
+  gboolean   mirror;        /* the last analysis's TfSessionOptions.mirror, for the
+                             * faces computed on demand and compared */
+  /* comparing (the block at the end): the second model, no detector */
+  Models    *compare;
+  char      *compare_path;
 };
 
 /* An analysis: its thread fills @events, the main thread drains them. */
@@ -377,6 +382,20 @@ static const TfAnalyzeCallbacks job_callbacks = {
   .file_done = on_file_done,
 };
 
+/* The engine's forward, averaged with the mirrored faces' with @mirror. */
+static gboolean
+forward_maybe_mirrored (TfEngine      *engine,
+                        const float   *input,
+                        int            n,
+                        gboolean       mirror,
+                        TfProbeFlags   probes,
+                        TfOutputs     *out,
+                        GError       **error)
+{
+  return mirror ? tf_engine_forward_mirrored (engine, input, n, probes, out, error)
+                : tf_engine_forward (engine, input, n, probes, NULL, out, error);
+}
+
 /* Pictures that are face crops: each whole picture is the face, resampled
  * to the crop template's source size (as `project new --crops` and
  * `predict --no-detect` see it); nothing is detected. */
@@ -424,9 +443,9 @@ run_crops (Job        *job,
       crop = g_malloc ((gsize) 3 * tmpl.source_size * tmpl.source_size);
       tf_decode_resize_rgb (rgb, w, h, stride, tmpl.source_size, crop);
       tf_image_to_input (crop, tmpl.source_size, tmpl.source_size, 3 * tmpl.source_size, 3, &model->input, input);
-      if (!tf_engine_forward (engine, input, 1,
-                              job->options.skip_maps ? 0 : TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
-                              NULL, &out, error))
+      if (!forward_maybe_mirrored (engine, input, 1, job->options.mirror,
+                                   job->options.skip_maps ? 0 : TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                                   &out, error))
         return FALSE;
       e = g_new0 (Event, 1);
       e->kind = EVENT_FACE;
@@ -480,6 +499,7 @@ job_thread (gpointer data)
   o.batch = 4;      /* results reach the screen soon after their frame */
   o.probes = job->options.skip_maps ? 0 : TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
   o.crop_size = 112;
+  o.mirror = job->options.mirror;
 
   job->n_files = (int) files->len;
   g_mutex_lock (&job->models->detector_lock);
@@ -530,6 +550,8 @@ tf_session_finalize (GObject *object)
   TfSession *self = TF_SESSION (object);
 
   models_unref (self->models);
+  models_unref (self->compare);
+  g_free (self->compare_path);
   tf_resume_free (self->resume);
   g_free (self->model_name);
   g_free (self->model_path);
@@ -675,6 +697,7 @@ tf_session_analyze (TfSession              *self,
 {
   tf_session_cancel (self);
   g_clear_pointer (&self->resume, tf_resume_free);
+  self->mirror = options && options->mirror;
   start_job (self, paths, options, NULL);
 }
 
@@ -740,6 +763,8 @@ typedef struct
   gpointer           progress_data;
   float             *ablation;   /* [L][H][K] */
   TfSessionExplore   what;       /* exploring: what to change */
+  gboolean           mirror;     /* probabilities averaged with the mirror image's,
+                                  * as the faces shown were (not the head ablation's) */
 } Ablation;
 
 static void
@@ -857,7 +882,7 @@ ablation_thread (GTask        *task,
       send_progress (task, a->progress, a->progress_data, (l + 1.0) / (L + 1));
     }
   /* and each LANet dropped in turn (MAD at inference), one call */
-  if (!tf_lanet_ablation (engine, model, input, lanet_ablation, &error))
+  if (!tf_lanet_ablation (engine, model, input, a->mirror, lanet_ablation, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -893,6 +918,7 @@ tf_session_ablation_async (TfSession           *self,
   a->probe = tf_face_probe_ref (probe);
   a->progress = progress;
   a->progress_data = progress_data;
+  a->mirror = self->mirror;
   g_task_set_task_data (task, a, (GDestroyNotify) ablation_free);
   g_task_run_in_thread (task, ablation_thread);
 }
@@ -913,6 +939,7 @@ typedef struct
   Models      *models;
   TfFaceProbe *probe;      /* where the face is, and its source crop (maps mode) */
   gboolean     from_box;   /* find the face in @box of @probe->file at @probe->time_s */
+  gboolean     mirror;
 } OneFace;
 
 static void
@@ -1113,8 +1140,8 @@ one_face_thread (GTask        *task,
       tf_image_to_input (p->source_rgb, p->source_size, p->source_size, p->source_size * 3, 3,
                          &model->input, input);
     }
-  if (!tf_engine_forward (engine, input, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
-                          NULL, &out, &error))
+  if (!forward_maybe_mirrored (engine, input, 1, f->mirror, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                               &out, &error))
     {
       tf_face_probe_unref (p);
       g_task_return_error (task, g_steal_pointer (&error));
@@ -1148,6 +1175,7 @@ one_face_async (TfSession           *self,
   f->models = models_ref (self->models);
   f->probe = tf_face_probe_ref (probe);
   f->from_box = from_box;
+  f->mirror = self->mirror;
   g_task_set_task_data (task, f, (GDestroyNotify) one_face_free);
   g_task_run_in_thread (task, one_face_thread);
 }
@@ -1206,6 +1234,188 @@ tf_session_face_in_picture_async (TfSession           *self,
   tf_session_face_from_box_async (self, file, 0, whole, cancellable, callback, user_data);
 }
 
+/* ==== comparing with a second model ========================================= */
+
+gboolean
+tf_session_load_compare (TfSession   *self,
+                         const char  *path,
+                         GError     **error)
+{
+  g_autoptr(Models) m = NULL;
+  TfModel *model;
+
+  g_return_val_if_fail (TF_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!(model = tf_model_load (path, error)))
+    return FALSE;
+  m = g_new0 (Models, 1);
+  g_atomic_ref_count_init (&m->ref);
+  g_mutex_init (&m->detector_lock);
+  m->model = model;
+  models_unref (self->compare);
+  self->compare = g_steal_pointer (&m);
+  g_free (self->compare_path);
+  self->compare_path = g_strdup (path);
+  return TRUE;
+}
+
+void
+tf_session_clear_compare (TfSession *self)
+{
+  g_return_if_fail (TF_IS_SESSION (self));
+
+  g_clear_pointer (&self->compare, models_unref);
+  g_clear_pointer (&self->compare_path, g_free);
+}
+
+const char *
+tf_session_get_compare_path (TfSession *self)
+{
+  g_return_val_if_fail (TF_IS_SESSION (self), NULL);
+  return self->compare_path;
+}
+
+const char * const *
+tf_session_get_compare_classes (TfSession *self)
+{
+  g_return_val_if_fail (TF_IS_SESSION (self), NULL);
+  return self->compare ? (const char * const *) self->compare->model->classes : NULL;
+}
+
+typedef struct
+{
+  Models    *models;      /* the second model */
+  GPtrArray *probes;      /* TfFaceProbe, the faces as the first model saw them */
+  gboolean   with_maps;
+  gboolean   mirror;
+} CompareJob;
+
+static void
+compare_job_free (CompareJob *c)
+{
+  models_unref (c->models);
+  g_ptr_array_unref (c->probes);
+  g_free (c);
+}
+
+/* the result's free function: faces without a crop have no entry */
+static void
+probe_unref0 (gpointer probe)
+{
+  if (probe)
+    tf_face_probe_unref (probe);
+}
+
+/* The faces through the second model in batches, each from its stored
+ * aligned crop made into that model's own input (size, colour, mean/std). */
+static void
+compare_thread (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  CompareJob *c = data;
+  TfModel *model = c->models->model;
+  const int batch = 16;
+  const gsize per = (gsize) 3 * model->input.size * model->input.size;
+  const TfProbeFlags probes = c->with_maps ? TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT : TF_PROBE_NONE;
+  g_autoptr(TfEngine) engine = tf_engine_new (model);
+  g_autofree float *input = g_new (float, batch * per);
+  g_autofree guint *rows = g_new (guint, batch);
+  g_autoptr(GPtrArray) result = g_ptr_array_new_full (c->probes->len, probe_unref0);
+  GError *error = NULL;
+
+  (void) source;
+  g_ptr_array_set_size (result, (int) c->probes->len);
+  for (guint i = 0; i < c->probes->len;)
+    {
+      TfOutputs out;
+      int n = 0;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      for (; i < c->probes->len && n < batch; i++)
+        {
+          const TfFaceProbe *f = g_ptr_array_index (c->probes, i);
+          if (f->source_rgb == NULL || f->source_size <= 0)
+            continue;   /* no stored crop: nothing to compare */
+          tf_image_to_input (f->source_rgb, f->source_size, f->source_size, f->source_size * 3, 3,
+                             &model->input, input + n * per);
+          rows[n++] = i;
+        }
+      if (n == 0)
+        continue;
+      if (!forward_maybe_mirrored (engine, input, n, c->mirror, probes, &out, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      for (int j = 0; j < n; j++)
+        {
+          const TfFaceProbe *f = g_ptr_array_index (c->probes, rows[j]);
+          TfFaceProbe *p = tf_face_probe_new ();
+
+          p->face_id = f->face_id;
+          p->file = g_strdup (f->file);
+          p->frame = f->frame;
+          p->time_s = f->time_s;
+          p->face = f->face;
+          p->track = f->track;
+          memcpy (p->box, f->box, sizeof p->box);
+          memcpy (p->landmarks, f->landmarks, sizeof p->landmarks);
+          p->score = f->score;
+          p->crop = f->crop ? g_object_ref (f->crop) : NULL;
+          probe_set_outputs (p, &out, j, model);
+          g_ptr_array_index (result, rows[j]) = p;
+        }
+    }
+  g_task_return_pointer (task, g_steal_pointer (&result), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+tf_session_compare_async (TfSession           *self,
+                          GPtrArray           *probes,
+                          gboolean             with_maps,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CompareJob *c;
+
+  g_return_if_fail (TF_IS_SESSION (self));
+  g_return_if_fail (probes != NULL);
+
+  g_task_set_source_tag (task, tf_session_compare_async);
+  if (self->compare == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model to compare with is loaded"));
+      return;
+    }
+  c = g_new0 (CompareJob, 1);
+  c->models = models_ref (self->compare);
+  c->probes = g_ptr_array_new_full (probes->len, (GDestroyNotify) tf_face_probe_unref);
+  for (guint i = 0; i < probes->len; i++)
+    g_ptr_array_add (c->probes, tf_face_probe_ref (g_ptr_array_index (probes, i)));
+  c->with_maps = with_maps;
+  c->mirror = self->mirror;
+  g_task_set_task_data (task, c, (GDestroyNotify) compare_job_free);
+  g_task_run_in_thread (task, compare_thread);
+}
+
+GPtrArray *
+tf_session_compare_finish (TfSession     *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- exploring one face: occluded, a LANet dropped, the occlusion map ------------ */
 
 static void
@@ -1228,6 +1438,7 @@ explore_start (TfSession              *self,
   x->models = models_ref (self->models);
   x->probe = tf_face_probe_ref (probe);
   x->what = *what;
+  x->mirror = self->mirror;
   x->progress = progress;
   x->progress_data = progress_data;
   g_task_set_task_data (task, x, (GDestroyNotify) ablation_free);
@@ -1278,7 +1489,7 @@ explore_thread (GTask        *task,
       explore_rect (&x->what, S, &rect);
       tf_occlude (input, &model->input, &rect, x->what.blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY);
     }
-  if (!tf_lanet_drop_forward (engine, input, x->what.drop_lanet,
+  if (!tf_lanet_drop_forward (engine, model, input, x->what.drop_lanet, x->mirror,
                               TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT, &out, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));

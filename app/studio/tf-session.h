@@ -24,6 +24,10 @@ typedef struct
   gboolean skip_maps;    /* faces come with probabilities only, as the CLI's
                           * do: maps, attention and rollout of a face are
                           * computed when it is shown (tf_session_probe_async) */
+  gboolean mirror;       /* probabilities averaged with the mirrored face's
+                          * (the maps and heads shown stay the face's as
+                          * seen); faces computed on demand and compared
+                          * afterwards follow the last analysis's choice */
 } TfSessionOptions;
 
 TfSession  *tf_session_new              (void);
@@ -112,6 +116,32 @@ TfFaceProbe *tf_session_face_finish     (TfSession              *self,
                                          GAsyncResult           *result,
                                          GError                **error);
 
+/* ---- comparing with a second model ---- */
+
+/* Loads the model that faces are compared with (its own classes, input
+ * size and colour); on failure the previous one stays. */
+gboolean     tf_session_load_compare    (TfSession              *self,
+                                         const char             *path,
+                                         GError                **error);
+void         tf_session_clear_compare   (TfSession              *self);
+/* The compared model's file and classes, NULL when none is loaded. */
+const char  *tf_session_get_compare_path (TfSession             *self);
+const char * const *tf_session_get_compare_classes (TfSession   *self);
+/* @probes (TfFaceProbe) through the second model, batched in a thread, each
+ * from its stored aligned crop (probe->source_rgb) made into that model's
+ * input; with @with_maps the maps, attention and rollout too. Finishes with
+ * an array as long as @probes of new probes (NULL where a face has no
+ * stored crop): fill probe->compare of a copy with them. */
+void         tf_session_compare_async   (TfSession              *self,
+                                         GPtrArray              *probes,
+                                         gboolean                with_maps,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
+GPtrArray   *tf_session_compare_finish  (TfSession              *self,
+                                         GAsyncResult           *result,
+                                         GError                **error);
+
 /* ---- exploring one face (issue 13): occlusion and LANet drop ---------------- */
 
 /* What to change in the face: a rectangle hidden (x, y, w, h in fractions
@@ -126,7 +156,8 @@ typedef struct
 } TfSessionExplore;
 
 /* @probe computed again, changed as @what says, with its maps: a new probe
- * of the same face (its crop, occlusion map kept; its ablations dropped). */
+ * of the same face (its crop, occlusion map kept; its ablations dropped);
+ * averaged with its mirror image when the last analysis was. */
 void         tf_session_explore_async   (TfSession              *self,
                                          TfFaceProbe            *probe,
                                          const TfSessionExplore *what,
@@ -134,7 +165,8 @@ void         tf_session_explore_async   (TfSession              *self,
                                          GAsyncReadyCallback     callback,
                                          gpointer                user_data);
 /* The occlusion-sensitivity map of @probe's face (TF_OCCLUSION_DEFAULT_*
- * patch and stride): a copy with occlusion_map and occlusion_grid filled;
+ * patch and stride; the face as given, never mirrored: 49 forwards are
+ * enough): a copy with occlusion_map and occlusion_grid filled;
  * @progress as for the ablation; cancelled: G_IO_ERROR_CANCELLED. */
 void         tf_session_occlusion_map_async (TfSession          *self,
                                          TfFaceProbe            *probe,

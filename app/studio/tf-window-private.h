@@ -107,6 +107,14 @@ struct _TfWindow
   /* the page of a file that cannot be read (tf-window-errors.c) */
   GtkWidget            *error_page;
   char                 *error_file;
+
+  /* comparing with a second model (tf-window-compare.c) */
+  TfComparePanel       *compare_panel;
+  GCancellable         *compare_cancellable;      /* the face shown, with its maps */
+  GCancellable         *compare_all_cancellable;  /* every face, for the filter */
+  GHashTable           *compare_disagree;         /* gint64 face ids the models disagree on */
+  GHashTable           *compare_done;             /* gint64 project faces not open, compared */
+  char                 *compare_project;          /* the project those ids are of */
 };
 
 /* tf-window-actions.c */
@@ -192,6 +200,17 @@ void        tf_window_browse_back           (TfWindow       *self,
 /* The toast naming the folder's files that could not be read or have no
  * face, with a button that shows them. */
 void        tf_window_folder_problems_toast (TfWindow       *self);
+
+/* tf-window-compare.c */
+/* the compare panel (hidden until comparing) for the sidebar, and the
+ * "only-disagreeing" action */
+GtkWidget  *tf_window_compare_init              (TfWindow       *self);
+void        tf_window_compare_dispose           (TfWindow       *self);
+void        tf_window_compare_install_actions   (GtkWidgetClass *widget_class);
+/* the inspector shows another face (or none) */
+void        tf_window_compare_face_shown        (TfWindow       *self);
+/* an analysis ended: its faces through the second model too */
+void        tf_window_compare_analysis_finished (TfWindow       *self);
 
 /* tf-window-errors.c */
 /* the error page in the media stack ("error"), the player's errors to it */

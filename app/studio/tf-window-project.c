@@ -187,10 +187,12 @@ ensure_batch (TfWindow *self)
 static char *
 settings_json (TfWindow *self)
 {
-  return g_strdup_printf ("{\"video_fps\":%g,\"threshold\":%g,\"crops\":%s}",
+  /* the mirrored average changes the probabilities: another run */
+  return g_strdup_printf ("{\"video_fps\":%g,\"threshold\":%g,\"crops\":%s,\"mirror\":%s}",
                           g_settings_get_double (self->settings, "video-fps"),
                           g_settings_get_double (self->settings, "detector-threshold"),
-                          tf_window_project_crops (self) ? "true" : "false");
+                          tf_window_project_crops (self) ? "true" : "false",
+                          g_settings_get_boolean (self->settings, "mirror-average") ? "true" : "false");
 }
 
 /* The model and settings the next faces come from; a new run is made when

@@ -50,6 +50,7 @@ tf_window_show_face (TfWindow    *self,
     {
       gtk_stack_set_visible_child_name (self->sidebar_stack, "none");
       tf_window_project_face_shown (self);
+      tf_window_compare_face_shown (self);
       return;
     }
   self->inspected = tf_face_probe_ref (probe);
@@ -58,6 +59,7 @@ tf_window_show_face (TfWindow    *self,
   tf_face_inspector_set_probe (self->inspector, shown ? shown : probe);
   gtk_stack_set_visible_child_name (self->sidebar_stack, "face");
   tf_window_project_face_shown (self);
+  tf_window_compare_face_shown (self);
 }
 
 void
@@ -151,6 +153,7 @@ session_options (TfWindow *self)
      * their maps are made when shown (tf_window_project_face_shown), and
      * the analysis does no more work than transfer-cli analyze */
     .skip_maps = self->view != TF_VIEW_PHOTO,
+    .mirror = g_settings_get_boolean (self->settings, "mirror-average"),
   };
 
   return options;
@@ -351,6 +354,7 @@ tf_window_replace_face (TfWindow    *self,
        * (showing them again would wipe a note being typed) */
       if (old_probe->face_id != new_probe->face_id || new_probe->lanet_maps == NULL)
         tf_window_project_face_shown (self);
+      tf_window_compare_face_shown (self);
     }
 }
 
@@ -425,6 +429,7 @@ on_finished_cb (TfSession *session,
   show_continue (self, cancelled && tf_session_can_continue (self->session));
   tf_window_reanalyse_finished (self, cancelled);
   tf_window_project_flush (self);
+  tf_window_compare_analysis_finished (self);
   tf_review_view_refresh (TF_REVIEW_VIEW (self->review_view));
   tf_stats_view_refresh (TF_STATS_VIEW (self->stats_view));
   if (cancelled && tf_session_can_continue (self->session))
@@ -658,7 +663,7 @@ on_collapsed_cb (GObject    *split,
 static void
 build_split (TfWindow *self)
 {
-  GtkWidget *media, *sidebar, *scroller, *none;
+  GtkWidget *media, *sidebar, *scroller, *none, *face;
 
   self->media_stack = GTK_STACK (gtk_stack_new ());
   media = GTK_WIDGET (self->media_stack);
@@ -693,7 +698,11 @@ build_split (TfWindow *self)
   self->inspector = TF_FACE_INSPECTOR (tf_face_inspector_new ());
   scroller = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_AUTOMATIC);
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (self->inspector));
+  /* the compare panel above the inspector, shown while comparing */
+  face = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_box_append (GTK_BOX (face), tf_window_compare_init (self));
+  gtk_box_append (GTK_BOX (face), GTK_WIDGET (self->inspector));
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), face);
   gtk_stack_add_named (self->sidebar_stack, scroller, "face");
   gtk_stack_set_visible_child_name (self->sidebar_stack, "none");
 
@@ -834,6 +843,7 @@ tf_window_dispose (GObject *object)
   if (self->media_ids)
     tf_window_project_dispose (self);
   tf_window_errors_dispose (self);
+  tf_window_compare_dispose (self);
   g_cancellable_cancel (self->ablation_cancellable);
   g_clear_object (&self->ablation_cancellable);
   tf_window_explore_cancel (self);
@@ -945,6 +955,7 @@ tf_window_class_init (TfWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfWindow, recent_section);
 
   tf_window_install_actions (widget_class);
+  tf_window_compare_install_actions (widget_class);
   tf_window_project_install_actions (widget_class);
   gtk_widget_class_install_property_action (widget_class, "win.face-crops", "face-crops");
 }

@@ -138,4 +138,16 @@ double           tf_window_get_first_face_ms (TfWindow      *self);
 guint            tf_window_get_explore_computed (TfWindow   *self);
 gboolean         tf_window_get_explore_running  (TfWindow   *self);
 
+/* Compares every face with a second model (tf-window-compare.c): the
+ * model at @path is loaded beside the one in use (on failure nothing
+ * changes); the face shown gets its second view in the sidebar, every face
+ * open its probe->compare for the "only-disagreeing" filter. */
+gboolean         tf_window_compare_with    (TfWindow        *self,
+                                            const char      *path,
+                                            GError         **error);
+void             tf_window_compare_stop    (TfWindow        *self);
+/* the chooser of the model to compare with */
+void             tf_window_compare_choose  (TfWindow        *self);
+TfComparePanel  *tf_window_get_compare_panel (TfWindow      *self);
+
 G_END_DECLS

@@ -3,6 +3,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "tf-compare-panel.h"
 #include "tf-folder-view.h"
 #include "tf-media.h"
 #include "tf-photo-view.h"
@@ -294,6 +295,9 @@ struct _TfFolderView
   GtkWidget    *scroller;
   GtkGridView  *grid;
   GListStore   *store;         /* TfFolderItem */
+  GtkFilterListModel *shown;   /* the store, or its items a second model disagrees on */
+  GtkCustomFilter *disagreeing;
+  gboolean      only_disagreeing;
   GtkSingleSelection *selection;
   guint         focus_tick;    /* putting the focus on a thumbnail, once it is laid out */
   guint         focus_tries;
@@ -688,12 +692,45 @@ on_unbind_cb (GtkSignalListItemFactory *factory,
     }
 }
 
+/* The position of @item among the items shown (the filter may hide it). */
+static gboolean
+find_shown (TfFolderView *self,
+            TfFolderItem *item,
+            guint        *position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TfFolderItem) other = g_list_model_get_item (G_LIST_MODEL (self->shown), i);
+      if (other == item)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* an item with a face the compared model reads otherwise */
+static gboolean
+item_disagrees (gpointer object,
+                gpointer user_data)
+{
+  TfFolderItem *item = object;
+
+  for (guint i = 0; i < item->faces->len; i++)
+    if (tf_face_probe_disagrees (g_ptr_array_index (item->faces, i)))
+      return TRUE;
+  return FALSE;
+}
+
 static void
 on_activate_cb (GtkGridView  *grid,
                 guint         position,
                 TfFolderView *self)
 {
-  g_autoptr(TfFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->store), position);
+  g_autoptr(TfFolderItem) item = g_list_model_get_item (G_LIST_MODEL (self->shown), position);
 
   if (item)
     g_signal_emit (self, signals[ITEM_ACTIVATED], 0, item->file);
@@ -822,6 +859,8 @@ tf_folder_view_dispose (GObject *object)
   g_clear_pointer (&self->face_entries, g_hash_table_unref);
   g_clear_pointer (&self->items, g_hash_table_unref);
   g_clear_object (&self->store);
+  g_clear_object (&self->shown);
+  g_clear_object (&self->disagreeing);
   g_clear_signal_handler (&self->label_map_changed, self->label_map);
   g_clear_object (&self->label_map);
   G_OBJECT_CLASS (tf_folder_view_parent_class)->dispose (object);
@@ -868,7 +907,9 @@ tf_folder_view_init (TfFolderView *self)
   g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind_cb), self);
   /* a click or the arrow keys select (the window shows the item's main
    * face), a double click or Enter opens */
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->store)));
+  self->disagreeing = gtk_custom_filter_new (item_disagrees, NULL, NULL);
+  self->shown = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->store)), NULL);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->shown)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -1076,7 +1117,7 @@ tf_folder_view_select_file (TfFolderView *self,
   g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), FALSE);
 
   item = file ? g_hash_table_lookup (self->items, file) : NULL;
-  if (item == NULL || !g_list_store_find (self->store, item, &position))
+  if (item == NULL || !find_shown (self, item, &position))
     {
       gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
       return FALSE;
@@ -1102,18 +1143,44 @@ tf_folder_view_step (TfFolderView *self,
   g_return_val_if_fail (direction == 1 || direction == -1, NULL);
 
   item = file ? g_hash_table_lookup (self->items, file) : NULL;
-  if (item == NULL || !g_list_store_find (self->store, item, &position))
+  if (item == NULL || !find_shown (self, item, &position))
     return NULL;
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->shown));
   /* no wrap: the ends are ends */
   while ((direction > 0 && position + 1 < n) || (direction < 0 && position > 0))
     {
       g_autoptr(TfFolderItem) next = NULL;
 
       position += direction;
-      next = g_list_model_get_item (G_LIST_MODEL (self->store), position);
+      next = g_list_model_get_item (G_LIST_MODEL (self->shown), position);
       if (!pictures || !next->is_video)
         return next;   /* the store holds it */
     }
   return NULL;
+}
+
+void
+tf_folder_view_set_only_disagreeing (TfFolderView *self,
+                                     gboolean      only)
+{
+  g_return_if_fail (TF_IS_FOLDER_VIEW (self));
+
+  self->only_disagreeing = only;
+  gtk_filter_list_model_set_filter (self->shown, only ? GTK_FILTER (self->disagreeing) : NULL);
+  if (only)
+    gtk_filter_changed (GTK_FILTER (self->disagreeing), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+gboolean
+tf_folder_view_get_only_disagreeing (TfFolderView *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), FALSE);
+  return self->only_disagreeing;
+}
+
+guint
+tf_folder_view_get_n_shown (TfFolderView *self)
+{
+  g_return_val_if_fail (TF_IS_FOLDER_VIEW (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->shown));
 }

@@ -95,4 +95,13 @@ char         *tf_error_without_file      (const char   *error,
 /* TRUE for files the video view shows, by their name */
 gboolean      tf_is_video_file           (const char   *path);
 
+/* Only the items with a face whose probe->compare (a second model's view)
+ * predicts another class (tf_face_probe_disagrees); set it again to
+ * re-read the faces after their compare probes came. */
+void          tf_folder_view_set_only_disagreeing (TfFolderView *self,
+                                                   gboolean      only);
+gboolean      tf_folder_view_get_only_disagreeing (TfFolderView *self);
+/* the items the grid shows (after the filter) */
+guint         tf_folder_view_get_n_shown  (TfFolderView *self);
+
 G_END_DECLS

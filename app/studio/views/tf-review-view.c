@@ -356,6 +356,8 @@ struct _TfReviewView
   GCancellable       *counting;
   gint64              selected;
   gboolean            updating;          /* changes made by the view itself */
+  GHashTable         *only_faces;        /* gint64 face ids the list keeps (a second model's
+                                          * disagreements), NULL: all */
 
   GHashTable         *thumbnails;        /* &Thumbnail.face -> GList link of thumbnail_order */
   GQueue              thumbnail_order;   /* Thumbnail, the latest shown first */
@@ -925,6 +927,13 @@ start_counting (TfReviewView          *self,
   self->labelled = g_hash_table_new (NULL, NULL);
   if (self->project == NULL || ids->len == 0 || filter->labelled == TF_LABELLED_NO)
     return;
+  if (self->only_faces)
+    {
+      /* a few faces: read here, not by the worker (which counts the filter's) */
+      for (guint i = 0; i < ids->len; i++)
+        recount_face (self, g_array_index (ids, gint64, i));
+      return;
+    }
   if (filter->labelled == TF_LABELLED_YES || filter->disagreeing ||
       (filter->label != TF_PROJECT_ANY && filter->label != TF_LABEL_NONE))
     {
@@ -960,6 +969,18 @@ requery (TfReviewView *self)
     ids = tf_project_get_queue (self->project, &filter, order, &error);
   if (ids == NULL)
     ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  if (self->only_faces)
+    {
+      guint kept = 0;
+
+      for (guint i = 0; i < ids->len; i++)
+        {
+          gint64 id = g_array_index (ids, gint64, i);
+          if (g_hash_table_contains (self->only_faces, &id))
+            g_array_index (ids, gint64, kept++) = id;
+        }
+      g_array_set_size (ids, kept);
+    }
 
   /* unselected first: else the selection looks for its item among all the
    * new ones, which would make an item of every face */
@@ -1183,6 +1204,7 @@ tf_review_view_finalize (GObject *object)
   g_array_unref (self->media_values);
   g_hash_table_unref (self->videos);
   g_clear_pointer (&self->labelled, g_hash_table_unref);
+  g_clear_pointer (&self->only_faces, g_hash_table_unref);
   g_hash_table_unref (self->changed);
   g_hash_table_unref (self->thumbnails);
   g_ptr_array_unref (self->waiting);
@@ -1494,4 +1516,17 @@ tf_review_view_get_n_items_made (TfReviewView *self)
 {
   g_return_val_if_fail (TF_IS_REVIEW_VIEW (self), 0);
   return g_hash_table_size (self->list->live);
+}
+
+void
+tf_review_view_set_only_faces (TfReviewView *self,
+                               GHashTable   *faces)
+{
+  g_return_if_fail (TF_IS_REVIEW_VIEW (self));
+
+  if (faces)
+    g_hash_table_ref (faces);
+  g_clear_pointer (&self->only_faces, g_hash_table_unref);
+  self->only_faces = faces;
+  requery (self);
 }

@@ -56,4 +56,10 @@ guint       tf_review_view_get_n_items_made (TfReviewView *self);
 /* how many rows on screen wait for their data (read between frames) */
 guint       tf_review_view_get_n_loading (TfReviewView *self);
 
+/* Lists only the faces of @faces (a set of gint64 ids, g_int64_hash: the
+ * faces a second model disagrees on; a ref is held), within the filters
+ * chosen; NULL: every face the filters choose. */
+void        tf_review_view_set_only_faces (TfReviewView *self,
+                                           GHashTable   *faces);
+
 G_END_DECLS
