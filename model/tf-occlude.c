@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include <math.h>
 #include <string.h>
 
 #include "tf-error.h"
@@ -120,14 +121,18 @@ tf_occlusion_grid (int size,
 
 void
 tf_occlusion_place (int            patch,
-                    int            stride,
+                    int            size,
+                    int            grid,
                     int            row,
                     int            col,
                     TfOccludeRect *rect)
 {
-  /* centred on the cell's middle: floor(stride * (j + 1/2) - patch / 2) */
-  rect->x = (stride * (2 * col + 1) - patch) / 2;
-  rect->y = (stride * (2 * row + 1) - patch) / 2;
+  /* centred on the cell: (start + end - patch) / 2, floored */
+  int x0 = col * size / grid, x1 = (col + 1) * size / grid;
+  int y0 = row * size / grid, y1 = (row + 1) * size / grid;
+
+  rect->x = (int) floor ((x0 + x1 - patch) / 2.0);
+  rect->y = (int) floor ((y0 + y1 - patch) / 2.0);
   rect->w = rect->h = patch;
 }
 
@@ -182,7 +187,7 @@ tf_occlusion_map (TfEngine                 *engine,
         {
           TfOccludeRect rect;
 
-          tf_occlusion_place (options->patch, options->stride, (p0 + i) / grid, (p0 + i) % grid, &rect);
+          tf_occlusion_place (options->patch, s, grid, (p0 + i) / grid, (p0 + i) % grid, &rect);
           memcpy (copies + per * i, input, per * sizeof (float));
           tf_occlude (copies + per * i, &model->input, &rect, options->fill);
         }

@@ -11,10 +11,10 @@
 
 G_BEGIN_DECLS
 
-/* A patch 16 px wide moved 16 px at a time on a 112 px crop: 7 x 7 places,
- * a map in about a second on two cores (`transfer-cli bench --occlusion`). */
-#define TF_OCCLUSION_DEFAULT_PATCH  16
-#define TF_OCCLUSION_DEFAULT_STRIDE 16
+/* A 23 px patch over 5 x 5 cells of a 112 px crop: a map in 0.8 s on two
+ * cores (7 x 7, stride 16, took 1.3 s: `transfer-cli bench --occlusion`). */
+#define TF_OCCLUSION_DEFAULT_PATCH  23
+#define TF_OCCLUSION_DEFAULT_STRIDE 23
 /* occluded copies per engine call */
 #define TF_OCCLUSION_DEFAULT_BATCH  16
 
@@ -51,13 +51,15 @@ typedef struct
 
 void     tf_occlusion_options_init (TfOcclusionOptions *options);
 
-/* The side of the map: place (i, j) (row i) is the patch centred on the
- * middle of the cell [j * stride, (j + 1) * stride) x [i * stride, ...),
- * clipped, so the map's cells tile the crop as the LANet grid does. */
+/* The side of the map, ceil(size / stride): the crop is cut into that many
+ * even cells a side, cell j spanning [j * size / grid, (j + 1) * size / grid)
+ * (integer division), so the map's cells tile the crop as a map drawn over
+ * it does; place (row, col) is the patch centred on its cell, clipped. */
 int      tf_occlusion_grid     (int                  size,
                                 int                  stride);
 void     tf_occlusion_place    (int                  patch,
-                                int                  stride,
+                                int                  size,
+                                int                  grid,
                                 int                  row,
                                 int                  col,
                                 TfOccludeRect       *rect);

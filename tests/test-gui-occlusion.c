@@ -220,8 +220,8 @@ test_map (void)
   g_assert_true (tf_face_inspector_get_occlusion_shown (inspector ()));
   g_assert_true (tf_test_wait_until (has_occlusion_map, NULL, 120));
   p = tf_face_inspector_get_probe (inspector ());
-  g_assert_cmpint (p->occlusion_grid, ==, 7);
-  for (int i = 0; i < 49; i++)
+  g_assert_cmpint (p->occlusion_grid, ==, 5);
+  for (int i = 0; i < 25; i++)
     {
       g_assert_true (isfinite (p->occlusion_map[i]));
       lo = MIN (lo, p->occlusion_map[i]);

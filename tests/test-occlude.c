@@ -144,14 +144,21 @@ test_places (void)
   g_assert_cmpint (tf_occlusion_grid (112, 16), ==, 7);
   g_assert_cmpint (tf_occlusion_grid (112, 8), ==, 14);
   g_assert_cmpint (tf_occlusion_grid (112, 10), ==, 12);
-  /* centred on the cell: patch 16 on stride 8 starts 4 px before it */
-  tf_occlusion_place (16, 8, 2, 0, &r);
+  g_assert_cmpint (tf_occlusion_grid (112, 23), ==, 5);
+  /* centred on the cell: patch 16 on 14 cells of 8 starts 4 px before it */
+  tf_occlusion_place (16, 112, 14, 2, 0, &r);
   g_assert_cmpint (r.x, ==, -4);
   g_assert_cmpint (r.y, ==, 12);
   g_assert_cmpint (r.w, ==, 16);
-  tf_occlusion_place (16, 16, 6, 6, &r);
+  tf_occlusion_place (16, 112, 7, 6, 6, &r);
   g_assert_cmpint (r.x, ==, 96);
   g_assert_cmpint (r.y, ==, 96);
+  /* 5 cells on 112: [0,22) [22,44) [44,67) [67,89) [89,112), the last
+   * patch reaching the edge */
+  tf_occlusion_place (23, 112, 5, 2, 4, &r);
+  g_assert_cmpint (r.x, ==, 89);
+  g_assert_cmpint (r.y, ==, 44);
+  g_assert_cmpint (r.x + r.w, ==, 112);
 }
 
 static void
@@ -204,7 +211,7 @@ test_map (void)
       int i = check[t][0], j = check[t][1];
 
       memcpy (copy, x, sizeof (float) * 3 * S * S);
-      tf_occlusion_place (opt.patch, opt.stride, i, j, &rect);
+      tf_occlusion_place (opt.patch, S, grid, i, j, &rect);
       g_assert_true (tf_occlude (copy, &m->input, &rect, opt.fill));
       g_assert_true (tf_engine_forward (engine, copy, 1, TF_PROBE_NONE, NULL, &out, &error));
       g_assert_cmpfloat_with_epsilon (map[i * grid + j], base[best] - out.probs[best], 1e-6);

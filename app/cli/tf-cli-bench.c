@@ -163,6 +163,7 @@ bench_occlusion (TfModel            *model,
                  TfEngine           *engine,
                  const float        *input,
                  TfOcclusionOptions *options,
+                 gboolean            flip,
                  int                 threads,
                  int                 iters)
 {
@@ -186,8 +187,11 @@ bench_occlusion (TfModel            *model,
       cpu0 = process_cpu_s ();
       memcpy (copy, input, per * sizeof (float));
       tf_occlude (copy, &model->input, &rect, options->fill);
-      if (!tf_engine_forward (engine, copy, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
-                              NULL, &out, &error))
+      /* with --flip as the application does by default: beside the mirror image */
+      if (flip ? !tf_engine_forward_mirrored (engine, copy, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                                              &out, &error)
+               : !tf_engine_forward (engine, copy, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                                     NULL, &out, &error))
         return tf_cli_fail (g_steal_pointer (&error));
       secs = (g_get_monotonic_time () - start) / 1e6;
       cpu = process_cpu_s () - cpu0;
@@ -211,9 +215,9 @@ bench_occlusion (TfModel            *model,
     }
   g_array_sort (update, compare_doubles);
   g_array_sort (whole, compare_doubles);
-  printf ("occlusion: threads=%d iters=%d patch=%d stride=%d grid=%d places=%d batch=%d fill=%s\n",
+  printf ("occlusion: threads=%d iters=%d patch=%d stride=%d grid=%d places=%d batch=%d fill=%s flip=%s\n",
           threads, iters, options->patch, options->stride, grid, grid * grid, options->batch,
-          options->fill == TF_OCCLUDE_BLUR ? "blur" : "grey");
+          options->fill == TF_OCCLUDE_BLUR ? "blur" : "grey", flip ? "on" : "off");
   g_array_sort (update_cpu, compare_doubles);
   printf ("occlusion_update_cpu_ms=%.2f\n", 1e3 * g_array_index (update_cpu, double, iters / 2));
   printf ("occlusion_update_ms=%.2f\n", 1e3 * g_array_index (update, double, iters / 2));
@@ -248,7 +252,7 @@ tf_cli_bench (int    argc,
     { "occlusion", 0, 0, G_OPTION_ARG_NONE, &occlusion,
       "Time one occluded face with probes (a drag step) and one occlusion-sensitivity map", NULL },
     { "patch", 0, 0, G_OPTION_ARG_INT, &patch, "With --occlusion: the patch side in input pixels (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_PATCH) ")", "P" },
-    { "stride", 0, 0, G_OPTION_ARG_INT, &stride, "With --occlusion: the step between places (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_STRIDE) ")", "P" },
+    { "stride", 0, 0, G_OPTION_ARG_INT, &stride, "With --occlusion: cells of about P pixels, spread evenly (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_STRIDE) ")", "P" },
     { "blur", 0, 0, G_OPTION_ARG_NONE, &blur, "With --occlusion: blur the patch instead of greying it", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -341,7 +345,7 @@ tf_cli_bench (int    argc,
       options.stride = stride;
       options.batch = batch;
       options.fill = blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY;
-      return bench_occlusion (model, engine, input, &options, threads, iters);
+      return bench_occlusion (model, engine, input, &options, flip, threads, iters);
     }
 
   for (int it = -1; it < iters; it++)
