@@ -10,7 +10,8 @@
 - OpenBLAS (not in the GNOME runtime) is a module built from a pinned release
   archive (sha256), before the project;
 - finish-args are exactly the sandbox the app needs: files come through the
-  portal, so no --filesystem;
+  portal, so no --filesystem but PipeWire's socket, which with --device=all
+  (the /dev/video* nodes) lets the live camera reach a camera;
 - every dependency the meson files ask for is in the GNOME runtime or built by a
   module of the manifest;
 - the build installs the models the application loads, its desktop file,
@@ -24,7 +25,10 @@ import sys
 
 # what the sandbox may ask for: a Wayland/X11 GUI with GPU rendering; photos,
 # folders and videos come through the file chooser portal
-ALLOWED_FINISH_ARGS = {'--share=ipc', '--socket=wayland', '--socket=fallback-x11', '--device=dri'}
+# folders and videos come through the file chooser portal; the live camera
+# reads /dev/video* (--device=all) or PipeWire (its socket)
+CAMERA_FINISH_ARGS = {'--device=all', '--filesystem=xdg-run/pipewire-0'}
+ALLOWED_FINISH_ARGS = {'--share=ipc', '--socket=wayland', '--socket=fallback-x11', '--device=dri'} | CAMERA_FINISH_ARGS
 
 # pkg-config names (and libraries) org.gnome.Platform provides. GStreamer there
 # decodes H.264 through the Freedesktop runtime's gst-libav with its codecs-extra
@@ -91,6 +95,19 @@ def check_identity(manifest, app_id, binary):
         ok(f'runtime org.gnome.Platform//{version}')
 
 
+def check_camera_access(manifest):
+    args = manifest.get('finish-args', [])
+    missing = sorted(CAMERA_FINISH_ARGS - set(args))
+    if missing:
+        fail(f'the live camera needs finish-args {missing}')
+    else:
+        ok('the live camera reaches /dev/video* and PipeWire')
+    # the user's files stay behind the portal: PipeWire's socket is the one path
+    paths = [a for a in args if a.startswith('--filesystem=')]
+    if paths != ['--filesystem=xdg-run/pipewire-0']:
+        fail(f'--filesystem beyond the PipeWire socket: {paths}')
+
+
 def check_finish_args(manifest):
     args = manifest.get('finish-args', [])
     if len(args) != len(set(args)):
@@ -102,7 +119,8 @@ def check_finish_args(manifest):
     else:
         ok('finish-args ' + ' '.join(args))
     for a in args:
-        if a.startswith('--filesystem'):
+        # the camera's PipeWire socket is checked by check_camera_access
+        if a.startswith('--filesystem') and a not in CAMERA_FINISH_ARGS:
             fail(f'{a}: files come through the portal, the sandbox needs no file system access')
 
 
@@ -222,6 +240,7 @@ def main(argv):
         manifest = json.load(f)
     check_identity(manifest, app_id, binary)
     check_finish_args(manifest)
+    check_camera_access(manifest)
     by_name = check_modules(manifest)
     check_dependencies(source_root, by_name)
     check_installed(source_root, build_root, app_id, binary)

@@ -573,6 +573,27 @@ test_bench (void)
   g_assert_true (isfinite (ms));
 }
 
+/* bench --camera on a short test stream: its figures; a pipeline that
+ * does not parse and a bad --seconds are refused with a message. */
+static void
+test_bench_camera (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *out2 = NULL, *err2 = NULL;
+  g_autofree char *out3 = NULL, *err3 = NULL;
+
+  g_assert_cmpint (run_cli (&out, &err, "bench", "--camera", "--seconds", "1", "--threads", "1",
+                            "--camera-pipeline", "videotestsrc ! video/x-raw,width=320,height=240,framerate=30/1",
+                            NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "updates_per_s="));
+  g_assert_nonnull (strstr (out, "latency_ms_median="));
+  g_assert_nonnull (strstr (out, "rss_mb_end="));
+  g_assert_cmpint (run_cli (&out2, &err2, "bench", "--camera", "--camera-pipeline", "nosuchcamerasrc", NULL), ==, 1);
+  g_assert_nonnull (strstr (err2, "nosuchcamerasrc"));
+  g_assert_cmpint (run_cli (&out3, &err3, "bench", "--camera", "--seconds", "0", NULL), ==, 2);
+  g_assert_nonnull (strstr (err3, "--seconds"));
+}
+
 static JsonObject *
 first_face (JsonParser *parser,
             const char *out)
@@ -688,6 +709,7 @@ main (int    argc,
   g_test_add_func ("/cli/calibrate", test_calibrate);
   g_test_add_func ("/cli/shipped-model", test_shipped_model);
   g_test_add_func ("/cli/bench", test_bench);
+  g_test_add_func ("/cli/bench-camera", test_bench_camera);
   g_test_add_func ("/cli/flip-and-compare", test_flip_and_compare);
   ret = g_test_run ();
 

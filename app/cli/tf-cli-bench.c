@@ -270,6 +270,8 @@ tf_cli_bench (int    argc,
 
   if (g_strv_contains ((const char * const *) argv, "--analyze"))
     return tf_cli_bench_analyze (argc, argv);
+  if (g_strv_contains ((const char * const *) argv, "--camera"))
+    return tf_cli_bench_camera (argc, argv);
   if (g_strv_contains ((const char * const *) argv, "--finetune"))
     return tf_cli_bench_finetune (argc, argv);
   if (g_strv_contains ((const char * const *) argv, "--project"))

@@ -22,6 +22,7 @@ int      tf_cli_analyze       (int argc, char **argv);
 int      tf_cli_detect        (int argc, char **argv);
 int      tf_cli_bench         (int argc, char **argv);
 int      tf_cli_bench_analyze (int argc, char **argv);
+int      tf_cli_bench_camera  (int argc, char **argv);
 int      tf_cli_train         (int argc, char **argv);
 int      tf_cli_finetune      (int argc, char **argv);
 int      tf_cli_bench_finetune (int argc, char **argv);

@@ -256,13 +256,72 @@ detect_near_tracks (TfAnalyzer    *a,
   return found;
 }
 
+/* The faces of @frame, left to right, with their track ids in *@ids: a
+ * photo's by tf_detect_photo; a video frame's by a full detection every
+ * detect_every kept frames (@kept counts them) or when nothing is tracked,
+ * else near where the tracks are expected. NULL on a detector error. */
+static GArray *
+find_faces (TfAnalyzer     *a,
+            TfTracker      *tracker,
+            const TfFrame  *frame,
+            gboolean        photo,
+            gint64          kept,
+            int           **ids,
+            GError        **error)
+{
+  GArray *faces;
+
+  if (photo)
+    faces = tf_detect_photo (a->detector, frame->rgb, frame->width, frame->height, frame->stride, error);
+  else if (kept % a->opt.detect_every == 0 || tf_tracker_get_n (tracker) == 0)
+    faces = tf_detector_detect (a->detector, frame->rgb, frame->width, frame->height, frame->stride, error);
+  else
+    faces = detect_near_tracks (a, tracker, frame);
+  if (faces == NULL)
+    return NULL;
+  g_array_sort (faces, face_x_cmp);
+  *ids = g_new (int, MAX (faces->len, 1));
+  tf_tracker_update (tracker, (const TfFace *) faces->data, (int) faces->len, frame->index, *ids);
+  return faces;
+}
+
+/* @face of @frame aligned into a new ITEM_FACE (file_index 0), or NULL when
+ * its landmarks are degenerate. */
+static Item *
+aligned_item (TfAnalyzer    *a,
+              const TfFrame *frame,
+              const TfFace  *face,
+              int            index,
+              int            track)
+{
+  const int S = a->model->input.size, crop = a->opt.crop_size;
+  Item *item = g_new0 (Item, 1);
+
+  item->kind = ITEM_FACE;
+  item->frame = frame->index;
+  item->time_s = frame->time_s;
+  item->face_index = index;
+  item->track = track;
+  item->face = *face;
+  item->input = g_new (float, (gsize) 3 * S * S);
+  item->source = g_malloc ((gsize) 3 * a->tmpl.source_size * a->tmpl.source_size);
+  if (crop > 0)
+    item->crop = g_malloc ((gsize) crop * crop * 3);
+  if (!tf_align_face (frame->rgb, frame->width, frame->height, frame->stride, &item->face,
+                      &a->model->input, &a->tmpl, item->input, item->source, item->crop, crop))
+    {
+      item_free (item);
+      return NULL;
+    }
+  return item;
+}
+
 static gboolean
 produce_file (Producer *p,
               int       file_index)
 {
   TfAnalyzer *a = p->a;
   const char *path = p->files[file_index];
-  const int S = a->model->input.size, crop = a->opt.crop_size;
   g_autoptr(GError) error = NULL;
   g_autoptr(TfMedia) media = tf_media_open (path, &a->opt.media, &error);
   g_autoptr(TfTracker) tracker = NULL;
@@ -298,41 +357,17 @@ produce_file (Producer *p,
         break;
       if (g_atomic_int_get (&p->q->cancelled))
         return FALSE;
-      if (tf_media_get_kind (media) == TF_MEDIA_IMAGE)
-        faces = tf_detect_photo (a->detector, frame->rgb, frame->width, frame->height, frame->stride, &error);
-      else if (kept % a->opt.detect_every == 0 || tf_tracker_get_n (tracker) == 0)
-        faces = tf_detector_detect (a->detector, frame->rgb, frame->width, frame->height,
-                                    frame->stride, &error);
-      else
-        faces = detect_near_tracks (a, tracker, frame);
-      kept++;
+      faces = find_faces (a, tracker, frame, tf_media_get_kind (media) == TF_MEDIA_IMAGE, kept++, &ids, &error);
       if (faces == NULL)
         break;
-      g_array_sort (faces, face_x_cmp);
-      ids = g_new (int, MAX (faces->len, 1));
-      tf_tracker_update (tracker, (const TfFace *) faces->data, (int) faces->len, frame->index, ids);
 
       for (guint i = 0; i < faces->len; i++)
         {
-          Item *item = g_new0 (Item, 1);
+          Item *item = aligned_item (a, frame, &g_array_index (faces, TfFace, i), (int) i, ids[i]);
 
-          item->kind = ITEM_FACE;
+          if (item == NULL)
+            continue;   /* degenerate landmarks: nothing to show */
           item->file_index = file_index;
-          item->frame = frame->index;
-          item->time_s = frame->time_s;
-          item->face_index = (int) i;
-          item->track = ids[i];
-          item->face = g_array_index (faces, TfFace, i);
-          item->input = g_new (float, (gsize) 3 * S * S);
-          item->source = g_malloc ((gsize) 3 * a->tmpl.source_size * a->tmpl.source_size);
-          if (crop > 0)
-            item->crop = g_malloc ((gsize) crop * crop * 3);
-          if (!tf_align_face (frame->rgb, frame->width, frame->height, frame->stride, &item->face,
-                              &a->model->input, &a->tmpl, item->input, item->source, item->crop, crop))
-            {
-              item_free (item);   /* degenerate landmarks: nothing to show */
-              continue;
-            }
           faces_total++;
           if (!queue_push (p->q, item))
             return FALSE;
@@ -360,14 +395,20 @@ produce_file (Producer *p,
   return queue_push (p->q, done);
 }
 
+static void
+detector_setup (TfAnalyzer *a)
+{
+  tf_detector_set_threads (a->detector, MAX (a->opt.detect_threads, 1));
+  tf_detector_set_threshold (a->detector, a->opt.score, 0.3f);
+  tf_detector_set_max_side (a->detector, a->opt.detect_max_side);
+}
+
 static gpointer
 producer_thread (gpointer data)
 {
   Producer *p = data;
 
-  tf_detector_set_threads (p->a->detector, MAX (p->a->opt.detect_threads, 1));
-  tf_detector_set_threshold (p->a->detector, p->a->opt.score, 0.3f);
-  tf_detector_set_max_side (p->a->detector, p->a->opt.detect_max_side);
+  detector_setup (p->a);
   for (int f = 0; f < p->n_files; f++)
     if (!produce_file (p, f))
       break;
@@ -521,6 +562,52 @@ tf_analyzer_run (TfAnalyzer               *a,
   if (ok && g_cancellable_set_error_if_cancelled (cancellable, error))
     ok = FALSE;
   return ok;
+}
+
+/* ---- one live frame ------------------------------------------------------ */
+
+int
+tf_analyzer_frame (TfAnalyzer               *a,
+                   TfTracker                *tracker,
+                   const TfFrame            *frame,
+                   gint64                    kept,
+                   const char               *name,
+                   const TfAnalyzeCallbacks *cb,
+                   gpointer                  user_data,
+                   GError                  **error)
+{
+  const char *files[1] = { name };
+  const int S = a->model->input.size;
+  g_autofree int *ids = NULL;
+  g_autoptr(GArray) faces = NULL;
+  g_autofree float *input = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  gint64 done = 0;
+  Batch b;
+
+  g_return_val_if_fail (a != NULL && tracker != NULL && frame != NULL, -1);
+  detector_setup (a);
+  faces = find_faces (a, tracker, frame, FALSE, kept, &ids, error);
+  if (faces == NULL)
+    return -1;
+  pending = g_ptr_array_new_with_free_func ((GDestroyNotify) item_free);
+  input = g_new (float, (gsize) MIN ((int) MAX (faces->len, 1), a->opt.batch) * 3 * S * S);
+  b.faces = pending;
+  b.input = input;
+  for (guint i = 0; i < faces->len; i++)
+    {
+      Item *item = aligned_item (a, frame, &g_array_index (faces, TfFace, i), (int) i, ids[i]);
+
+      if (item == NULL)
+        continue;
+      g_ptr_array_add (b.faces, item);
+      if ((int) b.faces->len >= a->opt.batch &&
+          !flush_batch (a, &b, files, cb, user_data, &done, error))
+        return -1;
+    }
+  if (!flush_batch (a, &b, files, cb, user_data, &done, error))
+    return -1;
+  return (int) done;
 }
 
 /* ---- paths ---------------------------------------------------------------- */

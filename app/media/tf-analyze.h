@@ -11,6 +11,7 @@
 #include "tf-detect.h"
 #include "tf-engine.h"
 #include "tf-media.h"
+#include "tf-track.h"
 
 G_BEGIN_DECLS
 
@@ -118,6 +119,22 @@ gboolean    tf_analyzer_run   (TfAnalyzer               *analyzer,
                                const TfAnalyzeCallbacks *callbacks,
                                gpointer                  user_data,
                                GCancellable             *cancellable,
+                               GError                  **error);
+
+/* One frame of a live source (a camera) through the same pipeline, here
+ * and now: its faces found (a full detection every detect_every frames,
+ * @kept counting them, else near @tracker's tracks), tracked, aligned and
+ * run through the engine with the options' probes; @callbacks->face is
+ * called for each, left to right, from this thread, with @name as the
+ * file. Returns the number of faces, or -1 with @error set when the
+ * detector or the engine failed. */
+int         tf_analyzer_frame (TfAnalyzer               *analyzer,
+                               TfTracker                *tracker,
+                               const TfFrame            *frame,
+                               gint64                    kept,
+                               const char               *name,
+                               const TfAnalyzeCallbacks *callbacks,
+                               gpointer                  user_data,
                                GError                  **error);
 
 /* Expands folders (recursively, sorted, hidden entries and files that are

@@ -487,6 +487,12 @@ on_no_more_pads_cb (GstElement *source,
 
 /* ---- errors --------------------------------------------------------------- */
 
+gboolean
+tf_media_ensure_gst (GError **error)
+{
+  return ensure_gst (error);
+}
+
 /* The useful part of an error's debug string ("file.c(12): func (): /path:\n
  * what happened"), when it is short enough for a message; else NULL. */
 static const char *

@@ -50,6 +50,9 @@ typedef struct
 
 typedef struct _TfMedia TfMedia;
 
+/* Starts GStreamer once for the process; FALSE with @error when it cannot. */
+gboolean    tf_media_ensure_gst  (GError               **error);
+
 /* Opens @path and prerolls it, so that kind, size and duration are known.
  * Errors name the file and the problem. @options may be NULL. */
 TfMedia    *tf_media_open        (const char            *path,

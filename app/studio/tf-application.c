@@ -2,6 +2,7 @@
 #include <glib/gi18n.h>
 
 #include "tf-application.h"
+#include "tf-camera.h"
 #include "tf-datafiles.h"
 #include "tf-preferences.h"
 #include "tf-window.h"
@@ -15,6 +16,14 @@ struct _TfApplication
   gboolean        analysis_time;    /* --analysis-time: the same for the analysis */
   gint64          open_time;        /* monotonic, when the files were opened */
   guint           frames_drawn;     /* by the window since then */
+
+  /* the live camera: --camera-pipeline, --camera-bench */
+  char           *camera_pipeline;
+  double          camera_bench;     /* seconds; 0: no benchmark */
+  GArray         *paint_ms;         /* double: a frame's arrival to its overlay painted */
+  gint64          bench_first_us;
+  double          bench_rss_start;
+  int             exit_status;      /* main () returns it: 1 when the camera failed */
 };
 
 G_DEFINE_FINAL_TYPE (TfApplication, tf_application, ADW_TYPE_APPLICATION)
@@ -205,6 +214,75 @@ report_analysis (TfSession     *session,
   g_application_quit (G_APPLICATION (self));
 }
 
+/* ---- the live camera ------------------------------------------------------ */
+
+/* --camera-bench: each result painted, from its frame's arrival to the
+ * frame clock's paint of its overlay; after the seconds asked, the figures */
+static void
+on_overlay_painted_cb (TfCameraView  *view,
+                       gint64         arrived_us,
+                       gint64         result_us,
+                       TfApplication *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  double ms = (now - arrived_us) / 1e3, elapsed, median, p95;
+  GArray *a = self->paint_ms;
+
+  if (self->bench_first_us == 0)
+    {
+      self->bench_first_us = now;
+      self->bench_rss_start = tf_camera_rss_mb ();
+      return;
+    }
+  g_array_append_val (a, ms);
+  elapsed = (now - self->bench_first_us) / 1e6;
+  if (elapsed < self->camera_bench)
+    return;
+  tf_camera_latency_summary (a, &median, &p95);
+  g_print ("seconds=%.1f updates=%u updates_per_s=%.2f\n", elapsed, a->len, a->len / elapsed);
+  g_print ("paint_latency_ms_median=%.1f paint_latency_ms_p95=%.1f\n", median, p95);
+  g_print ("rss_mb_start=%.1f rss_mb_end=%.1f\n", self->bench_rss_start, tf_camera_rss_mb ());
+  g_signal_handlers_disconnect_by_func (view, on_overlay_painted_cb, self);
+  g_application_quit (G_APPLICATION (self));
+}
+
+/* --camera-bench: a camera that cannot start, or stops, ends the run with
+ * its message rather than waiting for ever */
+static gboolean
+check_camera_cb (gpointer data)
+{
+  TfApplication *self = data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  TfCameraView *view;
+
+  if (!TF_IS_WINDOW (window))
+    return G_SOURCE_CONTINUE;
+  view = tf_window_get_camera_view (TF_WINDOW (window));
+  if (g_str_equal (tf_camera_view_get_state (view), "live"))
+    return G_SOURCE_CONTINUE;
+  g_printerr ("transfer-studio: %s\n", tf_camera_view_get_message (view));
+  self->exit_status = 1;
+  g_application_quit (G_APPLICATION (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* the camera page at start, when asked for on the command line */
+static void
+start_camera (TfApplication *self,
+              TfWindow      *window)
+{
+  TfCameraView *view = tf_window_get_camera_view (window);
+
+  if (self->camera_bench > 0)
+    {
+      self->paint_ms = g_array_new (FALSE, FALSE, sizeof (double));
+      g_signal_connect_object (view, "overlay-painted", G_CALLBACK (on_overlay_painted_cb), self, 0);
+    }
+  tf_window_show_camera (window, self->camera_pipeline);
+  if (self->camera_bench > 0)
+    g_timeout_add_full (G_PRIORITY_DEFAULT, 250, check_camera_cb, g_object_ref (self), g_object_unref);
+}
+
 /* ---- overrides ----------------------------------------------------------- */
 
 static void
@@ -238,6 +316,8 @@ tf_application_activate (GApplication *app)
   gtk_window_present (GTK_WINDOW (window));
   /* started without files: the last project's media, as they were left */
   tf_window_show_project (window);
+  if (TF_APPLICATION (app)->camera_pipeline || TF_APPLICATION (app)->camera_bench > 0)
+    start_camera (TF_APPLICATION (app), window);
 }
 
 static void
@@ -272,13 +352,31 @@ tf_application_handle_local_options (GApplication *app,
 
   self->startup_time = g_variant_dict_contains (options, "startup-time");
   self->analysis_time = g_variant_dict_contains (options, "analysis-time");
+  g_variant_dict_lookup (options, "camera-pipeline", "s", &self->camera_pipeline);
+  if (g_variant_dict_lookup (options, "camera-bench", "d", &self->camera_bench) && !(self->camera_bench > 0))
+    {
+      g_printerr ("%s\n", _("--camera-bench needs a number of seconds above 0"));
+      return 2;
+    }
   return -1;
+}
+
+static void
+tf_application_finalize (GObject *object)
+{
+  TfApplication *self = TF_APPLICATION (object);
+
+  g_free (self->camera_pipeline);
+  g_clear_pointer (&self->paint_ms, g_array_unref);
+  G_OBJECT_CLASS (tf_application_parent_class)->finalize (object);
 }
 
 static void
 tf_application_class_init (TfApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = tf_application_finalize;
 
   app_class->startup = tf_application_startup;
   app_class->activate = tf_application_activate;
@@ -294,6 +392,13 @@ tf_application_init (TfApplication *self)
                                  _("Print the time from launch to the first face drawn, then quit"), NULL);
   g_application_add_main_option (G_APPLICATION (self), "analysis-time", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE,
                                  _("Print the time the analysis of the files given took, then quit"), NULL);
+  g_application_add_main_option (G_APPLICATION (self), "camera-pipeline", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_STRING,
+                                 _("Show the live camera page with this GStreamer pipeline as the camera"),
+                                 _("DESCRIPTION"));
+  g_application_add_main_option (G_APPLICATION (self), "camera-bench", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_DOUBLE,
+                                 _("Show the live camera for this many seconds, print how soon its results are "
+                                   "painted, then quit"), _("SECONDS"));
 }
 
 void
@@ -357,4 +462,11 @@ tf_application_has_schema (void)
   if (source)
     schema = g_settings_schema_source_lookup (source, TF_APPLICATION_ID, TRUE);
   return schema != NULL;
+}
+
+int
+tf_application_get_exit_status (TfApplication *self)
+{
+  g_return_val_if_fail (TF_IS_APPLICATION (self), 1);
+  return self->exit_status;
 }

@@ -25,5 +25,8 @@ void           tf_application_set_launch_time  (TfApplication *self,
                                                 gint64         monotonic_us);
 /* A new main window of @self. */
 TfWindow      *tf_application_new_window   (TfApplication *self);
+/* What main () returns after g_application_run: 1 when --camera-bench's
+ * camera could not run, else 0. */
+int            tf_application_get_exit_status (TfApplication *self);
 
 G_END_DECLS

@@ -1234,6 +1234,32 @@ tf_session_face_in_picture_async (TfSession           *self,
   tf_session_face_from_box_async (self, file, 0, whole, cancellable, callback, user_data);
 }
 
+/* ---- the live camera's share ------------------------------------------------ */
+
+TfModel *
+tf_session_hold_model (TfSession *self,
+                       gpointer  *hold)
+{
+  g_return_val_if_fail (TF_IS_SESSION (self) && hold != NULL, NULL);
+  if (self->models == NULL)
+    return NULL;
+  *hold = models_ref (self->models);
+  return self->models->model;
+}
+
+void
+tf_session_release_model (gpointer hold)
+{
+  models_unref (hold);
+}
+
+TfFaceProbe *
+tf_session_probe_from_result (const TfFaceResult *result,
+                              TfModel            *model)
+{
+  return probe_from_result (result, model);
+}
+
 /* ==== comparing with a second model ========================================= */
 
 gboolean

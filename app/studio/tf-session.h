@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "tf-analyze.h"
 #include "tf-face-probe.h"
 
 G_BEGIN_DECLS
@@ -115,6 +116,16 @@ void         tf_session_face_in_picture_async (TfSession        *self,
 TfFaceProbe *tf_session_face_finish     (TfSession              *self,
                                          GAsyncResult           *result,
                                          GError                **error);
+
+/* The live camera runs its own engine on the loaded model: held (it stays
+ * loaded when another is) until tf_session_release_model (@hold); NULL
+ * before any model is loaded. tf_session_probe_from_result makes the
+ * probe an analysis makes of a face result (from any thread). */
+TfModel     *tf_session_hold_model      (TfSession              *self,
+                                         gpointer               *hold);
+void         tf_session_release_model   (gpointer                hold);
+TfFaceProbe *tf_session_probe_from_result (const TfFaceResult   *result,
+                                         TfModel                *model);
 
 /* ---- comparing with a second model ---- */
 

@@ -26,6 +26,7 @@ main (int    argc,
   g_autoptr(TfApplication) app = NULL;
   gint64 launch = g_get_monotonic_time ();
   const char *localedir;
+  int status;
 
   use_build_folder ();
   localedir = g_getenv ("TRANSFER_LOCALEDIR");
@@ -42,5 +43,6 @@ main (int    argc,
     }
   app = tf_application_new ();
   tf_application_set_launch_time (app, launch);
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  return status != 0 ? status : tf_application_get_exit_status (app);
 }

@@ -623,6 +623,15 @@ reanalyse_action (GtkWidget  *widget,
 
 /* ---- installation -------------------------------------------------------- */
 
+/* the live camera page (tf-window-camera.c) */
+static void
+live_camera_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  tf_window_show_camera (TF_WINDOW (widget), NULL);
+}
+
 void
 tf_window_install_actions (GtkWidgetClass *widget_class)
 {
@@ -638,4 +647,7 @@ tf_window_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.reanalyse", NULL, reanalyse_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F1, 0, "win.help", "s", "");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.reanalyse", NULL);
+  gtk_widget_class_install_action (widget_class, "win.live-camera", NULL, live_camera_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_C, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.live-camera", NULL);
 }

@@ -108,6 +108,10 @@ struct _TfWindow
   GtkWidget            *error_page;
   char                 *error_file;
 
+  /* the live camera page (tf-window-camera.c) */
+  GtkWidget            *camera_view;
+  char                 *camera_pipeline;  /* --camera-pipeline's, or NULL */
+
   /* comparing with a second model (tf-window-compare.c) */
   TfComparePanel       *compare_panel;
   GCancellable         *compare_cancellable;      /* the face shown, with its maps */
@@ -237,6 +241,11 @@ void     tf_window_forget_recent    (TfWindow       *self,
 const char *tf_window_shown_file    (TfWindow       *self);
 /* whether the Open menu offers @info: photos, videos, folders, projects */
 gboolean tf_window_recent_can_open  (GtkRecentInfo  *info);
+
+/* tf-window-camera.c */
+/* the camera page in the media stack ("camera"), its Record */
+void     tf_window_camera_init      (TfWindow       *self);
+void     tf_window_camera_dispose   (TfWindow       *self);
 
 /* tf-window.c */
 void tf_window_reset_results   (TfWindow       *self);

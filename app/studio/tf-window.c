@@ -843,6 +843,7 @@ tf_window_dispose (GObject *object)
   if (self->media_ids)
     tf_window_project_dispose (self);
   tf_window_errors_dispose (self);
+  tf_window_camera_dispose (self);
   tf_window_compare_dispose (self);
   g_cancellable_cancel (self->ablation_cancellable);
   g_clear_object (&self->ablation_cancellable);
@@ -980,6 +981,7 @@ tf_window_init (TfWindow *self)
   self->view = TF_VIEW_EMPTY;
   build_split (self);
   tf_window_errors_init (self);
+  tf_window_camera_init (self);
 
   /* running from the build folder, the application's icon is not installed */
   theme = gtk_icon_theme_get_for_display (gtk_widget_get_display (GTK_WIDGET (self)));
@@ -1359,6 +1361,7 @@ tf_window_show_page (TfWindow   *self,
       child = self->media_page;
     }
   if (g_strcmp0 (child, "review") == 0 || g_strcmp0 (child, "stats") == 0 || g_strcmp0 (child, "finetune") == 0 ||
+      g_strcmp0 (child, "camera") == 0 ||
       self->view != TF_VIEW_EMPTY)
     gtk_stack_set_visible_child_name (self->main_stack, "media");
   else

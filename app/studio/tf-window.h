@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "tf-application.h"
+#include "tf-camera-view.h"
 #include "tf-export.h"
 #include "tf-file-chooser.h"
 #include "tf-finetune-view.h"
@@ -137,6 +138,13 @@ double           tf_window_get_first_face_ms (TfWindow      *self);
  * positions in between are dropped, not computed), and whether one is */
 guint            tf_window_get_explore_computed (TfWindow   *self);
 gboolean         tf_window_get_explore_running  (TfWindow   *self);
+
+/* The live camera page: @description (a GStreamer pipeline; NULL: the one
+ * given before, else $TF_CAMERA_PIPELINE, else the system's camera) runs
+ * there, with a box, the prediction and the chosen map over each face. */
+void             tf_window_show_camera     (TfWindow        *self,
+                                            const char      *description);
+TfCameraView    *tf_window_get_camera_view (TfWindow        *self);
 
 /* Compares every face with a second model (tf-window-compare.c): the
  * model at @path is loaded beside the one in use (on failure nothing
