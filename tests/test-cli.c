@@ -111,6 +111,75 @@ test_init_and_predict (void)
   }
 }
 
+/* Exploring a face: the occlusion map, the LANet ablation, a LANet dropped */
+static void
+test_explore (void)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *sample = g_test_build_filename (G_TEST_DIST, "..", "data", "astronaut.png", NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser2 = json_parser_new ();
+  JsonObject *face, *dropped;
+  JsonArray *map, *ablation, *maps, *lanet_max;
+  double ablated[3];
+
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", model_path, "--no-detect", "--occlusion",
+                            "--patch", "32", "--stride", "28", "--ablation", sample, NULL), ==, 0);
+  face = json_array_get_object_element (json_object_get_array_member (parse_line (parser, out), "faces"), 0);
+  g_assert_cmpint (json_object_get_int_member (face, "occlusion_grid"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (face, "occlusion_patch"), ==, 32);
+  g_assert_cmpstr (json_object_get_string_member (face, "occlusion_class"), ==,
+                   json_object_get_string_member (face, "predicted"));
+  map = json_object_get_array_member (face, "occlusion_map");
+  g_assert_cmpuint (json_array_get_length (map), ==, 16);
+  ablation = json_object_get_array_member (face, "lanet_ablation");
+  g_assert_cmpuint (json_array_get_length (ablation), ==, 2);
+  for (guint b = 0; b < 2; b++)
+    {
+      JsonArray *p = json_array_get_array_element (ablation, b);
+      double sum = 0;
+      g_assert_cmpuint (json_array_get_length (p), ==, 3);
+      for (guint k = 0; k < 3; k++)
+        sum += json_array_get_double_element (p, k);
+      g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+    }
+  for (guint k = 0; k < 3; k++)
+    ablated[k] = json_array_get_double_element (json_array_get_array_element (ablation, 0), k);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* LANet 1 dropped: its probabilities are the ablation's first row, and
+   * the max of the maps is the other map */
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", model_path, "--no-detect", "--probes",
+                            "--drop-lanet", "1", sample, NULL), ==, 0);
+  dropped = json_array_get_object_element (json_object_get_array_member (parse_line (parser2, out), "faces"), 0);
+  g_assert_cmpint (json_object_get_int_member (dropped, "dropped_lanet"), ==, 1);
+  maps = json_object_get_array_member (dropped, "lanet_maps");
+  lanet_max = json_object_get_array_member (dropped, "lanet_max");
+  for (guint q = 0; q < 196; q++)
+    g_assert_cmpfloat (json_array_get_double_element (lanet_max, q), ==,
+                       json_array_get_double_element (json_array_get_array_element (maps, 1), q));
+  {
+    JsonArray *logits = json_object_get_array_member (dropped, "logits");
+    const char *names[] = { "calm", "glad", "cross" };
+    JsonObject *probs = json_object_get_object_member (dropped, "probs");
+    g_assert_cmpuint (json_array_get_length (logits), ==, 3);
+    for (int k = 0; k < 3; k++)
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (probs, names[k]), ablated[k], 1e-5);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* a LANet the model lacks, and a drop with the ablation, are refused */
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", model_path, "--no-detect", "--drop-lanet", "3",
+                            sample, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "has 2 LANets"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (&out, &err, "predict", "--model", model_path, "--no-detect", "--drop-lanet", "1",
+                            "--ablation", sample, NULL), ==, 2);
+}
+
 static void
 test_bad_inputs (void)
 {
@@ -631,6 +700,7 @@ main (int    argc,
                             "--seed", "5", "--out", model_path, NULL), ==, 0);
 
   g_test_add_func ("/cli/init-and-predict", test_init_and_predict);
+  g_test_add_func ("/cli/explore", test_explore);
   g_test_add_func ("/cli/bad-inputs", test_bad_inputs);
   g_test_add_func ("/cli/extreme-images", test_extreme_images);
   g_test_add_func ("/cli/train-resume", test_train_resume);

@@ -166,28 +166,6 @@ row_has (const TfTestImage *image,
 /* ---- the X server's pointer */
 
 #ifdef HAVE_XTEST
-/* the root window's point of (@x, @y) in @widget */
-static void
-x11_point (GtkWidget *widget,
-           double     x,
-           double     y,
-           int       *rx,
-           int       *ry)
-{
-  GtkNative *native = gtk_widget_get_native (widget);
-  Display *xd = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
-  Window xw = gdk_x11_surface_get_xid (gtk_native_get_surface (native));
-  double nx, ny, sx, sy;
-  Window child;
-  int ox, oy;
-
-  g_assert_true (gtk_widget_translate_coordinates (widget, GTK_WIDGET (native), x, y, &nx, &ny));
-  gtk_native_get_surface_transform (native, &sx, &sy);
-  XTranslateCoordinates (xd, xw, DefaultRootWindow (xd), 0, 0, &ox, &oy, &child);
-  *rx = ox + (int) lround (sx + nx);
-  *ry = oy + (int) lround (sy + ny);
-}
-
 /* A press at (@x, @y) in @widget, a move by (@dx, @dy) in steps, a
  * release, with the X server's pointer (Shift held when @shift); then the
  * main loop runs until @done holds. */
@@ -205,7 +183,7 @@ x11_drag (GtkWidget *widget,
   KeyCode shift_code = XKeysymToKeycode (xd, GDK_KEY_Shift_L);
   int rx, ry;
 
-  x11_point (widget, x, y, &rx, &ry);
+  tf_test_x11_point (widget, x, y, &rx, &ry);
   XTestFakeMotionEvent (xd, -1, rx, ry, CurrentTime);
   if (shift)
     XTestFakeKeyEvent (xd, shift_code, True, CurrentTime);

@@ -1299,7 +1299,7 @@ test_inspector (void)
   g_assert_true (gtk_widget_get_sensitive (compute));
   g_signal_emit_by_name (compute, "clicked");
   g_assert_cmpint (requested, ==, 1);
-  progress = tf_test_find_type (widget, GTK_TYPE_PROGRESS_BAR);
+  progress = tf_test_find_widget (widget, TF_TEST_BY_NAME, "ablation-progress");
   g_assert_nonnull (progress);
   g_assert_false (gtk_widget_get_visible (progress));
   tf_face_inspector_set_ablation_progress (inspector, 0.5);

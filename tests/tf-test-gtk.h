@@ -482,6 +482,28 @@ tf_test_drag (GtkWidget *widget,
 /* ---- the X server's keyboard */
 
 #ifdef HAVE_XTEST
+/* the root window's point of (@x, @y) in @widget */
+static inline void
+tf_test_x11_point (GtkWidget *widget,
+                   double     x,
+                   double     y,
+                   int       *rx,
+                   int       *ry)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  Display *xd = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  Window xw = gdk_x11_surface_get_xid (gtk_native_get_surface (native));
+  double nx, ny, sx, sy;
+  Window child;
+  int ox, oy;
+
+  g_assert_true (gtk_widget_translate_coordinates (widget, GTK_WIDGET (native), x, y, &nx, &ny));
+  gtk_native_get_surface_transform (native, &sx, &sy);
+  XTranslateCoordinates (xd, xw, DefaultRootWindow (xd), 0, 0, &ox, &oy, &child);
+  *rx = ox + (int) lround (sx + nx);
+  *ry = oy + (int) lround (sy + ny);
+}
+
 /* @keyval, with Control and Shift as @mods has them, typed on the X
  * server's keyboard into @widget's window (focused first); sent, not
  * waited for. */

@@ -6,7 +6,12 @@
  * the map to its own min..max; the renderer then scales that texture
  * smoothly to the widget. The texture is built only when the data, the map
  * chosen or the colour map change: opacity is a render-time opacity node, so
- * dragging the opacity slider costs nothing. */
+ * dragging the opacity slider costs nothing.
+ *
+ * The occluder: a rectangle (in fractions of the crop side) drawn grey or
+ * blurred over the face; while "occluding" is on, pressing puts it under
+ * the pointer and dragging moves it ("occluder-moved", with its centre;
+ * "occluder-released" at the end). The owner decides what it hides. */
 #include <glib/gi18n.h>
 #include <math.h>
 
@@ -34,21 +39,44 @@ struct _TfAttentionOverlay
 
   GdkTexture    *heat;          /* NULL: to build on the next frame */
   guint          builds;
+
+  gboolean        occluding;    /* drags move the occluder */
+  gboolean        has_occluder;
+  graphene_rect_t occluder;     /* fractions of the crop side */
+  gboolean        occluder_blur;
+  double          drag_x, drag_y;
 };
+
+enum
+{
+  OCCLUDER_MOVED,
+  OCCLUDER_RELEASED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (TfAttentionOverlay, tf_attention_overlay, GTK_TYPE_WIDGET)
 
 /* The map to draw for the current kind, or NULL (not computed, or out of
  * range). */
 static const float *
-current_map (TfAttentionOverlay *self)
+current_map_grid (TfAttentionOverlay *self,
+                  int                *grid)
 {
   const TfFaceProbe *p = self->probe;
   int gg;
 
+  if (p != NULL && self->kind == TF_OVERLAY_OCCLUSION)
+    {
+      /* its own grid: the places of the occluding patch */
+      *grid = p->occlusion_grid;
+      return p->occlusion_grid > 0 ? p->occlusion_map : NULL;
+    }
   if (p == NULL || p->grid <= 0)
     return NULL;
   gg = p->grid * p->grid;
+  *grid = p->grid;
 
   switch (self->kind)
     {
@@ -66,9 +94,18 @@ current_map (TfAttentionOverlay *self)
         return NULL;
       return p->cls_attn + ((gsize) self->index * p->heads + self->head) * gg;
     case TF_OVERLAY_NONE:
+    case TF_OVERLAY_OCCLUSION:
     default:
       return NULL;
     }
+}
+
+static const float *
+current_map (TfAttentionOverlay *self)
+{
+  int grid;
+
+  return current_map_grid (self, &grid);
 }
 
 /* Per output pixel along one axis: the two grid cells and the weight of the
@@ -194,6 +231,9 @@ describe (TfAttentionOverlay *self)
     case TF_OVERLAY_HEAD:
       return g_strdup_printf (_("Aligned face with the class-token attention of block %d, head %d"),
                               self->index + 1, self->head + 1);
+    case TF_OVERLAY_OCCLUSION:
+      return g_strdup (_("Aligned face with its occlusion sensitivity: how much hiding each place "
+                         "lowers the prediction"));
     case TF_OVERLAY_NONE:
     default:
       return g_strdup (_("Aligned face"));
@@ -307,12 +347,47 @@ snapshot_crop (TfAttentionOverlay    *self,
     gtk_snapshot_pop (snapshot);
 }
 
+/* the occluder over the face, clipped to it: mid grey, or the crop blurred
+ * there, with an outline so that it shows on any face */
+static void
+snapshot_occluder (TfAttentionOverlay    *self,
+                   GtkSnapshot           *snapshot,
+                   const graphene_rect_t *face)
+{
+  graphene_rect_t r, shown;
+  GskRoundedRect outline;
+  const GdkRGBA edge[4] = { { 1, 1, 1, 0.9f }, { 1, 1, 1, 0.9f }, { 1, 1, 1, 0.9f }, { 1, 1, 1, 0.9f } };
+  const float widths[4] = { 2, 2, 2, 2 };
+
+  if (!self->has_occluder)
+    return;
+  graphene_rect_init (&r, face->origin.x + self->occluder.origin.x * face->size.width,
+                      face->origin.y + self->occluder.origin.y * face->size.height,
+                      self->occluder.size.width * face->size.width,
+                      self->occluder.size.height * face->size.height);
+  if (!graphene_rect_intersection (&r, face, &shown))
+    return;
+  gtk_snapshot_push_clip (snapshot, &shown);
+  if (self->occluder_blur && self->probe->crop != NULL)
+    {
+      gtk_snapshot_push_blur (snapshot, face->size.width / 14);
+      snapshot_crop (self, snapshot, face);
+      gtk_snapshot_pop (snapshot);
+    }
+  else
+    gtk_snapshot_append_color (snapshot, &(GdkRGBA) { 0.5f, 0.5f, 0.5f, 1 }, &shown);
+  gtk_snapshot_pop (snapshot);
+  gsk_rounded_rect_init_from_rect (&outline, &shown, 0);
+  gtk_snapshot_append_border (snapshot, &outline, widths, edge);
+}
+
 static void
 tf_attention_overlay_snapshot (GtkWidget   *widget,
                                GtkSnapshot *snapshot)
 {
   TfAttentionOverlay *self = TF_ATTENTION_OVERLAY (widget);
-  const float *map = current_map (self);
+  int grid = 0;
+  const float *map = current_map_grid (self, &grid);
   graphene_rect_t rect;
   GskRoundedRect clip;
 
@@ -335,16 +410,78 @@ tf_attention_overlay_snapshot (GtkWidget   *widget,
         {
           if (self->heat == NULL)
             {
-              self->heat = build_heat (map, self->probe->grid, self->colormap);
+              self->heat = build_heat (map, grid, self->colormap);
               self->builds++;
             }
           gtk_snapshot_push_opacity (snapshot, self->opacity);
           gtk_snapshot_append_texture (snapshot, self->heat, &rect);
           gtk_snapshot_pop (snapshot);
         }
+      snapshot_occluder (self, snapshot, &rect);
     }
 
   gtk_snapshot_pop (snapshot);
+}
+
+/* the drag, in fractions of the crop */
+static gboolean
+to_crop (TfAttentionOverlay *self,
+         double              x,
+         double              y,
+         double             *fx,
+         double             *fy)
+{
+  graphene_rect_t face;
+
+  if (!tf_attention_overlay_get_face_rect (self, &face))
+    return FALSE;
+  *fx = (x - face.origin.x) / face.size.width;
+  *fy = (y - face.origin.y) / face.size.height;
+  return TRUE;
+}
+
+static void
+on_drag_begin_cb (GtkGestureDrag     *gesture,
+                  double              x,
+                  double              y,
+                  TfAttentionOverlay *self)
+{
+  double fx, fy;
+
+  if (!self->occluding || self->probe == NULL || !to_crop (self, x, y, &fx, &fy))
+    {
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
+      return;
+    }
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  self->drag_x = x;
+  self->drag_y = y;
+  g_signal_emit (self, signals[OCCLUDER_MOVED], 0, fx, fy);
+}
+
+static void
+on_drag_update_cb (GtkGestureDrag     *gesture,
+                   double              dx,
+                   double              dy,
+                   TfAttentionOverlay *self)
+{
+  double fx, fy;
+
+  (void) gesture;
+  if (self->occluding && to_crop (self, self->drag_x + dx, self->drag_y + dy, &fx, &fy))
+    g_signal_emit (self, signals[OCCLUDER_MOVED], 0, fx, fy);
+}
+
+static void
+on_drag_end_cb (GtkGestureDrag     *gesture,
+                double              dx,
+                double              dy,
+                TfAttentionOverlay *self)
+{
+  (void) gesture;
+  (void) dx;
+  (void) dy;
+  g_signal_emit (self, signals[OCCLUDER_RELEASED], 0);
 }
 
 static void
@@ -402,6 +539,23 @@ tf_attention_overlay_class_init (TfAttentionOverlayClass *klass)
   widget_class->measure = tf_attention_overlay_measure;
   widget_class->get_request_mode = tf_attention_overlay_get_request_mode;
 
+  /**
+   * TfAttentionOverlay::occluder-moved:
+   * @x: the pointer, in fractions of the crop's width (outside 0..1: off it)
+   * @y: and of its height
+   *
+   * While occluding, the person pressed or dragged over the face.
+   */
+  signals[OCCLUDER_MOVED] = g_signal_new ("occluder-moved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  /**
+   * TfAttentionOverlay::occluder-released:
+   *
+   * The drag that moved the occluder ended.
+   */
+  signals[OCCLUDER_RELEASED] = g_signal_new ("occluder-released", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                             0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
   gtk_widget_class_set_css_name (widget_class, "tf-attention-overlay");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
@@ -413,6 +567,15 @@ tf_attention_overlay_init (TfAttentionOverlay *self)
   self->opacity = 0.6;
   self->colormap = TF_COLORMAP_VIRIDIS;
   update (self, TRUE);
+
+  {
+    GtkGesture *drag = gtk_gesture_drag_new ();
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (drag), GDK_BUTTON_PRIMARY);
+    g_signal_connect (drag, "drag-begin", G_CALLBACK (on_drag_begin_cb), self);
+    g_signal_connect (drag, "drag-update", G_CALLBACK (on_drag_update_cb), self);
+    g_signal_connect (drag, "drag-end", G_CALLBACK (on_drag_end_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drag));
+  }
 }
 
 GtkWidget *
@@ -443,7 +606,7 @@ tf_attention_overlay_set_kind (TfAttentionOverlay *self,
                                int                 head)
 {
   g_return_if_fail (TF_IS_ATTENTION_OVERLAY (self));
-  g_return_if_fail (kind >= TF_OVERLAY_NONE && kind <= TF_OVERLAY_HEAD);
+  g_return_if_fail (kind >= TF_OVERLAY_NONE && kind <= TF_OVERLAY_OCCLUSION);
 
   if (kind != TF_OVERLAY_LANET && kind != TF_OVERLAY_HEAD)
     index = 0;
@@ -529,4 +692,31 @@ tf_attention_overlay_get_shows_gray (TfAttentionOverlay *self)
 {
   g_return_val_if_fail (TF_IS_ATTENTION_OVERLAY (self), FALSE);
   return self->as_model && self->probe != NULL && self->probe->input_gray;
+}
+
+void
+tf_attention_overlay_set_occluding (TfAttentionOverlay *self,
+                                    gboolean            occluding)
+{
+  g_return_if_fail (TF_IS_ATTENTION_OVERLAY (self));
+
+  self->occluding = !!occluding;
+  if (self->occluding)
+    gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "crosshair");
+  else
+    gtk_widget_set_cursor (GTK_WIDGET (self), NULL);
+}
+
+void
+tf_attention_overlay_set_occluder (TfAttentionOverlay *self,
+                                   const double       *rect,
+                                   gboolean            blur)
+{
+  g_return_if_fail (TF_IS_ATTENTION_OVERLAY (self));
+
+  self->has_occluder = rect != NULL;
+  if (rect != NULL)
+    graphene_rect_init (&self->occluder, (float) rect[0], (float) rect[1], (float) rect[2], (float) rect[3]);
+  self->occluder_blur = !!blur;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }

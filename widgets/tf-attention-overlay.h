@@ -16,6 +16,7 @@ typedef enum
   TF_OVERLAY_LANET_MAX,   /* their max */
   TF_OVERLAY_ROLLOUT,     /* attention rollout */
   TF_OVERLAY_HEAD,        /* one head's class-token attention (block, head) */
+  TF_OVERLAY_OCCLUSION,   /* the occlusion-sensitivity map (its own grid) */
 } TfOverlayKind;
 
 /* TfAttentionOverlay: the aligned crop with a heat map over it,
@@ -35,5 +36,11 @@ void          tf_attention_overlay_set_as_model (TfAttentionOverlay *self, gbool
 gboolean      tf_attention_overlay_get_as_model (TfAttentionOverlay *self);
 /* whether the crop is drawn in grayscale now */
 gboolean      tf_attention_overlay_get_shows_gray (TfAttentionOverlay *self);
+/* Occluding: presses and drags over the face emit "occluder-moved"
+ * (x, y in fractions of the crop) and "occluder-released". */
+void          tf_attention_overlay_set_occluding (TfAttentionOverlay *self, gboolean occluding);
+/* The rectangle drawn over the face (x, y, w, h in fractions of the crop
+ * side, clipped to it; NULL: none), grey or blurred. */
+void          tf_attention_overlay_set_occluder  (TfAttentionOverlay *self, const double *rect, gboolean blur);
 
 G_END_DECLS

@@ -8,7 +8,14 @@
  * and "Selected head"; choosing a head in the grid switches to the last.
  * The choice is a name ("lanet-2", "max", "rollout", "head": the "map"
  * property) kept apart from what the face shown can draw, so a face
- * without maps (or with fewer LANets) does not lose it for the next one. */
+ * without maps (or with fewer LANets) does not lose it for the next one.
+ *
+ * Exploring (issue 13): "Occlusion sensitivity" in the chooser asks the
+ * owner for the map ("occlusion-map-requested"; it is not a kept choice:
+ * each face computes its own); "Occlude" lets the person drag a square over
+ * the face ("occlusion-changed"), "Drop LANet" drops one map
+ * ("lanet-drop-changed"); the owner answers with tf_face_inspector_set_variant,
+ * the face as the model now sees it, shown until the next face. */
 #include <glib/gi18n.h>
 #include <stdio.h>
 
@@ -21,6 +28,10 @@ enum
 {
   ABLATION_REQUESTED,
   HELP_REQUESTED,
+  OCCLUSION_MAP_REQUESTED,
+  OCCLUSION_MAP_CANCELLED,
+  OCCLUSION_CHANGED,
+  LANET_DROP_CHANGED,
   N_SIGNALS
 };
 
@@ -69,6 +80,20 @@ struct _TfFaceInspector
   GtkButton          *compute;
   GtkProgressBar     *progress;
   GtkCheckButton     *show_ablation;
+
+  /* exploring */
+  TfFaceProbe        *variant;          /* shown instead of probe, or NULL */
+  gboolean            occlusion_shown;  /* the chooser is on the occlusion map */
+  GtkWidget          *occlusion_row;
+  GtkProgressBar     *occlusion_progress;
+  GtkToggleButton    *occlude;
+  GtkDropDown        *occlude_fill;
+  gboolean            has_occluder;
+  double              occluder[4];      /* x, y, w, h in fractions of the crop */
+  GtkDropDown        *drop_chooser;
+  GtkStringList      *drop_names;
+  GtkLabel           *variant_caption;
+  GtkWidget          *lanet_table;
 };
 
 G_DEFINE_FINAL_TYPE (TfFaceInspector, tf_face_inspector, GTK_TYPE_WIDGET)
@@ -87,10 +112,17 @@ pos_rollout (TfFaceInspector *self)
   return (guint) self->lanets + 1;
 }
 
+/* before the head, whose entry is renamed as heads are chosen */
+static guint
+pos_occlusion (TfFaceInspector *self)
+{
+  return (guint) self->lanets + 2;
+}
+
 static guint
 pos_head (TfFaceInspector *self)
 {
-  return (guint) self->lanets + 2;
+  return (guint) self->lanets + 3;
 }
 
 /* "Block 2, head 3" once a head is chosen, else "Selected head" */
@@ -116,6 +148,7 @@ fill_chooser (TfFaceInspector *self,
     g_ptr_array_add (names, g_strdup_printf (_("LANet %d"), b + 1));
   g_ptr_array_add (names, g_strdup (_("Max of LANets")));
   g_ptr_array_add (names, g_strdup (_("Rollout")));
+  g_ptr_array_add (names, g_strdup (_("Occlusion sensitivity")));
   g_ptr_array_add (names, head_entry_name (self));
   g_ptr_array_add (names, NULL);
 
@@ -194,7 +227,16 @@ static void
 show_position (TfFaceInspector *self,
                guint            pos)
 {
-  if (pos < pos_max (self))
+  gboolean occlusion = pos == pos_occlusion (self);
+
+  /* TRANSLATORS: the ends of the overlay's colour legend */
+  tf_color_scale_set_labels (self->legend,
+                             occlusion ? C_("occlusion", "hiding it matters least")
+                                       : C_("attention", "lowest attention"),
+                             occlusion ? C_("occlusion", "lowers the prediction most") : C_("attention", "highest"));
+  if (occlusion)
+    tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_OCCLUSION, 0, 0);
+  else if (pos < pos_max (self))
     tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_LANET, (int) pos, 0);
   else if (pos == pos_max (self))
     tf_attention_overlay_set_kind (self->overlay, TF_OVERLAY_LANET_MAX, 0, 0);
@@ -238,6 +280,17 @@ on_map_chosen_cb (GtkDropDown     *chooser,
   (void) pspec;
   if (self->updating || pos == GTK_INVALID_LIST_POSITION)
     return;
+  /* the occlusion map is computed per face: shown, asked for, never kept */
+  self->occlusion_shown = pos == pos_occlusion (self);
+  if (self->occlusion_shown)
+    {
+      show_position (self, pos);
+      /* computed from what the model saw, where the face keeps it */
+      if (self->probe != NULL && self->probe->occlusion_map == NULL && self->probe->source_rgb != NULL
+          && !gtk_widget_get_visible (self->occlusion_row))
+        g_signal_emit (self, signals[OCCLUSION_MAP_REQUESTED], 0);
+      return;
+    }
   g_free (self->map_choice);
   self->map_choice = name_of (self, pos);
   show_position (self, pos);
@@ -337,7 +390,9 @@ scroll_to_grid (TfFaceInspector *self)
     return FALSE;
   adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
   top = bounds.origin.y;
-  if (!gtk_widget_compute_bounds (GTK_WIDGET (self->show_ablation), GTK_WIDGET (self), &bounds))
+  /* down to the LANets' ablation under the toggle, when there is one */
+  if (!gtk_widget_compute_bounds (gtk_widget_get_visible (self->lanet_table) ? self->lanet_table
+                                  : GTK_WIDGET (self->show_ablation), GTK_WIDGET (self), &bounds))
     return FALSE;
   bottom = bounds.origin.y + bounds.size.height;
   if (bottom > gtk_adjustment_get_upper (adj) + 0.5)
@@ -390,6 +445,7 @@ on_show_ablation_cb (GtkCheckButton  *button,
   update_grid_caption (self);
 }
 
+
 /* ---- construction */
 
 static GtkWidget *
@@ -435,6 +491,265 @@ labelled_row (const char *text,
   return row;
 }
 
+/* ---- exploring: occlusion, the occlusion map, LANet drop */
+
+/* the occluder's side, in fractions of the crop */
+#define OCCLUDER_SIDE 0.25
+
+/* what the overlay, bars and grid show: the variant, else the face */
+static void
+show_probe (TfFaceInspector *self)
+{
+  TfFaceProbe *shown = self->variant != NULL ? self->variant : self->probe;
+
+  tf_attention_overlay_set_probe (self->overlay, shown);
+  tf_prob_bars_set_probe (self->bars, shown);
+  tf_head_grid_set_probe (self->grid, shown);
+}
+
+static void
+update_variant_caption (TfFaceInspector *self)
+{
+  guint drop = gtk_drop_down_get_selected (self->drop_chooser);
+  g_autofree char *text = NULL;
+
+  if (self->variant == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->variant_caption), FALSE);
+      return;
+    }
+  if (self->has_occluder && drop > 0 && drop != GTK_INVALID_LIST_POSITION)
+    /* TRANSLATORS: under the face while exploring it */
+    text = g_strdup_printf (_("Part of the face hidden and LANet %u dropped: the prediction and maps as the model "
+                              "sees it now"), drop);
+  else if (drop > 0 && drop != GTK_INVALID_LIST_POSITION)
+    text = g_strdup_printf (_("LANet %u dropped: the prediction and maps without its map"), drop);
+  else
+    text = g_strdup (_("Part of the face hidden: the prediction and maps as the model sees it now"));
+  gtk_label_set_text (self->variant_caption, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->variant_caption), TRUE);
+}
+
+static void
+on_occlusion_cancel_cb (GtkButton       *button,
+                        TfFaceInspector *self)
+{
+  (void) button;
+  g_signal_emit (self, signals[OCCLUSION_MAP_CANCELLED], 0);
+}
+
+/* under the chooser: the occlusion map's progress, and its Cancel */
+static void
+build_occlusion_row (TfFaceInspector *self,
+                     GtkBox          *box)
+{
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+
+  self->occlusion_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  self->occlusion_progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->occlusion_progress), "occlusion-progress");
+  gtk_widget_set_hexpand (GTK_WIDGET (self->occlusion_progress), TRUE);
+  gtk_widget_set_valign (GTK_WIDGET (self->occlusion_progress), GTK_ALIGN_CENTER);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->occlusion_progress),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Occlusion map progress"),
+                                  -1);
+  gtk_widget_set_tooltip_text (cancel, _("Stop computing the occlusion map"));
+  gtk_widget_set_name (cancel, "occlusion-cancel");
+  g_signal_connect (cancel, "clicked", G_CALLBACK (on_occlusion_cancel_cb), self);
+  gtk_box_append (GTK_BOX (self->occlusion_row), GTK_WIDGET (self->occlusion_progress));
+  gtk_box_append (GTK_BOX (self->occlusion_row), cancel);
+  gtk_widget_set_visible (self->occlusion_row, FALSE);
+  gtk_box_append (box, self->occlusion_row);
+}
+
+static void
+set_occluder (TfFaceInspector *self,
+              const double    *rect)
+{
+  self->has_occluder = rect != NULL;
+  if (rect != NULL)
+    memcpy (self->occluder, rect, sizeof self->occluder);
+  tf_attention_overlay_set_occluder (self->overlay, rect,
+                                     gtk_drop_down_get_selected (self->occlude_fill) == 1);
+  g_signal_emit (self, signals[OCCLUSION_CHANGED], 0);
+}
+
+static void
+on_occluder_moved_cb (TfAttentionOverlay *overlay,
+                      double              x,
+                      double              y,
+                      TfFaceInspector    *self)
+{
+  double rect[4] = { x - OCCLUDER_SIDE / 2, y - OCCLUDER_SIDE / 2, OCCLUDER_SIDE, OCCLUDER_SIDE };
+
+  (void) overlay;
+  set_occluder (self, rect);
+}
+
+static void
+on_occluder_released_cb (TfAttentionOverlay *overlay,
+                         TfFaceInspector    *self)
+{
+  (void) overlay;
+  if (self->has_occluder)
+    set_occluder (self, NULL);
+}
+
+static void
+on_occlude_toggled_cb (GtkToggleButton *button,
+                       TfFaceInspector *self)
+{
+  gboolean on = gtk_toggle_button_get_active (button);
+
+  tf_attention_overlay_set_occluding (self->overlay, on);
+  if (!on && self->has_occluder)
+    set_occluder (self, NULL);
+}
+
+/* grey or blurred: the square held now changes with it */
+static void
+on_fill_chosen_cb (GtkDropDown     *chooser,
+                   GParamSpec      *pspec,
+                   TfFaceInspector *self)
+{
+  double rect[4];
+
+  (void) chooser;
+  (void) pspec;
+  memcpy (rect, self->occluder, sizeof rect);
+  if (self->has_occluder)
+    set_occluder (self, rect);
+}
+
+static void
+on_drop_chosen_cb (GtkDropDown     *chooser,
+                   GParamSpec      *pspec,
+                   TfFaceInspector *self)
+{
+  (void) chooser;
+  (void) pspec;
+  if (self->updating)
+    return;
+  g_signal_emit (self, signals[LANET_DROP_CHANGED], 0, tf_face_inspector_get_dropped_lanet (self));
+}
+
+/* "None", "LANet 1".. for the model's LANets */
+static void
+fill_drop_chooser (TfFaceInspector *self,
+                   int              lanets)
+{
+  guint old = g_list_model_get_n_items (G_LIST_MODEL (self->drop_names));
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  /* TRANSLATORS: the Drop LANet chooser's first entry: every map kept */
+  g_ptr_array_add (names, g_strdup (C_("lanet", "None")));
+  for (int b = 0; b < lanets; b++)
+    g_ptr_array_add (names, g_strdup_printf (_("LANet %d"), b + 1));
+  g_ptr_array_add (names, NULL);
+  if (old == (guint) lanets + 1)
+    return;
+  self->updating = TRUE;
+  gtk_string_list_splice (self->drop_names, 0, old, (const char * const *) names->pdata);
+  gtk_drop_down_set_selected (self->drop_chooser, 0);
+  self->updating = FALSE;
+}
+
+static void
+build_explore (TfFaceInspector *self,
+               GtkBox          *box)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  const char *fills[] = { C_("occlude", "Grey"), C_("occlude", "Blurred"), NULL };
+
+  gtk_box_append (box, heading (_("Explore")));
+  self->occlude = GTK_TOGGLE_BUTTON (gtk_toggle_button_new_with_mnemonic (_("Occl_ude")));
+  gtk_widget_set_name (GTK_WIDGET (self->occlude), "occlude");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->occlude),
+                               _("Drag over the face to hide part of it: the prediction and maps follow"));
+  g_signal_connect (self->occlude, "toggled", G_CALLBACK (on_occlude_toggled_cb), self);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->occlude));
+  self->occlude_fill = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (fills));
+  gtk_widget_set_name (GTK_WIDGET (self->occlude_fill), "occlude-fill");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->occlude_fill), _("How the hidden part is hidden"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->occlude_fill),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Hide with"),
+                                  -1);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->occlude_fill), TRUE);
+  g_signal_connect (self->occlude_fill, "notify::selected", G_CALLBACK (on_fill_chosen_cb), self);
+  gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->occlude_fill));
+  gtk_box_append (box, row);
+  gtk_box_append (box, caption (_("With Occlude on, press and drag on the face: a square hides what is under it "
+                                  "and the model looks again. Releasing restores the face.")));
+  g_signal_connect (self->overlay, "occluder-moved", G_CALLBACK (on_occluder_moved_cb), self);
+  g_signal_connect (self->overlay, "occluder-released", G_CALLBACK (on_occluder_released_cb), self);
+
+  self->drop_names = gtk_string_list_new (NULL);
+  self->drop_chooser = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->drop_names)), NULL));
+  gtk_widget_set_name (GTK_WIDGET (self->drop_chooser), "drop-lanet");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->drop_chooser),
+                               _("Run the face again with one LANet’s map dropped, as MAD does in training"));
+  fill_drop_chooser (self, 0);
+  g_signal_connect (self->drop_chooser, "notify::selected", G_CALLBACK (on_drop_chosen_cb), self);
+  gtk_box_append (box, labelled_row (_("_Drop LANet"), GTK_WIDGET (self->drop_chooser)));
+}
+
+/* each LANet dropped: the predicted class's probability then, and the
+ * class the model would pick */
+static void
+update_lanet_table (TfFaceInspector *self)
+{
+  const TfFaceProbe *p = self->probe;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (self->lanet_table)) != NULL)
+    gtk_box_remove (GTK_BOX (self->lanet_table), child);
+  gtk_widget_set_visible (self->lanet_table, p != NULL && p->lanet_ablation != NULL && p->probs != NULL);
+  if (p == NULL || p->lanet_ablation == NULL || p->probs == NULL)
+    return;
+  gtk_box_append (GTK_BOX (self->lanet_table),
+                  caption (_("With each LANet’s map dropped (MAD at inference): the predicted class’s "
+                             "probability, and the class chosen then")));
+  for (int b = 0; b < p->lanets; b++)
+    {
+      const float *q = p->lanet_ablation + (gsize) b * p->classes;
+      int best = 0, c = p->predicted;
+      g_autofree char *text = NULL;
+      GtkWidget *label;
+
+      for (int k = 1; k < p->classes; k++)
+        if (q[k] > q[best])
+          best = k;
+      /* TRANSLATORS: a row of the LANet ablation: "LANet 1 dropped: happiness 97.1 % (−2.0), chooses happiness" */
+      text = g_strdup_printf (_("LANet %d dropped: %s %.1f %% (%+.1f), chooses %s"), b + 1,
+                              tf_class_display_name (p->class_names[c]), 100.0 * q[c],
+                              100.0 * (q[c] - p->probs[c]), tf_class_display_name (p->class_names[best]));
+      label = gtk_label_new (text);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, "numeric");
+      gtk_box_append (GTK_BOX (self->lanet_table), label);
+    }
+}
+
+/* a new face: nothing of the last one's exploring stays */
+static void
+reset_explore (TfFaceInspector *self)
+{
+  int lanets = self->probe != NULL && self->probe->lanet_maps != NULL ? MAX (self->probe->lanets, 0) : 0;
+
+  g_clear_pointer (&self->variant, tf_face_probe_unref);
+  self->has_occluder = FALSE;
+  tf_attention_overlay_set_occluder (self->overlay, NULL, FALSE);
+  fill_drop_chooser (self, lanets);
+  self->updating = TRUE;
+  gtk_drop_down_set_selected (self->drop_chooser, 0);
+  self->updating = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->drop_chooser), lanets > 0 && self->probe->source_rgb != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->occlude), self->probe != NULL && self->probe->source_rgb != NULL);
+  update_variant_caption (self);
+  update_lanet_table (self);
+}
+
 static void
 build (TfFaceInspector *self)
 {
@@ -453,6 +768,9 @@ build (TfFaceInspector *self)
   self->overlay = TF_ATTENTION_OVERLAY (tf_attention_overlay_new ());
   gtk_widget_set_hexpand (GTK_WIDGET (self->overlay), TRUE);
   gtk_box_append (box, GTK_WIDGET (self->overlay));
+  self->variant_caption = GTK_LABEL (caption (""));
+  gtk_widget_set_visible (GTK_WIDGET (self->variant_caption), FALSE);
+  gtk_box_append (box, GTK_WIDGET (self->variant_caption));
 
   self->map_names = gtk_string_list_new (NULL);
   self->map_chooser = GTK_DROP_DOWN (gtk_drop_down_new (G_LIST_MODEL (g_object_ref (self->map_names)), NULL));
@@ -465,6 +783,7 @@ build (TfFaceInspector *self)
   self->head_caption = GTK_LABEL (caption (""));
   gtk_widget_set_visible (GTK_WIDGET (self->head_caption), FALSE);
   gtk_box_append (box, GTK_WIDGET (self->head_caption));
+  build_occlusion_row (self, box);
 
   self->opacity = g_object_ref_sink (gtk_adjustment_new (0.6, 0, 1, 0.05, 0.1, 0));
   self->opacity_scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->opacity);
@@ -488,6 +807,8 @@ build (TfFaceInspector *self)
   gtk_widget_set_hexpand (gtk_widget_get_first_child (self->as_model_row), TRUE);
   gtk_widget_set_visible (self->as_model_row, FALSE);
   gtk_box_append (box, self->as_model_row);
+
+  build_explore (self, box);
 
   /* the prediction */
   gtk_box_append (box, heading (_("Prediction")));
@@ -518,13 +839,14 @@ build (TfFaceInspector *self)
 
   /* the ablation */
   gtk_box_append (box, heading (_("Ablation")));
-  gtk_box_append (box, caption (_("How the prediction changes when each head is dropped, one at a time.")));
+  gtk_box_append (box, caption (_("How the prediction changes when each head, or each LANet’s map, is dropped, one at a time.")));
   row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   self->compute = GTK_BUTTON (gtk_button_new_with_mnemonic (_("_Compute")));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->compute), _("Compute the ablation of every head for this face"));
   g_signal_connect (self->compute, "clicked", G_CALLBACK (on_compute_clicked_cb), self);
   gtk_box_append (GTK_BOX (row), GTK_WIDGET (self->compute));
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  gtk_widget_set_name (GTK_WIDGET (self->progress), "ablation-progress");
   gtk_widget_set_hexpand (GTK_WIDGET (self->progress), TRUE);
   gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
   gtk_widget_set_visible (GTK_WIDGET (self->progress), FALSE);
@@ -538,6 +860,11 @@ build (TfFaceInspector *self)
   gtk_widget_set_visible (GTK_WIDGET (self->show_ablation), FALSE);
   g_signal_connect (self->show_ablation, "notify::active", G_CALLBACK (on_show_ablation_cb), self);
   gtk_box_append (box, GTK_WIDGET (self->show_ablation));
+
+  self->lanet_table = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_name (self->lanet_table, "lanet-ablation");
+  gtk_widget_set_visible (self->lanet_table, FALSE);
+  gtk_box_append (box, self->lanet_table);
 
   update_grid_caption (self);
 }
@@ -603,6 +930,8 @@ tf_face_inspector_dispose (GObject *object)
   g_clear_object (&self->map_names);
   g_clear_object (&self->opacity);
   g_clear_pointer (&self->probe, tf_face_probe_unref);
+  g_clear_pointer (&self->variant, tf_face_probe_unref);
+  g_clear_object (&self->drop_names);
 
   G_OBJECT_CLASS (tf_face_inspector_parent_class)->dispose (object);
 }
@@ -669,6 +998,37 @@ tf_face_inspector_class_init (TfFaceInspectorClass *klass)
                                           0, NULL, NULL, NULL,
                                           G_TYPE_NONE, 1, G_TYPE_STRING);
 
+  /**
+   * TfFaceInspector::occlusion-map-requested:
+   *
+   * "Occlusion sensitivity" was chosen for a face without the map: the
+   * owner computes it (showing tf_face_inspector_set_occlusion_progress)
+   * and hands over a probe with it through tf_face_inspector_set_probe().
+   */
+  signals[OCCLUSION_MAP_REQUESTED] = g_signal_new ("occlusion-map-requested", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * TfFaceInspector::occlusion-map-cancelled:
+   *
+   * The person stopped the occlusion map being computed.
+   */
+  signals[OCCLUSION_MAP_CANCELLED] = g_signal_new ("occlusion-map-cancelled", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * TfFaceInspector::occlusion-changed:
+   *
+   * The occluder moved, or was released (tf_face_inspector_get_occluder
+   * says where, or that there is none).
+   */
+  signals[OCCLUSION_CHANGED] = g_signal_new ("occlusion-changed", G_TYPE_FROM_CLASS (klass),
+                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * TfFaceInspector::lanet-drop-changed:
+   * @lanet: the LANet to drop, from 0; -1: none
+   */
+  signals[LANET_DROP_CHANGED] = g_signal_new ("lanet-drop-changed", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "tf-face-inspector");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
@@ -703,6 +1063,13 @@ static void
 apply_choice (TfFaceInspector *self)
 {
   guint pos = position_of (self, self->map_choice);
+
+  /* the occlusion map stays chosen while this face has it or awaits it */
+  if (self->occlusion_shown && self->probe != NULL
+      && (self->probe->occlusion_map != NULL || gtk_widget_get_visible (self->occlusion_row)))
+    pos = pos_occlusion (self);
+  else
+    self->occlusion_shown = FALSE;
 
   if (self->probe != NULL && self->head_block >= 0)
     tf_head_grid_select (self->grid, self->head_block, self->head_head);
@@ -746,9 +1113,8 @@ tf_face_inspector_set_probe (TfFaceInspector *self,
   g_clear_pointer (&self->probe, tf_face_probe_unref);
   self->probe = probe;
 
-  tf_attention_overlay_set_probe (self->overlay, probe);
-  tf_prob_bars_set_probe (self->bars, probe);
-  tf_head_grid_set_probe (self->grid, probe);
+  reset_explore (self);
+  show_probe (self);
   if (probe != NULL)
     tf_label_bar_set_classes (self->label_bar, (const char * const *) probe->class_names, probe->classes,
                               probe->predicted);
@@ -887,8 +1253,17 @@ tf_face_inspector_set_map (TfFaceInspector *self,
 
   if (map == NULL || *map == '\0')
     map = "max";
+  /* a map named is shown, the occlusion map (not a kept choice) left */
   if (g_strcmp0 (map, self->map_choice) == 0)
-    return;
+    {
+      if (self->occlusion_shown)
+        {
+          self->occlusion_shown = FALSE;
+          apply_choice (self);
+        }
+      return;
+    }
+  self->occlusion_shown = FALSE;
   g_free (self->map_choice);
   self->map_choice = g_strdup (map);
   apply_choice (self);
@@ -924,4 +1299,106 @@ tf_face_inspector_get_compute_button (TfFaceInspector *self)
 {
   g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
   return GTK_WIDGET (self->compute);
+}
+
+/* ---- public: exploring */
+
+void
+tf_face_inspector_set_variant (TfFaceInspector *self,
+                               TfFaceProbe     *variant)
+{
+  g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
+
+  if (variant != NULL)
+    tf_face_probe_ref (variant);
+  g_clear_pointer (&self->variant, tf_face_probe_unref);
+  self->variant = variant;
+  show_probe (self);
+  apply_choice (self);
+  update_variant_caption (self);
+}
+
+TfFaceProbe *
+tf_face_inspector_get_variant (TfFaceInspector *self)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), NULL);
+  return self->variant;
+}
+
+gboolean
+tf_face_inspector_get_occluder (TfFaceInspector *self,
+                                double           rect[4],
+                                gboolean        *blur)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), FALSE);
+
+  if (rect != NULL)
+    memcpy (rect, self->occluder, sizeof self->occluder);
+  if (blur != NULL)
+    *blur = gtk_drop_down_get_selected (self->occlude_fill) == 1;
+  return self->has_occluder;
+}
+
+void
+tf_face_inspector_set_occluder (TfFaceInspector *self,
+                                const double    *rect)
+{
+  g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
+
+  if (rect == NULL && !self->has_occluder)
+    return;
+  set_occluder (self, rect);
+}
+
+int
+tf_face_inspector_get_dropped_lanet (TfFaceInspector *self)
+{
+  guint pos;
+
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), -1);
+
+  pos = gtk_drop_down_get_selected (self->drop_chooser);
+  return pos == GTK_INVALID_LIST_POSITION ? -1 : (int) pos - 1;
+}
+
+void
+tf_face_inspector_set_dropped_lanet (TfFaceInspector *self,
+                                     int              lanet)
+{
+  g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
+
+  /* notifies, and so asks the owner, when it changes */
+  gtk_drop_down_set_selected (self->drop_chooser, (guint) CLAMP (lanet + 1, 0, self->lanets));
+}
+
+void
+tf_face_inspector_set_occlusion_progress (TfFaceInspector *self,
+                                          double           fraction)
+{
+  g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
+
+  gtk_widget_set_visible (self->occlusion_row, fraction >= 0);
+  if (fraction >= 0)
+    gtk_progress_bar_set_fraction (self->occlusion_progress, MIN (fraction, 1.0));
+  else if (self->occlusion_shown && (self->probe == NULL || self->probe->occlusion_map == NULL))
+    {
+      /* stopped without a map: back to the kept choice */
+      self->occlusion_shown = FALSE;
+      apply_choice (self);
+    }
+}
+
+gboolean
+tf_face_inspector_get_occlusion_shown (TfFaceInspector *self)
+{
+  g_return_val_if_fail (TF_IS_FACE_INSPECTOR (self), FALSE);
+  return self->occlusion_shown;
+}
+
+void
+tf_face_inspector_show_occlusion_map (TfFaceInspector *self)
+{
+  g_return_if_fail (TF_IS_FACE_INSPECTOR (self));
+
+  gtk_drop_down_set_selected (self->map_chooser, pos_occlusion (self));
 }

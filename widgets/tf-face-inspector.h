@@ -51,4 +51,25 @@ TfAttentionOverlay *tf_face_inspector_get_overlay   (TfFaceInspector *self);
 TfProbBars         *tf_face_inspector_get_prob_bars (TfFaceInspector *self);
 TfHeadGrid         *tf_face_inspector_get_head_grid (TfFaceInspector *self);
 
+/* Exploring (issue 13). The variant is the face as the model sees it with
+ * part hidden or a LANet dropped (the owner computes it on
+ * "occlusion-changed" / "lanet-drop-changed"); it is shown instead of the
+ * face until the next tf_face_inspector_set_probe (NULL: the face again). */
+void          tf_face_inspector_set_variant     (TfFaceInspector *self, TfFaceProbe *variant);
+TfFaceProbe  *tf_face_inspector_get_variant     (TfFaceInspector *self);
+/* The occluder: x, y, w, h in fractions of the crop (it may reach past
+ * it); FALSE when there is none. Setting one is what a drag to it does
+ * (NULL: the release). */
+gboolean      tf_face_inspector_get_occluder    (TfFaceInspector *self, double rect[4], gboolean *blur);
+void          tf_face_inspector_set_occluder    (TfFaceInspector *self, const double *rect);
+/* The LANet dropped, from 0 (-1: none) */
+int           tf_face_inspector_get_dropped_lanet (TfFaceInspector *self);
+void          tf_face_inspector_set_dropped_lanet (TfFaceInspector *self, int lanet);
+/* the occlusion map being computed (< 0: hidden; ended without a map: the
+ * chooser goes back to the kept choice) */
+void          tf_face_inspector_set_occlusion_progress (TfFaceInspector *self, double fraction);
+/* chooses "Occlusion sensitivity", as the chooser does */
+void          tf_face_inspector_show_occlusion_map (TfFaceInspector *self);
+gboolean      tf_face_inspector_get_occlusion_shown (TfFaceInspector *self);
+
 G_END_DECLS

@@ -3,9 +3,11 @@
  * one run (the machine is shared and noisy), never absolute times. */
 #include <cblas.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "tf-cli.h"
 #include "tf-error.h"
+#include "tf-occlude.h"
 #include "tf-ops.h"
 #include "tf-parallel.h"
 #include "tf-optim.h"
@@ -144,25 +146,114 @@ bench_train (TfModel *model,
   return 0;
 }
 
+static double
+process_cpu_s (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* What the application's occlusion costs: one occluded face forward with
+ * its probes (each step of a drag), and one whole sensitivity map. */
+static int
+bench_occlusion (TfModel            *model,
+                 TfEngine           *engine,
+                 const float        *input,
+                 TfOcclusionOptions *options,
+                 gboolean            flip,
+                 int                 threads,
+                 int                 iters)
+{
+  const int s = model->input.size, grid = tf_occlusion_grid (s, options->stride);
+  const gsize per = (gsize) 3 * s * s;
+  g_autofree float *copy = g_new (float, per);
+  g_autofree float *map = g_new (float, (gsize) grid * grid);
+  g_autoptr(GArray) update = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) whole = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) whole_cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) update_cpu = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GError) error = NULL;
+
+  for (int it = -1; it < iters; it++)
+    {
+      TfOccludeRect rect = { s / 4 + it % 8, s / 3, s / 3, s / 4 };
+      TfOutputs out;
+      gint64 start = g_get_monotonic_time ();
+      double secs, cpu0, cpu;
+
+      cpu0 = process_cpu_s ();
+      memcpy (copy, input, per * sizeof (float));
+      tf_occlude (copy, &model->input, &rect, options->fill);
+      /* with --flip as the application does by default: beside the mirror image */
+      if (flip ? !tf_engine_forward_mirrored (engine, copy, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                                              &out, &error)
+               : !tf_engine_forward (engine, copy, 1, TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT,
+                                     NULL, &out, &error))
+        return tf_cli_fail (g_steal_pointer (&error));
+      secs = (g_get_monotonic_time () - start) / 1e6;
+      cpu = process_cpu_s () - cpu0;
+      if (it >= 0)
+        {
+          g_array_append_val (update, secs);
+          g_array_append_val (update_cpu, cpu);
+        }
+
+      start = g_get_monotonic_time ();
+      cpu0 = process_cpu_s ();
+      if (!tf_occlusion_map (engine, model, input, options, map, NULL, NULL, NULL, NULL, &error))
+        return tf_cli_fail (g_steal_pointer (&error));
+      secs = (g_get_monotonic_time () - start) / 1e6;
+      cpu = process_cpu_s () - cpu0;
+      if (it >= 0)
+        {
+          g_array_append_val (whole, secs);
+          g_array_append_val (whole_cpu, cpu);
+        }
+    }
+  g_array_sort (update, compare_doubles);
+  g_array_sort (whole, compare_doubles);
+  printf ("occlusion: threads=%d iters=%d patch=%d stride=%d grid=%d places=%d batch=%d fill=%s flip=%s\n",
+          threads, iters, options->patch, options->stride, grid, grid * grid, options->batch,
+          options->fill == TF_OCCLUDE_BLUR ? "blur" : "grey", flip ? "on" : "off");
+  g_array_sort (update_cpu, compare_doubles);
+  printf ("occlusion_update_cpu_ms=%.2f\n", 1e3 * g_array_index (update_cpu, double, iters / 2));
+  printf ("occlusion_update_ms=%.2f\n", 1e3 * g_array_index (update, double, iters / 2));
+  g_array_sort (whole_cpu, compare_doubles);
+  /* on a shared machine the wall time counts the others too; the process's
+   * own CPU time over the threads is what the map costs a machine it has */
+  printf ("occlusion_map_cpu_s=%.3f\n", g_array_index (whole_cpu, double, iters / 2));
+  printf ("occlusion_map_s=%.3f\n", g_array_index (whole, double, iters / 2));
+  return 0;
+}
+
 int
 tf_cli_bench (int    argc,
               char **argv)
 {
   g_auto(TfCliShared) shared = { 0 };
   g_autofree char *model_path = NULL, *config_name = NULL;
-  int batch = 1, iters = 5, threads;
-  gboolean probes = FALSE, sgemm = FALSE, train = FALSE, flip = FALSE;
-  int size = 0;
+  int batch = 0, iters = 5, threads;
+  gboolean probes = FALSE, sgemm = FALSE, train = FALSE, flip = FALSE, occlusion = FALSE, blur = FALSE;
+  int size = 0, patch = TF_OCCLUSION_DEFAULT_PATCH, stride = TF_OCCLUSION_DEFAULT_STRIDE;
   GOptionEntry entries[] = {
     { "model", 0, 0, G_OPTION_ARG_FILENAME, &model_path, "Model file", "FILE" },
     { "config", 0, 0, G_OPTION_ARG_STRING, &config_name, "Or a random model of a preset: paper or small", "NAME" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 1)", "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch,
+      "Faces per forward pass (default 1; with --occlusion, occluded copies per pass, default 16)", "N" },
     { "iters", 0, 0, G_OPTION_ARG_INT, &iters, "Timed passes after one warm-up (default 5)", "K" },
     { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Also compute maps, attention and rollout probes", NULL },
     { "sgemm", 0, 0, G_OPTION_ARG_NONE, &sgemm, "Time OpenBLAS sgemm alone (the machine's FLOP rate)", NULL },
     { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Time training steps (forward, backward, optimiser)", NULL },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, "Input size for --config (default: the preset's)", "S" },
     { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, "Time the mirrored average (each face and its mirror image)", NULL },
+    { "occlusion", 0, 0, G_OPTION_ARG_NONE, &occlusion,
+      "Time one occluded face with probes (a drag step) and one occlusion-sensitivity map", NULL },
+    { "patch", 0, 0, G_OPTION_ARG_INT, &patch, "With --occlusion: the patch side in input pixels (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_PATCH) ")", "P" },
+    { "stride", 0, 0, G_OPTION_ARG_INT, &stride, "With --occlusion: cells of about P pixels, spread evenly (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_STRIDE) ")", "P" },
+    { "blur", 0, 0, G_OPTION_ARG_NONE, &blur, "With --occlusion: blur the patch instead of greying it", NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- time inference");
@@ -200,6 +291,8 @@ tf_cli_bench (int    argc,
       g_printerr ("transfer-cli: bench needs exactly one of --model or --config\n");
       return 2;
     }
+  if (batch == 0)
+    batch = occlusion ? TF_OCCLUSION_DEFAULT_BATCH : 1;
   if (batch < 1 || batch > 256 || threads < 1 || threads > 256 || iters < 1 || iters > 10000)
     {
       g_printerr ("transfer-cli: --batch, --threads and --iters are out of range\n");
@@ -240,11 +333,22 @@ tf_cli_bench (int    argc,
     return bench_train (model, MAX (batch, 2), iters);
 
   engine = tf_engine_new (model);
-  n_in = (gsize) batch * 3 * model->input.size * model->input.size;
+  n_in = (gsize) (occlusion ? 1 : batch) * 3 * model->input.size * model->input.size;
   input = g_new (float, n_in);
   tf_rng_seed (&rng, 7);
   for (gsize i = 0; i < n_in; i++)
     input[i] = (float) tf_rng_normal (&rng);
+  if (occlusion)
+    {
+      TfOcclusionOptions options;
+
+      tf_occlusion_options_init (&options);
+      options.patch = patch;
+      options.stride = stride;
+      options.batch = batch;
+      options.fill = blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY;
+      return bench_occlusion (model, engine, input, &options, flip, threads, iters);
+    }
 
   for (int it = -1; it < iters; it++)
     {

@@ -11,6 +11,7 @@
 #include "tf-error.h"
 #include "tf-image.h"
 #include "tf-json.h"
+#include "tf-occlude.h"
 #include "tf-ops.h"
 
 typedef struct
@@ -130,6 +131,121 @@ tf_cli_append_face (GString         *s,
   g_string_append_c (s, '}');
 }
 
+/* ---- exploring a face: a LANet dropped, occlusion, the LANet ablation ------- */
+
+typedef struct
+{
+  TfModel           *model;
+  TfEngine          *engine;     /* its own: the batch's outputs stay valid */
+  TfProbeFlags       probes;
+  int                drop;       /* the LANet dropped (from 0), -1 none */
+  gboolean           occlusion;
+  TfOcclusionOptions occlusion_options;
+  gboolean           lanet_ablation;
+  gboolean           flip;       /* averaged with the mirror image (the map is not) */
+  float             *input;      /* [3][S][S]: a detected face made again from its crop */
+} Explore;
+
+static gboolean
+explore_wanted (const Explore *x)
+{
+  return x->drop >= 0 || x->occlusion || x->lanet_ablation;
+}
+
+/* what the model cannot do: a LANet it lacks, a patch larger than its input */
+static gboolean
+explore_check (const Explore  *x,
+               const TfModel  *model,
+               GError        **error)
+{
+  const int s = model->input.size;
+
+  if (x->drop >= model->config.lanets)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--drop-lanet %d: the model has %d LANets (1..%d)",
+                   x->drop + 1, model->config.lanets, model->config.lanets);
+      return FALSE;
+    }
+  if (x->occlusion && (x->occlusion_options.patch > s || x->occlusion_options.stride > s))
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "--patch and --stride must lie in 1..%d, the model's input size",
+                   s);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Face @i of @o as JSON, with what @x asks for computed from its @input
+ * ([3][S][S]): with a LANet dropped the face is computed again that way. */
+static gboolean
+append_explored_face (GString         *s,
+                      Explore         *x,
+                      const float     *input,
+                      const TfOutputs *o,
+                      int              i,
+                      const TfFace    *det,
+                      int              width,
+                      int              height,
+                      GError         **error)
+{
+  const int B = x->model->config.lanets, K = x->model->config.num_classes;
+  TfOutputs dropped;
+
+  if (!explore_wanted (x))
+    {
+      tf_cli_append_face (s, x->model, o, i, det, width, height);
+      return TRUE;
+    }
+  if (x->drop >= 0)
+    {
+      if (!tf_lanet_drop_forward (x->engine, x->model, input, x->drop, x->flip, x->probes, &dropped, error))
+        return FALSE;
+      o = &dropped;
+      i = 0;
+    }
+  tf_cli_append_face (s, x->model, o, i, det, width, height);
+  /* the object stays open for the members below */
+  g_string_truncate (s, s->len - 1);
+  if (x->drop >= 0)
+    g_string_append_printf (s, ",\"dropped_lanet\":%d", x->drop + 1);
+  if (x->lanet_ablation)
+    {
+      /* [LANet][class]: the probabilities with that map dropped */
+      g_autofree float *probs = g_new (float, (gsize) B * K);
+
+      if (!tf_lanet_ablation (x->engine, x->model, input, x->flip, probs, error))
+        return FALSE;
+      g_string_append (s, ",\"lanet_ablation\":[");
+      for (int b = 0; b < B; b++)
+        {
+          if (b)
+            g_string_append_c (s, ',');
+          tf_json_floats (s, probs + (gsize) b * K, K);
+        }
+      g_string_append_c (s, ']');
+    }
+  if (x->occlusion)
+    {
+      const TfOcclusionOptions *opt = &x->occlusion_options;
+      const int grid = tf_occlusion_grid (x->model->input.size, opt->stride);
+      g_autofree float *map = g_new (float, (gsize) grid * grid);
+      int predicted;
+
+      if (!tf_occlusion_map (x->engine, x->model, input, opt, map, &predicted, NULL, NULL, NULL, error))
+        return FALSE;
+      g_string_append_printf (s, ",\"occlusion_grid\":%d,\"occlusion_patch\":%d,\"occlusion_stride\":%d,"
+                              "\"occlusion_fill\":\"%s\",\"occlusion_class\":",
+                              grid, opt->patch, opt->stride, opt->fill == TF_OCCLUDE_BLUR ? "blur" : "grey");
+      tf_json_string (s, x->model->classes[predicted]);
+      /* rows top to bottom: the drop of that class's probability with the
+       * patch there (negative: hiding it raised the class) */
+      g_string_append (s, ",\"occlusion_map\":");
+      tf_json_floats (s, map, grid * grid);
+    }
+  g_string_append_c (s, '}');
+  return TRUE;
+}
+
 /* ---- --compare: a second model on the same faces ------------------------- */
 
 typedef struct
@@ -227,8 +343,9 @@ append_compare (GString      *s,
 }
 
 static gboolean
-print_result (TfModel         *model,
+print_result (Explore         *x,
               const Item      *item,
+              const float     *input,
               const TfOutputs *o,
               int              i,
               Compare         *c,
@@ -238,7 +355,8 @@ print_result (TfModel         *model,
 
   tf_json_file_member (s, item->file);
   g_string_append (s, ",\"faces\":[");
-  tf_cli_append_face (s, model, o, i, NULL, item->width, item->height);
+  if (!append_explored_face (s, x, input, o, i, NULL, item->width, item->height, error))
+    return FALSE;
   if (c->second)
     {
       int w, h;
@@ -259,6 +377,7 @@ typedef struct
   GString *line;       /* the current file's faces */
   int      failed;
   Compare *compare;
+  Explore *explore;
   GError  *error;      /* the second model's engine failed */
 } Predict;
 
@@ -270,7 +389,13 @@ predict_face (const TfFaceResult *r,
 
   if (p->line->len > 0)
     g_string_append_c (p->line, ',');
-  tf_cli_append_face (p->line, p->model, r->outputs, r->batch_index, r->det, 0, 0);
+  if (explore_wanted (p->explore))
+    tf_image_to_input (r->source, r->source_size, r->source_size, r->source_size * 3, 3,
+                       &p->model->input, p->explore->input);
+  if (p->error == NULL
+      && !append_explored_face (p->line, p->explore, p->explore->input, r->outputs, r->batch_index, r->det, 0, 0,
+                                &p->error))
+    return;
   if (p->compare->second && p->error == NULL)
     {
       /* the second model's input from the same aligned crop, through its own
@@ -318,12 +443,15 @@ predict_detect (const char   *model_path,
                 gboolean      flip,
                 double        threshold,
                 TfProbeFlags  probes,
+                Explore      *explore,
                 int           batch,
                 int           threads,
                 int           n_files,
                 char        **files)
 {
   Compare compare = { 0 };
+  g_autoptr(TfEngine) explore_engine = NULL;
+  g_autofree float *explore_input = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(TfModel) model = NULL;
   g_autoptr(TfDetector) detector = NULL;
@@ -343,6 +471,16 @@ predict_detect (const char   *model_path,
       g_printerr ("transfer-cli: %s\n", error->message);
       return 1;
     }
+  if (!explore_check (explore, model, &error))
+    {
+      g_printerr ("transfer-cli: %s\n", error->message);
+      compare_clear (&compare);
+      return 1;
+    }
+  explore->model = model;
+  explore->engine = explore_engine = tf_engine_new (model);
+  explore->probes = probes & ~TF_PROBE_ABLATION;
+  explore->input = explore_input = g_new (float, (gsize) 3 * model->input.size * model->input.size);
   tf_analyze_options_init (&options);
   options.mirror = flip;
   options.score = (float) threshold;
@@ -361,6 +499,7 @@ predict_detect (const char   *model_path,
   p.model = model;
   p.line = line;
   p.compare = &compare;
+  p.explore = explore;
   if (!tf_analyzer_run (analyzer, (const char * const *) files, n_files, &cb, &p, NULL, &error) ||
       (p.error && (error = g_steal_pointer (&p.error))))
     {
@@ -379,14 +518,25 @@ tf_cli_predict (int    argc,
                 char **argv)
 {
   g_auto(TfCliShared) shared = { 0 };
-  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE, flip = FALSE;
+  gboolean no_detect = FALSE, probes = FALSE, ablation = FALSE, flip = FALSE, occlusion = FALSE, blur = FALSE;
   g_autofree char *compare_path = NULL;
   Compare compare = { 0 };
-  int batch = 8;
+  int batch = 8, drop_lanet = 0, patch = TF_OCCLUSION_DEFAULT_PATCH, stride = TF_OCCLUSION_DEFAULT_STRIDE;
   GOptionEntry entries[] = {
     { "no-detect", 0, 0, G_OPTION_ARG_NONE, &no_detect, "Use the whole image as the face", NULL },
     { "probes", 0, 0, G_OPTION_ARG_NONE, &probes, "Add LANet maps, head contributions, class-token attention and rollout", NULL },
-    { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation, "Add the probability change per dropped head (slow)", NULL },
+    { "ablation", 0, 0, G_OPTION_ARG_NONE, &ablation,
+      "Add the probability change per dropped head (slow) and the probabilities per dropped LANet", NULL },
+    { "drop-lanet", 0, 0, G_OPTION_ARG_INT, &drop_lanet,
+      "Predict with LANet N's map dropped (MAD at inference; N from 1)", "N" },
+    { "occlusion", 0, 0, G_OPTION_ARG_NONE, &occlusion,
+      "Add the occlusion-sensitivity map: the predicted class's probability drop with a patch hiding each place",
+      NULL },
+    { "patch", 0, 0, G_OPTION_ARG_INT, &patch,
+      "Occlusion patch side in input pixels (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_PATCH) ")", "P" },
+    { "stride", 0, 0, G_OPTION_ARG_INT, &stride,
+      "Occlusion cells: input size / P a side, rounded up, spread evenly (default " G_STRINGIFY (TF_OCCLUSION_DEFAULT_STRIDE) ")", "P" },
+    { "blur", 0, 0, G_OPTION_ARG_NONE, &blur, "Blur the occlusion patch instead of greying it", NULL },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Faces per forward pass (default 8)", "N" },
     { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, TF_CLI_FLIP_HELP, NULL },
     { "compare", 0, 0, G_OPTION_ARG_FILENAME, &compare_path, "Add each face's probabilities by a second model "
@@ -399,7 +549,9 @@ tf_cli_predict (int    argc,
   g_autoptr(TfEngine) engine = NULL;
   g_autofree float *input = NULL;
   g_autofree Item *items = NULL;
+  g_autoptr(TfEngine) explore_engine = NULL;
   TfProbeFlags flags = TF_PROBE_NONE;
+  Explore explore = { 0 };
   const char *bad;
   int failures = 0, s;
 
@@ -420,14 +572,32 @@ tf_cli_predict (int    argc,
     flags |= TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT;
   if (ablation)
     flags |= TF_PROBE_ABLATION;
+  if (drop_lanet < 0 || (drop_lanet > 0 && ablation))
+    return tf_cli_usage_error (ctx, "--drop-lanet takes a LANet from 1, and the ablation measures the whole model: "
+                                    "give one of --drop-lanet and --ablation");
+  if (patch < 1 || stride < 1)
+    return tf_cli_usage_error (ctx, "--patch and --stride must be at least 1");
+  explore.drop = drop_lanet - 1;
+  explore.flip = flip;
+  explore.occlusion = occlusion;
+  explore.lanet_ablation = ablation;
+  tf_occlusion_options_init (&explore.occlusion_options);
+  explore.occlusion_options.patch = patch;
+  explore.occlusion_options.stride = stride;
+  explore.occlusion_options.fill = blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY;
   if (!no_detect)
-    return predict_detect (shared.model, shared.detector, compare_path, flip, shared.threshold, flags, batch,
-                           shared.threads, argc - 1, argv + 1);
+    return predict_detect (shared.model, shared.detector, compare_path, flip, shared.threshold, flags, &explore,
+                           batch, shared.threads, argc - 1, argv + 1);
 
   tf_set_threads (shared.threads);
   if (!(model = tf_model_load (shared.model, &error)))
     return tf_cli_fail (g_steal_pointer (&error));
+  if (!explore_check (&explore, model, &error))
+    return tf_cli_fail (g_steal_pointer (&error));
   engine = tf_engine_new (model);
+  explore.model = model;
+  explore.engine = explore_engine = tf_engine_new (model);
+  explore.probes = flags & ~TF_PROBE_ABLATION;
   if (compare_path && !compare_load (&compare, model, compare_path, flip, &error))
     return tf_cli_fail (g_steal_pointer (&error));
 
@@ -463,7 +633,7 @@ tf_cli_predict (int    argc,
           return tf_cli_fail (g_steal_pointer (&error));
         }
       for (int i = 0; i < n; i++)
-        if (!print_result (model, &items[i], &out, i, &compare, &error))
+        if (!print_result (&explore, &items[i], input + (gsize) i * 3 * s * s, &out, i, &compare, &error))
           {
             compare_clear (&compare);
             return tf_cli_fail (g_steal_pointer (&error));

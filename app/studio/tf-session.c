@@ -10,6 +10,7 @@
 #include "tf-datafiles.h"
 #include "tf-decode.h"
 #include "tf-image.h"
+#include "tf-occlude.h"
 #include "tf-ops.h"
 #include "tf-session.h"
 #include "tf-session-resume.h"
@@ -753,6 +754,7 @@ tf_session_is_running (TfSession *self)
 
 /* ---- ablation ---------------------------------------------------------------- */
 
+/* one face's work on demand: the ablation, and exploring (below) */
 typedef struct
 {
   Models            *models;
@@ -760,6 +762,9 @@ typedef struct
   TfSessionProgress  progress;
   gpointer           progress_data;
   float             *ablation;   /* [L][H][K] */
+  TfSessionExplore   what;       /* exploring: what to change */
+  gboolean           mirror;     /* probabilities averaged with the mirror image's,
+                                  * as the faces shown were (not the head ablation's) */
 } Ablation;
 
 static void
@@ -787,6 +792,41 @@ call_progress (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* @progress (may be NULL) called with @fraction on @task's main context */
+static void
+send_progress (GTask             *task,
+               TfSessionProgress  progress,
+               gpointer           progress_data,
+               double             fraction)
+{
+  ProgressCall *c;
+
+  if (progress == NULL)
+    return;
+  c = g_new (ProgressCall, 1);
+  *c = (ProgressCall) { progress, progress_data, fraction };
+  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT, call_progress, c, g_free);
+}
+
+/* @probe's crop as the model's input ([3][S][S]); FALSE (the task answered)
+ * when the probe was made by another model or kept no crop */
+static gboolean
+probe_input (GTask             *task,
+             const TfFaceProbe *probe,
+             TfModel           *model,
+             float             *input)
+{
+  if (probe->input_size != model->input.size || probe->source_rgb == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("This face was analysed with another model"));
+      return FALSE;
+    }
+  tf_image_to_input (probe->source_rgb, probe->source_size, probe->source_size, probe->source_size * 3, 3,
+                     &model->input, input);
+  return TRUE;
+}
+
 static void
 ablation_thread (GTask        *task,
                  gpointer      source,
@@ -803,18 +843,14 @@ ablation_thread (GTask        *task,
   g_autofree int *msad = g_new (int, (gsize) H * L);
   g_autofree float *base = g_new (float, K);
   g_autofree float *input = g_new (float, per);
+  g_autofree float *lanet_ablation = g_new (float, (gsize) model->config.lanets * K);
   g_autoptr(GError) error = NULL;
+  TfFaceProbe *result;
   TfOutputs out;
 
   (void) source;
-  if (a->probe->input_size != S || a->probe->source_rgb == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               _("This face was analysed with another model"));
-      return;
-    }
-  tf_image_to_input (a->probe->source_rgb, a->probe->source_size, a->probe->source_size,
-                     a->probe->source_size * 3, 3, &model->input, input);
+  if (!probe_input (task, a->probe, model, input))
+    return;
   if (!tf_engine_forward (engine, input, 1, TF_PROBE_NONE, NULL, &out, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -843,16 +879,20 @@ ablation_thread (GTask        *task,
       for (int h = 0; h < H; h++)
         for (int k = 0; k < K; k++)
           a->ablation[((gsize) l * H + h) * K + k] = out.probs[(gsize) h * K + k] - base[k];
-      if (a->progress)
-        {
-          ProgressCall *c = g_new (ProgressCall, 1);
-          *c = (ProgressCall) { a->progress, a->progress_data, (l + 1.0) / L };
-          g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_DEFAULT, call_progress, c, g_free);
-        }
+      send_progress (task, a->progress, a->progress_data, (l + 1.0) / (L + 1));
     }
+  /* and each LANet dropped in turn (MAD at inference), one call */
+  if (!tf_lanet_ablation (engine, model, input, a->mirror, lanet_ablation, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  send_progress (task, a->progress, a->progress_data, 1.0);
   (void) cancellable;
-  g_task_return_pointer (task, tf_face_probe_with_ablation (a->probe, a->ablation),
-                         (GDestroyNotify) tf_face_probe_unref);
+  result = tf_face_probe_with_ablation (a->probe, a->ablation);
+  g_free (result->lanet_ablation);
+  result->lanet_ablation = g_steal_pointer (&lanet_ablation);
+  g_task_return_pointer (task, result, (GDestroyNotify) tf_face_probe_unref);
 }
 
 void
@@ -878,6 +918,7 @@ tf_session_ablation_async (TfSession           *self,
   a->probe = tf_face_probe_ref (probe);
   a->progress = progress;
   a->progress_data = progress_data;
+  a->mirror = self->mirror;
   g_task_set_task_data (task, a, (GDestroyNotify) ablation_free);
   g_task_run_in_thread (task, ablation_thread);
 }
@@ -1394,6 +1435,195 @@ tf_session_compare_async (TfSession           *self,
 
 GPtrArray *
 tf_session_compare_finish (TfSession     *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- exploring one face: occluded, a LANet dropped, the occlusion map ------------ */
+
+static void
+explore_start (TfSession              *self,
+               GTask                  *task,
+               TfFaceProbe            *probe,
+               const TfSessionExplore *what,
+               TfSessionProgress       progress,
+               gpointer                progress_data,
+               GTaskThreadFunc         thread)
+{
+  Ablation *x;
+
+  if (self->models == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
+      return;
+    }
+  x = g_new0 (Ablation, 1);
+  x->models = models_ref (self->models);
+  x->probe = tf_face_probe_ref (probe);
+  x->what = *what;
+  x->mirror = self->mirror;
+  x->progress = progress;
+  x->progress_data = progress_data;
+  g_task_set_task_data (task, x, (GDestroyNotify) ablation_free);
+  g_task_run_in_thread (task, thread);
+}
+
+/* the rectangle, in fractions of the crop, in input pixels */
+static void
+explore_rect (const TfSessionExplore *what,
+              int                     size,
+              TfOccludeRect          *rect)
+{
+  rect->x = (int) lrint (CLAMP (what->rect[0], -4.0, 4.0) * size);
+  rect->y = (int) lrint (CLAMP (what->rect[1], -4.0, 4.0) * size);
+  rect->w = (int) lrint (CLAMP (what->rect[2], 0.0, 4.0) * size);
+  rect->h = (int) lrint (CLAMP (what->rect[3], 0.0, 4.0) * size);
+}
+
+static void
+explore_thread (GTask        *task,
+                gpointer      source,
+                gpointer      data,
+                GCancellable *cancellable)
+{
+  Ablation *x = data;
+  TfModel *model = x->models->model;
+  const int S = model->input.size;
+  g_autoptr(TfEngine) engine = tf_engine_new (model);
+  g_autofree float *input = g_new (float, (gsize) 3 * S * S);
+  g_autoptr(GError) error = NULL;
+  TfFaceProbe *p;
+  TfOutputs out;
+
+  (void) source;
+  (void) cancellable;
+  if (!probe_input (task, x->probe, model, input))
+    return;
+  if (x->what.drop_lanet >= model->config.lanets)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                               _("The model has no LANet %d"), x->what.drop_lanet + 1);
+      return;
+    }
+  if (x->what.occlude)
+    {
+      TfOccludeRect rect;
+
+      explore_rect (&x->what, S, &rect);
+      tf_occlude (input, &model->input, &rect, x->what.blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY);
+    }
+  if (!tf_lanet_drop_forward (engine, model, input, x->what.drop_lanet, x->mirror,
+                              TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT, &out, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* the face as it was, with what the model says of it now; the ablations
+   * belong to the face as it was */
+  p = tf_face_probe_copy (x->probe);
+  g_clear_pointer (&p->class_names, g_strfreev);
+  g_clear_pointer (&p->probs, g_free);
+  g_clear_pointer (&p->lanet_maps, g_free);
+  g_clear_pointer (&p->lanet_max, g_free);
+  g_clear_pointer (&p->cls_attn, g_free);
+  g_clear_pointer (&p->head_contrib, g_free);
+  g_clear_pointer (&p->rollout, g_free);
+  g_clear_pointer (&p->ablation, g_free);
+  g_clear_pointer (&p->lanet_ablation, g_free);
+  probe_set_outputs (p, &out, 0, model);
+  g_task_return_pointer (task, p, (GDestroyNotify) tf_face_probe_unref);
+}
+
+void
+tf_session_explore_async (TfSession              *self,
+                          TfFaceProbe            *probe,
+                          const TfSessionExplore *what,
+                          GCancellable           *cancellable,
+                          GAsyncReadyCallback     callback,
+                          gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (TF_IS_SESSION (self));
+  g_return_if_fail (probe != NULL && what != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tf_session_explore_async);
+  explore_start (self, task, probe, what, NULL, NULL, explore_thread);
+}
+
+static void
+occlusion_progress (double   fraction,
+                    gpointer data)
+{
+  GTask *task = data;
+  Ablation *x = g_task_get_task_data (task);
+
+  send_progress (task, x->progress, x->progress_data, fraction);
+}
+
+static void
+occlusion_map_thread (GTask        *task,
+                      gpointer      source,
+                      gpointer      data,
+                      GCancellable *cancellable)
+{
+  Ablation *x = data;
+  TfModel *model = x->models->model;
+  const int S = model->input.size;
+  g_autoptr(TfEngine) engine = tf_engine_new (model);
+  g_autofree float *input = g_new (float, (gsize) 3 * S * S);
+  g_autofree float *map = NULL;
+  g_autoptr(GError) error = NULL;
+  TfOcclusionOptions options;
+  TfFaceProbe *p;
+  int grid;
+
+  (void) source;
+  if (!probe_input (task, x->probe, model, input))
+    return;
+  tf_occlusion_options_init (&options);
+  options.fill = x->what.blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY;
+  grid = tf_occlusion_grid (S, options.stride);
+  map = g_new (float, (gsize) grid * grid);
+  if (!tf_occlusion_map (engine, model, input, &options, map, NULL, occlusion_progress, task, cancellable, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  p = tf_face_probe_copy (x->probe);
+  g_free (p->occlusion_map);
+  p->occlusion_map = g_steal_pointer (&map);
+  p->occlusion_grid = grid;
+  g_task_return_pointer (task, p, (GDestroyNotify) tf_face_probe_unref);
+}
+
+void
+tf_session_occlusion_map_async (TfSession           *self,
+                                TfFaceProbe         *probe,
+                                gboolean             blur,
+                                GCancellable        *cancellable,
+                                TfSessionProgress    progress,
+                                gpointer             progress_data,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TfSessionExplore what = { .blur = blur, .drop_lanet = -1 };
+
+  g_return_if_fail (TF_IS_SESSION (self));
+  g_return_if_fail (probe != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, tf_session_occlusion_map_async);
+  explore_start (self, task, probe, &what, progress, progress_data, occlusion_map_thread);
+}
+
+TfFaceProbe *
+tf_session_explore_finish (TfSession     *self,
                            GAsyncResult  *result,
                            GError       **error)
 {

@@ -70,8 +70,9 @@ void        tf_session_continue         (TfSession              *self);
 gboolean    tf_session_is_running       (TfSession              *self);
 
 /* The ablation view of one face: the probability change per dropped head,
- * computed block by block in a thread; @progress (may be NULL) is called
- * on the main thread after each block with the fraction done. */
+ * computed block by block in a thread, and the probabilities with each
+ * LANet dropped (lanet_ablation); @progress (may be NULL) is called on the
+ * main thread after each step with the fraction done. */
 typedef void (*TfSessionProgress) (double fraction, gpointer user_data);
 void         tf_session_ablation_async  (TfSession              *self,
                                          TfFaceProbe            *probe,
@@ -149,6 +150,45 @@ void         tf_session_compare_async   (TfSession              *self,
                                          GAsyncReadyCallback     callback,
                                          gpointer                user_data);
 GPtrArray   *tf_session_compare_finish  (TfSession              *self,
+                                         GAsyncResult           *result,
+                                         GError                **error);
+
+/* ---- exploring one face (issue 13): occlusion and LANet drop ---------------- */
+
+/* What to change in the face: a rectangle hidden (x, y, w, h in fractions
+ * of the crop side, clipped to it; grey, or blurred) and a LANet dropped
+ * (from 0; -1 none). */
+typedef struct
+{
+  gboolean occlude;
+  double   rect[4];
+  gboolean blur;
+  int      drop_lanet;
+} TfSessionExplore;
+
+/* @probe computed again, changed as @what says, with its maps: a new probe
+ * of the same face (its crop, occlusion map kept; its ablations dropped);
+ * averaged with its mirror image when the last analysis was. */
+void         tf_session_explore_async   (TfSession              *self,
+                                         TfFaceProbe            *probe,
+                                         const TfSessionExplore *what,
+                                         GCancellable           *cancellable,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
+/* The occlusion-sensitivity map of @probe's face (TF_OCCLUSION_DEFAULT_*
+ * patch and stride; the face as given, never mirrored: 49 forwards are
+ * enough): a copy with occlusion_map and occlusion_grid filled;
+ * @progress as for the ablation; cancelled: G_IO_ERROR_CANCELLED. */
+void         tf_session_occlusion_map_async (TfSession          *self,
+                                         TfFaceProbe            *probe,
+                                         gboolean                blur,
+                                         GCancellable           *cancellable,
+                                         TfSessionProgress       progress,
+                                         gpointer                progress_data,
+                                         GAsyncReadyCallback     callback,
+                                         gpointer                user_data);
+/* finishes both */
+TfFaceProbe *tf_session_explore_finish  (TfSession              *self,
                                          GAsyncResult           *result,
                                          GError                **error);
 

@@ -5,7 +5,8 @@
  * tf-window-project.c (its project), tf-window-finetune.c (its
  * Fine-tune page: the model it makes used, the project lent to it),
  * tf-window-errors.c (the page of a file that cannot be read, the recent
- * list). */
+ * list), tf-window-explore.c (occlusion and LANet drop of the inspected
+ * face). */
 #pragma once
 
 #include "tf-finetune-view.h"
@@ -71,6 +72,14 @@ struct _TfWindow
   TfFaceProbe          *inspected;
   GHashTable           *ablated;         /* TfFaceProbe -> TfFaceProbe */
   GCancellable         *ablation_cancellable;
+
+  /* exploring the inspected face (tf-window-explore.c) */
+  gboolean              explore_running;    /* a variant being computed */
+  gboolean              explore_pending;    /* and a newer one waiting */
+  guint                 explore_computed;   /* variants started, for the tests */
+  guint                 explore_restores;   /* face restored: older variants are not shown */
+  GCancellable         *occlusion_cancellable;
+  guint                 occlusion_serial;   /* the occlusion map whose answers are shown */
 
   /* the pages beside the media, and the buttons that choose them */
   GtkWidget            *review_view;
@@ -270,5 +279,10 @@ void tf_window_deliver_face    (TfWindow       *self,
  * computed. */
 void tf_window_show_face       (TfWindow       *self,
                                 TfFaceProbe    *probe);
+
+/* exploring the inspected face (tf-window-explore.c): connects the
+ * inspector's signals; _cancel stops the occlusion map being computed */
+void tf_window_explore_init    (TfWindow       *self);
+void tf_window_explore_cancel  (TfWindow       *self);
 
 G_END_DECLS

@@ -43,6 +43,8 @@ tf_window_show_face (TfWindow    *self,
     return;
   g_cancellable_cancel (self->ablation_cancellable);
   g_clear_object (&self->ablation_cancellable);
+  tf_window_explore_cancel (self);
+  tf_face_inspector_set_occlusion_progress (self->inspector, -1);
   g_clear_pointer (&self->inspected, tf_face_probe_unref);
   if (probe == NULL)
     {
@@ -566,7 +568,7 @@ on_ablation_requested_cb (TfFaceInspector *inspector,
   if (self->inspected == NULL)
     return;
   ablated = g_hash_table_lookup (self->ablated, self->inspected);
-  if (ablated)
+  if (ablated && ablated->ablation)
     {
       tf_face_inspector_set_probe (self->inspector, ablated);
       return;
@@ -578,7 +580,8 @@ on_ablation_requested_cb (TfFaceInspector *inspector,
   a = g_new0 (Ablation, 1);
   a->window = g_object_ref (self);
   a->original = tf_face_probe_ref (self->inspected);
-  tf_session_ablation_async (self->session, self->inspected, self->ablation_cancellable,
+  /* from what is kept of the face (its occlusion map stays) */
+  tf_session_ablation_async (self->session, ablated ? ablated : self->inspected, self->ablation_cancellable,
                              on_ablation_progress_cb, self, on_ablation_done_cb, a);
 }
 
@@ -751,6 +754,7 @@ build_split (TfWindow *self)
   g_signal_connect (self->video_view, "face-selected", G_CALLBACK (on_face_selected_cb), self);
   g_signal_connect (self->folder_view, "item-activated", G_CALLBACK (on_item_activated_cb), self);
   g_signal_connect (self->inspector, "ablation-requested", G_CALLBACK (on_ablation_requested_cb), self);
+  tf_window_explore_init (self);
 }
 
 static void
@@ -843,6 +847,7 @@ tf_window_dispose (GObject *object)
   tf_window_compare_dispose (self);
   g_cancellable_cancel (self->ablation_cancellable);
   g_clear_object (&self->ablation_cancellable);
+  tf_window_explore_cancel (self);
   if (self->session)
     {
       g_signal_handlers_disconnect_by_data (self->session, self);

@@ -134,6 +134,10 @@ gboolean         tf_window_get_sidebar_collapsed (TfWindow   *self);
 /* milliseconds from opening to the first face shown (-1: none yet); the
  * window's "first-face-shown" signal says when it is */
 double           tf_window_get_first_face_ms (TfWindow      *self);
+/* exploring the inspected face: the changed faces computed so far (a drag's
+ * positions in between are dropped, not computed), and whether one is */
+guint            tf_window_get_explore_computed (TfWindow   *self);
+gboolean         tf_window_get_explore_running  (TfWindow   *self);
 
 /* The live camera page: @description (a GStreamer pipeline; NULL: the one
  * given before, else $TF_CAMERA_PIPELINE, else the system's camera) runs
