@@ -521,11 +521,12 @@ update_variant_caption (TfFaceInspector *self)
   if (self->has_occluder && drop > 0 && drop != GTK_INVALID_LIST_POSITION)
     /* TRANSLATORS: under the face while exploring it */
     text = g_strdup_printf (_("Part of the face hidden and LANet %u dropped: the prediction and maps as the model "
-                              "sees it now"), drop);
+                              "sees it now, without the mirrored average"), drop);
   else if (drop > 0 && drop != GTK_INVALID_LIST_POSITION)
     text = g_strdup_printf (_("LANet %u dropped: the prediction and maps without its map"), drop);
   else
-    text = g_strdup (_("Part of the face hidden: the prediction and maps as the model sees it now"));
+    text = g_strdup (_("Part of the face hidden: the prediction and maps as the model sees it now, without the "
+                       "mirrored average"));
   gtk_label_set_text (self->variant_caption, text);
   gtk_widget_set_visible (GTK_WIDGET (self->variant_caption), TRUE);
 }

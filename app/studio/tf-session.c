@@ -1515,7 +1515,10 @@ explore_thread (GTask        *task,
       explore_rect (&x->what, S, &rect);
       tf_occlude (input, &model->input, &rect, x->what.blur ? TF_OCCLUDE_BLUR : TF_OCCLUDE_GREY);
     }
-  if (!tf_lanet_drop_forward (engine, model, input, x->what.drop_lanet, x->mirror,
+  /* an occluded face follows the pointer: the mirrored average would
+   * double each step (48 ms against the 30 ms a drag step may take, with
+   * the shipped model here), so it is the face as given */
+  if (!tf_lanet_drop_forward (engine, model, input, x->what.drop_lanet, x->mirror && !x->what.occlude,
                               TF_PROBE_MAPS | TF_PROBE_ATTENTION | TF_PROBE_ROLLOUT, &out, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));

@@ -168,7 +168,8 @@ typedef struct
 
 /* @probe computed again, changed as @what says, with its maps: a new probe
  * of the same face (its crop, occlusion map kept; its ablations dropped);
- * averaged with its mirror image when the last analysis was. */
+ * averaged with its mirror image when the last analysis was, unless a
+ * rectangle is hidden (a drag's steps must keep up with the pointer). */
 void         tf_session_explore_async   (TfSession              *self,
                                          TfFaceProbe            *probe,
                                          const TfSessionExplore *what,
