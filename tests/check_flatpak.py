@@ -36,7 +36,7 @@ ALLOWED_FINISH_ARGS = {'--share=ipc', '--socket=wayland', '--socket=fallback-x11
 # bundle for videos.
 RUNTIME_PROVIDES = {
     'glib-2.0', 'gio-2.0', 'gio-unix-2.0', 'gobject-2.0', 'gmodule-2.0', 'gthread-2.0',
-    'json-glib-1.0', 'gtk4', 'libadwaita-1', 'gdk-pixbuf-2.0', 'cairo', 'pango', 'pangocairo',
+    'json-glib-1.0', 'gtk4', 'libadwaita-1', 'gdk-pixbuf-2.0', 'cairo', 'cairo-svg', 'pango', 'pangocairo',
     'graphene-gobject-1.0', 'gstreamer-1.0', 'gstreamer-app-1.0', 'gstreamer-video-1.0',
     'gstreamer-base-1.0', 'gstreamer-audio-1.0', 'gstreamer-pbutils-1.0', 'gstreamer-tag-1.0',
     'gstreamer-allocators-1.0', 'gstreamer-gl-1.0', 'zlib', 'libpng', 'threads', 'm', 'dl',

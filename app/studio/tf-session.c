@@ -895,6 +895,38 @@ ablation_thread (GTask        *task,
   g_task_return_pointer (task, result, (GDestroyNotify) tf_face_probe_unref);
 }
 
+/* starts one face's work on demand in a thread (@what: NULL for the
+ * ablation) */
+static void
+explore_start (TfSession              *self,
+               GTask                  *task,
+               TfFaceProbe            *probe,
+               const TfSessionExplore *what,
+               TfSessionProgress       progress,
+               gpointer                progress_data,
+               GTaskThreadFunc         thread)
+{
+  Ablation *x;
+
+  if (self->models == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
+      return;
+    }
+  x = g_new0 (Ablation, 1);
+  x->models = models_ref (self->models);
+  x->probe = tf_face_probe_ref (probe);
+  if (what != NULL)
+    x->what = *what;
+  else
+    x->what.drop_lanet = -1;
+  x->mirror = self->mirror;
+  x->progress = progress;
+  x->progress_data = progress_data;
+  g_task_set_task_data (task, x, (GDestroyNotify) ablation_free);
+  g_task_run_in_thread (task, thread);
+}
+
 void
 tf_session_ablation_async (TfSession           *self,
                            TfFaceProbe         *probe,
@@ -905,22 +937,9 @@ tf_session_ablation_async (TfSession           *self,
                            gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  Ablation *a;
 
   g_task_set_source_tag (task, tf_session_ablation_async);
-  if (self->models == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
-      return;
-    }
-  a = g_new0 (Ablation, 1);
-  a->models = models_ref (self->models);
-  a->probe = tf_face_probe_ref (probe);
-  a->progress = progress;
-  a->progress_data = progress_data;
-  a->mirror = self->mirror;
-  g_task_set_task_data (task, a, (GDestroyNotify) ablation_free);
-  g_task_run_in_thread (task, ablation_thread);
+  explore_start (self, task, probe, NULL, progress, progress_data, ablation_thread);
 }
 
 TfFaceProbe *
@@ -1444,32 +1463,6 @@ tf_session_compare_finish (TfSession     *self,
 
 /* ---- exploring one face: occluded, a LANet dropped, the occlusion map ------------ */
 
-static void
-explore_start (TfSession              *self,
-               GTask                  *task,
-               TfFaceProbe            *probe,
-               const TfSessionExplore *what,
-               TfSessionProgress       progress,
-               gpointer                progress_data,
-               GTaskThreadFunc         thread)
-{
-  Ablation *x;
-
-  if (self->models == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("No model is loaded"));
-      return;
-    }
-  x = g_new0 (Ablation, 1);
-  x->models = models_ref (self->models);
-  x->probe = tf_face_probe_ref (probe);
-  x->what = *what;
-  x->mirror = self->mirror;
-  x->progress = progress;
-  x->progress_data = progress_data;
-  g_task_set_task_data (task, x, (GDestroyNotify) ablation_free);
-  g_task_run_in_thread (task, thread);
-}
 
 /* the rectangle, in fractions of the crop, in input pixels */
 static void
