@@ -126,6 +126,10 @@ test_photo (void)
   expected = g_strdup_printf (_("The models agree: %s"), tf_class_display_name (p->class_names[p->predicted]));
   g_assert_cmpstr (tf_compare_panel_get_banner (panel), ==, expected);
   g_clear_pointer (&expected, g_free);
+  /* the heads side by side: the same model, the same shares */
+  expected = g_strdup_printf (_("Their heads' contributions differ by %.0f %% on average"), 0.0);
+  g_assert_cmpstr (tf_compare_panel_get_head_diff (panel), ==, expected);
+  g_clear_pointer (&expected, g_free);
   screenshot ("compare-agree");
 
   /* the same numbers under other names: a disagreement, named */
@@ -145,6 +149,9 @@ test_photo (void)
   p = inspected ();
   g_assert_cmpint (p->compare->classes, ==, 3);
   g_assert_cmpint (p->compare->input_size, ==, 48);
+  /* the heads are compared only where both models have the same blocks and heads */
+  g_assert_true ((tf_compare_panel_get_head_diff (panel) != NULL) ==
+                 (p->depth == p->compare->depth && p->heads == p->compare->heads && p->compare->head_contrib != NULL));
   g_assert_true (tf_compare_panel_get_disagree (panel) ==
                  !g_str_equal (p->class_names[p->predicted], p->compare->class_names[p->compare->predicted]));
   screenshot ("compare-other-classes");

@@ -5,6 +5,7 @@
 #include "tf-attention-overlay.h"
 #include "tf-class-name.h"
 #include "tf-compare-panel.h"
+#include "tf-head-grid.h"
 
 /* a probability difference this large is marked */
 #define MARKED_DIFF 0.1f
@@ -18,6 +19,8 @@ struct _TfComparePanel
   GtkWidget    *maps[2];        /* TfAttentionOverlay */
   GtkWidget    *captions[2];
   GtkWidget    *map_diff;
+  GtkWidget    *heads[2];       /* TfHeadGrid: each model's head contributions */
+  GtkWidget    *head_diff;
   GtkWidget    *grid;
   GtkWidget    *only;
 
@@ -111,6 +114,9 @@ rebuild (TfComparePanel *self,
   self->disagree = FALSE;
   tf_attention_overlay_set_probe (TF_ATTENTION_OVERLAY (self->maps[0]), self->first);
   tf_attention_overlay_set_probe (TF_ATTENTION_OVERLAY (self->maps[1]), self->second);
+  tf_head_grid_set_probe (TF_HEAD_GRID (self->heads[0]), self->first);
+  tf_head_grid_set_probe (TF_HEAD_GRID (self->heads[1]), self->second);
+  gtk_widget_set_visible (self->head_diff, FALSE);
   if (a == NULL || b == NULL || a->classes == 0 || b->classes == 0)
     {
       gtk_label_set_label (GTK_LABEL (self->banner),
@@ -162,6 +168,21 @@ rebuild (TfComparePanel *self,
     }
   else
     gtk_widget_set_visible (self->map_diff, FALSE);
+
+  /* the heads' difference: half the summed absolute difference of their
+   * contributions, per block (0: the same share, 100: no head in common),
+   * averaged over the blocks, when both models have the same blocks and heads */
+  if (a->head_contrib && b->head_contrib && a->depth == b->depth && a->heads == b->heads && a->depth > 0)
+    {
+      double sum = 0;
+      g_autofree char *text = NULL;
+      for (int i = 0; i < a->depth * a->heads; i++)
+        sum += fabsf (a->head_contrib[i] - b->head_contrib[i]);
+      /* TRANSLATORS: how far the two models' head contributions differ, in percent */
+      text = g_strdup_printf (_("Their heads' contributions differ by %.0f %% on average"), 50 * sum / a->depth);
+      gtk_label_set_label (GTK_LABEL (self->head_diff), text);
+      gtk_widget_set_visible (self->head_diff, TRUE);
+    }
 
   grid_add (GTK_GRID (self->grid), _("Class"), 0, 0, "caption-heading");
   grid_add (GTK_GRID (self->grid), _("This"), 1, 0, "caption-heading");
@@ -234,6 +255,7 @@ static void
 tf_compare_panel_init (TfComparePanel *self)
 {
   GtkWidget *maps = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *heads;
 
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
@@ -268,6 +290,22 @@ tf_compare_panel_init (TfComparePanel *self)
   gtk_label_set_xalign (GTK_LABEL (self->map_diff), 0);
   gtk_widget_add_css_class (self->map_diff, "dim-label");
   gtk_box_append (GTK_BOX (self->box), self->map_diff);
+
+  heads = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_box_set_homogeneous (GTK_BOX (heads), TRUE);
+  for (int i = 0; i < 2; i++)
+    {
+      self->heads[i] = tf_head_grid_new ();
+      gtk_widget_set_can_target (self->heads[i], FALSE);
+      gtk_widget_set_focusable (self->heads[i], FALSE);
+      gtk_box_append (GTK_BOX (heads), self->heads[i]);
+    }
+  gtk_box_append (GTK_BOX (self->box), heads);
+  self->head_diff = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->head_diff), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->head_diff), TRUE);
+  gtk_widget_add_css_class (self->head_diff, "dim-label");
+  gtk_box_append (GTK_BOX (self->box), self->head_diff);
 
   self->grid = gtk_grid_new ();
   gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
@@ -315,7 +353,10 @@ tf_compare_panel_set_colormap (TfComparePanel *self,
   g_return_if_fail (TF_IS_COMPARE_PANEL (self));
 
   for (int i = 0; i < 2; i++)
-    tf_attention_overlay_set_colormap (TF_ATTENTION_OVERLAY (self->maps[i]), map);
+    {
+      tf_attention_overlay_set_colormap (TF_ATTENTION_OVERLAY (self->maps[i]), map);
+      tf_head_grid_set_colormap (TF_HEAD_GRID (self->heads[i]), map);
+    }
 }
 
 gboolean
@@ -323,6 +364,13 @@ tf_compare_panel_get_disagree (TfComparePanel *self)
 {
   g_return_val_if_fail (TF_IS_COMPARE_PANEL (self), FALSE);
   return self->disagree;
+}
+
+const char *
+tf_compare_panel_get_head_diff (TfComparePanel *self)
+{
+  g_return_val_if_fail (TF_IS_COMPARE_PANEL (self), NULL);
+  return gtk_widget_get_visible (self->head_diff) ? gtk_label_get_label (GTK_LABEL (self->head_diff)) : NULL;
 }
 
 const char *

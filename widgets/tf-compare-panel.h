@@ -30,6 +30,10 @@ void         tf_compare_panel_set_colormap (TfComparePanel *self,
  * knows is a disagreement), and the banner's text. */
 gboolean     tf_compare_panel_get_disagree (TfComparePanel *self);
 const char  *tf_compare_panel_get_banner   (TfComparePanel *self);
+/* "Their heads' contributions differ by N % on average" (half the summed
+ * absolute difference per block, averaged), NULL when the two models'
+ * blocks and heads do not match or a probe lacks them. */
+const char  *tf_compare_panel_get_head_diff (TfComparePanel *self);
 
 /* Whether @probe->compare (the same face through a second model) predicts a
  * class of another name than @probe; FALSE without a compare probe. */
