@@ -177,8 +177,8 @@ void         tf_session_explore_async   (TfSession              *self,
                                          GAsyncReadyCallback     callback,
                                          gpointer                user_data);
 /* The occlusion-sensitivity map of @probe's face (TF_OCCLUSION_DEFAULT_*
- * patch and stride; the face as given, never mirrored: 49 forwards are
- * enough): a copy with occlusion_map and occlusion_grid filled;
+ * patch and stride; the face as given, never mirrored: 25 forwards
+ * with the defaults): a copy with occlusion_map and occlusion_grid filled;
  * @progress as for the ablation; cancelled: G_IO_ERROR_CANCELLED. */
 void         tf_session_occlusion_map_async (TfSession          *self,
                                          TfFaceProbe            *probe,
