@@ -792,6 +792,20 @@ tf_engine_forward_mirrored (TfEngine      *e,
                             TfOutputs     *out,
                             GError       **error)
 {
+  return tf_engine_forward_mirrored_dropped (e, input, n, probes, NULL, out, error);
+}
+
+gboolean
+tf_engine_forward_mirrored_dropped (TfEngine      *e,
+                                    const float   *input,
+                                    int            n,
+                                    TfProbeFlags   probes,
+                                    const int     *force_mad,
+                                    TfOutputs     *out,
+                                    GError       **error)
+{
+  TfForwardOptions opt = { .training = FALSE };
+  g_autofree int *mad2 = NULL;
   gsize per;
   float *both;
   int K;
@@ -810,7 +824,15 @@ tf_engine_forward_mirrored (TfEngine      *e,
   memcpy (both, input, sizeof (float) * n * per);
   memcpy (both + n * per, input, sizeof (float) * n * per);
   tf_engine_mirror_inputs (both + n * per, n, e->model->config.input_size);
-  if (!forward (e, both, 2 * n, n, probes, NULL, out, error))
+  if (force_mad != NULL)
+    {
+      /* each mirror image drops the map its face drops */
+      mad2 = g_new (int, 2 * n);
+      memcpy (mad2, force_mad, sizeof (int) * n);
+      memcpy (mad2 + n, force_mad, sizeof (int) * n);
+      opt.force_mad = mad2;
+    }
+  if (!forward (e, both, 2 * n, n, probes, force_mad != NULL ? &opt : NULL, out, error))
     return FALSE;
   /* rows 0..n-1 of every probe array are the faces as given; the mirrored
    * rows after them are left unread */

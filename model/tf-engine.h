@@ -79,6 +79,15 @@ gboolean   tf_engine_forward_mirrored (TfEngine        *engine,
                                        TfProbeFlags     probes,
                                        TfOutputs       *out,
                                        GError         **error);
+/* The same with @force_mad ([n], -1 none) dropping a chosen LANet map of
+ * each face and of its mirror image (MAD at inference; MSAD stays off). */
+gboolean   tf_engine_forward_mirrored_dropped (TfEngine    *engine,
+                                       const float     *input,
+                                       int              n,
+                                       TfProbeFlags     probes,
+                                       const int       *force_mad,
+                                       TfOutputs       *out,
+                                       GError         **error);
 /* Mirrors @x ([n][3][s][s]) left to right in place. */
 void       tf_engine_mirror_inputs    (float           *x,
                                        int              n,

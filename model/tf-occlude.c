@@ -207,7 +207,6 @@ tf_occlusion_map (TfEngine                 *engine,
  * arrays keep the faces as given, as tf_engine_forward_mirrored does) */
 static gboolean
 forward_dropped (TfEngine       *engine,
-                 const TfModel  *model,
                  const float    *input,
                  int             n,
                  const int      *mad,
@@ -216,32 +215,12 @@ forward_dropped (TfEngine       *engine,
                  TfOutputs      *out,
                  GError        **error)
 {
-  const int s = model->input.size, K = model->config.num_classes;
-  const gsize per = (gsize) 3 * s * s;
-  g_autofree float *both = NULL;
-  g_autofree int *mad2 = NULL;
   /* not training: the forced maps are dropped and MSAD draws nothing */
   TfForwardOptions opt = { .training = FALSE, .force_mad = mad };
 
-  if (!mirrored)
-    return tf_engine_forward (engine, input, n, probes, &opt, out, error);
-  both = g_new (float, 2 * per * n);
-  mad2 = g_new (int, 2 * n);
-  memcpy (both, input, sizeof (float) * per * n);
-  memcpy (both + per * n, input, sizeof (float) * per * n);
-  tf_engine_mirror_inputs (both + per * n, n, s);
-  memcpy (mad2, mad, sizeof (int) * n);
-  memcpy (mad2 + n, mad, sizeof (int) * n);
-  opt.force_mad = mad2;
-  if (!tf_engine_forward (engine, both, 2 * n, probes, &opt, out, error))
-    return FALSE;
-  for (gsize i = 0; i < (gsize) n * K; i++)
-    {
-      out->logits[i] = 0.5f * (out->logits[i] + out->logits[(gsize) n * K + i]);
-      out->probs[i] = 0.5f * (out->probs[i] + out->probs[(gsize) n * K + i]);
-    }
-  out->n = n;
-  return TRUE;
+  if (mirrored)
+    return tf_engine_forward_mirrored_dropped (engine, input, n, probes, mad, out, error);
+  return tf_engine_forward (engine, input, n, probes, &opt, out, error);
 }
 
 gboolean
@@ -254,7 +233,13 @@ tf_lanet_drop_forward (TfEngine       *engine,
                        TfOutputs      *out,
                        GError        **error)
 {
-  return forward_dropped (engine, model, input, 1, &lanet, mirrored, probes, out, error);
+  if (lanet < -1 || lanet >= model->config.lanets)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_INPUT, "LANet %d to drop: the model has %d", lanet + 1,
+                   model->config.lanets);
+      return FALSE;
+    }
+  return forward_dropped (engine, input, 1, &lanet, mirrored, probes, out, error);
 }
 
 gboolean
@@ -276,7 +261,7 @@ tf_lanet_ablation (TfEngine       *engine,
       memcpy (copies + per * b, input, per * sizeof (float));
       mad[b] = b;
     }
-  if (!forward_dropped (engine, model, copies, B, mad, mirrored, TF_PROBE_NONE, &out, error))
+  if (!forward_dropped (engine, copies, B, mad, mirrored, TF_PROBE_NONE, &out, error))
     return FALSE;
   memcpy (probs, out.probs, sizeof (float) * B * K);
   return TRUE;

@@ -246,6 +246,12 @@ test_lanet_drop (void)
   int any_hits = 0;
   TfOutputs out;
 
+  /* a LANet the model lacks is refused, naming it */
+  g_assert_false (tf_lanet_drop_forward (engine, m, x, B, TRUE, TF_PROBE_NONE, &out, &error));
+  g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
+  g_assert_nonnull (strstr (error->message, "LANet 3"));
+  g_clear_error (&error);
+
   g_assert_true (tf_lanet_drop_forward (engine, m, x, -1, FALSE, TF_PROBE_MAPS, &out, &error));
   g_assert_no_error (error);
   memcpy (maps, out.lanet_maps, sizeof maps);

@@ -1463,7 +1463,6 @@ tf_session_compare_finish (TfSession     *self,
 
 /* ---- exploring one face: occluded, a LANet dropped, the occlusion map ------------ */
 
-
 /* the rectangle, in fractions of the crop, in input pixels */
 static void
 explore_rect (const TfSessionExplore *what,
