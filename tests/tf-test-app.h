@@ -298,7 +298,7 @@ tf_test_app_init (int    *argc,
 }
 
 G_GNUC_UNUSED static gboolean
-window_gone (gpointer data)
+tf_test_window_gone (gpointer data)
 {
   return window == NULL;
 }
@@ -311,7 +311,7 @@ tf_test_app_finish (void)
 {
   if (window)
     gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_true (tf_test_wait_until (window_gone, NULL, 30));
+  g_assert_true (tf_test_wait_until (tf_test_window_gone, NULL, 30));
   g_clear_object (&app);
   if (g_getenv ("TEST_GUI_KEEP") == NULL)
     remove_tree (tmpdir);
