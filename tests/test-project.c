@@ -216,7 +216,7 @@ test_newer_version (void)
 
   g_clear_pointer (&p, tf_project_close);
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 2", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
   assert_refused (path, TF_PROJECT_ERROR_TOO_NEW);
 }
@@ -404,7 +404,7 @@ test_labels_history (void)
     g_assert_true (tf_project_set_label (p, f, 1, TF_LABEL_IMPORTED, "csv", NULL, &error));
   g_assert_true (tf_project_commit (p, &error));
   g_assert_true (tf_project_begin (p, &error));
-  g_assert_true (tf_project_set_label (p, 3, 0, TF_LABEL_PERSON, NULL, NULL, &error));
+  g_assert_true (tf_project_set_label (p, 3, 0, TF_LABEL_PERSON, "csv", NULL, &error));
   g_assert_cmpint (label_of (p, 3), ==, 0);
   tf_project_rollback (p);
   g_assert_cmpint (label_of (p, 3), ==, 1);
@@ -413,6 +413,172 @@ test_labels_history (void)
   g_assert_cmpint (label_of (p, 2), ==, TF_LABEL_NONE);   /* its not-a-face was undone, then replaced */
   g_assert_cmpint (tf_project_redo (p, &face, &error), ==, 4);
   g_assert_cmpint (label_of (p, 2), ==, 1);
+  g_assert_no_error (error);
+}
+
+/* Several annotators: each has a vote; the face's label is the final
+ * one, else the majority, else none (a tie); names are filed in one
+ * spelling; undo takes back one vote or one final label. */
+static void
+test_votes (void)
+{
+  g_autoptr(TfProject) p = make_project ("votes.tfproj", 1, 6, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) votes = NULL;
+  g_autoptr(GArray) queue = NULL;
+  g_autoptr(TfProjectVoteTable) table = NULL;
+  g_auto(GStrv) names = NULL;
+  TfProjectLabel l;
+  gint64 face = 0;
+  char *filed;
+
+  /* face 1: Alice and Bob agree; face 2: they split; face 3: 2 against 1 */
+  g_assert_true (tf_project_set_label (p, 1, 0, TF_LABEL_PERSON, "Alice", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 1, 0, TF_LABEL_PERSON, "Bob", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 2, 0, TF_LABEL_PERSON, "Alice", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 2, 1, TF_LABEL_PERSON, "Bob", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 3, 2, TF_LABEL_PERSON, "Alice", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 3, 2, TF_LABEL_PERSON, "Bob", NULL, &error));
+  /* "carol " in another case and with a space is the same Carol */
+  g_assert_true (tf_project_set_label (p, 3, 1, TF_LABEL_PERSON, "Carol", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 4, 1, TF_LABEL_PERSON, " carol ", NULL, &error));
+  g_assert_no_error (error);
+  filed = tf_project_annotator_name (p, "CAROL", &error);
+  g_assert_cmpstr (filed, ==, "Carol");
+  g_free (filed);
+  g_assert_null (tf_project_annotator_name (p, "  ", &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (tf_project_set_final_label (p, 1, 0, "", NULL, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID);
+  g_clear_error (&error);
+  names = tf_project_get_annotators (p, &error);
+  g_assert_cmpuint (g_strv_length (names), ==, 3);
+  g_assert_cmpstr (names[2], ==, "Carol");
+
+  g_assert_true (tf_project_get_label (p, 1, &l, &error));
+  g_assert_cmpint (l.label, ==, 0);
+  g_assert_cmpint (l.votes, ==, 2);
+  g_assert_cmpint (l.agree, ==, 2);
+  tf_project_label_clear (&l);
+  g_assert_cmpint (label_of (p, 2), ==, TF_LABEL_NONE);   /* a tie */
+  g_assert_true (tf_project_get_label (p, 3, &l, &error));
+  g_assert_cmpint (l.label, ==, 2);
+  g_assert_cmpint (l.votes, ==, 3);
+  g_assert_cmpint (l.agree, ==, 2);
+  g_assert_false (l.final);
+  tf_project_label_clear (&l);
+  g_assert_true (tf_project_get_vote (p, 3, "carol", &l, &error));
+  g_assert_cmpint (l.label, ==, 1);
+  tf_project_label_clear (&l);
+
+  /* the split faces first, the most split first; the others after */
+  queue = tf_project_get_queue (p, NULL, TF_QUEUE_DISAGREEMENT, &error);
+  g_assert_cmpuint (queue->len, ==, 6);
+  g_assert_cmpint (g_array_index (queue, gint64, 0), ==, 2);
+  g_assert_cmpint (g_array_index (queue, gint64, 1), ==, 3);
+  g_clear_pointer (&queue, g_array_unref);
+
+  /* an adjudicator decides face 2; it leaves the split ones */
+  g_assert_true (tf_project_set_final_label (p, 2, 1, "Dana", "the mouth", &error));
+  g_assert_true (tf_project_get_label (p, 2, &l, &error));
+  g_assert_cmpint (l.label, ==, 1);
+  g_assert_true (l.final);
+  g_assert_cmpstr (l.annotator, ==, "Dana");
+  g_assert_cmpint (l.votes, ==, 2);
+  g_assert_cmpint (l.agree, ==, 1);
+  tf_project_label_clear (&l);
+  votes = tf_project_get_votes (p, 2, &error);
+  g_assert_cmpuint (votes->len, ==, 3);
+  g_assert_true (((TfProjectLabel *) votes->pdata[2])->final);
+  g_assert_false (((TfProjectLabel *) votes->pdata[0])->final);
+  queue = tf_project_get_queue (p, NULL, TF_QUEUE_DISAGREEMENT, &error);
+  g_assert_cmpint (g_array_index (queue, gint64, 0), ==, 3);
+  g_clear_pointer (&queue, g_array_unref);
+  /* an adjudicator is not an annotator */
+  g_clear_pointer (&names, g_strfreev);
+  names = tf_project_get_annotators (p, &error);
+  g_assert_cmpuint (g_strv_length (names), ==, 3);
+
+  /* the table of votes: faces with a vote by annotators, and the finals */
+  table = tf_project_get_vote_table (p, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (table->n_faces, ==, 4);
+  g_assert_cmpint (table->n_annotators, ==, 3);
+  g_assert_cmpint (table->faces[1], ==, 2);
+  g_assert_cmpint (table->cells[1 * 3 + 1], ==, 1);   /* Bob on face 2 */
+  g_assert_cmpint (table->cells[3 * 3 + 0], ==, TF_LABEL_NONE);   /* Alice did not see face 4 */
+  g_assert_cmpint (table->final[1], ==, 1);
+  g_assert_cmpint (table->final[0], ==, TF_LABEL_NONE);
+
+  /* undo takes the final label back, then Carol's vote on face 4 */
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 1);
+  g_assert_cmpint (face, ==, 2);
+  g_assert_cmpint (label_of (p, 2), ==, TF_LABEL_NONE);
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 1);
+  g_assert_cmpint (label_of (p, 4), ==, TF_LABEL_NONE);
+  g_assert_cmpint (tf_project_redo (p, &face, &error), ==, 1);
+  g_assert_cmpint (label_of (p, 4), ==, 1);
+  /* a vote taken back: the others decide again */
+  g_assert_true (tf_project_set_label (p, 3, TF_LABEL_NONE, TF_LABEL_PERSON, "bob", NULL, &error));
+  g_assert_cmpint (label_of (p, 3), ==, TF_LABEL_NONE);   /* Alice 2, Carol 1: a tie */
+  g_assert_true (tf_project_clear_label (p, 1, &error));
+  g_assert_cmpint (label_of (p, 1), ==, TF_LABEL_NONE);
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 2);   /* both votes in one step */
+  g_assert_cmpint (label_of (p, 1), ==, 0);
+  g_assert_no_error (error);
+}
+
+/* A project of format 1 (one label per face, the annotator optional)
+ * opens with its labels as votes, and its history still undoes. */
+static void
+test_migrate_v1 (void)
+{
+  g_autofree char *path = tmp_path ("v1.tfproj");
+  g_autoptr(TfProject) p = make_project ("v1.tfproj", 1, 3, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) votes = NULL;
+  sqlite3 *db = NULL;
+  gint64 face = 0;
+
+  g_assert_true (tf_project_set_label (p, 1, 0, TF_LABEL_PERSON, NULL, NULL, &error));
+  g_assert_true (tf_project_set_label (p, 2, 1, TF_LABEL_IMPORTED, "ann", "n", &error));
+  g_assert_true (tf_project_set_label (p, 2, 2, TF_LABEL_IMPORTED, "ann", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&p, tf_project_close);
+  /* back to format 1, as that version wrote it */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE votes; ALTER TABLE labels DROP COLUMN final; "
+                                     "ALTER TABLE labels DROP COLUMN votes; ALTER TABLE labels DROP COLUMN agree; "
+                                     "ALTER TABLE label_history DROP COLUMN final; "
+                                     "UPDATE labels SET annotator = NULL WHERE annotator = ''; "
+                                     "UPDATE label_history SET old_annotator = NULL WHERE old_annotator = ''; "
+                                     "UPDATE label_history SET new_annotator = NULL WHERE new_annotator = ''; "
+                                     "PRAGMA user_version = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  /* read-only, it is not changed: it must be opened for writing once */
+  g_assert_null (tf_project_open (path, TF_PROJECT_READ_ONLY, &error));
+  g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_READ_ONLY);
+  g_clear_error (&error);
+  p = tf_project_open (path, TF_PROJECT_OPEN, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (label_of (p, 1), ==, 0);
+  g_assert_cmpint (label_of (p, 2), ==, 2);
+  votes = tf_project_get_votes (p, 1, &error);
+  g_assert_cmpuint (votes->len, ==, 1);
+  g_assert_cmpstr (((TfProjectLabel *) votes->pdata[0])->annotator, ==, "");
+  g_clear_pointer (&votes, g_ptr_array_unref);
+  votes = tf_project_get_votes (p, 2, &error);
+  g_assert_cmpuint (votes->len, ==, 1);
+  g_assert_cmpstr (((TfProjectLabel *) votes->pdata[0])->annotator, ==, "ann");
+  /* the history made before still undoes */
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 1);
+  g_assert_cmpint (label_of (p, 2), ==, 1);
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 1);
+  g_assert_cmpint (label_of (p, 2), ==, TF_LABEL_NONE);
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 1);
+  g_assert_cmpint (label_of (p, 1), ==, TF_LABEL_NONE);
   g_assert_no_error (error);
 }
 
@@ -1095,6 +1261,8 @@ main (int    argc,
   g_test_add_func ("/project/read-only-file", test_read_only_file);
   g_test_add_func ("/project/second-process", test_second_process);
   g_test_add_func ("/project/labels-history", test_labels_history);
+  g_test_add_func ("/project/votes", test_votes);
+  g_test_add_func ("/project/migrate-v1", test_migrate_v1);
   g_test_add_func ("/project/walk-and-queue", test_walk_and_queue);
   g_test_add_func ("/project/stats", test_stats);
   g_test_add_func ("/project/check-relink", test_check_relink);

@@ -181,8 +181,22 @@ project_import (int    argc,
     return tf_cli_usage_error (ctx, "project import needs one project file");
   if ((labels == NULL) == (folders == NULL))
     return tf_cli_usage_error (ctx, "give --labels or --folders");
+  if (annotator && !*g_strstrip (annotator))
+    return tf_cli_usage_error (ctx, "--annotator needs a name");
   if (!(project = tf_project_open (argv[1], TF_PROJECT_OPEN, &error)))
     return tf_cli_fail (g_steal_pointer (&error));
+  /* the labels are someone's: the login's full name unless told */
+  {
+    g_autofree char *filed = tf_project_annotator_name (project, annotator ? annotator : g_get_real_name (), &error);
+
+    if (filed == NULL)
+      return tf_cli_fail (g_steal_pointer (&error));
+    if (annotator && strcmp (filed, annotator) != 0)
+      g_printerr ("transfer-cli: %s: the labels of \"%s\" are filed under the annotator \"%s\"\n", argv[1],
+                  annotator, filed);
+    g_free (annotator);
+    annotator = g_steal_pointer (&filed);
+  }
   if (labels)
     ok = tf_project_import_labels (project, labels, annotator, problems, &n, &error);
   else

@@ -25,6 +25,7 @@ struct _TfProject
   int         depth;      /* transactions open (the outer one and savepoints) */
   gboolean    aborted;    /* SQLite rolled the outer transaction back on an error */
   gint64      action;     /* the undo step of the open outer transaction; 0: none yet */
+  char       *annotator_asked, *annotator_filed;  /* the last tf_project_annotator_name */
 };
 
 /* A cached statement: g_autoptr(TfProjectStmt) resets it at the end of the

@@ -87,7 +87,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define FACE_COLUMNS "f.id, f.media, m.path, f.frame, f.time_s, f.idx, f.x, f.y, f.w, f.h, f.score, f.landmarks, " \
                      "f.track, f.manual, p.probs, p.predicted, p.margin, p.entropy, l.class, l.source, "            \
-                     "l.annotator, l.time, l.note"
+                     "l.annotator, l.time, l.note, l.final, l.votes, l.agree"
 
 /* Fills @out from a row of FACE_COLUMNS; strings and probabilities point
  * into the row (valid until the next step), @probs is the buffer. */
@@ -134,6 +134,9 @@ face_from_row (sqlite3_stmt  *s,
       out->label.annotator = (char *) sqlite3_column_text (s, 20);
       out->label.time = sqlite3_column_int64 (s, 21);
       out->label.note = (char *) sqlite3_column_text (s, 22);
+      out->label.final = sqlite3_column_int (s, 23) != 0;
+      out->label.votes = sqlite3_column_int (s, 24);
+      out->label.agree = sqlite3_column_int (s, 25);
     }
 }
 
@@ -256,10 +259,20 @@ tf_project_get_queue (TfProject             *p,
 
   g_return_val_if_fail (p != NULL, NULL);
   filter_from (p, filter, sql);
+  /* the split of each face's votes: the share of the top class */
+  if (order == TF_QUEUE_DISAGREEMENT)
+    g_string_append (sql, " LEFT JOIN (SELECT face, sum (n) AS total, max (n) AS top FROM "
+                          "(SELECT face, class, count (*) AS n FROM votes WHERE final = 0 GROUP BY face, class) "
+                          "GROUP BY face HAVING count (*) > 1) d ON d.face = f.id AND NOT EXISTS "
+                          "(SELECT 1 FROM votes v WHERE v.face = f.id AND v.final = 1)");
   filter_where (filter, sql);
   /* in ascending order SQLite puts NULL first: faces the run did not see */
-  g_string_append (sql, order == TF_QUEUE_ENTROPY ? " ORDER BY p.entropy IS NOT NULL, p.entropy DESC, f.id"
-                                                  : " ORDER BY p.margin, f.id");
+  if (order == TF_QUEUE_ENTROPY)
+    g_string_append (sql, " ORDER BY p.entropy IS NOT NULL, p.entropy DESC, f.id");
+  else if (order == TF_QUEUE_DISAGREEMENT)
+    g_string_append (sql, " ORDER BY d.face IS NULL, CAST (d.top AS REAL) / d.total, d.total DESC, p.margin, f.id");
+  else
+    g_string_append (sql, " ORDER BY p.margin, f.id");
   if (!(s = prepare (p, sql->str, error)))
     return NULL;
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)

@@ -69,6 +69,27 @@ static const char *const migrations[] = {
   "  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)));"
   "CREATE INDEX label_history_face ON label_history (face);"
   "CREATE INDEX label_history_state ON label_history (state, action);",
+  /* 1 -> 2: several annotators. Each annotator's label is a vote; an
+   * adjudicator's is the final one (one per face); labels keeps the face's
+   * label resolved from them (the final, else the majority), with how many
+   * votes it came from and how many agree with it. The history records
+   * votes (final: whose change). */
+  "CREATE TABLE votes ("
+  "  face INTEGER NOT NULL REFERENCES faces (id) ON DELETE CASCADE,"
+  "  final INTEGER NOT NULL CHECK (final IN (0, 1)), annotator TEXT NOT NULL,"
+  "  class INTEGER NOT NULL CHECK (class >= -2), source INTEGER NOT NULL CHECK (source IN (0, 1, 2)),"
+  "  time INTEGER NOT NULL, note TEXT, PRIMARY KEY (face, final, annotator)) WITHOUT ROWID;"
+  "CREATE UNIQUE INDEX votes_final ON votes (face) WHERE final = 1;"
+  "CREATE INDEX votes_annotator ON votes (annotator);"
+  "INSERT INTO votes (face, final, annotator, class, source, time, note)"
+  "  SELECT face, 0, coalesce (annotator, ''), class, source, time, note FROM labels;"
+  "UPDATE labels SET annotator = '' WHERE annotator IS NULL;"
+  "ALTER TABLE labels ADD COLUMN final INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE labels ADD COLUMN votes INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE labels ADD COLUMN agree INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE label_history ADD COLUMN final INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE label_history SET old_annotator = '' WHERE old_class IS NOT NULL AND old_annotator IS NULL;"
+  "UPDATE label_history SET new_annotator = '' WHERE new_class IS NOT NULL AND new_annotator IS NULL;",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == TF_PROJECT_VERSION);
 
@@ -625,6 +646,8 @@ tf_project_close (TfProject *p)
   if (p->depth > 0 && p->db)
     (void) sqlite3_exec (p->db, "ROLLBACK", NULL, NULL, NULL);
   g_hash_table_destroy (p->stmts);
+  g_free (p->annotator_asked);
+  g_free (p->annotator_filed);
   sqlite3_close_v2 (p->db);
   release_lock (p);
   g_ptr_array_unref (p->classes);

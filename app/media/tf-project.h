@@ -43,7 +43,7 @@ GQuark tf_project_error_quark (void);
 
 /* The schema this program writes (PRAGMA user_version); older projects are
  * migrated when opened for writing, newer ones refused untouched. */
-#define TF_PROJECT_VERSION 1
+#define TF_PROJECT_VERSION 2
 #define TF_PROJECT_SUFFIX  ".tfproj"
 
 typedef enum
@@ -247,18 +247,32 @@ gboolean    tf_project_add_prediction (TfProject       *project,
 
 /* ---- labels, their history, undo ----------------------------------------------------- */
 
+/* Several annotators can label one face: each gives a vote (one per
+ * annotator and face), and an adjudicator can record a final label. The
+ * face's label -- what the review list, the statistics, exports and
+ * training read -- is the final label, else the majority of the votes
+ * (the one class with the most votes), else none: a face whose votes tie
+ * has no label, only its votes (tf_project_get_votes). With a single
+ * annotator the face's label is that annotator's vote. */
 typedef struct
 {
   int            label;        /* a class id, TF_LABEL_NOT_A_FACE, TF_LABEL_UNSURE, TF_LABEL_NONE */
   TfLabelSource  source;
-  char          *annotator;    /* may be NULL */
+  char          *annotator;    /* may be NULL; "" for labels made before annotators were kept */
   gint64         time;         /* Unix seconds */
   char          *note;         /* may be NULL */
+  gboolean       final;        /* chosen by an adjudicator (@annotator) */
+  int            votes;        /* a face's label: the votes it was resolved from (0: none) */
+  int            agree;        /* a face's label: the votes for its class */
 } TfProjectLabel;
 
 void        tf_project_label_clear  (TfProjectLabel    *label);
+void        tf_project_label_free   (TfProjectLabel    *label);
 
-/* @label TF_LABEL_NONE clears it. */
+/* Sets @annotator's vote on @face (@label TF_LABEL_NONE takes it back).
+ * @annotator NULL or "" is the unnamed annotator of old projects; a name
+ * differing only in case from one the project has is filed under that
+ * one (tf_project_annotator_name). */
 gboolean    tf_project_set_label    (TfProject         *project,
                                      gint64             face,
                                      int                label,
@@ -266,14 +280,62 @@ gboolean    tf_project_set_label    (TfProject         *project,
                                      const char        *annotator,
                                      const char        *note,
                                      GError           **error);
+/* Records @adjudicator's final label of @face (TF_LABEL_NONE removes the
+ * final label); one undo step like a vote. */
+gboolean    tf_project_set_final_label (TfProject      *project,
+                                        gint64          face,
+                                        int             label,
+                                        const char     *adjudicator,
+                                        const char     *note,
+                                        GError        **error);
+/* Takes back every vote and the final label of @face (one undo step). */
 gboolean    tf_project_clear_label  (TfProject         *project,
                                      gint64             face,
                                      GError           **error);
-/* TF_LABEL_NONE in @label->label when the face has none. */
+/* The face's label (see above): TF_LABEL_NONE in @label->label when it
+ * has none. */
 gboolean    tf_project_get_label    (TfProject         *project,
                                      gint64             face,
                                      TfProjectLabel    *label,
                                      GError           **error);
+/* The votes on @face (TfProjectLabel *, by annotator name), then the final
+ * label when there is one (->final). */
+GPtrArray  *tf_project_get_votes    (TfProject         *project,
+                                     gint64             face,
+                                     GError           **error);
+/* @annotator's vote on @face, TF_LABEL_NONE in @label->label when none. */
+gboolean    tf_project_get_vote     (TfProject         *project,
+                                     gint64             face,
+                                     const char        *annotator,
+                                     TfProjectLabel    *label,
+                                     GError           **error);
+/* The names of the annotators who voted, sorted (g_strfreev). */
+char      **tf_project_get_annotators (TfProject       *project,
+                                       GError         **error);
+/* The name @name is filed under: trimmed, and the project's spelling when
+ * it has the name in another case ("alice" -> "Alice"). An empty name is
+ * refused (TF_PROJECT_ERROR_INVALID). */
+char       *tf_project_annotator_name (TfProject       *project,
+                                       const char      *name,
+                                       GError         **error);
+
+/* Every vote of the project as a table: faces (gint64 ids, those with a
+ * vote, in id order) by annotators (sorted names); cells hold a label
+ * (class id, TF_LABEL_NOT_A_FACE, TF_LABEL_UNSURE) or TF_LABEL_NONE. The
+ * final labels are in @final ([n_faces], TF_LABEL_NONE when none). */
+typedef struct
+{
+  int      n_faces, n_annotators;
+  gint64  *faces;
+  char   **annotators;
+  int     *cells;          /* [n_faces * n_annotators] */
+  int     *final;          /* [n_faces] */
+} TfProjectVoteTable;
+
+TfProjectVoteTable *tf_project_get_vote_table (TfProject   *project,
+                                               GError     **error);
+void        tf_project_vote_table_free (TfProjectVoteTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfProjectVoteTable, tf_project_vote_table_free)
 
 typedef enum
 {
@@ -377,6 +439,9 @@ typedef enum
 {
   TF_QUEUE_MARGIN,    /* smallest gap between the two likeliest classes first */
   TF_QUEUE_ENTROPY,   /* most spread probabilities first */
+  TF_QUEUE_DISAGREEMENT, /* the faces whose votes disagree and that have no final label,
+                          * most split first (the smallest share for the top class), then
+                          * the others by margin */
 } TfQueueOrder;
 
 /* The ids (gint64) of the faces @filter lets through, least confident
