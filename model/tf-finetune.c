@@ -833,6 +833,8 @@ distill_dataset (TfModel                 *teacher,
   for (guint i = 0; i < n; i++)
     {
       int y = tf_dataset_get_label (train, i);
+      /* one-hot for a label; a face learnt from its votes, their distribution */
+      const float *t = tf_dataset_get_target (train, i);
       const float *p = distill > 0 || keep > 0 ? &g_array_index (logits, float, (gsize) i * k) : NULL;
       /* the starting model knows nothing of a class it lacked: its faces
        * learn from their label alone */
@@ -861,7 +863,7 @@ distill_dataset (TfModel                 *teacher,
           if (scale > 0 && counts[c] == 0)
             target[c] = (float) (scale * p[c]);
           else
-            target[c] = (float) ((1 - u) * ((1 - w) * (c == y) + (w > 0 && mentioned > 0 ? w * p[c] / mentioned : 0)));
+            target[c] = (float) ((1 - u) * ((1 - w) * t[c] + (w > 0 && mentioned > 0 ? w * p[c] / mentioned : 0)));
         }
       tf_dataset_add_soft (out, tf_dataset_get_path (train, i), target);
     }

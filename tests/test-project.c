@@ -529,6 +529,59 @@ test_votes (void)
   g_assert_no_error (error);
 }
 
+/* What fine-tuning learns from several annotators: the final label, else
+ * the majority, else the vote distribution; with soft targets the
+ * distribution wherever no final label was chosen. */
+static void
+test_finetune_votes (void)
+{
+  g_autoptr(TfProject) p = make_project ("train-votes.tfproj", 1, 4, NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* 1: final glad over two calm votes; 2: calm 2 : glad 1; 3: a tie; 4: not a face */
+  g_assert_true (tf_project_set_label (p, 1, 0, TF_LABEL_PERSON, "a", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 1, 0, TF_LABEL_PERSON, "b", NULL, &error));
+  g_assert_true (tf_project_set_final_label (p, 1, 1, "judge", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 2, 0, TF_LABEL_PERSON, "a", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 2, 0, TF_LABEL_PERSON, "b", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 2, 1, TF_LABEL_PERSON, "c", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 3, 1, TF_LABEL_PERSON, "a", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 3, 2, TF_LABEL_PERSON, "b", NULL, &error));
+  g_assert_true (tf_project_set_label (p, 4, TF_LABEL_NOT_A_FACE, TF_LABEL_PERSON, "a", NULL, &error));
+  g_assert_no_error (error);
+
+  for (int soft = 0; soft <= 1; soft++)
+    {
+      g_autoptr(TfFinetuneData) d = tf_finetune_data_from_project_votes (p, 0, 1, 0, soft, &error);
+      TfDataset *ds;
+
+      g_assert_no_error (error);
+      ds = d->train;
+      g_assert_cmpuint (d->n_labelled, ==, 3);
+      g_assert_cmpuint (d->n_soft, ==, soft ? 2 : 1);
+      g_assert_cmpuint (tf_dataset_get_n_items (ds), ==, 3);
+      for (guint i = 0; i < 3; i++)
+        {
+          const char *path = tf_dataset_get_path (ds, i);
+          const float *t = tf_dataset_get_target (ds, i);
+
+          if (g_str_has_suffix (path, ":1"))
+            g_assert_cmpfloat (t[1], ==, 1);   /* the final label */
+          else if (g_str_has_suffix (path, ":2"))
+            {
+              g_assert_cmpfloat_with_epsilon (t[0], soft ? 2 / 3.0 : 1, 1e-6);
+              g_assert_cmpfloat_with_epsilon (t[1], soft ? 1 / 3.0 : 0, 1e-6);
+            }
+          else
+            {
+              g_assert_true (g_str_has_suffix (path, ":3"));
+              g_assert_cmpfloat_with_epsilon (t[1], 0.5, 1e-6);
+              g_assert_cmpfloat_with_epsilon (t[2], 0.5, 1e-6);
+            }
+        }
+    }
+}
+
 /* A project of format 1 (one label per face, the annotator optional)
  * opens with its labels as votes, and its history still undoes. */
 static void
@@ -1263,6 +1316,7 @@ main (int    argc,
   g_test_add_func ("/project/labels-history", test_labels_history);
   g_test_add_func ("/project/votes", test_votes);
   g_test_add_func ("/project/migrate-v1", test_migrate_v1);
+  g_test_add_func ("/project/finetune-votes", test_finetune_votes);
   g_test_add_func ("/project/walk-and-queue", test_walk_and_queue);
   g_test_add_func ("/project/stats", test_stats);
   g_test_add_func ("/project/check-relink", test_check_relink);

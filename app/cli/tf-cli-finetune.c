@@ -157,11 +157,14 @@ tf_cli_finetune (int    argc,
   g_auto(TfCliDataset) data = { 0 };
   TfFinetuneOptions o;
   gint64 seed = TF_FINETUNE_DEFAULT_SEED;
-  gboolean detect = FALSE;
+  gboolean detect = FALSE, soft_targets = FALSE;
   int max_unlabelled = -1;
   const GOptionEntry entries[] = {
     { "from", 0, 0, G_OPTION_ARG_FILENAME, &a.from, "The model to start from (default: the shipped one)", "FILE" },
     { "project", 0, 0, G_OPTION_ARG_FILENAME, &a.project, "The labelled faces of a project", "FILE" },
+    { "soft-targets", 0, 0, G_OPTION_ARG_NONE, &soft_targets, "Learn faces several annotators labelled from the "
+      "distribution of their votes, unless adjudicated (default: the final label, else the majority, else the "
+      "distribution)", NULL },
     { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &a.holdout, "Fraction of each class held out to measure before and "
       "after, by media and track (default 0.2; 0: all trains)", "F" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &a.preset, "What trains: head, recommended (default) or all", "NAME" },
@@ -250,9 +253,9 @@ tf_cli_finetune (int    argc,
       g_autofree char *stop = NULL;
 
       if (!(project = tf_project_open (a.project, TF_PROJECT_READ_ONLY, &error)) ||
-          !(fd = tf_finetune_data_from_project (project, a.holdout, o.seed,
-                                                max_unlabelled >= 0 ? (guint) max_unlabelled
-                                                : TF_FINETUNE_DATA_UNLABELLED_DEFAULT, &error)))
+          !(fd = tf_finetune_data_from_project_votes (project, a.holdout, o.seed,
+                                                      max_unlabelled >= 0 ? (guint) max_unlabelled
+                                                      : TF_FINETUNE_DATA_UNLABELLED_DEFAULT, soft_targets, &error)))
         goto out;
       if ((stop = tf_finetune_data_check (fd, warnings)))
         {
@@ -261,6 +264,9 @@ tf_cli_finetune (int    argc,
         }
       for (guint i = 0; i < warnings->len; i++)
         g_printerr ("transfer-cli: %s\n", (char *) warnings->pdata[i]);
+      if (fd->n_soft > 0)
+        g_printerr ("transfer-cli: %u of the %u labelled faces learn from the distribution of their votes\n",
+                    fd->n_soft, fd->n_labelled);
       if (!(model = tf_finetune_run (start, fd->train, fd->holdout, fd->unlabelled, tf_finetune_data_decode, fd, &o,
                                      &cbs, &last, NULL, &report, &error)))
         goto out;

@@ -14,8 +14,12 @@
 typedef struct
 {
   GArray *ids;      /* gint64 */
-  GArray *labels;   /* int */
+  GArray *labels;   /* int: a class; -1: learnt from its votes (@soft's row) */
   GArray *groups;   /* gint64 */
+  GArray *soft;     /* int: the face's row of @table, -1: none */
+  TfProjectVoteTable *table;
+  GHashTable *rows; /* face id -> row of @table + 1 */
+  gboolean soft_targets;
 } Labelled;
 
 /* Faces of one picture, or of one track of a video, are one group; a
@@ -33,11 +37,30 @@ collect_labelled (const TfProjectFace *f,
   Labelled *l = user_data;
   gint64 group = face_group (f);
 
-  if (f->label.label < 0)
+  int row = GPOINTER_TO_INT (g_hash_table_lookup (l->rows, &f->id)) - 1, label = f->label.label;
+
+  /* the final label, else the majority, else (a tie) the vote
+   * distribution; with soft targets, the distribution unless final */
+  if (label == TF_LABEL_NONE && row < 0)
+    return TRUE;
+  if (label != TF_LABEL_NONE && label < 0)
     return TRUE;   /* not a face, unsure */
+  if (label >= 0 && (f->label.final || !l->soft_targets || f->label.votes < 2))
+    row = -1;
+  if (row >= 0)
+    {
+      gboolean any = FALSE;
+
+      for (int a = 0; a < l->table->n_annotators; a++)
+        any |= l->table->cells[(gsize) row * l->table->n_annotators + a] >= 0;
+      if (!any)
+        return TRUE;   /* tied between not-a-face and unsure */
+      label = -1;
+    }
   g_array_append_val (l->ids, f->id);
-  g_array_append_val (l->labels, f->label.label);
+  g_array_append_val (l->labels, label);
   g_array_append_val (l->groups, group);
+  g_array_append_val (l->soft, row);
   return TRUE;
 }
 
@@ -93,12 +116,49 @@ face_path (gint64 id)
   return g_strdup_printf (FACE_PREFIX "%" G_GINT64_FORMAT, id);
 }
 
+/* The distribution of a face's votes over the classes (row of @t), and
+ * its largest class. */
+static int
+vote_target (const TfProjectVoteTable *t,
+             int                       row,
+             int                       n_classes,
+             float                    *target)
+{
+  int n = 0, best = -1;
+
+  memset (target, 0, sizeof (float) * n_classes);
+  for (int a = 0; a < t->n_annotators; a++)
+    {
+      int v = t->cells[(gsize) row * t->n_annotators + a];
+      if (v >= 0 && v < n_classes)
+        target[v]++, n++;
+    }
+  for (int c = 0; c < n_classes; c++)
+    {
+      target[c] /= MAX (n, 1);
+      if (target[c] > 0 && (best < 0 || target[c] > target[best]))
+        best = c;
+    }
+  return best;
+}
+
 TfFinetuneData *
 tf_finetune_data_from_project (TfProject *project,
                                double     holdout,
                                guint64    seed,
                                guint      max_unlabelled,
                                GError   **error)
+{
+  return tf_finetune_data_from_project_votes (project, holdout, seed, max_unlabelled, FALSE, error);
+}
+
+TfFinetuneData *
+tf_finetune_data_from_project_votes (TfProject *project,
+                                     double     holdout,
+                                     guint64    seed,
+                                     guint      max_unlabelled,
+                                     gboolean   soft_targets,
+                                     GError   **error)
 {
   g_autoptr(TfFinetuneData) d = g_new0 (TfFinetuneData, 1);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -107,7 +167,11 @@ tf_finetune_data_from_project (TfProject *project,
   g_autoptr(GArray) unlabelled = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree gboolean *held = NULL;
   g_autofree int *kept = NULL;
-  Labelled l = { ids, labels, groups };
+  g_autofree float *target = NULL;
+  g_autoptr(GArray) soft = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr(TfProjectVoteTable) table = NULL;
+  g_autoptr(GHashTable) rows = g_hash_table_new (g_int64_hash, g_int64_equal);
+  Labelled l = { ids, labels, groups, soft, NULL, rows, soft_targets };
   TfProjectFilter filter;
 
   g_return_val_if_fail (project != NULL, NULL);
@@ -128,8 +192,13 @@ tf_finetune_data_from_project (TfProject *project,
   d->holdout = tf_dataset_new ((const char * const *) d->classes);
   d->unlabelled = tf_dataset_new ((const char * const *) d->classes);
 
+  if (!(table = tf_project_get_vote_table (project, error)))
+    return NULL;
+  l.table = table;
+  for (int r = 0; r < table->n_faces; r++)
+    g_hash_table_insert (rows, &table->faces[r], GINT_TO_POINTER (r + 1));
+  target = g_new (float, d->n_classes);
   tf_project_filter_init (&filter);
-  filter.labelled = TF_LABELLED_YES;
   if (!tf_project_foreach_face (project, &filter, collect_labelled, &l, error))
     return NULL;
 
@@ -141,7 +210,9 @@ tf_finetune_data_from_project (TfProject *project,
       gint64 id = g_array_index (ids, gint64, i);
       int label = g_array_index (labels, int, i);
 
-      if (label >= d->n_classes)
+      if (label < 0)
+        label = vote_target (table, g_array_index (soft, int, i), d->n_classes, target);
+      if (label < 0 || label >= d->n_classes)
         label = -1;
       else if (!load_crop (d, project, id, &local))
         {
@@ -167,7 +238,14 @@ tf_finetune_data_from_project (TfProject *project,
       d->counts[kept[i]]++;
       if (held[i])
         d->holdout_counts[kept[i]]++;
-      tf_dataset_add (held[i] ? d->holdout : d->train, path, kept[i]);
+      if (g_array_index (soft, int, i) >= 0)
+        {
+          vote_target (table, g_array_index (soft, int, i), d->n_classes, target);
+          tf_dataset_add_soft (held[i] ? d->holdout : d->train, path, target);
+          d->n_soft++;
+        }
+      else
+        tf_dataset_add (held[i] ? d->holdout : d->train, path, kept[i]);
     }
   if (d->n_labelled == 0 && d->n_no_crop == 0)
     {

@@ -23,6 +23,7 @@ typedef struct
   guint       *holdout_counts; /* [n_classes] of those, held out */
   guint        n_labelled;     /* labelled with a class (not "not a face", not unsure) */
   guint        n_no_crop;      /* labelled faces without a stored crop: left out */
+  guint        n_soft;         /* of the labelled, those learnt from their vote distribution */
   TfDataset   *train;          /* items "face:ID" over the project's classes */
   TfDataset   *holdout;        /* may be empty */
   TfDataset   *unlabelled;     /* hard label 0 (unused): distilled on */
@@ -50,6 +51,17 @@ TfFinetuneData *tf_finetune_data_from_project (TfProject         *project,
                                                GError           **error);
 void            tf_finetune_data_free         (TfFinetuneData    *data);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfFinetuneData, tf_finetune_data_free)
+
+/* The same, choosing the targets of faces several annotators labelled:
+ * their final label, else their majority, else (a tie) the distribution
+ * of their votes over the classes; with @soft_targets, the distribution
+ * wherever there is no final label (as FER+ trains). */
+TfFinetuneData *tf_finetune_data_from_project_votes (TfProject   *project,
+                                                     double       holdout,
+                                                     guint64      seed,
+                                                     guint        max_unlabelled,
+                                                     gboolean     soft_targets,
+                                                     GError     **error);
 
 /* A TfDecodeFunc over the data's crops (@user_data: the TfFinetuneData);
  * thread-safe. */
