@@ -124,14 +124,14 @@ test_photo (void)
   g_assert_cmpuint (g_strv_length (a_lines), ==, 2);
   g_assert_cmpuint (g_strv_length (p_lines), ==, 2);
   {
-    g_autofree char *header = g_strconcat (a_lines[0], ",label_source,annotator", NULL);
+    g_autofree char *header = g_strconcat (a_lines[0], ",label_source,annotator,final,agree,votes", NULL);
     /* past the file column: analyze's row, its empty label filled */
     const char *a_row = strchr (a_lines[1], ','), *p_row = strchr (p_lines[1], ',');
     g_auto(GStrv) a = g_strsplit (a_row, ",", -1), p = g_strsplit (p_row, ",", -1);
     guint n = g_strv_length (a);
 
     g_assert_cmpstr (p_lines[0], ==, header);
-    g_assert_cmpuint (g_strv_length (p), ==, n + 2);
+    g_assert_cmpuint (g_strv_length (p), ==, n + 5);
     for (guint i = 0; i < n; i++)
       if (i != n - 3)
         g_assert_cmpstr (p[i], ==, a[i]);
@@ -139,7 +139,8 @@ test_photo (void)
     g_assert_cmpstr (p[n - 3], ==, "happiness");
     g_assert_cmpstr (p[n], ==, "imported");
     g_assert_cmpstr (p[n + 1], ==, "ann");
-    g_assert_true (g_str_has_suffix (p_lines[1], ",imported,ann"));
+    /* one vote, not adjudicated */
+    g_assert_true (g_str_has_suffix (p_lines[1], ",imported,ann,0,1,ann=happiness"));
   }
 }
 
@@ -248,7 +249,47 @@ test_crops (void)
     g_assert_cmpstr (json_object_get_string_member (row, "label_source"), ==, "imported");
     g_assert_cmpstr (json_object_get_string_member (row, "annotator"), ==, "ann");
     g_assert_true (json_object_has_member (row, "p_glad"));
+    g_assert_false (json_object_get_boolean_member (row, "final"));
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (row, "votes"), "ann"), ==, "calm");
   }
+
+  /* a second annotator disagrees on the first face: a tie, no label, both votes exported */
+  g_assert_true (g_file_set_contents (good, "file,label\ncalm-1.png,glad\n", -1, NULL));
+  g_assert_cmpint (run_cli (NULL, NULL, "project", "import", project, "--labels", good, "--annotator", "Bo", NULL),
+                   ==, 0);
+  g_assert_cmpint (run_cli (NULL, NULL, "project", "export", project, "--format", "jsonl", "--out", "tie.jsonl",
+                            NULL), ==, 0);
+  {
+    g_autofree char *path = tmp_path ("tie.jsonl"), *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    JsonObject *row = NULL, *votes;
+
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    lines = g_strsplit (g_strstrip (text), "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), ==, 6);
+    for (guint i = 0; lines[i]; i++)
+      {
+        g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+        row = json_node_get_object (json_parser_get_root (parser));
+        if (json_object_get_size (json_object_get_object_member (row, "votes")) == 2)
+          break;
+      }
+    g_assert_true (g_str_has_suffix (json_object_get_string_member (row, "file"), "calm-1.png"));
+    g_assert_true (json_object_get_null_member (row, "label"));
+    votes = json_object_get_object_member (row, "votes");
+    g_assert_cmpuint (json_object_get_size (votes), ==, 2);
+    g_assert_cmpstr (json_object_get_string_member (votes, "Bo"), ==, "glad");
+  }
+  /* an empty name is refused; "bo" is filed under Bo, who changes their mind: calm again */
+  g_assert_cmpint (run_cli (NULL, &err, "project", "import", project, "--labels", good, "--annotator", " ", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "--annotator needs a name"));
+  g_clear_pointer (&err, g_free);
+  g_assert_true (g_file_set_contents (good, "file,label\ncalm-1.png,calm\n", -1, NULL));
+  g_assert_cmpint (run_cli (NULL, &err, "project", "import", project, "--labels", good, "--annotator", "bo", NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "filed under the annotator \"Bo\""));
+  g_clear_pointer (&err, g_free);
+  st = stats (parser, project);
+  g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (st, "label_counts"), 0), ==, 2);
 
   /* a training set that train reads, both ways */
   g_assert_cmpint (run_cli (NULL, NULL, "project", "export", project, "--format", "folders", "--out", "set", NULL),

@@ -62,7 +62,7 @@ header (GString            *out,
       g_string_append_c (out, ',');
       tf_export_csv_field (out, name);
     }
-  g_string_append (out, provenance ? ",predicted,label,track,score,label_source,annotator\n"
+  g_string_append (out, provenance ? ",predicted,label,track,score,label_source,annotator,final,agree,votes\n"
                                     : ",predicted,label,track,score\n");
 }
 
@@ -125,6 +125,19 @@ tf_export_row (GString            *out,
           tf_export_csv_field (out, r->label_source ? r->label_source : "");
           g_string_append_c (out, ',');
           tf_export_csv_field (out, r->annotator ? r->annotator : "");
+          g_string_append_c (out, ',');
+          if (r->label)
+            g_string_append_printf (out, "%d,%d", r->final != FALSE, r->agree);
+          else
+            g_string_append_c (out, ',');
+          g_string_append_c (out, ',');
+          {
+            g_autoptr(GString) votes = g_string_new (NULL);
+
+            for (int v = 0; v < r->n_votes; v++)
+              g_string_append_printf (votes, "%s%s=%s", v ? ";" : "", r->voters[v], r->vote_labels[v]);
+            tf_export_csv_field (out, votes->str);
+          }
         }
       g_string_append_c (out, '\n');
       return;
@@ -177,6 +190,20 @@ tf_export_row (GString            *out,
         tf_json_string (out, r->annotator);
       else
         g_string_append (out, "null");
+      if (r->label)
+        g_string_append_printf (out, ",\"final\":%s,\"agree\":%d", r->final ? "true" : "false", r->agree);
+      else
+        g_string_append (out, ",\"final\":null,\"agree\":null");
+      g_string_append (out, ",\"votes\":{");
+      for (int v = 0; v < r->n_votes; v++)
+        {
+          if (v)
+            g_string_append_c (out, ',');
+          tf_json_string (out, r->voters[v]);
+          g_string_append_c (out, ':');
+          tf_json_string (out, r->vote_labels[v]);
+        }
+      g_string_append_c (out, '}');
     }
   g_string_append (out, ",\"landmarks\":[");
   for (int k = 0; k < TF_FACE_LANDMARKS; k++)

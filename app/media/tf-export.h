@@ -4,7 +4,8 @@
  *   file, frame, time_s, face, x, y, w, h, p_<class>..., predicted, label,
  *   track, score
  * (JSON Lines adds the five landmarks); a project's export adds
- * label_source and annotator after score. */
+ * label_source, annotator, final, agree and votes after score: votes is
+ * "NAME=LABEL;..." in CSV, an object of names in JSON Lines. */
 #pragma once
 
 #include <glib.h>
@@ -33,6 +34,13 @@ typedef struct
   gboolean      provenance;   /* write label_source and annotator (project exports) */
   const char   *label_source; /* "person", "imported", "propagated", or NULL */
   const char   *annotator;    /* or NULL */
+  /* project exports, several annotators: whether the label is an
+   * adjudicator's final one, how many votes agree with it, and each vote */
+  gboolean      final;
+  int           agree;
+  int           n_votes;
+  const char * const *voters;       /* [n_votes] annotators */
+  const char * const *vote_labels;  /* [n_votes] their labels */
 } TfExportRow;
 
 gboolean tf_export_parse_format (const char          *name,

@@ -42,6 +42,8 @@ typedef struct
   GString        *buf;
   gint64          n;
   GError         *error;
+  TfProjectVoteTable *votes;
+  GHashTable     *rows;        /* face id -> row of @votes + 1 */
 } RowExport;
 
 static gboolean
@@ -56,8 +58,23 @@ export_row (const TfProjectFace *face,
     .track = face->track, .provenance = TRUE, .annotator = face->label.annotator,
   };
 
+  int vrow = GPOINTER_TO_INT (g_hash_table_lookup (e->rows, &face->id)) - 1;
+  const char *voters[64], *labels[64];
+
   if (face->label.label != TF_LABEL_NONE && face->label.source <= TF_LABEL_PROPAGATED)
     row.label_source = source_names[face->label.source];
+  row.final = face->label.final;
+  row.agree = face->label.agree;
+  for (int a = 0; vrow >= 0 && a < e->votes->n_annotators && row.n_votes < (int) G_N_ELEMENTS (voters); a++)
+    {
+      int v = e->votes->cells[(gsize) vrow * e->votes->n_annotators + a];
+      if (v == TF_LABEL_NONE)
+        continue;
+      voters[row.n_votes] = e->votes->annotators[a];
+      labels[row.n_votes++] = tf_project_label_name (e->p, v);
+    }
+  row.voters = voters;
+  row.vote_labels = labels;
   for (int k = 1; predicted && k < face->n_probs; k++)
     if (face->probs[k] > face->probs[row.predicted])
       row.predicted = k;
@@ -83,9 +100,16 @@ export_rows (TfProject             *p,
   g_autoptr(GString) buf = g_string_new (NULL);
   g_autoptr(TfAtomicFile) file = NULL;
   gint64 run = _tf_project_resolve_run (p, filter ? filter->run : 0);
-  RowExport e = { p, format, NULL, 0, NULL, buf, 0, NULL };
+  g_autoptr(TfProjectVoteTable) votes = NULL;
+  g_autoptr(GHashTable) rows = g_hash_table_new (g_int64_hash, g_int64_equal);
+  RowExport e = { p, format, NULL, 0, NULL, buf, 0, NULL, NULL, rows };
   gboolean ok;
 
+  if (!(votes = tf_project_get_vote_table (p, error)))
+    return FALSE;
+  e.votes = votes;
+  for (int r = 0; r < votes->n_faces; r++)
+    g_hash_table_insert (rows, &votes->faces[r], GINT_TO_POINTER (r + 1));
   e.classes = run > 0 ? tf_project_get_run_classes (p, run, error) : tf_project_get_classes (p);
   if (e.classes == NULL)
     return FALSE;

@@ -549,6 +549,11 @@ tf_project_check (TfProject   *p,
                    _("a row refers to one that does not exist (table, row, other table)"), error) ||
       !check_rows (p, r, "SELECT face, class FROM labels WHERE class >= 0 AND class NOT IN (SELECT id FROM classes)",
                    _("labels of an unknown class (face, class)"), error) ||
+      !check_rows (p, r, "SELECT face, annotator, class FROM votes "
+                         "WHERE class >= 0 AND class NOT IN (SELECT id FROM classes)",
+                   _("votes of an unknown class (face, annotator, class)"), error) ||
+      !check_rows (p, r, "SELECT face FROM labels WHERE face NOT IN (SELECT face FROM votes)",
+                   _("labels without a vote (face)"), error) ||
       !check_rows (p, r, "SELECT p.face, p.run FROM predictions p JOIN runs r ON r.id = p.run "
                          "WHERE length (p.probs) <> 4 * json_array_length (r.classes)",
                    _("probabilities that do not fit their run (face, run)"), error) ||
