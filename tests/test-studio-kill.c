@@ -42,7 +42,7 @@
 #  define N_KILLS          10
 #  define STARTUP_LIMIT_S  180
 #else
-#  define N_KILLS          40
+#  define N_KILLS          30
 #  define STARTUP_LIMIT_S  60
 #endif
 /* the keys 1-8: classes 0-7 */
