@@ -54,6 +54,8 @@ typedef struct
   int              threads;      /* 0: as set */
   const char      *checkpoint;   /* NULL: none */
   gboolean         resume;
+  gboolean         soft_targets; /* read by whoever builds the datasets (a project's reader): faces
+                                  * several annotators labelled learn from their votes' distribution */
   const char      *start_file;   /* provenance: the starting model's file (its name and sha256 are
                                   * recorded), or NULL */
   const char      *command;      /* provenance */

@@ -24,6 +24,7 @@
 #include "tf-application.h"
 #include "tf-preferences.h"
 #include "tf-window.h"
+#include "views/tf-finetune-view-private.h"
 
 /* the tiny golden model's classes and one it lacks */
 #define N_CLASSES    4
@@ -251,6 +252,22 @@ test_finetune_setup (void)
   g_assert_cmpfloat_with_epsilon (holdout, TF_FINETUNE_DEFAULT_HOLDOUT, 1e-9);
   g_assert_cmpint (options.epochs, >, 0);
   g_assert_cmpfloat (options.lr, >, 0);
+  /* the majority of the votes, unless asked to learn every vote; kept with the run's options */
+  g_assert_false (options.soft_targets);
+  gtk_switch_set_active (GTK_SWITCH (find ("soft-targets")), TRUE);
+  tf_finetune_view_get_options (view (), &options, &holdout);
+  g_assert_true (options.soft_targets);
+  {
+    g_autofree char *json = _tf_finetune_options_to_json (&options, holdout, NULL);
+    g_autofree char *model = NULL;
+    TfFinetuneOptions back;
+    double back_holdout;
+    gint64 started;
+
+    g_assert_true (_tf_finetune_options_from_json (json, &back, &back_holdout, &model, &started));
+    g_assert_true (back.soft_targets);
+  }
+  gtk_switch_set_active (GTK_SWITCH (find ("soft-targets")), FALSE);
   /* nothing stops a run; the class the model lacks is said */
   problem = tf_test_find_widget (GTK_WIDGET (view ()), TF_TEST_BY_NAME, "problem");
   g_assert_null (problem);

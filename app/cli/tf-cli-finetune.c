@@ -247,6 +247,7 @@ tf_cli_finetune (int    argc,
       (a.report && !tf_atomic_file_check_writable (a.report, &error)) ||
       !(start = tf_model_load (a.from, &error)))
     goto out;
+  o.soft_targets = soft_targets;
   if (a.project)
     {
       g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);

@@ -444,8 +444,9 @@ run_thread (GTask        *task,
   on_phase_cb (PHASE_READING, job);
   if (!(project = tf_project_open (job->project_path, TF_PROJECT_READ_ONLY, &error)))
     goto out;
-  job->data = tf_finetune_data_from_project (project, job->holdout, job->options.seed,
-                                             TF_FINETUNE_DATA_UNLABELLED_DEFAULT, &error);
+  job->data = tf_finetune_data_from_project_votes (project, job->holdout, job->options.seed,
+                                                   TF_FINETUNE_DATA_UNLABELLED_DEFAULT, job->options.soft_targets,
+                                                   &error);
   g_clear_pointer (&project, tf_project_close);
   if (job->data == NULL || g_cancellable_set_error_if_cancelled (cancellable, &error))
     goto out;

@@ -56,6 +56,7 @@ tf_finetune_view_get_options (TfFinetuneView    *self,
   options->epochs = gtk_spin_button_get_value_as_int (self->epochs_spin);
   options->lr = lr_from_spin (self);
   options->seed = TF_FINETUNE_DEFAULT_SEED;
+  options->soft_targets = gtk_switch_get_active (self->soft_switch);
   if (holdout)
     *holdout = gtk_spin_button_get_value (self->holdout_spin) / 100.0;
 }
@@ -79,6 +80,7 @@ tf_finetune_view_set_options (TfFinetuneView          *self,
   gtk_spin_button_set_value (self->epochs_spin, recipe.epochs);
   gtk_spin_button_set_value (self->lr_spin, log10 (recipe.lr > 0 ? recipe.lr : 1e-4));
   gtk_spin_button_set_value (self->holdout_spin, CLAMP (holdout, 0, 0.5) * 100);
+  gtk_switch_set_active (self->soft_switch, options->soft_targets);
   self->epochs_edited = options->epochs > 0;
   self->lr_edited = options->lr > 0;
   self->updating = FALSE;
@@ -126,6 +128,8 @@ _tf_finetune_options_to_json (const TfFinetuneOptions *options,
   json_builder_add_double_value (builder, options->lr);
   json_builder_set_member_name (builder, "holdout");
   json_builder_add_double_value (builder, holdout);
+  json_builder_set_member_name (builder, "soft_targets");
+  json_builder_add_boolean_value (builder, options->soft_targets);
   json_builder_set_member_name (builder, "seed");
   json_builder_add_int_value (builder, (gint64) options->seed);
   json_builder_set_member_name (builder, "model");
@@ -158,6 +162,7 @@ _tf_finetune_options_from_json (const char        *json,
   options->epochs = (int) json_object_get_int_member_with_default (o, "epochs", 0);
   options->lr = json_object_get_double_member_with_default (o, "lr", 0);
   options->seed = (guint64) json_object_get_int_member_with_default (o, "seed", TF_FINETUNE_DEFAULT_SEED);
+  options->soft_targets = json_object_get_boolean_member_with_default (o, "soft_targets", FALSE);
   *holdout = json_object_get_double_member_with_default (o, "holdout", TF_FINETUNE_DEFAULT_HOLDOUT);
   *model_file = g_strdup (json_object_get_string_member_with_default (o, "model", ""));
   *started = json_object_get_int_member_with_default (o, "started", 0);

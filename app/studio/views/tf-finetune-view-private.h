@@ -47,6 +47,7 @@ struct _TfFinetuneView
   AdwPreferencesGroup *settings_group;
   AdwComboRow         *preset_row;
   GtkSpinButton       *holdout_spin;
+  GtkSwitch           *soft_switch;
   GtkSpinButton       *epochs_spin;
   GtkSpinButton       *lr_spin;
   GtkLabel            *estimate_label;

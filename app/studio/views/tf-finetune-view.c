@@ -373,6 +373,7 @@ tf_finetune_view_class_init (TfFinetuneViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfFinetuneView, settings_group);
   gtk_widget_class_bind_template_child (widget_class, TfFinetuneView, preset_row);
   gtk_widget_class_bind_template_child (widget_class, TfFinetuneView, holdout_spin);
+  gtk_widget_class_bind_template_child (widget_class, TfFinetuneView, soft_switch);
   gtk_widget_class_bind_template_child (widget_class, TfFinetuneView, epochs_spin);
   gtk_widget_class_bind_template_child (widget_class, TfFinetuneView, lr_spin);
   gtk_widget_class_bind_template_child (widget_class, TfFinetuneView, estimate_label);
