@@ -575,7 +575,7 @@ tf_cli_bench_project (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(TfProject) project = NULL;
   g_autofree char *wal = NULL;
-  double open_ms, margin_ms = G_MAXDOUBLE, entropy_ms = G_MAXDOUBLE, unlabelled_ms = G_MAXDOUBLE;
+  double open_ms, margin_ms = G_MAXDOUBLE, entropy_ms = G_MAXDOUBLE, unlabelled_ms = G_MAXDOUBLE, disagreement_ms = G_MAXDOUBLE;
   TfProjectFilter unlabelled;
   GStatBuf st;
   gint64 t0, faces, bytes = 0;
@@ -600,6 +600,7 @@ tf_cli_bench_project (int    argc,
         { NULL, TF_QUEUE_MARGIN, &margin_ms },
         { NULL, TF_QUEUE_ENTROPY, &entropy_ms },
         { &unlabelled, TF_QUEUE_MARGIN, &unlabelled_ms },
+        { NULL, TF_QUEUE_DISAGREEMENT, &disagreement_ms },
       };
       for (guint r = 0; r < G_N_ELEMENTS (runs); r++)
         {
@@ -617,8 +618,8 @@ tf_cli_bench_project (int    argc,
   if (g_stat (wal, &st) == 0)
     bytes += st.st_size;
   printf ("faces=%" G_GINT64_FORMAT " bytes=%" G_GINT64_FORMAT "\n", faces, bytes);
-  printf ("open_ms=%.1f queue_sort_ms=%.1f entropy_sort_ms=%.1f unlabelled_sort_ms=%.1f\n", open_ms, margin_ms,
-          entropy_ms, unlabelled_ms);
+  printf ("open_ms=%.1f queue_sort_ms=%.1f entropy_sort_ms=%.1f unlabelled_sort_ms=%.1f disagreement_sort_ms=%.1f\n",
+          open_ms, margin_ms, entropy_ms, unlabelled_ms, disagreement_ms);
   printf ("bytes_per_face=%.0f\n", faces > 0 ? (double) bytes / faces : 0.0);
   if (labels > 0 && faces > 0 && !bench_import (project, faces, labels, &error))
     return tf_cli_fail (g_steal_pointer (&error));

@@ -262,9 +262,9 @@ tf_project_get_queue (TfProject             *p,
   /* the split of each face's votes: the share of the top class */
   if (order == TF_QUEUE_DISAGREEMENT)
     g_string_append (sql, " LEFT JOIN (SELECT face, sum (n) AS total, max (n) AS top FROM "
-                          "(SELECT face, class, count (*) AS n FROM votes WHERE final = 0 GROUP BY face, class) "
-                          "GROUP BY face HAVING count (*) > 1) d ON d.face = f.id AND NOT EXISTS "
-                          "(SELECT 1 FROM votes v WHERE v.face = f.id AND v.final = 1)");
+                          "(SELECT face, class, count (*) AS n FROM votes WHERE final = 0 AND face NOT IN "
+                          "(SELECT face FROM votes WHERE final = 1) GROUP BY face, class) "
+                          "GROUP BY face HAVING count (*) > 1) d ON d.face = f.id");
   filter_where (filter, sql);
   /* in ascending order SQLite puts NULL first: faces the run did not see */
   if (order == TF_QUEUE_ENTROPY)
