@@ -9,14 +9,6 @@
 #include "tf-model.h"
 #include "tf-test-util.h"
 
-#if defined(__has_feature)
-#  if __has_feature (address_sanitizer)
-#    define TF_TEST_ASAN 1
-#  endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(TF_TEST_ASAN)
-#  define TF_TEST_ASAN 1
-#endif
 
 static char *tmpdir;
 

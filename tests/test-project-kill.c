@@ -16,14 +16,6 @@
 #define N_FACES    (N_MEDIA * PER_MEDIA)
 /* Under AddressSanitizer every run of the program is ten times slower: the
  * sanitizer build checks memory on fewer kills, the plain one counts. */
-#if defined(__has_feature)
-#  if __has_feature (address_sanitizer)
-#    define TF_TEST_ASAN 1
-#  endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(TF_TEST_ASAN)
-#  define TF_TEST_ASAN 1
-#endif
 #ifdef TF_TEST_ASAN
 #  define N_KILLS  15
 #else

@@ -20,20 +20,13 @@
 #include "tf-review-view.h"
 #include "tf-stats-view.h"
 #include "tf-test-gtk.h"
+#include "tf-test-util.h"
 
 #define N_FACES   30
 
 /* The big project: 100,000 faces, the scale the review page is built for;
  * under AddressSanitizer, where the timings mean nothing and making it
  * alone took 107 s of CI, 20,000 exercise the same code. */
-#if defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-#    define TF_TEST_ASAN 1
-#  endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(TF_TEST_ASAN)
-#  define TF_TEST_ASAN 1
-#endif
 #ifdef TF_TEST_ASAN
 #  define BIG_FACES 20000
 #else

@@ -30,14 +30,6 @@
 
 /* Under AddressSanitizer every start of the application is several times
  * slower: fewer kills there (as in test-project-kill). */
-#if defined(__has_feature)
-#  if __has_feature (address_sanitizer)
-#    define TF_TEST_ASAN 1
-#  endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) && !defined(TF_TEST_ASAN)
-#  define TF_TEST_ASAN 1
-#endif
 #ifdef TF_TEST_ASAN
 #  define N_KILLS          10
 #  define STARTUP_LIMIT_S  180

@@ -8,6 +8,18 @@
 
 #include "tf-safetensors.h"
 
+/* TF_TEST_ASAN: built with AddressSanitizer (clang's way or gcc's), where
+ * every program runs several times slower: tests that only need volume
+ * take less of it there. */
+#if defined(__has_feature)
+#  if __has_feature (address_sanitizer)
+#    define TF_TEST_ASAN 1
+#  endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(TF_TEST_ASAN)
+#  define TF_TEST_ASAN 1
+#endif
+
 /* Largest |a - b| over n values; a NaN anywhere counts as infinite. */
 static inline double
 tf_test_max_abs_diff (const float *a,
