@@ -729,7 +729,6 @@ tf_project_get_vote_table (TfProject  *p,
 {
   g_autoptr(TfProjectVoteTable) t = g_new0 (TfProjectVoteTable, 1);
   g_autoptr(GHashTable) column = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GArray) faces = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(TfProjectStmt) s = NULL;
   g_autoptr(TfProjectStmt) c = NULL;
   int rc, row = -1;
