@@ -173,6 +173,9 @@ test_krippendorff (void)
   g_assert_cmpint (ab->items, ==, 9);
   g_assert_cmpint (ab->agreed, ==, 8);
   assert_close (ab->agreement, 8.0 / 9, 1e-12, "A-B agreement");
+  /* by hand: A's values 1,2,3,4 3, 3, 2, 1 times, B's 2, 4, 2, 1 times:
+   * p_e = (6 + 12 + 4 + 1) / 81, kappa = (72 - 23) / (81 - 23) */
+  assert_close (ab->cohen_kappa, 49.0 / 58, 1e-12, "A-B kappa");
   /* every pair is where tf_agreement_pair says */
   for (int a = 0; a < 4; a++)
     for (int b = 0; b < 4; b++)
@@ -189,6 +192,22 @@ test_krippendorff (void)
       }
   g_assert_null (tf_agreement_pair (ag, 0, 4));
   g_assert_null (tf_agreement_pair (ag, -1, 0));
+
+  /* the same as the matrices the widget draws */
+  {
+    double kappa[16], share[16];
+    gint64 items[16];
+
+    tf_agreement_pair_matrices (ag, kappa, items, share);
+    g_assert_cmpint (items[0 * 4 + 1], ==, 9);
+    g_assert_cmpint (items[1 * 4 + 0], ==, 9);
+    g_assert_cmpint (items[2 * 4 + 2], ==, 10);   /* C labelled 10 units */
+    g_assert_true (isnan (kappa[3 * 4 + 3]));
+    g_assert_true (isnan (share[0]));
+    assert_close (share[1 * 4 + 0], 8.0 / 9, 1e-12, "A-B share");
+    assert_close (kappa[2 * 4 + 3], tf_agreement_pair (ag, 2, 3)->cohen_kappa, 0, "C-D kappa");
+    tf_agreement_pair_matrices (ag, NULL, items, NULL);
+  }
 }
 
 /* Wikipedia, "Cohen's kappa", simple example: 50 proposals, A and B both

@@ -261,6 +261,31 @@ tf_agreement_pair (const TfAgreement *ag,
   return &ag->pairs[first * (2 * R - first - 1) / 2 + (second - first - 1)];
 }
 
+void
+tf_agreement_pair_matrices (const TfAgreement *ag,
+                            double            *kappa,
+                            gint64            *items,
+                            double            *share)
+{
+  const int R = ag ? ag->n_annotators : 0;
+
+  g_return_if_fail (ag != NULL);
+
+  for (int a = 0; a < R; a++)
+    for (int b = 0; b < R; b++)
+      {
+        const TfAgreementPair *pair = tf_agreement_pair (ag, a, b);
+        gsize i = (gsize) a * R + b;
+
+        if (kappa)
+          kappa[i] = pair ? pair->cohen_kappa : NAN;
+        if (items)
+          items[i] = pair ? pair->items : ag->annotator_labels[a];
+        if (share)
+          share[i] = pair ? pair->agreement : NAN;
+      }
+}
+
 static void
 append_number (GString *s,
                double   v)

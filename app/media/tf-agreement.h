@@ -85,6 +85,15 @@ void                   tf_agreement_free    (TfAgreement        *agreement);
 const TfAgreementPair *tf_agreement_pair    (const TfAgreement  *agreement,
                                              int                 a,
                                              int                 b);
+/* The pairs as [n_annotators][n_annotators] matrices, symmetric, as
+ * TfAgreementMatrix (widgets/tf-agreement-matrix.h) takes them: Cohen's
+ * kappa (NaN on the diagonal), the items both labelled (on the diagonal:
+ * the items each labelled) and the share of those alike (NaN on the
+ * diagonal). Each of @kappa, @items, @agreement may be NULL. */
+void                   tf_agreement_pair_matrices (const TfAgreement *agreement,
+                                                   double            *kappa,
+                                                   gint64            *items,
+                                                   double            *share);
 /* Appends the statistics as one JSON object, NaN as null:
  * {"fleiss_kappa", "krippendorff_alpha", "percent_agreement", "items",
  *  "rated_items", "annotators": [{"name", "labels"}],
