@@ -199,9 +199,9 @@ tf_agreement_compute (const int          *labels,
     if (labels[i] != TF_AGREEMENT_MISSING && (labels[i] < 0 || labels[i] >= n_categories))
       {
         g_set_error (error, TF_ERROR, TF_ERROR_INPUT,
-                     _("Agreement: item %" G_GSIZE_FORMAT ", annotator %" G_GSIZE_FORMAT
-                       ": category %d is not one of the %d"),
-                     i / (gsize) n_annotators + 1, i % (gsize) n_annotators + 1, labels[i], n_categories);
+                     _("Agreement: item %d, annotator %d: category %d is not one of the %d"),
+                     (int) (i / (gsize) n_annotators) + 1, (int) (i % (gsize) n_annotators) + 1, labels[i],
+                     n_categories);
         return NULL;
       }
 
