@@ -1708,6 +1708,184 @@ test_confusion (void)
   tf_test_destroy (window);
 }
 
+/* ---- agreement matrix */
+
+/* the colour @rgb (0..1) at @alpha over white, 0..255 */
+static void
+over_white (const double rgb[3],
+            double       alpha,
+            double       out[3])
+{
+  for (int c = 0; c < 3; c++)
+    out[c] = 255 * (1 - alpha) + 255 * rgb[c] * alpha;
+}
+
+/* a cell's colour, away from its text (its top-left corner) */
+static void
+cell_corner (TfAgreementMatrix *matrix,
+             const TfTestImage *image,
+             int                row,
+             int                column,
+             int                rgb[3])
+{
+  graphene_rect_t r;
+
+  g_assert_true (tf_agreement_matrix_cell_rect (matrix, row, column, &r));
+  pixel (image, r.origin.x + 4, r.origin.y + 4, rgb);
+}
+
+static void
+assert_contains (const char *text,
+                 const char *part)
+{
+  if (text == NULL || strstr (text, part) == NULL)
+    g_error ("\"%s\" does not say \"%s\"", text ? text : "(null)", part);
+}
+
+static void
+test_agreement_matrix (void)
+{
+  /* C's name is too long for the margin: it is ellipsized */
+  const char *names[] = { "Ann", "Bo", "Christopher Alexander Montgomery-Smythe the Third", NULL };
+  /* A-B agree (0.90), A-C less than chance (-0.50), B-C one class only */
+  const double kappa[9] = { NAN, 0.9, -0.5, 0.9, NAN, NAN, -0.5, NAN, NAN };
+  const gint64 items[9] = { 40, 12, 30, 12, 15, 5, 30, 5, 33 };
+  const double agreement[9] = { NAN, 11.0 / 12, 0.2, 11.0 / 12, NAN, 1, 0.2, 1, NAN };
+  const double blue[3] = { 33 / 255.0, 102 / 255.0, 172 / 255.0 }, red[3] = { 178 / 255.0, 24 / 255.0, 43 / 255.0 };
+  const int blue_full[3] = { 33, 102, 172 }, red_full[3] = { 178, 24, 43 };
+  GtkWidget *widget = tf_agreement_matrix_new ();
+  TfAgreementMatrix *matrix = TF_AGREEMENT_MATRIX (widget);
+  g_autoptr (TfTestImage) empty = NULL, one = NULL, image = NULL;
+  g_autofree char *summary = NULL, *tip = NULL, *ninety = g_strdup_printf ("%.2f", 0.9),
+                  *minus = g_strdup_printf ("%.2f", -0.5);
+  graphene_rect_t r;
+  GtkWidget *window;
+  int rgb[3], diagonal[3], undefined[3], row, column, min, nat, width, height;
+  double want[3];
+
+  g_assert_true (gtk_widget_get_has_tooltip (widget));
+  window = tf_test_show (widget, 480, 440);
+  empty = tf_test_render (widget, "agreement-empty", &white);
+  g_assert_false (has_colour (empty, blue_full, 40));
+  g_assert_false (tf_agreement_matrix_cell_rect (matrix, 0, 0, &r));
+
+  /* one annotator: named, nothing compared, no cell */
+  tf_agreement_matrix_set_data (matrix, 1, names, kappa, items, NULL);
+  one = tf_test_render (widget, "agreement-one", &white);
+  g_assert_false (has_colour (one, blue_full, 40));
+  g_assert_false (tf_agreement_matrix_cell_at (matrix, 240, 220, &row, &column));
+  summary = tf_agreement_matrix_summary (matrix);
+  assert_contains (summary, "Ann");
+  assert_contains (summary, "nothing to compare");
+  g_clear_pointer (&summary, g_free);
+
+  tf_agreement_matrix_set_data (matrix, 3, names, kappa, items, agreement);
+  tf_agreement_matrix_set_caption (matrix, "48 faces with two labels or more");
+  g_assert_cmpint (tf_agreement_matrix_get_n_annotators (matrix), ==, 3);
+  g_assert_cmpfloat (tf_agreement_matrix_get_kappa (matrix, 1, 0), ==, 0.9);
+  g_assert_true (isnan (tf_agreement_matrix_get_kappa (matrix, 1, 1)));
+  g_assert_true (isnan (tf_agreement_matrix_get_kappa (matrix, 3, 0)));
+  g_assert_cmpint (tf_agreement_matrix_get_items (matrix, 2, 2), ==, 33);
+  g_assert_cmpint (tf_agreement_matrix_get_items (matrix, 3, 0), ==, -1);
+  tf_agreement_matrix_get_size (3, &width, &height);
+  gtk_widget_measure (widget, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+  g_assert_cmpint (nat, ==, width);
+  g_assert_cmpint (min, <=, nat);
+  image = tf_test_render (widget, "agreement", &white);
+
+  /* the colours: strong blue for 0.90, half red for -0.50 (both ways
+   * round), next to no colour where kappa is undefined, the diagonal grey */
+  over_white (blue, 0.08 + 0.92 * 0.9, want);
+  cell_corner (matrix, image, 0, 1, rgb);
+  assert_near (rgb, want, 12, "kappa 0.90");
+  cell_corner (matrix, image, 1, 0, rgb);
+  assert_near (rgb, want, 12, "kappa 0.90, transposed");
+  over_white (red, 0.08 + 0.92 * 0.5, want);
+  cell_corner (matrix, image, 2, 0, rgb);
+  assert_near (rgb, want, 12, "kappa -0.50");
+  cell_corner (matrix, image, 1, 2, undefined);
+  cell_corner (matrix, image, 0, 0, diagonal);
+  g_assert_cmpint (undefined[0], >=, 235);
+  g_assert_cmpint (diagonal[0], <, undefined[0] - 8);
+  g_assert_cmpint (abs (diagonal[0] - diagonal[2]), <=, 4);   /* grey, not a kappa's colour */
+  /* the legend runs from red to blue */
+  g_assert_true (has_colour (image, red_full, 30));
+  g_assert_true (has_colour (image, blue_full, 30));
+
+  /* the long name was cut short: the margin left of the cells (less what
+   * centres them) is no wider than the longest name allowed */
+  g_assert_true (tf_agreement_matrix_cell_rect (matrix, 0, 0, &r));
+  g_assert_cmpfloat (2 * r.origin.x - gtk_widget_get_width (widget) + 16 + 3 * r.size.width, <=, 8 + 150 + 10 + 1);
+  g_assert_cmpfloat (r.size.width, >=, 36);
+  /* hit testing: the middle of a cell, and outside */
+  g_assert_true (tf_agreement_matrix_cell_rect (matrix, 2, 1, &r));
+  g_assert_true (tf_agreement_matrix_cell_at (matrix, r.origin.x + r.size.width / 2, r.origin.y + r.size.height / 2,
+                                              &row, &column));
+  g_assert_cmpint (row, ==, 2);
+  g_assert_cmpint (column, ==, 1);
+  g_assert_false (tf_agreement_matrix_cell_at (matrix, 2, 2, &row, &column));
+
+  /* the tooltips: kappa, shared faces and their agreement; why one is
+   * undefined; the diagonal's count */
+  tip = tf_agreement_matrix_describe_cell (matrix, 0, 1);
+  assert_contains (tip, ninety);
+  assert_contains (tip, "12 faces");
+  assert_contains (tip, "92 %");
+  g_clear_pointer (&tip, g_free);
+  tip = tf_agreement_matrix_describe_cell (matrix, 2, 1);
+  assert_contains (tip, "undefined");
+  g_clear_pointer (&tip, g_free);
+  tip = tf_agreement_matrix_describe_cell (matrix, 0, 0);
+  assert_contains (tip, "Ann labelled 40 faces");
+  g_clear_pointer (&tip, g_free);
+  g_assert_null (tf_agreement_matrix_describe_cell (matrix, 0, 3));
+
+  /* what a screen reader hears */
+  summary = tf_agreement_matrix_summary (matrix);
+  assert_contains (summary, "3 annotators");
+  assert_contains (summary, minus);
+  assert_contains (summary, ninety);
+  assert_contains (summary, "1 pair without a kappa");
+  assert_contains (summary, "48 faces");
+  tf_test_destroy (window);
+
+  /* 20 annotators: the cells keep a readable size, so a scrolled window
+   * scrolls instead of shrinking them */
+  {
+    enum { N = 20 };
+    g_autofree double *k20 = g_new (double, N * N);
+    g_autofree gint64 *n20 = g_new (gint64, N * N);
+    g_auto (GStrv) names20 = g_new0 (char *, N + 1);
+    GtkWidget *scrolled = gtk_scrolled_window_new (), *big = tf_agreement_matrix_new ();
+    GtkAdjustment *hadj;
+    g_autoptr (TfTestImage) many = NULL;
+
+    for (int a = 0; a < N; a++)
+      {
+        names20[a] = g_strdup_printf ("Annotator %d", a + 1);
+        for (int b = 0; b < N; b++)
+          {
+            k20[a * N + b] = a == b ? NAN : 1 - 0.05 * abs (a - b);
+            n20[a * N + b] = 100 + a + b;
+          }
+      }
+    tf_agreement_matrix_set_data (TF_AGREEMENT_MATRIX (big), N, (const char * const *) names20, k20, n20, NULL);
+    gtk_widget_measure (big, GTK_ORIENTATION_HORIZONTAL, -1, &min, &nat, NULL, NULL);
+    g_assert_cmpint (min, >=, 36 * N);
+    gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), big);
+    window = tf_test_show (scrolled, 500, 400);
+    hadj = gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scrolled));
+    g_assert_cmpfloat (gtk_adjustment_get_upper (hadj), >=, 36 * N);
+    g_assert_cmpfloat (gtk_adjustment_get_page_size (hadj), <, gtk_adjustment_get_upper (hadj));
+    many = tf_test_render (big, "agreement-20", &white);
+    g_assert_true (tf_agreement_matrix_cell_rect (TF_AGREEMENT_MATRIX (big), N - 1, N - 1, &r));
+    g_assert_cmpfloat (r.size.width, >=, 34);
+    g_assert_cmpfloat (r.origin.x + r.size.width, <=, many->width);
+    g_assert_cmpfloat (r.origin.y + r.size.height, <=, many->height);
+    tf_test_destroy (window);
+  }
+}
+
 /* ---- class names --------------------------------------------------------- */
 
 /* A message catalogue (.mo) of @n sorted (msgid, msgstr) pairs at @path:
@@ -2117,6 +2295,7 @@ main (int    argc,
   g_test_add_func ("/widgets/label-bar", test_label_bar);
   g_test_add_func ("/widgets/plot", test_plot);
   g_test_add_func ("/widgets/confusion", test_confusion);
+  g_test_add_func ("/widgets/agreement-matrix", test_agreement_matrix);
   g_test_add_func ("/widgets/figure/png", test_figure_png);
   g_test_add_func ("/widgets/figure/svg", test_figure_svg);
   g_test_add_func ("/widgets/figure/contact-sheet", test_figure_sheet);

@@ -31,6 +31,25 @@ tf_rgba_fade (const GdkRGBA *color,
   return c;
 }
 
+/* ---- TfAgreementMatrix */
+/* The cell under (@x, @y) and a cell's square, as last drawn (FALSE: not
+ * drawn, or outside the cells). */
+gboolean tf_agreement_matrix_cell_at       (TfAgreementMatrix *self,
+                                            double             x,
+                                            double             y,
+                                            int               *row,
+                                            int               *column);
+gboolean tf_agreement_matrix_cell_rect     (TfAgreementMatrix *self,
+                                            int                row,
+                                            int                column,
+                                            graphene_rect_t   *rect);
+/* the cell's tooltip (NULL: no such cell) */
+char    *tf_agreement_matrix_describe_cell (TfAgreementMatrix *self,
+                                            int                row,
+                                            int                column);
+/* what a screen reader is told of the whole matrix */
+char    *tf_agreement_matrix_summary       (TfAgreementMatrix *self);
+
 /* ---- TfAttentionOverlay */
 /* The square the face is drawn in, in widget coordinates, for the widget's
  * current size (FALSE: nothing drawn). */

@@ -7,6 +7,7 @@
 
 #include <gtk/gtk.h>
 
+#include "tf-agreement-matrix.h"
 #include "tf-attention-overlay.h"
 #include "tf-chart.h"
 #include "tf-class-name.h"
