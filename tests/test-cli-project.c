@@ -290,6 +290,22 @@ test_crops (void)
   g_clear_pointer (&err, g_free);
   st = stats (parser, project);
   g_assert_cmpint (json_array_get_int_element (json_object_get_array_member (st, "label_counts"), 0), ==, 2);
+  /* the annotators' agreement: ann and Bo share one face, alike; one class used: kappa undefined */
+  {
+    JsonObject *agreement = json_object_get_object_member (st, "agreement");
+    JsonArray *pairs = json_object_get_array_member (agreement, "pairs");
+    JsonObject *pair;
+
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (agreement, "annotators")), ==, 2);
+    g_assert_cmpuint (json_array_get_length (pairs), ==, 1);
+    pair = json_array_get_object_element (pairs, 0);
+    g_assert_cmpstr (json_object_get_string_member (pair, "a"), ==, "Bo");
+    g_assert_cmpint (json_object_get_int_member (pair, "items"), ==, 1);
+    g_assert_cmpfloat (json_object_get_double_member (pair, "agreement"), ==, 1);
+    g_assert_true (json_object_get_null_member (pair, "cohen_kappa"));
+    g_assert_true (json_object_get_null_member (agreement, "fleiss_kappa"));
+    g_assert_cmpfloat (json_object_get_double_member (st, "model_agreement"), >=, 0);
+  }
 
   /* a training set that train reads, both ways */
   g_assert_cmpint (run_cli (NULL, NULL, "project", "export", project, "--format", "folders", "--out", "set", NULL),

@@ -8,6 +8,7 @@
  *   project copy SRC.tfproj DEST.tfproj
  * and bench --project P.tfproj [--labels N]. */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -275,8 +276,8 @@ stats_json (GString              *s,
         g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? "," : "",
                                 which ? st->predicted_counts[k] : st->label_counts[k]);
     }
-  g_string_append_printf (s, "],\"compared\":%" G_GINT64_FORMAT ",\"agreed\":%" G_GINT64_FORMAT ",\"agreement\":",
-                          st->compared, st->agreed);
+  g_string_append_printf (s, "],\"compared\":%" G_GINT64_FORMAT ",\"agreed\":%" G_GINT64_FORMAT
+                          ",\"model_agreement\":", st->compared, st->agreed);
   if (st->compared > 0)
     tf_json_append_double (s, (double) st->agreed / (double) st->compared);
   else
@@ -289,7 +290,71 @@ stats_json (GString              *s,
         g_string_append_printf (s, "%s%" G_GINT64_FORMAT, b ? "," : "", st->confusion[a * n + b]);
       g_string_append_c (s, ']');
     }
-  g_string_append (s, "]}\n");
+  /* the annotators among themselves */
+  g_string_append (s, "],\"agreement\":");
+  tf_agreement_to_json (st->agreement, s);
+  g_string_append (s, "}\n");
+}
+
+/* A statistic that may be undefined (NaN): "-" then. */
+static void
+append_stat (GString    *s,
+             const char *format,
+             double      value)
+{
+  if (isnan (value))
+    g_string_append (s, "-");
+  else
+    g_string_append_printf (s, format, value);
+}
+
+/* How far the annotators agree (tf-agreement.h). */
+static void
+stats_text_annotators (GString              *s,
+                       const TfProjectStats *st)
+{
+  const TfAgreement *ag = st->agreement;
+  int width = 9;
+
+  g_string_append_printf (s, "\nannotators %d", ag->n_annotators);
+  for (int a = 0; a < ag->n_annotators; a++)
+    {
+      g_string_append_printf (s, "%s%s (%" G_GINT64_FORMAT ")", a ? ", " : ": ", *ag->annotators[a] ?
+                              ag->annotators[a] : "(unnamed)", ag->annotator_labels[a]);
+      width = MAX (width, (int) g_utf8_strlen (ag->annotators[a], -1));
+    }
+  g_string_append_c (s, '\n');
+  if (ag->rated_items == 0)
+    {
+      g_string_append (s, "no face has votes of two annotators\n");
+      return;
+    }
+  g_string_append_printf (s, "faces with 2 or more votes %" G_GINT64_FORMAT "\nFleiss' kappa ", ag->rated_items);
+  append_stat (s, "%.3f", ag->fleiss_kappa);
+  g_string_append (s, ", Krippendorff's alpha ");
+  append_stat (s, "%.3f", ag->krippendorff_alpha);
+  g_string_append (s, ", pairs of votes alike ");
+  append_stat (s, "%.1f%%", 100 * ag->percent_agreement);
+  g_string_append (s, "\nkappa per class:");
+  for (int k = 0; k < ag->n_categories; k++)
+    if (!isnan (ag->category_proportion[k]) && ag->category_proportion[k] > 0)
+      {
+        g_string_append_printf (s, " %s ", ag->categories[k]);
+        append_stat (s, "%.2f", ag->category_kappa[k]);
+      }
+  g_string_append_printf (s, "\n%-*s %-*s %6s %6s %6s\n", width, "annotator", width, "with", "faces", "alike",
+                          "kappa");
+  for (int i = 0; i < ag->n_pairs; i++)
+    {
+      const TfAgreementPair *pr = &ag->pairs[i];
+
+      g_string_append_printf (s, "%-*s %-*s %6" G_GINT64_FORMAT " ", width, ag->annotators[pr->a], width,
+                              ag->annotators[pr->b], pr->items);
+      append_stat (s, "%5.1f%%", 100 * pr->agreement);
+      g_string_append_c (s, ' ');
+      append_stat (s, "%6.3f", pr->cohen_kappa);
+      g_string_append_c (s, '\n');
+    }
 }
 
 static void
@@ -312,6 +377,7 @@ stats_text (GString              *s,
   if (st->compared == 0)
     {
       g_string_append (s, "\nagreement  no labelled face has a prediction\n");
+      stats_text_annotators (s, st);
       return;
     }
   g_string_append_printf (s, "\nagreement  %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " (%.1f%%)\n\n"
@@ -327,6 +393,7 @@ stats_text (GString              *s,
         g_string_append_printf (s, " %8" G_GINT64_FORMAT, st->confusion[a * n + b]);
       g_string_append_c (s, '\n');
     }
+  stats_text_annotators (s, st);
 }
 
 static int

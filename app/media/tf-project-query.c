@@ -372,6 +372,36 @@ count_of (TfProject  *p,
   return sqlite3_column_int64 (s, 0);
 }
 
+/* The annotators' agreement over their votes (the final labels are an
+ * adjudicator's, not a vote). */
+static TfAgreement *
+project_agreement (TfProject       *p,
+                   TfProjectStats  *st,
+                   GError         **error)
+{
+  g_autoptr(TfProjectVoteTable) t = tf_project_get_vote_table (p, error);
+  g_autofree int *cells = NULL;
+  g_autofree const char **categories = NULL;
+  const int n = st->n_classes;
+
+  if (t == NULL)
+    return NULL;
+  categories = g_new0 (const char *, n + 3);
+  for (int k = 0; k < n; k++)
+    categories[k] = st->classes[k];
+  categories[n] = tf_project_label_name (p, TF_LABEL_NOT_A_FACE);
+  categories[n + 1] = tf_project_label_name (p, TF_LABEL_UNSURE);
+  cells = g_new (int, MAX ((gsize) t->n_faces * t->n_annotators, 1));
+  for (gsize i = 0; i < (gsize) t->n_faces * t->n_annotators; i++)
+    {
+      int v = t->cells[i];
+      cells[i] = v >= 0 && v < n ? v : v == TF_LABEL_NOT_A_FACE ? n : v == TF_LABEL_UNSURE ? n + 1
+                                                                 : TF_AGREEMENT_MISSING;
+    }
+  return tf_agreement_compute (cells, t->n_faces, t->n_annotators, n + 2, (const char * const *) t->annotators,
+                               categories, error);
+}
+
 TfProjectStats *
 tf_project_get_stats (TfProject  *p,
                       gint64      run,
@@ -406,6 +436,8 @@ tf_project_get_stats (TfProject  *p,
         if (a == b)
           st->agreed += st->confusion[a * n + b];
       }
+  if (!(st->agreement = project_agreement (p, st, error)))
+    return NULL;
   return g_steal_pointer (&st);
 }
 
@@ -414,6 +446,7 @@ tf_project_stats_free (TfProjectStats *st)
 {
   if (st == NULL)
     return;
+  g_clear_pointer (&st->agreement, tf_agreement_free);
   g_strfreev (st->classes);
   g_free (st->label_counts);
   g_free (st->predicted_counts);

@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "tf-agreement.h"
 #include "tf-detect.h"
 #include "tf-media.h"
 
@@ -465,6 +466,9 @@ typedef struct
   gint64  *predicted_counts;   /* [n_classes] */
   gint64  *confusion;          /* [label][predicted], faces labelled with a class */
   gint64   compared, agreed;   /* faces labelled with a class and predicted; predicted = label */
+  /* how far the annotators agree: their votes over the classes, then
+   * "not a face" and "unsure" (categories n_classes and n_classes + 1) */
+  TfAgreement *agreement;
 } TfProjectStats;
 
 TfProjectStats *tf_project_get_stats (TfProject        *project,
