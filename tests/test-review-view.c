@@ -19,6 +19,7 @@
 
 #include "tf-review-view.h"
 #include "tf-stats-view.h"
+#include "tf-agreement-matrix.h"
 #include "tf-test-gtk.h"
 #include "tf-test-util.h"
 
@@ -545,6 +546,8 @@ stats_read (gpointer data)
   return !tf_stats_view_is_loading (data);
 }
 
+static guint n_colours (GdkPixbuf *pixbuf, guint limit);
+
 static void
 test_stats (void)
 {
@@ -597,6 +600,45 @@ test_stats (void)
   tf_stats_view_refresh (view);
   g_assert_true (tf_test_wait_until (stats_read, view, 30));
   g_assert_cmpstr (figure (view, "agreement"), ==, "75.0 %");
+
+  /* a second annotator: the pair's matrix and the sentence under its title */
+  {
+    TfAgreementMatrix *matrix = TF_AGREEMENT_MATRIX (tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME,
+                                                                          "annotators"));
+    GtkLabel *summary = GTK_LABEL (tf_test_find_widget (GTK_WIDGET (view), TF_TEST_BY_NAME, "agreement-summary"));
+    g_autofree char *png = g_build_filename (tmpdir, "annotators.png", NULL);
+    g_autofree char *svg = g_build_filename (tmpdir, "annotators.svg", NULL);
+    g_autoptr(GdkPixbuf) pixbuf = NULL;
+    TfProjectLabel l;
+
+    g_assert_cmpint (tf_agreement_matrix_get_n_annotators (matrix), ==, 1);
+    g_assert_null (strstr (gtk_label_get_label (summary), "κ"));
+    for (int i = 0; i < 4; i++)
+      {
+        g_assert_true (tf_project_get_label (project, faces[i], &l, &error));
+        /* the first three alike, the fourth not */
+        if (l.label >= 0)
+          g_assert_true (tf_project_set_label (project, faces[i], i < 3 ? l.label : (l.label + 1) % N_CLASSES,
+                                               TF_LABEL_PERSON, "Second", NULL, &error));
+        tf_project_label_clear (&l);
+      }
+    tf_stats_view_refresh (view);
+    g_assert_true (tf_test_wait_until (stats_read, view, 30));
+    g_assert_cmpint (tf_agreement_matrix_get_n_annotators (matrix), ==, 2);
+    g_assert_cmpint (tf_agreement_matrix_get_items (matrix, 0, 1), >, 0);
+    g_assert_nonnull (strstr (gtk_label_get_label (summary), "κ"));
+    g_test_message ("%s", gtk_label_get_label (summary));
+    screenshot ("stats-annotators");
+    g_assert_true (tf_stats_view_export (view, "annotators", png, &error));
+    g_assert_true (tf_stats_view_export (view, "annotators", svg, &error));
+    g_assert_no_error (error);
+    pixbuf = gdk_pixbuf_new_from_file (png, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (n_colours (pixbuf, 64), >=, 8);
+    for (int i = 0; i < 4; i++)
+      g_assert_true (tf_project_set_label (project, faces[i], TF_LABEL_NONE, TF_LABEL_PERSON, "Second", NULL, &error));
+    g_assert_no_error (error);
+  }
 
   tf_stats_view_set_project (view, NULL);
   g_assert_null (tf_stats_view_get_stats (view));

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tf-agreement-matrix.h"
 #include "tf-atomic-file.h"
 #include "tf-chart.h"
 #include "tf-class-name.h"
@@ -29,10 +30,11 @@ typedef enum
 {
   PLOT_COUNTS,
   PLOT_CONFUSION,
+  PLOT_ANNOTATORS,
   N_PLOTS,
 } Plot;
 
-static const char *const plot_names[N_PLOTS] = { "counts", "confusion" };
+static const char *const plot_names[N_PLOTS] = { "counts", "confusion", "annotators" };
 
 struct _TfStatsView
 {
@@ -46,7 +48,8 @@ struct _TfStatsView
   AdwStatusPage  *empty;
   GtkLabel       *figures[6];
   GtkLabel       *captions[6];
-  GtkWidget      *areas[N_PLOTS];
+  GtkWidget      *areas[N_PLOTS];   /* the annotators': a TfAgreementMatrix */
+  GtkLabel       *agreement_summary;
 };
 
 G_DEFINE_FINAL_TYPE (TfStatsView, tf_stats_view, GTK_TYPE_WIDGET)
@@ -225,7 +228,66 @@ plot_size (Plot                  plot,
       *height = COUNTS_HEIGHT;
       return;
     }
+  if (plot == PLOT_ANNOTATORS)
+    {
+      tf_agreement_matrix_get_size (st && st->agreement ? st->agreement->n_annotators : 0, width, height);
+      return;
+    }
   tf_confusion_get_size (n, width, height);
+}
+
+/* The agreement in one sentence (NULL without two annotators' votes on a face). */
+static char *
+agreement_sentence (const TfAgreement *ag)
+{
+  g_autofree char *faces = NULL, *kappa = NULL, *alpha = NULL;
+
+  if (ag == NULL || ag->rated_items == 0)
+    return NULL;
+  faces = tf_format_count (ag->rated_items);
+  kappa = isnan (ag->fleiss_kappa) ? g_strdup ("—") : g_strdup_printf ("%.2f", ag->fleiss_kappa);
+  alpha = isnan (ag->krippendorff_alpha) ? g_strdup ("—") : g_strdup_printf ("%.2f", ag->krippendorff_alpha);
+  /* TRANSLATORS: κ is Fleiss' kappa, α Krippendorff's alpha; the last is the share of pairs of votes that agree */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "Fleiss’ κ = %s, Krippendorff’s α = %s, %.0f %% of pairs of votes alike, "
+                                       "over %s face with two votes or more",
+                                       "Fleiss’ κ = %s, Krippendorff’s α = %s, %.0f %% of pairs of votes alike, "
+                                       "over %s faces with two votes or more", (gulong) ag->rated_items),
+                          kappa, alpha, 100 * ag->percent_agreement, faces);
+}
+
+/* The annotators' pairs as [n][n] matrices; FALSE without two annotators. */
+static int
+agreement_matrices (const TfAgreement  *ag,
+                    double            **kappa,
+                    gint64            **items,
+                    double            **share)
+{
+  int n = ag ? ag->n_annotators : 0;
+
+  *kappa = g_new (double, MAX (n * n, 1));
+  *items = g_new (gint64, MAX (n * n, 1));
+  *share = g_new (double, MAX (n * n, 1));
+  if (n > 0)
+    tf_agreement_pair_matrices (ag, *kappa, *items, *share);
+  return n;
+}
+
+static void
+draw_annotators (cairo_t              *cr,
+                 double                width,
+                 double                height,
+                 const TfProjectStats *st,
+                 const TfChartStyle   *style)
+{
+  const TfAgreement *ag = st ? st->agreement : NULL;
+  g_autofree double *kappa = NULL, *share = NULL;
+  g_autofree gint64 *items = NULL;
+  g_autofree char *caption = agreement_sentence (ag);
+  int n = agreement_matrices (ag, &kappa, &items, &share);
+
+  tf_agreement_matrix_draw (cr, width, height, style, n, ag ? (const char * const *) ag->annotators : NULL, kappa,
+                            items, share, caption, _("No annotator has labelled a face yet"));
 }
 
 /* The confusion matrix (TfConfusion's drawing) with the agreement and
@@ -270,6 +332,8 @@ draw_plot (Plot                  plot,
 {
   if (plot == PLOT_COUNTS)
     draw_counts (cr, width, height, st, style);
+  else if (plot == PLOT_ANNOTATORS)
+    draw_annotators (cr, width, height, st, style);
   else
     draw_confusion (cr, width, height, st, style);
 }
@@ -435,7 +499,10 @@ save_action (GtkWidget  *widget,
 
   g_variant_get (parameter, "(&sb)", &plot_name, &png);
   save = g_new0 (Save, 1);
-  save->plot = strcmp (plot_name, plot_names[PLOT_CONFUSION]) == 0 ? PLOT_CONFUSION : PLOT_COUNTS;
+  save->plot = PLOT_COUNTS;
+  for (int i = 0; i < N_PLOTS; i++)
+    if (strcmp (plot_name, plot_names[i]) == 0)
+      save->plot = i;
   save->png = png;
   g_weak_ref_init (&save->view, self);
   gtk_file_filter_set_name (filter, png ? _("PNG pictures") : _("SVG drawings"));
@@ -445,7 +512,8 @@ save_action (GtkWidget  *widget,
   tf_choose_files (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, TF_CHOOSE_SAVE,
                    png ? _("Save the Plot as PNG") : _("Save the Plot as SVG"), _("_Save"), G_LIST_MODEL (filters),
                    save->plot == PLOT_COUNTS ? (png ? "faces-per-class.png" : "faces-per-class.svg")
-                                             : (png ? "confusion-matrix.png" : "confusion-matrix.svg"),
+                   : save->plot == PLOT_ANNOTATORS ? (png ? "annotator-agreement.png" : "annotator-agreement.svg")
+                                                   : (png ? "confusion-matrix.png" : "confusion-matrix.svg"),
                    on_chosen_cb, save);
 }
 
@@ -533,10 +601,29 @@ update (TfStatsView  *self,
   set_figure (self, FIGURE_AGREEMENT, agreement, agreement_caption);
   set_figure (self, FIGURE_KAPPA, kappa_text, _("Cohen’s κ: agreement beyond chance"));
 
+  {
+    const TfAgreement *ag = st->agreement;
+    g_autofree double *pair_kappa = NULL, *share = NULL;
+    g_autofree gint64 *items = NULL;
+    g_autofree char *sentence = agreement_sentence (ag);
+    int n = agreement_matrices (ag, &pair_kappa, &items, &share);
+
+    tf_agreement_matrix_set_data (TF_AGREEMENT_MATRIX (self->areas[PLOT_ANNOTATORS]), n,
+                                  ag ? (const char * const *) ag->annotators : NULL, pair_kappa, items, share);
+    if (sentence)
+      gtk_label_set_label (self->agreement_summary, sentence);
+    else
+      gtk_label_set_label (self->agreement_summary,
+                           n < 2 ? _("Merge the projects of other annotators of these faces (File ▸ Merge Projects…) "
+                                     "to see how far you agree.")
+                                 : _("The annotators have not labelled the same faces yet."));
+  }
   for (int i = 0; i < N_PLOTS; i++)
     {
       int width, height;
 
+      if (i == PLOT_ANNOTATORS)
+        continue;   /* its widget sizes itself, and scrolls */
       plot_size (i, st, &width, &height);
       gtk_widget_set_size_request (self->areas[i], -1, height);
       gtk_widget_queue_draw (self->areas[i]);
@@ -557,10 +644,11 @@ section (TfStatsView *self,
   GtkWidget *heading = gtk_label_new (title);
   GtkWidget *sub = gtk_label_new (subtitle);
   GtkWidget *card = gtk_frame_new (NULL);
-  GtkWidget *area = gtk_drawing_area_new ();
+  GtkWidget *area = plot == PLOT_ANNOTATORS ? tf_agreement_matrix_new () : gtk_drawing_area_new ();
 
   gtk_widget_add_css_class (heading, "heading");
   gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_label_set_wrap (GTK_LABEL (heading), TRUE);
   gtk_widget_add_css_class (sub, "dim-label");
   gtk_label_set_xalign (GTK_LABEL (sub), 0);
   gtk_label_set_wrap (GTK_LABEL (sub), TRUE);
@@ -578,20 +666,37 @@ section (TfStatsView *self,
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (save), G_MENU_MODEL (menu));
   gtk_menu_button_set_label (GTK_MENU_BUTTON (save), _("Save"));
   gtk_widget_set_tooltip_text (save, _("Save the plot as a picture (PNG, for print) or a drawing (SVG)"));
-  gtk_widget_set_name (save, plot == PLOT_COUNTS ? "save-counts" : "save-confusion");
+  gtk_widget_set_name (save, plot == PLOT_COUNTS ? "save-counts" : plot == PLOT_ANNOTATORS ? "save-annotators"
+                                                                                         : "save-confusion");
   gtk_widget_set_valign (save, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (header), titles);
   gtk_box_append (GTK_BOX (header), save);
 
   g_object_set_data (G_OBJECT (area), "plot", GINT_TO_POINTER (plot));
   gtk_widget_set_name (area, plot_names[plot]);
-  gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), on_draw_cb, self, NULL);
+  if (GTK_IS_DRAWING_AREA (area))
+    gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (area), on_draw_cb, self, NULL);
   gtk_widget_set_margin_top (area, 12);
   gtk_widget_set_margin_bottom (area, 12);
   gtk_widget_set_margin_start (area, 12);
   gtk_widget_set_margin_end (area, 12);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (area), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
-  gtk_frame_set_child (GTK_FRAME (card), area);
+  if (GTK_IS_DRAWING_AREA (area))
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (area), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+      gtk_frame_set_child (GTK_FRAME (card), area);
+    }
+  else
+    {
+      /* many annotators: the matrix keeps readable cells and scrolls */
+      GtkWidget *scroller = gtk_scrolled_window_new ();
+
+      gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC, GTK_POLICY_NEVER);
+      gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+      gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), area);
+      gtk_frame_set_child (GTK_FRAME (card), scroller);
+      self->agreement_summary = GTK_LABEL (sub);
+      gtk_widget_set_name (sub, "agreement-summary");
+    }
   gtk_widget_add_css_class (card, "view");
   self->areas[plot] = area;
 
@@ -672,6 +777,8 @@ tf_stats_view_init (TfStatsView *self)
   gtk_box_append (GTK_BOX (page), section (self, PLOT_CONFUSION, _("Model Against Labels"),
                                            _("Rows: the label a person gave; columns: the class the model "
                                              "predicted. Colour: the share of the row.")));
+  gtk_box_append (GTK_BOX (page), section (self, PLOT_ANNOTATORS, _("Annotators Against Each Other"),
+                                           NULL));
   gtk_widget_set_margin_top (page, 24);
   gtk_widget_set_margin_bottom (page, 24);
   gtk_widget_set_margin_start (page, 12);
