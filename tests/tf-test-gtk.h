@@ -277,13 +277,17 @@ tf_test_on_after_paint_cb (GdkFrameClock *clock,
 {
   GtkWidget *widget = shot->widget;
   int width = gtk_widget_get_width (widget), height = gtk_widget_get_height (widget);
-  g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr (GdkPaintable) paintable = NULL;
   g_autoptr (GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot;
 
   (void) clock;
+  /* a second frame painted before the handler goes: taken already (and
+   * nothing made that would have to be freed) */
   if (shot->texture)
     return;
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
   if (node)
