@@ -142,11 +142,12 @@ tf_cli_analyze (int    argc,
                 char **argv)
 {
   g_auto(TfCliPipeline) p = { 0 };
-  g_autofree char *format_name = NULL, *out_path = NULL;
+  g_autofree char *format_name = NULL, *out_path = NULL, *shard = NULL, *bad_shard = NULL;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &format_name, "csv (default) or jsonl", "FORMAT" },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out_path, "Write the rows to FILE (default: standard output)", "FILE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard, TF_CLI_SHARD_HELP, "I/N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress on standard error", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -163,6 +164,8 @@ tf_cli_analyze (int    argc,
   const char *bad;
   gboolean ok;
   double seconds;
+  int shard_index, shard_count;
+  guint n_all;
 
   tf_cli_pipeline_add (ctx, &p);
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -175,6 +178,8 @@ tf_cli_analyze (int    argc,
   a.format = TF_EXPORT_CSV;
   if (format_name && !tf_export_parse_format (format_name, &a.format))
     return tf_cli_usage_error (ctx, "--format must be csv or jsonl");
+  if ((bad_shard = tf_cli_shard_parse (shard, &shard_index, &shard_count)))
+    return tf_cli_usage_error (ctx, bad_shard);
 
   if (!pipeline_load (&p, &model, &detector, &analyzer, &error))
     {
@@ -200,9 +205,12 @@ tf_cli_analyze (int    argc,
   a.quiet = quiet;
   a.tty = isatty (STDERR_FILENO);
   a.start_us = a.last_us = g_get_monotonic_time ();
-  files = tf_analyze_expand_paths ((const char * const *) argv + 1, argc - 1);
-  if (files->len == 0)
+  files = tf_analyze_expand_shard ((const char * const *) argv + 1, argc - 1, shard_index, shard_count, &n_all);
+  if (n_all == 0)
     g_printerr ("transfer-cli: no pictures or videos in %s\n", argv[1]);
+  else if (files->len == 0 && !quiet)
+    g_printerr ("transfer-cli: shard %d/%d holds none of the %u file%s: its output has no rows\n", shard_index,
+                shard_count, n_all, n_all == 1 ? "" : "s");
   tf_export_header (buf, a.format, (const char * const *) model->classes, model->config.num_classes);
   ok = tf_analyzer_run (analyzer, (const char * const *) files->pdata, (int) files->len, &analyze_callbacks,
                         &a, NULL, &error);

@@ -85,6 +85,36 @@ tf_cli_shared_clear (TfCliShared *shared)
   g_clear_pointer (&shared->detector, g_free);
 }
 
+/* ---- --shard ---------------------------------------------------------------- */
+
+char *
+tf_cli_shard_parse (const char *text,
+                    int        *index,
+                    int        *count)
+{
+  g_auto(GStrv) parts = NULL;
+  guint64 i = 0, n = 0;
+
+  *index = *count = 1;
+  if (text == NULL)
+    return NULL;
+  parts = g_strsplit (text, "/", -1);
+  /* digits only: no sign, no space, no 0x */
+  if (g_strv_length (parts) != 2 || parts[0][0] < '0' || parts[0][0] > '9' || parts[1][0] < '0' ||
+      parts[1][0] > '9' || !g_ascii_string_to_unsigned (parts[0], 10, 0, G_MAXINT, &i, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 0, G_MAXINT, &n, NULL))
+    return g_strdup_printf ("--shard %s: give I/N, two whole numbers such as 2/3", text);
+  if (n < 1 || n > TF_ANALYZE_MAX_SHARDS)
+    return g_strdup_printf ("--shard %s: N, the number of shards, must lie in 1..%d", text, TF_ANALYZE_MAX_SHARDS);
+  if (i < 1 || i > n)
+    return g_strdup_printf ("--shard %s: I counts from 1 and must lie in 1..%" G_GUINT64_FORMAT
+                            " (the shards of %" G_GUINT64_FORMAT " are 1/%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+                            "/%" G_GUINT64_FORMAT ")", text, n, n, n, n, n);
+  *index = (int) i;
+  *count = (int) n;
+  return NULL;
+}
+
 /* ---- the models ------------------------------------------------------------ */
 
 gboolean

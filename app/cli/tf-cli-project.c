@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* transfer-cli project: labelling projects (app/media/tf-project.h).
- *   project new P.tfproj [--every N | --fps F] [--crops] PATH...
+ *   project new P.tfproj [--every N | --fps F] [--crops] [--shard I/N] PATH...
  *   project import P.tfproj --labels FILE.csv | --folders DIR [--annotator NAME]
  *   project export P.tfproj [--format csv|jsonl|folders] [--labelled-only] --out PATH
  *   project stats P.tfproj [--format text|json]
@@ -58,12 +58,16 @@ new_file_done (const char   *file,
                 faces == 1 ? "" : "s", frames, frames == 1 ? "" : "s");
 }
 
-/* The inputs with folders expanded and each file once. */
+/* The inputs of shard @index of @count with folders expanded and each file
+ * once. */
 static GPtrArray *
 unique_files (char **paths,
-              int    n_paths)
+              int    n_paths,
+              int    index,
+              int    count,
+              guint *n_all)
 {
-  g_autoptr(GPtrArray) all = tf_analyze_expand_paths ((const char * const *) paths, n_paths);
+  g_autoptr(GPtrArray) all = tf_analyze_expand_shard ((const char * const *) paths, n_paths, index, count, n_all);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
 
@@ -80,8 +84,11 @@ project_new (int    argc,
   g_auto(TfCliPipeline) pipe = { 0 };
   TfCliShared *shared = &pipe.shared;
   gboolean crops = FALSE, quiet = FALSE;
+  g_autofree char *shard = NULL, *bad_shard = NULL;
   GOptionEntry entries[] = {
     { "crops", 0, 0, G_OPTION_ARG_NONE, &crops, "The pictures are face crops: the whole picture is the face", NULL },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &shard, TF_CLI_SHARD_HELP " (shard projects combine with project merge)",
+      "I/N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress on standard error", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -99,6 +106,8 @@ project_new (int    argc,
   const char *bad;
   gint64 run = 0;
   gboolean ok;
+  int shard_index, shard_count;
+  guint n_all;
 
   tf_cli_pipeline_add (ctx, &pipe);
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -110,6 +119,8 @@ project_new (int    argc,
     return tf_cli_usage_error (ctx, "the project file's name must end in " TF_PROJECT_SUFFIX);
   if ((bad = tf_cli_pipeline_check (&pipe)))
     return tf_cli_usage_error (ctx, bad);
+  if ((bad_shard = tf_cli_shard_parse (shard, &shard_index, &shard_count)))
+    return tf_cli_usage_error (ctx, bad_shard);
   if (g_file_test (argv[1], G_FILE_TEST_EXISTS))
     {
       g_printerr ("transfer-cli: %s already exists: a new project needs a new name\n", argv[1]);
@@ -128,12 +139,16 @@ project_new (int    argc,
   else if (!tf_cli_load_pipeline (shared->model, shared->detector, &model, &detector, &error))
     return tf_cli_fail (g_steal_pointer (&error));
 
-  files = unique_files (argv + 2, argc - 2);
-  if (files->len == 0)
+  files = unique_files (argv + 2, argc - 2, shard_index, shard_count, &n_all);
+  if (n_all == 0)
     {
       g_printerr ("transfer-cli: no pictures or videos in %s\n", argv[2]);
       return 1;
     }
+  /* an empty shard is still a project, which merges with the others */
+  if (files->len == 0 && !quiet)
+    g_printerr ("transfer-cli: shard %d/%d holds none of the %u file%s: the project has no media\n", shard_index,
+                shard_count, n_all, n_all == 1 ? "" : "s");
   if (!(project = tf_project_open (argv[1], TF_PROJECT_CREATE, &error)))
     return tf_cli_fail (g_steal_pointer (&error));
 

@@ -91,6 +91,18 @@ void        tf_cli_pipeline_options (const TfCliPipeline *pipeline,
 void        tf_cli_pipeline_clear   (TfCliPipeline       *pipeline);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TfCliPipeline, tf_cli_pipeline_clear)
 
+/* ---- --shard I/N: this machine's part of a batch (analyze, project new) ---- */
+
+#define TF_CLI_SHARD_HELP "Only shard I of N (1 <= I <= N): the files whose path, as named here, " \
+  "hashes to it; the N shards of the same paths hold every file once"
+
+/* Parses @text as I/N into @index (1..N) and @count (N, up to
+ * TF_ANALYZE_MAX_SHARDS); @text NULL is 1/1, everything. NULL when it is
+ * valid, else what is wrong (for tf_cli_usage_error; free it). */
+char       *tf_cli_shard_parse      (const char          *text,
+                                     int                 *index,
+                                     int                 *count);
+
 /* The expression model and the face detector at these paths (NULL: the
  * shipped ones). The error says which option to give when one is missing. */
 gboolean tf_cli_load_pipeline (const char        *model_path,

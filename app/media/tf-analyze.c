@@ -690,3 +690,88 @@ tf_analyze_expand_paths (const char * const *paths,
     }
   return out;
 }
+
+/* ---- shards --------------------------------------------------------------- */
+
+int
+tf_analyze_shard_of (const char *key,
+                     int         count)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  guint64 h = 0;
+
+  g_return_val_if_fail (count >= 1, 1);
+  g_checksum_update (sum, (const guchar *) key, (gssize) strlen (key));
+  g_checksum_get_digest (sum, digest, &len);
+  for (int i = 0; i < 8; i++)
+    h = h << 8 | digest[i];
+  return (int) (h % (guint64) count) + 1;
+}
+
+/* @path without leading "./", doubled separators or a trailing one. */
+static char *
+shard_path (const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, G_DIR_SEPARATOR_S, -1);
+  GString *s = g_string_new (path[0] == G_DIR_SEPARATOR ? G_DIR_SEPARATOR_S : "");
+  gboolean leading = TRUE;
+
+  for (int i = 0; parts[i]; i++)
+    {
+      if (parts[i][0] == '\0' || (leading && strcmp (parts[i], ".") == 0))
+        continue;
+      leading = FALSE;
+      if (s->len > 0 && s->str[s->len - 1] != G_DIR_SEPARATOR)
+        g_string_append_c (s, G_DIR_SEPARATOR);
+      g_string_append (s, parts[i]);
+    }
+  if (s->len == 0)
+    g_string_append_c (s, '.');
+  return g_string_free (s, FALSE);
+}
+
+char *
+tf_analyze_shard_key (const char *named,
+                      const char *file)
+{
+  g_autofree char *base = shard_path (named);
+  g_autoptr(GFile) dir = g_file_new_for_path (named);
+  g_autoptr(GFile) child = g_file_new_for_path (file);
+  g_autofree char *below = g_file_get_relative_path (dir, child);
+
+  if (below == NULL)
+    return g_steal_pointer (&base);
+  if (strcmp (base, ".") == 0)
+    return g_steal_pointer (&below);
+  return g_build_filename (base, below, NULL);
+}
+
+GPtrArray *
+tf_analyze_expand_shard (const char * const *paths,
+                         int                 n_paths,
+                         int                 index,
+                         int                 count,
+                         guint              *n_all)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  guint all = 0;
+
+  g_return_val_if_fail (count >= 1 && index >= 1 && index <= count, out);
+  for (int i = 0; i < n_paths; i++)
+    {
+      g_autoptr(GPtrArray) files = tf_analyze_expand_paths (&paths[i], 1);
+
+      all += files->len;
+      for (guint k = 0; k < files->len; k++)
+        {
+          g_autofree char *key = tf_analyze_shard_key (paths[i], files->pdata[k]);
+          if (tf_analyze_shard_of (key, count) == index)
+            g_ptr_array_add (out, g_steal_pointer (&files->pdata[k]));
+        }
+    }
+  if (n_all)
+    *n_all = all;
+  return out;
+}

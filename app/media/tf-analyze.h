@@ -143,4 +143,35 @@ int         tf_analyzer_frame (TfAnalyzer               *analyzer,
 GPtrArray  *tf_analyze_expand_paths (const char * const *paths,
                                      int                  n_paths);
 
+/* ---- shards: one machine's part of a batch ------------------------------ */
+
+/* The most shards a batch splits into. */
+#define TF_ANALYZE_MAX_SHARDS 100000
+
+/* The shard, 1..@count, that the file named @key falls in: the first eight
+ * bytes of the SHA-256 of @key's bytes, read big-endian, modulo @count,
+ * plus 1. Fixed here, never a GLib hash: every machine and every release
+ * must agree. */
+int         tf_analyze_shard_of     (const char          *key,
+                                     int                  count);
+
+/* The key a file is sharded by: its path as the command line names it,
+ * and for a file found in a named folder, that folder as named joined
+ * with the path below it ("photos/2024/a.jpg" for photos/ ; a leading
+ * "./" and doubled or trailing separators dropped). The same relative
+ * paths give the same keys on any machine, wherever the data is mounted;
+ * the absolute path of the rows' file column would not. */
+char       *tf_analyze_shard_key    (const char          *named,
+                                     const char          *file);
+
+/* tf_analyze_expand_paths, keeping only the files of shard @index
+ * (1..@count), in the same order: the @count shards of the same paths
+ * hold each file of the whole exactly once. @n_all, when not NULL, gets
+ * the number of files of all the shards together. */
+GPtrArray  *tf_analyze_expand_shard (const char * const *paths,
+                                     int                  n_paths,
+                                     int                  index,
+                                     int                  count,
+                                     guint               *n_all);
+
 G_END_DECLS
