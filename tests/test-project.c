@@ -526,6 +526,15 @@ test_votes (void)
   g_assert_cmpint (label_of (p, 1), ==, TF_LABEL_NONE);
   g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 2);   /* both votes in one step */
   g_assert_cmpint (label_of (p, 1), ==, 0);
+  /* a face with a final label clears too, final and votes in one step */
+  g_assert_true (tf_project_set_final_label (p, 1, 2, "Dana", NULL, &error));
+  g_assert_true (tf_project_clear_label (p, 1, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&votes, g_ptr_array_unref);
+  votes = tf_project_get_votes (p, 1, &error);
+  g_assert_cmpuint (votes->len, ==, 0);
+  g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 3);
+  g_assert_cmpint (label_of (p, 1), ==, 2);
   g_assert_no_error (error);
 }
 

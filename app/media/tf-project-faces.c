@@ -718,7 +718,7 @@ tf_project_clear_label (TfProject  *p,
   for (guint i = 0; ok && i < votes->len; i++)
     {
       const TfProjectLabel *v = votes->pdata[i];
-      ok = put_vote (p, face, v->final, TF_LABEL_NONE, TF_LABEL_PERSON, v->final ? NULL : v->annotator, NULL, error);
+      ok = put_vote (p, face, v->final, TF_LABEL_NONE, TF_LABEL_PERSON, v->annotator, NULL, error);
     }
   return _tf_project_tx_end (p, ok, error);
 }
@@ -890,6 +890,9 @@ step_history (TfProject  *p,
 
   if (!_tf_project_tx_begin (p, error))
     return -1;
+  /* a name may come back or go: spell names from the votes again */
+  g_clear_pointer (&p->annotator_asked, g_free);
+  g_clear_pointer (&p->annotator_filed, g_free);
   ok = (s = _tf_project_stmt (p, undo ? "SELECT max (action) FROM label_history WHERE state = 0"
                                       : "SELECT min (action) FROM label_history WHERE state = 1", error)) != NULL;
   if (ok)
