@@ -101,7 +101,8 @@ struct _TfWindow
   guint                 commit_timeout;
   gboolean              store_failed;    /* storing stopped after an error (said once) */
   GCancellable         *probe_cancellable;  /* the maps of a restored face */
-  char                 *annotator;
+  char                 *annotator;       /* as filed in the project (annotator ()) */
+  char                 *annotator_told;  /* the project and name whose spelling a toast told */
   gboolean              project_lent;    /* the Fine-tune page stores a run in it */
 
   /* the page of a file that cannot be read (tf-window-errors.c) */
