@@ -614,8 +614,7 @@ tf_label_bar_set_votes (TfLabelBar           *self,
   if (final)
     {
       /* TRANSLATORS: how a face's label stands: the final label, its adjudicator, and how many votes agree */
-      standing = n > 0 ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Final: %s, chosen by %s (%d of %d vote agrees)",
-                                                       "Final: %s, chosen by %s (%d of %d votes agree)", n),
+      standing = n > 0 ? g_strdup_printf (_("Final: %s, chosen by %s (votes for it: %d of %d)"),
                                           kind_name (self, final->kind, final->class_index), annotator_name (final),
                                           n_agree, n)
                        /* TRANSLATORS: how a face's label stands: the final label and its adjudicator */
@@ -632,7 +631,7 @@ tf_label_bar_set_votes (TfLabelBar           *self,
   else if (kind != TF_LABEL_BAR_NONE && n > 1)
     {
       /* TRANSLATORS: how a face's label stands: "2 of 3 agree: Happiness" */
-      standing = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d of %d agrees: %s", "%d of %d agree: %s", n),
+      standing = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d of %d agrees: %s", "%d of %d agree: %s", n_agree),
                                   n_agree, n, kind_name (self, kind, class_index));
       style = n_agree == n ? "success" : NULL;
     }
