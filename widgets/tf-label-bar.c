@@ -93,6 +93,11 @@ update_title (TfLabelBar *self)
     /* TRANSLATORS: the label bar's title: the buttons show this person's vote; %s: their name */
     text = self->annotator ? g_strdup_printf (_("Your vote (%s)"), self->annotator) : g_strdup (_("Your vote"));
   gtk_label_set_text (GTK_LABEL (self->title), text);
+  /* Backspace takes back what the buttons set */
+  gtk_widget_set_tooltip_text (self->clear, self->adjudicating ? _("Remove the final label (Backspace)")
+                                                               : _("Clear the label (Backspace)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->clear), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  self->adjudicating ? _("Remove the final label") : _("Clear the label"), -1);
   if (self->adjudicating)
     gtk_widget_add_css_class (self->title, "accent");
   else
