@@ -250,7 +250,7 @@ test_votes (void)
   tf_project_label_clear (&l);
   /* Ada's vote stays neutral: the final label is not a vote */
   g_assert_cmpint (vote_of ("Ada"), ==, 0);
-  g_assert_cmpstr (bar_text ("standing"), ==, "Final: happiness, chosen by Ada (votes for it: 1 of 2)");
+  g_assert_cmpstr (bar_text ("standing"), ==, "Final: happiness, chosen by Ada (1/2 votes)");
   g_assert_cmpstr (bar_text ("votes"), ==, "Ada (you): neutral · Alice: happiness");
   g_assert_true (tf_test_wait_until (rows_loaded, NULL, 10));
   g_assert_nonnull (tf_test_find_widget (GTK_WIDGET (tf_window_get_review_view (window)), TF_TEST_BY_SHOWN_LABEL,

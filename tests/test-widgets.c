@@ -1493,7 +1493,7 @@ test_label_bar_votes (void)
   g_assert_cmpstr (bar_line (widget, "standing"), ==, "Label: happiness (one vote)");
   /* an adjudicator's final label */
   tf_label_bar_set_votes (bar, votes, 4, TF_LABEL_BAR_CLASS, 1, 1);
-  g_assert_cmpstr (bar_line (widget, "standing"), ==, "Final: happiness, chosen by Dana (votes for it: 1 of 3)");
+  g_assert_cmpstr (bar_line (widget, "standing"), ==, "Final: happiness, chosen by Dana (1/3 votes)");
   g_assert_true (g_str_has_suffix (gtk_widget_get_tooltip_text (tf_test_find_widget (widget, TF_TEST_BY_NAME, "votes")),
                                    "Final (Dana): happiness"));
   tf_test_image_free (tf_test_render (widget, "label-bar-votes", &white));

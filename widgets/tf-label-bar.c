@@ -619,7 +619,7 @@ tf_label_bar_set_votes (TfLabelBar           *self,
   if (final)
     {
       /* TRANSLATORS: how a face's label stands: the final label, its adjudicator, and how many votes agree */
-      standing = n > 0 ? g_strdup_printf (_("Final: %s, chosen by %s (votes for it: %d of %d)"),
+      standing = n > 0 ? g_strdup_printf (_("Final: %s, chosen by %s (%d/%d votes)"),
                                           kind_name (self, final->kind, final->class_index), annotator_name (final),
                                           n_agree, n)
                        /* TRANSLATORS: how a face's label stands: the final label and its adjudicator */
