@@ -54,15 +54,25 @@ wanted_annotator (TfWindow *self)
 }
 
 /* The name this person's labels are filed under: the preference, in the
- * spelling the open project already has for it ("alice" -> "Alice"). */
+ * spelling the open project already has for it ("alice" -> "Alice").
+ * Kept while the preference and the project stay: the project answers
+ * only its last question from memory, and asking it "alice" and "Alice"
+ * in turn would read every vote's name at each label. */
 static const char *
 annotator (TfWindow *self)
 {
   g_autofree char *name = wanted_annotator (self);
-  char *filed = self->project && *name ? tf_project_annotator_name (self->project, name, NULL) : NULL;
+  char *filed;
 
+  if (self->annotator && self->annotator_project == self->project && self->project &&
+      g_strcmp0 (name, self->annotator_wanted) == 0)
+    return self->annotator;
+  filed = self->project && *name ? tf_project_annotator_name (self->project, name, NULL) : NULL;
   g_free (self->annotator);
-  self->annotator = filed ? filed : g_steal_pointer (&name);
+  self->annotator = filed ? filed : g_strdup (name);
+  g_free (self->annotator_wanted);
+  self->annotator_wanted = g_steal_pointer (&name);
+  self->annotator_project = self->project;
   return self->annotator;
 }
 
@@ -130,6 +140,8 @@ reload_labels (TfWindow *self)
   g_autoptr(GError) error = NULL;
 
   tf_label_map_clear (self->labels);
+  /* the names the project has may have changed: filed again at the next label */
+  self->annotator_project = NULL;
   if (self->project == NULL)
     {
       tf_label_map_set_classes (self->labels, NULL);
@@ -579,6 +591,7 @@ close_project (TfWindow *self)
 
   if (self->project == NULL)
     return;
+  self->annotator_project = NULL;
   commit_batch (self);
   /* an untitled project nothing was put in is not kept */
   if (!tf_project_is_read_only (self->project) && is_untitled (self->project) &&
@@ -1984,4 +1997,5 @@ tf_window_project_dispose (TfWindow *self)
   g_clear_pointer (&self->last_media_file, g_free);
   g_clear_pointer (&self->annotator, g_free);
   g_clear_pointer (&self->annotator_told, g_free);
+  g_clear_pointer (&self->annotator_wanted, g_free);
 }
