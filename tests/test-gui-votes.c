@@ -322,6 +322,32 @@ test_votes (void)
   }
   /* the final label still decides */
   g_assert_cmpint (tf_label_map_lookup (tf_window_get_label_map (window), face, NULL), ==, 1);
+
+  /* Ctrl+J is in the shortcuts window */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  g_assert_true (tf_test_wait_until (window_shown, GSIZE_TO_POINTER (GTK_TYPE_SHORTCUTS_WINDOW), 10));
+  {
+    GtkWidget *shortcuts = GTK_WIDGET (find_window (GTK_TYPE_SHORTCUTS_WINDOW));
+    g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+    gboolean found = FALSE;
+
+    g_ptr_array_add (todo, shortcuts);
+    while (todo->len > 0)
+      {
+        GtkWidget *one = g_ptr_array_steal_index (todo, todo->len - 1);
+
+        if (GTK_IS_SHORTCUTS_SHORTCUT (one))
+          {
+            g_autofree char *accel = NULL;
+            g_object_get (one, "accelerator", &accel, NULL);
+            found = found || g_strcmp0 (accel, "<Control>j") == 0;
+          }
+        for (GtkWidget *c = gtk_widget_get_first_child (one); c; c = gtk_widget_get_next_sibling (c))
+          g_ptr_array_add (todo, c);
+      }
+    g_assert_true (found);
+    gtk_window_destroy (GTK_WINDOW (shortcuts));
+  }
   g_settings_reset (settings, "annotator");
   g_settings_reset (settings, "auto-advance");
   tf_window_show_page (window, "media");
