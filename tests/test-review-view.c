@@ -238,7 +238,7 @@ test_review_filters (void)
   g_assert_cmpstr (choice_text (view, "label", 6), ==, "Label: Unsure");
   g_assert_cmpuint (n_rows (view), ==, N_FACES);
 
-  for (guint order = 0; order < 2; order++)
+  for (guint order = 0; order < 3; order++)
     for (guint which = 0; which < 4; which++)
       for (guint predicted = 0; predicted < 3; predicted++)
         for (guint l = 0; l < G_N_ELEMENTS (label_choices); l++)
@@ -271,7 +271,9 @@ test_review_filters (void)
                 }
               count = tf_project_count_faces (project, &filter, &error);
               g_assert_no_error (error);
-              queue = tf_project_get_queue (project, &filter, order ? TF_QUEUE_ENTROPY : TF_QUEUE_MARGIN, &error);
+              queue = tf_project_get_queue (project, &filter,
+                                            order == 2 ? TF_QUEUE_DISAGREEMENT
+                                            : order == 1 ? TF_QUEUE_ENTROPY : TF_QUEUE_MARGIN, &error);
               g_assert_no_error (error);
 
               g_assert_cmpint (n_rows (view), ==, count);
@@ -1063,6 +1065,11 @@ test_big_project (void)
   g_test_message ("%d faces: selecting the face 10 from the end and scrolling to it: %.1f ms",
                   n, (g_get_monotonic_time () - t0) / 1000.0);
   screenshot ("big");
+  /* the annotators' disagreements first: the same faces, another order */
+  t0 = g_get_monotonic_time ();
+  choose (view, "order", 2);
+  g_test_message ("%d faces: ordered by disagreement in %.1f ms", n, (g_get_monotonic_time () - t0) / 1000.0);
+  g_assert_cmpuint (n_rows (view), ==, (guint) (n / 5 * 4));
 
   stats = TF_STATS_VIEW (tf_stats_view_new ());
   show_page (GTK_WIDGET (stats));

@@ -1428,6 +1428,98 @@ test_label_bar (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* the text of the label bar's line named @name; "" while it is hidden */
+static const char *
+bar_line (GtkWidget  *bar,
+          const char *name)
+{
+  GtkWidget *label = tf_test_find_widget (bar, TF_TEST_BY_NAME, name);
+
+  g_assert_nonnull (label);
+  return gtk_widget_get_visible (label) ? gtk_label_get_text (GTK_LABEL (label)) : "";
+}
+
+static void
+on_adjudicating_cb (GObject    *bar,
+                    GParamSpec *pspec,
+                    int        *count)
+{
+  (void) bar;
+  (void) pspec;
+  (*count)++;
+}
+
+/* Several annotators: the others' votes and how the face's label stands
+ * are shown where someone else voted or an adjudicator decided; the
+ * Adjudicate toggle is a property, its keys unchanged. */
+static void
+test_label_bar_votes (void)
+{
+  static const char * const names[] = { "neutral", "happiness", "surprise" };
+  GtkWidget *widget = tf_label_bar_new ();
+  TfLabelBar *bar = TF_LABEL_BAR (widget);
+  LabelLog log = { .bar = bar, .store = TRUE };
+  TfLabelBarVote votes[] = {
+    { "Ada", TF_LABEL_BAR_CLASS, 0, FALSE, TRUE },
+    { "Alice", TF_LABEL_BAR_CLASS, 1, FALSE, FALSE },
+    { "", TF_LABEL_BAR_NOT_A_FACE, -1, FALSE, FALSE },
+    { "Dana", TF_LABEL_BAR_CLASS, 1, TRUE, FALSE },
+  };
+  GtkWidget *window, *toggle;
+  int notified = 0;
+
+  g_signal_connect (bar, "label-chosen", G_CALLBACK (on_label_chosen_cb), &log);
+  g_signal_connect (bar, "notify::adjudicating", G_CALLBACK (on_adjudicating_cb), &notified);
+  tf_label_bar_set_classes (bar, names, G_N_ELEMENTS (names), 1);
+  tf_label_bar_set_annotator (bar, "Ada");
+  window = tf_test_show (widget, 360, 300);
+  g_assert_cmpstr (bar_line (widget, "label-bar-title"), ==, "Your vote (Ada)");
+
+  /* one's own vote alone: nothing more shown */
+  tf_label_bar_set_votes (bar, votes, 1, TF_LABEL_BAR_CLASS, 0, 1);
+  g_assert_cmpstr (bar_line (widget, "votes"), ==, "");
+  g_assert_cmpstr (bar_line (widget, "standing"), ==, "");
+  /* Alice against Ada: a tie */
+  tf_label_bar_set_votes (bar, votes, 2, TF_LABEL_BAR_NONE, -1, 0);
+  g_assert_cmpstr (bar_line (widget, "votes"), ==, "Alice: happiness");
+  g_assert_cmpstr (bar_line (widget, "standing"), ==, "Tied: no label until an adjudicator decides");
+  g_assert_true (gtk_widget_has_css_class (tf_test_find_widget (widget, TF_TEST_BY_NAME, "standing"), "warning"));
+  /* three votes, the unnamed annotator of an old project among them */
+  tf_label_bar_set_votes (bar, votes, 3, TF_LABEL_BAR_CLASS, 1, 1);
+  g_assert_cmpstr (bar_line (widget, "votes"), ==, "Alice: happiness · Unnamed: Not a face");
+  g_assert_cmpstr (bar_line (widget, "standing"), ==, "1 of 3 agrees: happiness");
+  /* Alice's vote alone, someone else's */
+  tf_label_bar_set_votes (bar, &votes[1], 1, TF_LABEL_BAR_CLASS, 1, 1);
+  g_assert_cmpstr (bar_line (widget, "standing"), ==, "Label: happiness (one vote)");
+  /* an adjudicator's final label */
+  tf_label_bar_set_votes (bar, votes, 4, TF_LABEL_BAR_CLASS, 1, 1);
+  g_assert_cmpstr (bar_line (widget, "standing"), ==, "Final: happiness, chosen by Dana (1/3 votes)");
+  g_assert_true (g_str_has_suffix (gtk_widget_get_tooltip_text (tf_test_find_widget (widget, TF_TEST_BY_NAME, "votes")),
+                                   "Final (Dana): happiness"));
+  tf_test_image_free (tf_test_render (widget, "label-bar-votes", &white));
+
+  /* the toggle: the property, notified; one's own vote joins the list */
+  toggle = tf_test_find_widget (widget, TF_TEST_BY_NAME, "adjudicate");
+  g_assert_nonnull (toggle);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), TRUE);
+  g_assert_true (tf_label_bar_get_adjudicating (bar));
+  g_assert_cmpint (notified, ==, 1);
+  g_assert_cmpstr (bar_line (widget, "label-bar-title"), ==, "Final label (Ada)");
+  tf_label_bar_set_votes (bar, votes, 4, TF_LABEL_BAR_CLASS, 1, 1);
+  g_assert_true (g_str_has_prefix (bar_line (widget, "votes"), "Ada (you): neutral · Alice: happiness"));
+  tf_label_bar_set_label (bar, TF_LABEL_BAR_CLASS, 1, TF_LABEL_BAR_FROM_PERSON, NULL);
+  tf_test_image_free (tf_test_render (widget, "label-bar-adjudicating", &white));
+  /* the keys emit as before: the owner decides what they set */
+  g_assert_true (tf_label_bar_handle_key (bar, GDK_KEY_3));
+  g_assert_cmpint (log.class_index, ==, 2);
+  g_object_set (bar, "adjudicating", FALSE, NULL);
+  g_assert_false (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (toggle)));
+  g_assert_cmpstr (bar_line (widget, "label-bar-title"), ==, "Your vote (Ada)");
+  g_assert_cmpint (notified, ==, 2);
+  g_free (log.note);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 on_map_changed_cb (TfLabelMap *map,
                    gint64      face,
@@ -2293,6 +2385,7 @@ main (int    argc,
   g_test_add_func ("/widgets/inspector-as-model", test_inspector_as_model);
   g_test_add_func ("/widgets/inspector-help-buttons", test_inspector_help_buttons);
   g_test_add_func ("/widgets/label-bar", test_label_bar);
+  g_test_add_func ("/widgets/label-bar-votes", test_label_bar_votes);
   g_test_add_func ("/widgets/plot", test_plot);
   g_test_add_func ("/widgets/confusion", test_confusion);
   g_test_add_func ("/widgets/agreement-matrix", test_agreement_matrix);

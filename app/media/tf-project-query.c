@@ -87,7 +87,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define FACE_COLUMNS "f.id, f.media, m.path, f.frame, f.time_s, f.idx, f.x, f.y, f.w, f.h, f.score, f.landmarks, " \
                      "f.track, f.manual, p.probs, p.predicted, p.margin, p.entropy, l.class, l.source, "            \
-                     "l.annotator, l.time, l.note, l.final, l.votes, l.agree"
+                     "l.annotator, l.time, l.note, l.final, l.votes, l.agree, "                                    \
+                     "CASE WHEN l.face IS NULL THEN (SELECT count (*) FROM votes v WHERE v.face = f.id AND v.final = 0) END"
 
 /* Fills @out from a row of FACE_COLUMNS; strings and probabilities point
  * into the row (valid until the next step), @probs is the buffer. */
@@ -138,6 +139,9 @@ face_from_row (sqlite3_stmt  *s,
       out->label.votes = sqlite3_column_int (s, 24);
       out->label.agree = sqlite3_column_int (s, 25);
     }
+  else
+    /* no label: the votes cast, which tie (0: none) */
+    out->label.votes = sqlite3_column_int (s, 26);
 }
 
 static gboolean
@@ -152,6 +156,7 @@ walk (TfProject             *p,
   g_autoptr(sqlite3_stmt) s = NULL;
   g_autoptr(GArray) probs = g_array_new (FALSE, FALSE, sizeof (float));
   TfProjectFilter all;
+  gsize where;
   int rc;
 
   if (f == NULL)
@@ -162,9 +167,10 @@ walk (TfProject             *p,
   g_string_append_printf (sql, " FROM faces f JOIN media m ON m.id = f.media LEFT JOIN predictions p ON p.face = f.id "
                                "AND p.run = %" G_GINT64_FORMAT " LEFT JOIN labels l ON l.face = f.id",
                           _tf_project_resolve_run (p, f->run));
+  where = sql->len;   /* the columns' subquery has a WHERE of its own */
   filter_where (f, sql);
   if (only_face > 0)
-    g_string_append_printf (sql, "%s f.id = %" G_GINT64_FORMAT, strstr (sql->str, " WHERE ") ? " AND" : " WHERE",
+    g_string_append_printf (sql, "%s f.id = %" G_GINT64_FORMAT, strstr (sql->str + where, " WHERE ") ? " AND" : " WHERE",
                             only_face);
   g_string_append (sql, " ORDER BY f.media, f.frame, f.idx, f.id");
   if (!(s = prepare (p, sql->str, error)))

@@ -263,7 +263,9 @@ typedef struct
   gint64         time;         /* Unix seconds */
   char          *note;         /* may be NULL */
   gboolean       final;        /* chosen by an adjudicator (@annotator) */
-  int            votes;        /* a face's label: the votes it was resolved from (0: none) */
+  int            votes;        /* a face's label: the votes it was resolved from (0: none); a
+                                * face without one, in the walk (tf_project_foreach_face,
+                                * tf_project_get_face): the votes cast, which tie */
   int            agree;        /* a face's label: the votes for its class */
 } TfProjectLabel;
 

@@ -27,6 +27,7 @@ struct _TfPreferences
   GtkSwitch            *mirror_switch;
   AdwActionRow         *compare_row;
   GtkWidget            *compare_stop_button;
+  AdwActionRow         *annotator_row;
   GtkEntry             *annotator_entry;
   AdwPreferencesGroup  *finetuned_group;
   GtkWidget            *reanalyse_button;
@@ -70,6 +71,39 @@ update_compare_row (TfPreferences *self)
   adw_action_row_set_subtitle (self->compare_row,
                                base ? base : _("Off: the faces are read by the model above only"));
   gtk_widget_set_sensitive (self->compare_stop_button, path != NULL);
+}
+
+/* What the annotator's name becomes, said under it: blank (or spaces) is
+ * the login's full name; a name the open project has in another case is
+ * filed under the project's spelling. */
+static void
+update_annotator_row (TfPreferences *self)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->annotator_entry))));
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+  TfProject *project = TF_IS_WINDOW (parent) ? tf_window_get_project (TF_WINDOW (parent)) : NULL;
+  g_autofree char *filed = NULL, *subtitle = NULL;
+
+  if (*name == '\0')
+    /* TRANSLATORS: under the annotator's name in the preferences; %s: the login's full name */
+    subtitle = g_strdup_printf (_("The name kept with each label; empty: your login's full name, %s"),
+                                g_get_real_name ());
+  else if (project && (filed = tf_project_annotator_name (project, name, NULL)) && strcmp (filed, name) != 0)
+    /* TRANSLATORS: under the annotator's name in the preferences; %s: the name as the open project spells it */
+    subtitle = g_strdup_printf (_("Your labels are filed under “%s”, the spelling this project already has"),
+                                filed);
+  else
+    subtitle = g_strdup (_("The name kept with each label; empty: your login's full name"));
+  adw_action_row_set_subtitle (self->annotator_row, subtitle);
+}
+
+static void
+on_annotator_changed_cb (GtkEditable   *entry,
+                         TfPreferences *self)
+{
+  /* not while the window goes (the template's pointers are cleared first) */
+  if (self->annotator_entry && self->annotator_row)
+    update_annotator_row (self);
 }
 
 static void load_model (TfPreferences *self,
@@ -406,6 +440,7 @@ tf_preferences_class_init (TfPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, compare_stop_button);
   gtk_widget_class_bind_template_callback (widget_class, on_compare_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_compare_stop_clicked_cb);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, annotator_row);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, annotator_entry);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, finetuned_group);
   gtk_widget_class_bind_template_callback (widget_class, on_model_button_clicked_cb);
@@ -437,6 +472,7 @@ tf_preferences_init (TfPreferences *self)
   g_settings_bind (self->settings, "mirror-average", self->mirror_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "annotator", self->annotator_entry, "text", G_SETTINGS_BIND_DEFAULT);
   gtk_entry_set_placeholder_text (self->annotator_entry, g_get_real_name ());
+  g_signal_connect (self->annotator_entry, "changed", G_CALLBACK (on_annotator_changed_cb), self);
 }
 
 /* ---- public API ---------------------------------------------------------- */
@@ -460,5 +496,6 @@ tf_preferences_new (GtkWindow *parent,
   update_model_row (self);
   update_finetuned (self);
   update_compare_row (self);
+  update_annotator_row (self);
   return self;
 }

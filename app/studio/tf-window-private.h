@@ -101,7 +101,10 @@ struct _TfWindow
   guint                 commit_timeout;
   gboolean              store_failed;    /* storing stopped after an error (said once) */
   GCancellable         *probe_cancellable;  /* the maps of a restored face */
-  char                 *annotator;
+  char                 *annotator;       /* as filed in the project (annotator ()) */
+  char                 *annotator_told;  /* the project and name whose spelling a toast told */
+  char                 *annotator_wanted;   /* the preference annotator was filed from ... */
+  TfProject            *annotator_project;  /* ... in this project (not a reference; NULL: ask again) */
   gboolean              project_lent;    /* the Fine-tune page stores a run in it */
 
   /* the page of a file that cannot be read (tf-window-errors.c) */

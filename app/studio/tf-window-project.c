@@ -43,14 +43,58 @@ canonical (const char *path)
   }
 }
 
+/* The annotator the preferences name: trimmed; blank (or all spaces) is
+ * the login's full name. */
+static char *
+wanted_annotator (TfWindow *self)
+{
+  g_autofree char *name = g_strstrip (g_settings_get_string (self->settings, "annotator"));
+
+  return *name ? g_steal_pointer (&name) : g_strstrip (g_strdup (g_get_real_name ()));
+}
+
+/* The name this person's labels are filed under: the preference, in the
+ * spelling the open project already has for it ("alice" -> "Alice").
+ * Kept while the preference and the project stay: the project answers
+ * only its last question from memory, and asking it "alice" and "Alice"
+ * in turn would read every vote's name at each label. */
 static const char *
 annotator (TfWindow *self)
 {
-  g_autofree char *name = g_settings_get_string (self->settings, "annotator");
+  g_autofree char *name = wanted_annotator (self);
+  char *filed;
 
+  if (self->annotator && self->annotator_project == self->project && self->project &&
+      g_strcmp0 (name, self->annotator_wanted) == 0)
+    return self->annotator;
+  filed = self->project && *name ? tf_project_annotator_name (self->project, name, NULL) : NULL;
   g_free (self->annotator);
-  self->annotator = g_strdup (*name ? name : g_get_real_name ());
+  self->annotator = filed ? filed : g_strdup (name);
+  g_free (self->annotator_wanted);
+  self->annotator_wanted = g_steal_pointer (&name);
+  self->annotator_project = self->project;
   return self->annotator;
+}
+
+/* Once per name and project: the labels went under the project's
+ * spelling of the name, not the preference's. */
+static void
+tell_filed_name (TfWindow *self)
+{
+  g_autofree char *wanted = wanted_annotator (self);
+  g_autofree char *key = NULL, *text = NULL;
+
+  if (self->project == NULL || self->annotator == NULL || strcmp (self->annotator, wanted) == 0)
+    return;
+  key = g_strconcat (tf_project_get_path (self->project), "\n", wanted, NULL);
+  if (g_strcmp0 (key, self->annotator_told) == 0)
+    return;
+  g_free (self->annotator_told);
+  self->annotator_told = g_steal_pointer (&key);
+  /* TRANSLATORS: a toast; the first %s is the name as the project spells it, the second as the
+   * preferences do ("Labels filed as “Alice”: this project's spelling of “alice”") */
+  text = g_strdup_printf (_("Labels filed as “%s”: this project's spelling of “%s”"), self->annotator, wanted);
+  tf_window_add_toast (self, text);
 }
 
 /* A project's error, as the person should read it: the file and the problem. */
@@ -96,6 +140,8 @@ reload_labels (TfWindow *self)
   g_autoptr(GError) error = NULL;
 
   tf_label_map_clear (self->labels);
+  /* the names the project has may have changed: filed again at the next label */
+  self->annotator_project = NULL;
   if (self->project == NULL)
     {
       tf_label_map_set_classes (self->labels, NULL);
@@ -545,6 +591,7 @@ close_project (TfWindow *self)
 
   if (self->project == NULL)
     return;
+  self->annotator_project = NULL;
   commit_batch (self);
   /* an untitled project nothing was put in is not kept */
   if (!tf_project_is_read_only (self->project) && is_untitled (self->project) &&
@@ -850,33 +897,80 @@ project_class (TfWindow          *self,
   return -1;
 }
 
-/* The label bar shows the inspected face's stored label. */
+static TfLabelBarKind
+bar_kind (int label)
+{
+  if (label >= 0)
+    return TF_LABEL_BAR_CLASS;
+  if (label == TF_LABEL_NOT_A_FACE)
+    return TF_LABEL_BAR_NOT_A_FACE;
+  if (label == TF_LABEL_UNSURE)
+    return TF_LABEL_BAR_UNSURE;
+  return TF_LABEL_BAR_NONE;
+}
+
+/* @me's vote among @votes (tf_project_get_votes), or the final label
+ * (@final); NULL when there is none. */
+static const TfProjectLabel *
+find_vote (GPtrArray  *votes,
+           gboolean    final,
+           const char *me)
+{
+  for (guint i = 0; votes && i < votes->len; i++)
+    {
+      const TfProjectLabel *v = votes->pdata[i];
+
+      if (final ? v->final : !v->final && g_strcmp0 (v->annotator, me) == 0)
+        return v;
+    }
+  return NULL;
+}
+
+/* The label bar shows the inspected face's stored labels: this person's
+ * vote on its buttons (the final label while adjudicating), the others'
+ * votes, and the face's label they make. */
 static void
 show_label (TfWindow *self)
 {
   TfLabelBar *bar = tf_face_inspector_get_label_bar (self->inspector);
   const char * const *classes = tf_label_map_get_classes (self->labels);
   TfProjectLabel label = { .label = TF_LABEL_NONE };
-  TfLabelBarKind kind = TF_LABEL_BAR_NONE;
+  g_autoptr(GPtrArray) votes = NULL;
+  g_autofree TfLabelBarVote *shown = NULL;
+  const TfProjectLabel *mine;
+  const char *me;
   g_autoptr(GError) error = NULL;
 
   if (self->project == NULL)
     return;
+  me = annotator (self);
+  tf_label_bar_set_annotator (bar, me);
   tf_label_bar_set_classes (bar, classes, (int) g_strv_length ((char **) classes),
                             self->inspected ? project_class (self, self->inspected, self->inspected->predicted) : -1);
   if (self->inspected == NULL)
     return;
   gtk_widget_set_sensitive (GTK_WIDGET (bar), self->inspected->face_id != 0 && writable (self));
   if (self->inspected->face_id != 0 &&
-      !tf_project_get_label (self->project, self->inspected->face_id, &label, &error))
+      (!tf_project_get_label (self->project, self->inspected->face_id, &label, &error) ||
+       !(votes = tf_project_get_votes (self->project, self->inspected->face_id, &error))))
     project_toast (self, tf_project_get_path (self->project), error);
-  if (label.label >= 0)
-    kind = TF_LABEL_BAR_CLASS;
-  else if (label.label == TF_LABEL_NOT_A_FACE)
-    kind = TF_LABEL_BAR_NOT_A_FACE;
-  else if (label.label == TF_LABEL_UNSURE)
-    kind = TF_LABEL_BAR_UNSURE;
-  tf_label_bar_set_label (bar, kind, label.label, (TfLabelBarSource) label.source, label.note);
+  shown = g_new0 (TfLabelBarVote, votes ? votes->len + 1 : 1);
+  for (guint i = 0; votes && i < votes->len; i++)
+    {
+      const TfProjectLabel *v = votes->pdata[i];
+
+      shown[i].annotator = v->annotator;
+      shown[i].kind = bar_kind (v->label);
+      shown[i].class_index = v->label >= 0 ? v->label : -1;
+      shown[i].final = v->final;
+      shown[i].mine = !v->final && g_strcmp0 (v->annotator, me) == 0;
+    }
+  tf_label_bar_set_votes (bar, shown, votes ? (int) votes->len : 0, bar_kind (label.label), label.label, label.agree);
+  mine = find_vote (votes, tf_label_bar_get_adjudicating (bar), me);
+  if (mine)
+    tf_label_bar_set_label (bar, bar_kind (mine->label), mine->label, (TfLabelBarSource) mine->source, mine->note);
+  else
+    tf_label_bar_set_label (bar, TF_LABEL_BAR_NONE, -1, TF_LABEL_BAR_FROM_PERSON, NULL);
   tf_project_label_clear (&label);
 }
 
@@ -941,14 +1035,50 @@ advance (TfWindow *self)
     tf_video_view_step (self->video_view, 1);
 }
 
+/* The views draw @face's label as its votes now make it: with several
+ * annotators not always the one just given. */
 static void
 label_changed (TfWindow *self,
-               gint64    face,
-               int       label,
-               TfLabelSource source)
+               gint64    face)
 {
-  tf_label_map_set (self->labels, face, label, (TfLabelMapSource) source);
+  TfProjectLabel label = { .label = TF_LABEL_NONE };
+
+  if (!tf_project_get_label (self->project, face, &label, NULL))
+    label.label = TF_LABEL_NONE;
+  tf_label_map_set (self->labels, face, label.label, (TfLabelMapSource) label.source);
+  tf_project_label_clear (&label);
   tf_review_view_face_changed (TF_REVIEW_VIEW (self->review_view), face);
+}
+
+/* What the label bar's buttons set on @face: this person's vote, or while
+ * adjudicating the final label (this person its adjudicator). */
+static gboolean
+put_label (TfWindow       *self,
+           gint64          face,
+           int             label,
+           TfLabelSource   source,
+           const char     *note,
+           GError        **error)
+{
+  if (tf_label_bar_get_adjudicating (tf_face_inspector_get_label_bar (self->inspector)))
+    return tf_project_set_final_label (self->project, face, label, annotator (self), note, error);
+  return tf_project_set_label (self->project, face, label, source, annotator (self), note, error);
+}
+
+/* What the label bar's buttons show of @face: the vote, or the final label. */
+static gboolean
+get_shown_label (TfWindow        *self,
+                 gint64           face,
+                 TfProjectLabel  *label,
+                 GError         **error)
+{
+  if (!tf_label_bar_get_adjudicating (tf_face_inspector_get_label_bar (self->inspector)))
+    return tf_project_get_vote (self->project, face, annotator (self), label, error);
+  if (!tf_project_get_label (self->project, face, label, error))
+    return FALSE;
+  if (!label->final)
+    tf_project_label_clear (label);
+  return TRUE;
 }
 
 /* Labels the inspected face (or the video's selected range); TRUE when saved. */
@@ -989,9 +1119,8 @@ tf_window_label (TfWindow   *self,
           TfFaceProbe *p = g_ptr_array_index (range, i);
           if (p->face_id == 0)
             continue;
-          if (!tf_project_set_label (self->project, p->face_id, label,
-                                     label == TF_LABEL_NONE ? TF_LABEL_PERSON : TF_LABEL_PROPAGATED,
-                                     annotator (self), NULL, &error))
+          if (!put_label (self, p->face_id, label, label == TF_LABEL_NONE ? TF_LABEL_PERSON : TF_LABEL_PROPAGATED,
+                          NULL, &error))
             {
               tf_project_rollback (self->project);
               goto failed;
@@ -1007,9 +1136,10 @@ tf_window_label (TfWindow   *self,
         {
           TfFaceProbe *p = g_ptr_array_index (range, i);
           if (p->face_id != 0)
-            label_changed (self, p->face_id, label, TF_LABEL_PROPAGATED);
+            label_changed (self, p->face_id);
         }
       tf_video_view_clear_range (self->video_view);
+      tell_filed_name (self);
       {
         g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d face labelled",
                                                               "%d faces labelled", n), n);
@@ -1026,10 +1156,9 @@ tf_window_label (TfWindow   *self,
     label = project_class (self, probe, probe->predicted);
   if (accept && label < 0)
     return FALSE;
-  /* the note stays with the face whatever its label */
-  if (!tf_project_get_label (self->project, probe->face_id, &old, &error) ||
-      !tf_project_set_label (self->project, probe->face_id, label, TF_LABEL_PERSON, annotator (self),
-                             label == TF_LABEL_NONE ? NULL : old.note, &error))
+  /* the note stays with the vote (or the final label) whatever its label */
+  if (!get_shown_label (self, probe->face_id, &old, &error) ||
+      !put_label (self, probe->face_id, label, TF_LABEL_PERSON, label == TF_LABEL_NONE ? NULL : old.note, &error))
     {
       tf_project_label_clear (&old);
       goto failed;
@@ -1037,8 +1166,9 @@ tf_window_label (TfWindow   *self,
   tf_project_label_clear (&old);
   /* committed: what the stress test reads as acknowledged */
   g_debug ("label saved: face %" G_GINT64_FORMAT " = %d", probe->face_id, label);
-  label_changed (self, probe->face_id, label, TF_LABEL_PERSON);
+  label_changed (self, probe->face_id);
   show_label (self);
+  tell_filed_name (self);
   tf_window_update_actions (self);
   if (label != TF_LABEL_NONE)
     advance (self);
@@ -1096,21 +1226,35 @@ on_note_changed_cb (TfLabelBar *bar,
   if (probe == NULL || probe->face_id == 0 || !writable (self))
     return;
   commit_batch (self);
-  if (!tf_project_get_label (self->project, probe->face_id, &old, &error))
+  if (!get_shown_label (self, probe->face_id, &old, &error))
     goto failed;
   if (g_strcmp0 (old.note, *note ? note : NULL) == 0)
     {
       tf_project_label_clear (&old);
       return;
     }
-  /* a note needs a label to hang on: an unlabelled face is marked unsure */
-  if (!tf_project_set_label (self->project, probe->face_id,
-                             old.label == TF_LABEL_NONE ? TF_LABEL_UNSURE : old.label,
-                             old.label == TF_LABEL_NONE ? TF_LABEL_PERSON : old.source,
-                             annotator (self), *note ? note : NULL, &error))
+  if (tf_label_bar_get_adjudicating (bar))
+    {
+      /* the final label's note, the final label as it was (the bar offers
+       * no note without one) */
+      if (old.label == TF_LABEL_NONE)
+        {
+          tf_project_label_clear (&old);
+          show_label (self);
+          return;
+        }
+      if (!tf_project_set_final_label (self->project, probe->face_id, old.label, old.annotator, *note ? note : NULL,
+                                       &error))
+        goto failed;
+    }
+  /* a note needs a vote to hang on: without one the face is marked unsure */
+  else if (!tf_project_set_label (self->project, probe->face_id,
+                                  old.label == TF_LABEL_NONE ? TF_LABEL_UNSURE : old.label,
+                                  old.label == TF_LABEL_NONE ? TF_LABEL_PERSON : old.source,
+                                  annotator (self), *note ? note : NULL, &error))
     goto failed;
   if (old.label == TF_LABEL_NONE)
-    label_changed (self, probe->face_id, TF_LABEL_UNSURE, TF_LABEL_PERSON);
+    label_changed (self, probe->face_id);
   tf_project_label_clear (&old);
   show_label (self);
   return;
@@ -1267,12 +1411,7 @@ undo_redo (TfWindow *self,
   if (n == 0)
     return;
   if (n == 1 && face != 0)
-    {
-      TfProjectLabel label = { .label = TF_LABEL_NONE };
-      if (tf_project_get_label (self->project, face, &label, NULL))
-        label_changed (self, face, label.label, label.source);
-      tf_project_label_clear (&label);
-    }
+    label_changed (self, face);
   else
     {
       reload_labels (self);
@@ -1280,6 +1419,17 @@ undo_redo (TfWindow *self,
     }
   show_label (self);
   tf_window_update_actions (self);
+}
+
+/* Ctrl+J: the label bar's buttons and keys set the final label, or the vote again */
+static void
+adjudicate_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  TfLabelBar *bar = tf_face_inspector_get_label_bar (TF_WINDOW (widget)->inspector);
+
+  tf_label_bar_set_adjudicating (bar, !tf_label_bar_get_adjudicating (bar));
 }
 
 static void
@@ -1697,6 +1847,7 @@ tf_window_project_update_actions (TfWindow *self)
 
   gtk_widget_action_set_enabled (w, "win.undo", can && tf_project_can_undo (self->project));
   gtk_widget_action_set_enabled (w, "win.redo", can && tf_project_can_redo (self->project));
+  gtk_widget_action_set_enabled (w, "win.adjudicate", self->project != NULL);
   gtk_widget_action_set_enabled (w, "win.delete-face", can && self->inspected && self->inspected->face_id != 0);
   gtk_widget_action_set_enabled (w, "win.add-face", can && media &&
                                  (g_strcmp0 (page, "photo") == 0 || g_strcmp0 (page, "video") == 0));
@@ -1715,6 +1866,7 @@ tf_window_project_install_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_action);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_action);
+  gtk_widget_class_install_action (widget_class, "win.adjudicate", NULL, adjudicate_action);
   gtk_widget_class_install_action (widget_class, "win.delete-face", NULL, delete_face_action);
   gtk_widget_class_install_action (widget_class, "win.add-face", NULL, add_face_action);
   gtk_widget_class_install_action (widget_class, "win.next-label-change", NULL, next_label_change_action);
@@ -1729,6 +1881,7 @@ tf_window_project_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK, "win.undo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Z, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.redo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, GDK_CONTROL_MASK, "win.adjudicate", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.delete-face", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_b, GDK_CONTROL_MASK, "win.add-face", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_bracketleft, 0, "win.previous-label-change", NULL);
@@ -1743,6 +1896,24 @@ tf_window_project_install_actions (GtkWidgetClass *widget_class)
 }
 
 /* ---- setup ------------------------------------------------------------------------- */
+
+/* the annotator's name, or the switch to adjudicating: the bar shows the
+ * face's labels again */
+static void
+on_annotator_changed_cb (GSettings  *settings,
+                         const char *key,
+                         TfWindow   *self)
+{
+  show_label (self);
+}
+
+static void
+on_adjudicating_cb (TfLabelBar *bar,
+                    GParamSpec *pspec,
+                    TfWindow   *self)
+{
+  show_label (self);
+}
 
 static void
 on_review_face_cb (GtkWidget *view,
@@ -1768,6 +1939,8 @@ tf_window_project_init (TfWindow *self)
   g_signal_connect (bar, "label-chosen", G_CALLBACK (on_label_chosen_cb), self);
   g_signal_connect (bar, "label-cleared", G_CALLBACK (on_label_cleared_cb), self);
   g_signal_connect (bar, "note-changed", G_CALLBACK (on_note_changed_cb), self);
+  g_signal_connect (bar, "notify::adjudicating", G_CALLBACK (on_adjudicating_cb), self);
+  g_signal_connect_object (self->settings, "changed::annotator", G_CALLBACK (on_annotator_changed_cb), self, 0);
   g_signal_connect (self->photo_view, "box-drawn", G_CALLBACK (on_photo_box_drawn_cb), self);
   g_signal_connect (self->video_view, "box-drawn", G_CALLBACK (on_box_drawn_cb), self);
   g_signal_connect (self->review_view, "face-activated", G_CALLBACK (on_review_face_cb), self);
@@ -1823,4 +1996,6 @@ tf_window_project_dispose (TfWindow *self)
   g_clear_pointer (&self->run_settings, g_free);
   g_clear_pointer (&self->last_media_file, g_free);
   g_clear_pointer (&self->annotator, g_free);
+  g_clear_pointer (&self->annotator_told, g_free);
+  g_clear_pointer (&self->annotator_wanted, g_free);
 }

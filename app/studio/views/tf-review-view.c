@@ -21,6 +21,7 @@ static const char review_css[] =
   "reviewview .tag.agrees { color: @success_color; }\n"
   "reviewview .tag.disagrees { color: @error_color; }\n"
   "reviewview .tag.other { color: @warning_color; }\n"
+  "reviewview .tag.final { box-shadow: inset 0 0 0 1px currentColor; }\n"
   "reviewview .thumbnail { border-radius: 6px; background-color: alpha(currentColor, 0.08); }\n"
   "reviewview .controls { padding: 6px 12px; }\n";
 
@@ -43,6 +44,9 @@ struct _TfReviewItem
   double        prob;        /* of the predicted class */
   double        margin;
   int           label;
+  gboolean      final;       /* the label is an adjudicator's */
+  int           votes;       /* the votes cast (on a face without a label: tied) */
+  int           agree;       /* of them for the label */
 };
 
 G_DEFINE_FINAL_TYPE (TfReviewItem, tf_review_item, G_TYPE_OBJECT)
@@ -327,7 +331,7 @@ typedef struct
   TfReviewItem *item;    /* bound */
   gulong        changed_id;
   GtkWidget    *box;
-  GtkWidget    *picture, *title, *subtitle, *prediction, *margin, *tag, *tag_icon, *tag_label;
+  GtkWidget    *picture, *title, *subtitle, *prediction, *margin, *tag, *tag_icon, *tag_label, *split;
 } Row;
 
 struct _TfReviewView
@@ -483,6 +487,10 @@ item_load (TfReviewView *self,
     item->prob = MAX (item->prob, face.probs[k]);
   item->margin = face.margin;
   item->label = face.label.label;
+  /* the walk fills these from its own row: no query of its own */
+  item->final = face.label.final;
+  item->votes = face.label.votes;
+  item->agree = face.label.agree;
   tf_project_face_clear (&face);
 }
 
@@ -492,12 +500,13 @@ item_load (TfReviewView *self,
 static void
 row_clear (Row *row)
 {
-  GtkWidget *labels[] = { row->title, row->subtitle, row->prediction, row->margin };
+  GtkWidget *labels[] = { row->title, row->subtitle, row->prediction, row->margin, row->split };
 
   for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
     gtk_label_set_label (GTK_LABEL (labels[i]), "");
   gtk_widget_set_tooltip_text (row->title, NULL);
   gtk_widget_set_visible (row->tag, FALSE);
+  gtk_widget_set_visible (row->split, FALSE);
   gtk_picture_set_paintable (GTK_PICTURE (row->picture), NULL);
 }
 
@@ -507,7 +516,7 @@ row_fill (Row *row)
   TfReviewView *self = row->view;
   TfReviewItem *item = row->item;
   g_autofree char *name = item->path ? g_path_get_basename (item->path) : g_strdup ("");
-  g_autofree char *where = NULL, *prediction = NULL, *margin = NULL, *description = NULL;
+  g_autofree char *where = NULL, *prediction = NULL, *margin = NULL, *description = NULL, *split = NULL;
   const char *label = item->label != TF_LABEL_NONE ? label_display_name (self, item->label) : NULL;
   const char *predicted = item->predicted >= 0 ? label_display_name (self, item->predicted) : NULL;
   const char *state = NULL;
@@ -537,9 +546,34 @@ row_fill (Row *row)
   gtk_label_set_label (GTK_LABEL (row->prediction), prediction);
   gtk_label_set_label (GTK_LABEL (row->margin), margin ? margin : "");
 
+  /* several annotators: how the votes split, the final label marked */
+  if (item->final)
+    /* TRANSLATORS: a face of the review list with an adjudicator's final label; 2 of its 3 votes agree with it */
+    split = item->votes > 0 ? g_strdup_printf (C_("review split", "final · %d/%d"), item->agree, item->votes)
+                            : g_strdup (C_("review split", "final"));
+  else if (label == NULL && item->votes > 1)
+    /* TRANSLATORS: a face of the review list whose votes tie; %d: how many votes */
+    split = g_strdup_printf (C_("review split", "tied · %d votes"), item->votes);
+  else if (label && item->votes > 1)
+    /* TRANSLATORS: a face of the review list: 2 of its 3 votes agree with its label */
+    split = g_strdup_printf (C_("review split", "%d/%d agree"), item->agree, item->votes);
+  gtk_label_set_label (GTK_LABEL (row->split), split ? split : "");
+  gtk_widget_set_visible (row->split, split != NULL);
+  gtk_widget_set_tooltip_text (row->split,
+                               item->final ? _("The final label an adjudicator chose, and how many votes agree with it")
+                               : split ? _("How the annotators' votes split") : NULL);
+  /* a tie is what an adjudicator has to decide */
+  if (label == NULL && item->votes > 1)
+    gtk_widget_add_css_class (row->split, "warning");
+  else
+    gtk_widget_remove_css_class (row->split, "warning");
+
   gtk_widget_remove_css_class (row->tag, "agrees");
   gtk_widget_remove_css_class (row->tag, "disagrees");
   gtk_widget_remove_css_class (row->tag, "other");
+  gtk_widget_remove_css_class (row->tag, "final");
+  if (item->final)
+    gtk_widget_add_css_class (row->tag, "final");
   gtk_widget_set_visible (row->tag, label != NULL);
   if (label)
     {
@@ -556,6 +590,7 @@ row_fill (Row *row)
       gtk_widget_set_visible (row->tag_icon, g_strcmp0 (state, "other") != 0);
       gtk_widget_set_tooltip_text (row->tag, g_strcmp0 (state, "disagrees") == 0
                                                ? _("Labelled otherwise than the model predicted")
+                                               : item->final ? _("The final label an adjudicator chose")
                                                : _("The label a person gave"));
     }
   if (label && g_strcmp0 (state, "disagrees") == 0)
@@ -565,6 +600,13 @@ row_fill (Row *row)
     description = g_strdup_printf (_("%s, predicted %s, labelled %s"), name, prediction, label);
   else
     description = g_strdup_printf (_("%s, predicted %s, not labelled"), name, prediction);
+  if (split)
+    {
+      /* TRANSLATORS: a row of the review list read aloud, then how its votes split */
+      char *longer = g_strdup_printf (_("%s, votes: %s"), description, split);
+      g_free (description);
+      description = longer;
+    }
   gtk_accessible_update_property (GTK_ACCESSIBLE (row->box), GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
 }
 
@@ -588,6 +630,7 @@ on_setup_cb (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *model = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *tag_column;
 
   row->view = self;
   row->box = box;
@@ -630,11 +673,21 @@ on_setup_cb (GtkSignalListItemFactory *factory,
   gtk_widget_set_halign (row->tag, GTK_ALIGN_START);
   gtk_box_append (GTK_BOX (row->tag), row->tag_icon);
   gtk_box_append (GTK_BOX (row->tag), row->tag_label);
+  row->split = caption_label ();
+  gtk_widget_set_name (row->split, "split");
+  gtk_label_set_xalign (GTK_LABEL (row->split), 0);
+  gtk_widget_add_css_class (row->split, "numeric");
+  gtk_widget_set_margin_start (row->split, 10);
+  gtk_widget_set_visible (row->split, FALSE);
+  tag_column = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  gtk_widget_set_valign (tag_column, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (tag_column), row->tag);
+  gtk_box_append (GTK_BOX (tag_column), row->split);
 
   gtk_box_append (GTK_BOX (box), row->picture);
   gtk_box_append (GTK_BOX (box), text);
   gtk_box_append (GTK_BOX (box), review_column_new (model, 150));
-  gtk_box_append (GTK_BOX (box), review_column_new (row->tag, 140));
+  gtk_box_append (GTK_BOX (box), review_column_new (tag_column, 140));
   gtk_widget_set_margin_start (box, 12);
   gtk_widget_set_margin_end (box, 12);
   gtk_widget_set_margin_top (box, 6);
@@ -738,7 +791,18 @@ read_filter (TfReviewView    *self,
   guint media = gtk_drop_down_get_selected (self->media);
 
   tf_project_filter_init (filter);
-  *order = gtk_drop_down_get_selected (self->order) == 1 ? TF_QUEUE_ENTROPY : TF_QUEUE_MARGIN;
+  switch (gtk_drop_down_get_selected (self->order))
+    {
+    case 1:
+      *order = TF_QUEUE_ENTROPY;
+      break;
+    case 2:
+      *order = TF_QUEUE_DISAGREEMENT;
+      break;
+    default:
+      *order = TF_QUEUE_MARGIN;
+      break;
+    }
   switch (gtk_drop_down_get_selected (self->filter))
     {
     case FILTER_UNLABELLED:
@@ -1303,7 +1367,9 @@ add_dropdown (TfReviewView *self,
 static void
 tf_review_view_init (TfReviewView *self)
 {
-  const char *const orders[] = { _("Smallest margin first"), _("Highest entropy first"), NULL };
+  /* TRANSLATORS: an order of the review list: faces whose annotators' votes split most first */
+  const char *const orders[] = { _("Smallest margin first"), _("Highest entropy first"),
+                                 _("Most disagreement first"), NULL };
   const char *const filters[] = { _("All faces"), _("Unlabelled"), _("Labelled"), _("Disagreeing with the model"),
                                   NULL };
   const char *const empty[] = { "", NULL };
