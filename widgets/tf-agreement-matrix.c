@@ -118,7 +118,7 @@ draw_matrix (cairo_t            *cr,
 {
   const double white[3] = { 1, 1, 1 };
   g_auto(GStrv) shown = NULL;
-  int name_w = 0, line_h = 0;
+  int name_w = 0, line_h = 0, caption_h = 0;
   double left, head, below, cell, x0, y0, lw, ly;
   gboolean turned, two_lines;
 
@@ -159,7 +159,14 @@ draw_matrix (cairo_t            *cr,
   /* the row names left, the column names above (turned when wider than a
    * cell), the legend and the caption below */
   left = 8 + name_w + 10;
-  below = 12 + line_h + 4 + 14 + line_h + 4 + line_h + (caption ? 6 + line_h : 0) + 8;
+  /* a caption may hold several lines */
+  if (caption)
+    {
+      int cw;
+
+      tf_chart_text_size (cr, style, caption, &cw, &caption_h);
+    }
+  below = 12 + line_h + 4 + 14 + line_h + 4 + line_h + (caption ? 6 + caption_h : 0) + 8;
   cell = (width - left - 16) / n;
   turned = name_w > cell - 6;
   head = 8 + (turned ? name_w * 0.72 + line_h * 0.5 : line_h) + 8;

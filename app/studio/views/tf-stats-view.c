@@ -256,6 +256,31 @@ agreement_sentence (const TfAgreement *ag)
                           kappa, alpha, 100 * ag->percent_agreement, faces);
 }
 
+/* Fleiss' kappa of each class the votes use, for under the matrix (NULL when none). */
+static char *
+class_kappas (const TfAgreement *ag)
+{
+  g_autoptr(GString) s = NULL;
+
+  if (ag == NULL || ag->rated_items == 0)
+    return NULL;
+  for (int k = 0; k < ag->n_categories; k++)
+    {
+      g_autofree char *value = NULL;
+
+      if (isnan (ag->category_proportion[k]) || ag->category_proportion[k] <= 0)
+        continue;
+      value = isnan (ag->category_kappa[k]) ? g_strdup ("—") : g_strdup_printf ("%.2f", ag->category_kappa[k]);
+      if (s == NULL)
+        /* TRANSLATORS: followed by each class and its kappa: "neutral 0.52 · happiness 0.71" */
+        s = g_string_new (_("κ per class: "));
+      else
+        g_string_append (s, " · ");
+      g_string_append_printf (s, "%s %s", tf_class_display_name (ag->categories[k]), value);
+    }
+  return s ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
+}
+
 /* The annotators' pairs as [n][n] matrices; FALSE without two annotators. */
 static int
 agreement_matrices (const TfAgreement  *ag,
@@ -283,7 +308,8 @@ draw_annotators (cairo_t              *cr,
   const TfAgreement *ag = st ? st->agreement : NULL;
   g_autofree double *kappa = NULL, *share = NULL;
   g_autofree gint64 *items = NULL;
-  g_autofree char *caption = agreement_sentence (ag);
+  g_autofree char *sentence = agreement_sentence (ag), *classes = class_kappas (ag);
+  g_autofree char *caption = sentence && classes ? g_strdup_printf ("%s\n%s", sentence, classes) : NULL;
   int n = agreement_matrices (ag, &kappa, &items, &share);
 
   tf_agreement_matrix_draw (cr, width, height, style, n, ag ? (const char * const *) ag->annotators : NULL, kappa,
@@ -608,8 +634,11 @@ update (TfStatsView  *self,
     g_autofree char *sentence = agreement_sentence (ag);
     int n = agreement_matrices (ag, &pair_kappa, &items, &share);
 
+    g_autofree char *classes = class_kappas (ag);
+
     tf_agreement_matrix_set_data (TF_AGREEMENT_MATRIX (self->areas[PLOT_ANNOTATORS]), n,
                                   ag ? (const char * const *) ag->annotators : NULL, pair_kappa, items, share);
+    tf_agreement_matrix_set_caption (TF_AGREEMENT_MATRIX (self->areas[PLOT_ANNOTATORS]), classes);
     if (sentence)
       gtk_label_set_label (self->agreement_summary, sentence);
     else
