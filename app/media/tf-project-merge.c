@@ -36,7 +36,21 @@ typedef struct
   GHashTable           *name_from;    /* casefolded annotator -> input index + 1 that spelled it first */
   GHashTable           *settings;     /* key -> value (the first project's) */
   GHashTable           *setting_from; /* key -> input index + 1 */
+  sqlite3_stmt         *describe;     /* describe_face's */
+  gint64                t0;           /* for the times of G_MESSAGES_DEBUG=transfer-merge */
 } Merge;
+
+/* Logs how long the step before took (TfMerge timings, never asserted). */
+static gboolean
+stage (Merge      *m,
+       const char *what)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_log ("transfer-merge", G_LOG_LEVEL_DEBUG, "input %d: %s: %.3f s", m->k, what, (now - m->t0) / 1e6);
+  m->t0 = now;
+  return TRUE;
+}
 
 void
 tf_project_merge_report_free (TfProjectMergeReport *r)
@@ -581,10 +595,12 @@ static char *
 describe_face (Merge  *m,
                gint64  face)
 {
-  g_autoptr(sqlite3_stmt) s = prepare (m, "SELECT m.path, f.frame, f.x, f.y, f.w, f.h FROM main.faces f "
-                                          "JOIN main.media m ON m.id = f.media WHERE f.id = ?", NULL);
+  g_autoptr(TfProjectStmt) s = NULL;
 
-  if (s == NULL)
+  if (m->describe == NULL)
+    m->describe = prepare (m, "SELECT m.path, f.frame, f.x, f.y, f.w, f.h FROM main.faces f "
+                              "JOIN main.media m ON m.id = f.media WHERE f.id = ?", NULL);
+  if ((s = m->describe) == NULL)
     return g_strdup_printf (_("face %lld"), (long long) face);
   sqlite3_bind_int64 (s, 1, face);
   if (sqlite3_step (s) != SQLITE_ROW)
@@ -596,10 +612,12 @@ describe_face (Merge  *m,
 
 /* One sentence per conflict of the rows of @s: face, final, old annotator,
  * old class, old time, old input, new annotator, new class, new time, new
- * input; the later (by time; on a tie the one merged first) is kept. */
+ * input; the later (by time) is kept, on a tie the new one when
+ * @tie_to_new, else the one merged first. */
 static gboolean
 report_conflicts (Merge         *m,
                   sqlite3_stmt  *s,
+                  gboolean       tie_to_new,
                   GError       **error)
 {
   int rc;
@@ -607,7 +625,8 @@ report_conflicts (Merge         *m,
   while ((rc = sqlite3_step (s)) == SQLITE_ROW)
     {
       gint64 face = sqlite3_column_int64 (s, 0);
-      gboolean final = sqlite3_column_int (s, 1) != 0, later = sqlite3_column_int64 (s, 8) > sqlite3_column_int64 (s, 4);
+      gboolean final = sqlite3_column_int (s, 1) != 0, later = sqlite3_column_int64 (s, 8) > sqlite3_column_int64 (s, 4) ||
+                                      (tie_to_new && sqlite3_column_int64 (s, 8) == sqlite3_column_int64 (s, 4));
       const char *a_who = text (s, 2), *b_who = text (s, 6);
       int a_class = sqlite3_column_int (s, 3), b_class = sqlite3_column_int (s, 7);
       int a_in = sqlite3_column_int (s, 5), b_in = sqlite3_column_int (s, 9);
@@ -642,6 +661,9 @@ merge_votes (Merge   *m,
                 "    JOIN amap am ON am.src = v.annotator JOIN cmap cm ON cm.src = v.class", error))
     return FALSE;
   carried = sqlite3_changes64 (m->out->db);
+  /* the faces whose label is resolved again */
+  if (!exec (m, "INSERT OR IGNORE INTO touched (face) SELECT face FROM sv", error))
+    return FALSE;
   if (carried < given)
     say (m, g_dngettext (NULL, "%s: %lld vote is of a class the project does not have (damaged): "
                                "not carried over",
@@ -655,7 +677,7 @@ merge_votes (Merge   *m,
                              "AND b.rowid > a.rowid WHERE b.class != a.class ORDER BY a.face", error)))
     return FALSE;
   sqlite3_bind_int (within, 1, m->k);
-  if (!report_conflicts (m, within, error) ||
+  if (!report_conflicts (m, within, TRUE, error) ||
       !exec (m, "DELETE FROM sv WHERE EXISTS (SELECT 1 FROM sv b WHERE b.face = sv.face AND b.final = sv.final "
                 "AND b.akey = sv.akey AND b.rowid != sv.rowid AND (b.time > sv.time OR (b.time = sv.time "
                 "AND b.rowid > sv.rowid)))", error))
@@ -669,7 +691,7 @@ merge_votes (Merge   *m,
                              "WHERE v.class != sv.class ORDER BY sv.face", error)))
     return FALSE;
   sqlite3_bind_int (across, 1, m->k);
-  if (!report_conflicts (m, across, error))
+  if (!report_conflicts (m, across, FALSE, error))
     return FALSE;
   if (!exec (m, "DELETE FROM main.votes WHERE (face, final, annotator) IN (SELECT v.face, v.final, v.annotator "
                 "  FROM sv JOIN main.votes v ON v.face = sv.face AND v.final = sv.final "
@@ -699,7 +721,8 @@ static const char temp_tables[] =
   "  time INTEGER, note TEXT);"
   "CREATE INDEX temp.sv_key ON sv (face, final, akey);"
   "CREATE TEMP TABLE origin (face INTEGER, final INTEGER, akey TEXT, input INTEGER, "
-  "  PRIMARY KEY (face, final, akey)) WITHOUT ROWID;";
+  "  PRIMARY KEY (face, final, akey)) WITHOUT ROWID;"
+  "CREATE TEMP TABLE touched (face INTEGER PRIMARY KEY);";
 
 static gboolean
 merge_one (Merge       *m,
@@ -712,6 +735,7 @@ merge_one (Merge       *m,
 
   g_clear_pointer (&m->dir, g_free);
   m->dir = g_path_get_dirname (path);
+  m->t0 = g_get_monotonic_time ();
   if (!(attach = prepare (m, "ATTACH ? AS src", error)))
     return FALSE;
   sqlite3_bind_text (attach, 1, path, -1, SQLITE_STATIC);
@@ -721,6 +745,8 @@ merge_one (Merge       *m,
                    input_name (m, m->k), sqlite3_errmsg (m->out->db));
       return FALSE;
     }
+  /* read through mmap: no read() per page of crops */
+  (void) sqlite3_exec (m->out->db, "PRAGMA src.mmap_size = 4294967296", NULL, NULL, NULL);
   /* one transaction: the input is read as one snapshot, even while
    * another program writes it. Deferred, not the IMMEDIATE of
    * _tf_project_tx_begin: that would lock every attached file for writing */
@@ -730,8 +756,10 @@ merge_one (Merge       *m,
        (faces_before = query_int (m, "SELECT coalesce (max (id), 0) FROM main.faces", error)) >= 0 &&
        (runs_before = query_int (m, "SELECT coalesce (max (id), 0) FROM main.runs", error)) >= 0 &&
        merge_settings (m, error) && merge_classes (m, error) && merge_media (m, error) &&
-       merge_runs (m, runs_before, error) && map_faces (m, faces_before, error) && exec (m, track_sql, error) &&
-       exec (m, faces_sql, error) && merge_predictions (m, error) && merge_votes (m, error);
+       merge_runs (m, runs_before, error) && stage (m, "classes, media, runs") && map_faces (m, faces_before, error) &&
+       stage (m, "face matching") && exec (m, track_sql, error) && stage (m, "tracks") && exec (m, faces_sql, error) &&
+       stage (m, "faces and crops") && merge_predictions (m, error) && stage (m, "predictions") &&
+       merge_votes (m, error) && stage (m, "votes");
   if (m->out->depth > 0)
     {
       m->out->depth = 0;
@@ -819,7 +847,7 @@ static gboolean
 resolve_labels (Merge   *m,
                 GError **error)
 {
-  g_autoptr(sqlite3_stmt) s = prepare (m, "SELECT DISTINCT face FROM main.votes ORDER BY face", error);
+  g_autoptr(sqlite3_stmt) s = prepare (m, "SELECT face FROM touched ORDER BY face", error);
   g_autoptr(GArray) faces = g_array_new (FALSE, FALSE, sizeof (gint64));
   gboolean ok = TRUE;
   int rc;
@@ -865,6 +893,7 @@ finish (Merge      *m,
   g_autofree char *wal = g_strconcat (tmp, "-wal", NULL);
   int fd, saved;
 
+  g_clear_pointer (&m->describe, sqlite3_finalize);
   if (!exec (m, "PRAGMA main.journal_mode = WAL", error))
     return FALSE;
   g_clear_pointer (&m->out, tf_project_close);
@@ -884,6 +913,99 @@ finish (Merge      *m,
       return FALSE;
     }
   close (fd);
+  return TRUE;
+}
+
+/* The merged project begins as a copy of the first input (save_copy: a
+ * snapshot, the media paths made relative to the merged project's folder,
+ * far faster than copying its rows), without the undo history; what the
+ * others are matched against is read back from it. */
+static gboolean
+start_from_first (Merge       *m,
+                  const char  *path,
+                  const char  *tmp,
+                  const char  *display,
+                  GError     **error)
+{
+  g_autoptr(TfProject) first = tf_project_open (path, TF_PROJECT_READ_ONLY, error);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(sqlite3_stmt) s = NULL;
+  int rc;
+
+  m->k = 0;
+  if (first == NULL)
+    return FALSE;
+  if (being_written (path))
+    say (m, _("%s is open for writing in another program: its saved state is merged"), input_name (m, 0));
+  if (!tf_project_save_copy (first, tmp, &local))
+    {
+      /* its words name the temporary file */
+      g_set_error (error, TF_PROJECT_ERROR, local->code, _("%s: cannot write the merged project: %s"), display,
+                   local->message);
+      return FALSE;
+    }
+  g_clear_pointer (&first, tf_project_close);
+  if (!(m->out = tf_project_open (tmp, TF_PROJECT_OPEN, &local)))
+    {
+      g_set_error (error, TF_PROJECT_ERROR, local->code, _("%s: cannot write the merged project: %s"), display,
+                   local->message);
+      return FALSE;
+    }
+  g_free (m->out->display);
+  m->out->display = g_strdup (display);
+  stage (m, "a copy");
+  /* the file is ours alone until it takes its name, and removed on any
+   * failure: no journal, no sync until the end (then one fsync) */
+  if (!exec (m, "PRAGMA main.journal_mode = OFF; PRAGMA main.synchronous = OFF; PRAGMA foreign_keys = OFF", error) ||
+      !exec (m, temp_tables, error) || !exec (m, "BEGIN; DELETE FROM main.label_history", error))
+    return FALSE;
+
+  g_ptr_array_add (m->classes, tf_project_get_classes (m->out));
+  if (!(s = prepare (m, "SELECT key, value FROM main.settings", error)))
+    return FALSE;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      g_hash_table_insert (m->settings, g_strdup (text (s, 0)), g_strdup (text (s, 1)));
+      g_hash_table_insert (m->setting_from, g_strdup (text (s, 0)), GINT_TO_POINTER (1));
+    }
+  g_clear_pointer (&s, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    return fail (m, rc, error);
+  if (!(s = prepare (m, "SELECT id, path, sha256 FROM main.media ORDER BY id", error)))
+    return FALSE;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (s, 0);
+
+      if (!g_hash_table_contains (m->by_sha, text (s, 2)))
+        g_hash_table_insert (m->by_sha, g_strdup (text (s, 2)), g_memdup2 (&id, sizeof id));
+      g_hash_table_insert (m->by_path, g_strdup (text (s, 1)), GINT_TO_POINTER (1));
+    }
+  g_clear_pointer (&s, sqlite3_finalize);
+  if (rc != SQLITE_DONE)
+    return fail (m, rc, error);
+  if (!(s = prepare (m, "SELECT DISTINCT annotator FROM main.votes ORDER BY annotator", error)))
+    return FALSE;
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      char *folded = g_utf8_casefold (text (s, 0), -1);
+
+      if (g_hash_table_contains (m->names, folded))
+        {
+          g_free (folded);
+          continue;
+        }
+      g_hash_table_insert (m->name_from, g_strdup (folded), GINT_TO_POINTER (1));
+      g_hash_table_insert (m->names, folded, g_strdup (text (s, 0)));
+    }
+  if (rc != SQLITE_DONE)
+    return fail (m, rc, error);
+  m->report->faces_added = query_int (m, "SELECT count (*) FROM main.faces", error);
+  if (m->report->faces_added < 0 ||
+      !exec (m, "INSERT OR IGNORE INTO origin (face, final, akey, input) "
+                "SELECT face, final, CASE WHEN final = 1 THEN '' ELSE annotator END, 0 FROM main.votes; COMMIT", error))
+    return FALSE;
+  stage (m, "the first project's state");
   return TRUE;
 }
 
@@ -931,31 +1053,17 @@ tf_project_merge (const char          *out,
       dir = g_path_get_dirname (target);
       base = g_path_get_basename (target);
       _tf_project_remove_stale (dir, base, MERGE_INFIX);
+      /* and the temporary files of save_copy into it, named after it */
+      {
+        g_autofree char *hidden = g_strconcat (".", base, NULL);
+        _tf_project_remove_stale (dir, hidden, MERGE_INFIX);
+      }
       tmp = g_strdup_printf ("%s/.%s" MERGE_INFIX "%d-%08x", dir, base, (int) getpid (), g_random_int ());
-      if (!(m.out = tf_project_open (tmp, TF_PROJECT_CREATE, error)))
-        {
-          /* the error names the temporary file: name the merged project */
-          if (error && *error)
-            {
-              g_autofree char *why = g_strdup ((*error)->message);
-              int code = (*error)->code;
-              g_clear_error (error);
-              g_set_error (error, TF_PROJECT_ERROR, code, _("%s: cannot create the merged project: %s"), display, why);
-            }
-          ok = FALSE;
-        }
-    }
-  if (ok)
-    {
-      g_free (m.out->display);
-      m.out->display = g_strdup (display);
-      /* the file is ours alone until it takes its name, and removed on any
-       * failure: no journal, no sync until the end (then one fsync) */
-      ok = exec (&m, "PRAGMA main.journal_mode = OFF; PRAGMA main.synchronous = OFF; PRAGMA foreign_keys = OFF", error) &&
-           exec (&m, temp_tables, error);
+      m.t0 = g_get_monotonic_time ();
+      ok = start_from_first (&m, paths->pdata[0], tmp, display, error);
     }
   report->inputs = (int) paths->len;
-  for (guint k = 0; ok && k < paths->len; k++)
+  for (guint k = 1; ok && k < paths->len; k++)
     {
       m.k = (int) k;
       if (being_written (paths->pdata[k]))
@@ -965,10 +1073,12 @@ tf_project_merge (const char          *out,
   if (ok)
     {
       report_classes (&m);
-      ok = resolve_labels (&m, error) && count (&m, error) &&
+      m.t0 = g_get_monotonic_time ();
+      ok = resolve_labels (&m, error) && stage (&m, "labels") && count (&m, error) &&
            exec (&m, "DROP TABLE temp.cmap; DROP TABLE temp.mmap; DROP TABLE temp.rmap; DROP TABLE temp.fmap; "
-                     "DROP TABLE temp.tmap; DROP TABLE temp.amap; DROP TABLE temp.sv; DROP TABLE temp.origin", error) &&
-           finish (&m, tmp, display, error);
+                     "DROP TABLE temp.tmap; DROP TABLE temp.amap; DROP TABLE temp.sv; DROP TABLE temp.origin; "
+                     "DROP TABLE temp.touched", error) &&
+           stage (&m, "counts") && finish (&m, tmp, display, error) && stage (&m, "journal, sync");
     }
   /* link() refuses a name another program took meanwhile */
   if (ok && link (tmp, target) != 0)
@@ -984,6 +1094,7 @@ tf_project_merge (const char          *out,
                      _("%s: cannot write the merged project: %s"), display, g_strerror (saved));
       ok = FALSE;
     }
+  g_clear_pointer (&m.describe, sqlite3_finalize);
   g_clear_pointer (&m.out, tf_project_close);
   /* a full disk said as the merge's (the project's own words speak of a change) */
   if (!ok && error && *error && g_error_matches (*error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_FULL))
