@@ -103,6 +103,7 @@ struct _TfWindow
   GCancellable         *probe_cancellable;  /* the maps of a restored face */
   char                 *annotator;
   gboolean              project_lent;    /* the Fine-tune page stores a run in it */
+  gboolean              merging;         /* File → Merge Projects runs in a thread */
 
   /* the page of a file that cannot be read (tf-window-errors.c) */
   GtkWidget            *error_page;
