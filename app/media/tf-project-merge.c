@@ -525,10 +525,14 @@ merge_predictions (Merge   *m,
 {
   gint64 given = query_int (m, "SELECT count (*) FROM src.predictions", error), kept;
 
+  /* a matched face may have the prediction of a run already (the same
+   * analysis): that one stays, and the blob is not even read */
   if (given < 0 ||
       !exec (m, "INSERT OR IGNORE INTO main.predictions (face, run, probs, predicted, margin, entropy) "
                 "  SELECT fm.dst, rm.dst, p.probs, cm.dst, p.margin, p.entropy FROM src.predictions p "
-                "  JOIN fmap fm ON fm.src = p.face JOIN rmap rm ON rm.src = p.run JOIN cmap cm ON cm.src = p.predicted",
+                "  JOIN fmap fm ON fm.src = p.face JOIN rmap rm ON rm.src = p.run JOIN cmap cm ON cm.src = p.predicted "
+                "  WHERE fm.matched = 0 OR NOT EXISTS (SELECT 1 FROM main.predictions k WHERE k.face = fm.dst "
+                "    AND k.run = rm.dst)",
              error))
     return FALSE;
   kept = sqlite3_changes64 (m->out->db);
@@ -937,7 +941,7 @@ start_from_first (Merge       *m,
     return FALSE;
   if (being_written (path))
     say (m, _("%s is open for writing in another program: its saved state is merged"), input_name (m, 0));
-  if (!tf_project_save_copy (first, tmp, &local))
+  if (!_tf_project_save_copy (first, tmp, FALSE, &local))
     {
       /* its words name the temporary file */
       g_set_error (error, TF_PROJECT_ERROR, local->code, _("%s: cannot write the merged project: %s"), display,

@@ -96,6 +96,13 @@ gboolean       _tf_project_resolve_label (TfProject  *project,
                                           gint64      face,
                                           GError    **error);
 
+/* tf_project_save_copy; without @sync the copy is not forced to the disk
+ * (the merge, which syncs the file it becomes once, at the end). */
+gboolean       _tf_project_save_copy (TfProject *project,
+                                      const char *path,
+                                      gboolean   sync,
+                                      GError   **error);
+
 /* Little-endian float32 arrays, as BLOBs hold them. */
 void           _tf_project_floats_to_le   (const float  *in,
                                            int           n,
