@@ -424,8 +424,21 @@ test_bad_input (void)
     g_assert_nonnull (strstr (error->message, "newer.tfproj"));
     g_clear_error (&error);
   }
+  /* a damaged one (cut in half) */
+  {
+    g_autofree char *half = tmp_path ("bad/half.tfproj"), *data = NULL;
+    const char *inputs[] = { half, b, NULL };
+    gsize len;
+
+    g_assert_true (g_file_get_contents (a, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (half, data, (gssize) len / 2, NULL));
+    g_assert_null (tf_project_merge (out, inputs, &error));
+    g_assert_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_NOT_PROJECT);
+    g_assert_nonnull (strstr (error->message, "half.tfproj"));
+    g_clear_error (&error);
+  }
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (count_entries (dir), ==, 2);   /* notes, newer */
+  g_assert_cmpuint (count_entries (dir), ==, 3);   /* notes, newer, half */
 
   /* one project: a copy of it without its history */
   {

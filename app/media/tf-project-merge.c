@@ -943,9 +943,16 @@ start_from_first (Merge       *m,
     say (m, _("%s is open for writing in another program: its saved state is merged"), input_name (m, 0));
   if (!_tf_project_save_copy (first, tmp, FALSE, &local))
     {
-      /* its words name the temporary file */
-      g_set_error (error, TF_PROJECT_ERROR, local->code, _("%s: cannot write the merged project: %s"), display,
-                   local->message);
+      int why = sqlite3_errcode (first->db) & 0xff;
+
+      /* a damage found on reading is the input's; else its words name the
+       * temporary file */
+      if (why == SQLITE_CORRUPT || why == SQLITE_NOTADB)
+        g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_NOT_PROJECT, _("%s: damaged: %s"), input_name (m, 0),
+                     sqlite3_errmsg (first->db));
+      else
+        g_set_error (error, TF_PROJECT_ERROR, local->code, _("%s: cannot write the merged project: %s"), display,
+                     local->message);
       return FALSE;
     }
   g_clear_pointer (&first, tf_project_close);
