@@ -241,7 +241,7 @@ merge_settings (Merge   *m,
                 GError **error)
 {
   g_autoptr(sqlite3_stmt) s = prepare (m, "SELECT key, value FROM src.settings ORDER BY key", error);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GHashTableIter iter;
   gpointer key, value;
   int rc;
@@ -266,13 +266,13 @@ merge_settings (Merge   *m,
       else if (!g_str_equal (have, v))
         say (m, _("%s has the setting %s = %s, %s has %s: the merged project keeps %s"), input_name (m, m->k), k, v,
              input_name (m, GPOINTER_TO_INT (g_hash_table_lookup (m->setting_from, k)) - 1), have, have);
-      g_hash_table_add (seen, (gpointer) g_intern_string (k));
+      g_hash_table_add (seen, g_strdup (k));
     }
   if (rc != SQLITE_DONE)
     return fail (m, rc, error);
   g_hash_table_iter_init (&iter, m->settings);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (seen, g_intern_string (key)))
+    if (!g_hash_table_contains (seen, key))
       say (m, _("%s lacks the setting %s = %s of %s: the merged project has it"), input_name (m, m->k),
            (const char *) key, (const char *) value,
            input_name (m, GPOINTER_TO_INT (g_hash_table_lookup (m->setting_from, key)) - 1));

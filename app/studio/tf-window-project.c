@@ -1591,6 +1591,9 @@ on_merged_cb (GObject      *source,
   g_autofree char *name = g_filename_display_basename (job->out), *summary = NULL;
 
   self->merging = FALSE;
+  /* the window closed meanwhile: the merged project is there, nobody to tell */
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)))
+    return;
   tf_window_update_actions (self);
   /* the result replaces "Merging…" at once */
   if (job->progress)
