@@ -370,6 +370,65 @@ test_merge (void)
   g_assert_nonnull (strstr (error->message, "M.tfproj"));
 }
 
+/* A track the other project continues keeps the merged face's track; a
+ * track of its own gets a number the media does not use. */
+static void
+test_tracks (void)
+{
+  const char *const classes[] = { "calm", "glad", NULL };
+  g_autofree char *video = tmp_path ("tracks/v.webm"), *a = tmp_path ("tracks/A.tfproj");
+  g_autofree char *b = tmp_path ("tracks/B.tfproj"), *out = tmp_path ("tracks/M.tfproj");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfProjectMergeReport) r = NULL;
+  g_autoptr(TfProject) m = NULL;
+  const char *inputs[] = { a, b, NULL };
+  struct { int frame; double x; int track; } want[] = {
+    { 0, 0, 1 }, { 1, 0, 1 }, { 2, 2, 1 }, { 0, 300, 2 },
+  };
+
+  write_file (video, "a video");
+  for (int k = 0; k < 2; k++)
+    {
+      g_autoptr(TfProject) p = tf_project_open (k ? b : a, TF_PROJECT_CREATE, &error);
+      gint64 run, media;
+
+      g_assert_no_error (error);
+      run = tf_project_add_run (p, NULL, classes, NULL, &error);
+      media = tf_project_add_media (p, video, TF_MEDIA_VIDEO, 640, 480, 1, &error);
+      g_assert_no_error (error);
+      for (int frame = 0; frame < (k ? 3 : 2); frame++)
+        {
+          /* B's are 2 px off, its track 5; it sees frame 2 too */
+          TfProjectNewFace nf = { .media = media, .run = run, .frame = frame, .track = k ? 5 : 1,
+                                  .det = { .x = k ? 2 : 0, .w = 50, .h = 50, .score = 0.9f } };
+          g_assert_cmpint (tf_project_add_face (p, &nf, &error), >, 0);
+        }
+      if (k)
+        {
+          /* and another face, its track 6 */
+          TfProjectNewFace nf = { .media = media, .run = run, .track = 6, .det = { .x = 300, .w = 50, .h = 50 } };
+          g_assert_cmpint (tf_project_add_face (p, &nf, &error), >, 0);
+        }
+    }
+  r = tf_project_merge (out, inputs, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (r->faces, ==, 4);
+  g_assert_cmpint (r->faces_matched, ==, 2);
+  g_assert_cmpint (r->runs, ==, 1);     /* the same (synthetic) run */
+  m = tf_project_open (out, TF_PROJECT_READ_ONLY, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      TfProjectFace f;
+
+      g_assert_true (tf_project_get_face (m, (gint64) i + 1, 0, &f, &error));
+      g_assert_cmpint (f.frame, ==, want[i].frame);
+      g_assert_cmpfloat (f.det.x, ==, want[i].x);
+      g_assert_cmpint (f.track, ==, want[i].track);
+      tf_project_face_clear (&f);
+    }
+}
+
 /* The merge's checks: nothing written, the message names the file. */
 static void
 test_bad_input (void)
@@ -600,6 +659,7 @@ main (int    argc,
     cli = g_test_build_filename (G_TEST_BUILT, "..", "app", "cli", "transfer-cli", NULL);
   tmpdir = g_dir_make_tmp ("tf-test-merge-XXXXXX", NULL);
   g_test_add_func ("/merge/votes", test_merge);
+  g_test_add_func ("/merge/tracks", test_tracks);
   g_test_add_func ("/merge/bad-input", test_bad_input);
   g_test_add_func ("/merge/busy-input", test_busy_input);
   g_test_add_func ("/merge/full-disk", test_full_disk);
