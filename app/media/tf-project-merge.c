@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Merging projects: several annotators' (or several machines') projects
- * into a new one. The new project is made beside its name, each input is
- * ATTACHed to it in turn and copied in bulk (INSERT ... SELECT) through
- * temporary id maps (classes, media, runs, faces, annotators); the file
- * takes its name only when complete. HACKING.md ("Merging projects") has
- * the rules. */
+ * into a new one. The new project is made beside its name as a copy of the
+ * first input; each other input is ATTACHed to it in turn and copied in
+ * bulk (INSERT ... SELECT) through temporary id maps (classes, media, runs,
+ * faces, tracks, annotators); the file takes its name only when complete.
+ * HACKING.md ("Merging projects") has the rules. */
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
@@ -40,7 +40,7 @@ typedef struct
   gint64                t0;           /* for the times of G_MESSAGES_DEBUG=transfer-merge */
 } Merge;
 
-/* Logs how long the step before took (TfMerge timings, never asserted). */
+/* Logs how long the step before took (timings, never asserted). */
 static gboolean
 stage (Merge      *m,
        const char *what)
