@@ -499,6 +499,17 @@ test_bad_input (void)
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (count_entries (dir), ==, 3);   /* notes, newer, half */
 
+  /* what a merge killed half-way left (its process gone) is removed by
+   * the next merge to that name */
+  {
+    g_autofree char *stale = tmp_path ("bad/.out.tfproj.merge-999999-0badf00d");
+    g_autofree char *stale_lock = tmp_path ("bad/.out.tfproj.merge-999999-0badf00d-lock");
+    g_autofree char *stale_copy = tmp_path ("bad/..out.tfproj.merge-999999-0badf00d.copy-999999-AbCdEf");
+
+    write_file (stale, "half a project");
+    write_file (stale_lock, "");
+    write_file (stale_copy, "half a copy");
+  }
   /* one project: a copy of it without its history */
   {
     const char *inputs[] = { a, NULL };
@@ -511,6 +522,9 @@ test_bad_input (void)
     p = tf_project_open (out, TF_PROJECT_READ_ONLY, &error);
     g_assert_no_error (error);
     g_assert_cmpint (tf_project_count_faces (p, NULL, &error), ==, 4);
+    g_clear_pointer (&p, tf_project_close);
+    /* notes, newer, half, out: the stale files are gone */
+    g_assert_cmpuint (count_entries (dir), ==, 4);
   }
 }
 
