@@ -652,6 +652,9 @@ test_cli (void)
   g_assert_nonnull (strstr (err, "given twice"));
   g_assert_cmpint (run_cli (&out, &err, "project", "merge", "new.tfproj", "a/A.tfproj", "missing.tfproj", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "missing.tfproj"));
+  g_assert_cmpint (run_cli (&out, &err, "project", "merge", "nowhere/new.tfproj", "a/A.tfproj", "b/B.tfproj", NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "nowhere/new.tfproj: cannot write the merged project: its folder does not exist"));
   {
     g_autofree char *path = tmp_path ("new.tfproj");
     g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));

@@ -1063,6 +1063,15 @@ tf_project_merge (const char          *out,
     {
       dir = g_path_get_dirname (target);
       base = g_path_get_basename (target);
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+        {
+          g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_NOT_FOUND,
+                       _("%s: cannot write the merged project: %s"), display, _("its folder does not exist"));
+          ok = FALSE;
+        }
+    }
+  if (ok)
+    {
       _tf_project_remove_stale (dir, base, MERGE_INFIX);
       /* and the temporary files of save_copy into it, named after it */
       {
