@@ -163,6 +163,17 @@ test_toast (void)
   g_assert_true (tf_test_wait_until (toast_shown, (gpointer) text, 10));
   g_assert_null (find_report ());
   screenshot ("merge-toast");
+  /* its Open button opens the merged project */
+  {
+    GtkWidget *toast = tf_test_find_type (GTK_WIDGET (window), g_type_from_name ("AdwToastWidget"));
+    GtkWidget *open;
+
+    g_assert_nonnull (toast);
+    open = tf_test_find_widget (toast, TF_TEST_BY_BUTTON_LABEL, _("_Open"));
+    g_assert_nonnull (open);
+    gtk_widget_activate (open);
+    g_assert_true (tf_test_wait_until (project_is, out, 10));
+  }
   /* one face with both votes */
   merged = tf_project_open (out, TF_PROJECT_READ_ONLY, &error);
   g_assert_no_error (error);
