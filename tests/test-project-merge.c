@@ -251,7 +251,6 @@ ensure_pair (void)
     return;
   g_clear_pointer (&a, g_free);
   make_pair (&a, &b);
-  g_free (b);
 }
 
 static void
@@ -427,6 +426,75 @@ test_tracks (void)
       g_assert_cmpint (f.track, ==, want[i].track);
       tf_project_face_clear (&f);
     }
+}
+
+/* A project of the older format (1): only read, a copy of it updated and
+ * merged, first or not. */
+static void
+test_older_format (void)
+{
+  g_autofree char *a = tmp_path ("a/A.tfproj"), *b = tmp_path ("b/B.tfproj"), *old = tmp_path ("a/old.tfproj");
+  g_autofree char *before = NULL, *after = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  gsize len_before, len_after;
+
+  ensure_pair ();
+  {
+    g_autofree char *data = NULL;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (a, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (old, data, (gssize) len, NULL));
+  }
+  /* back to format 1, as that version wrote it (the final label goes) */
+  g_assert_cmpint (sqlite3_open (old, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM labels WHERE face IN (SELECT face FROM votes WHERE final = 1); "
+                                     "DROP TABLE votes; ALTER TABLE labels DROP COLUMN final; "
+                                     "ALTER TABLE labels DROP COLUMN votes; ALTER TABLE labels DROP COLUMN agree; "
+                                     "ALTER TABLE label_history DROP COLUMN final; PRAGMA user_version = 1",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  g_assert_true (g_file_get_contents (old, &before, &len_before, NULL));
+
+  for (int first = 0; first < 2; first++)
+    {
+      g_autofree char *out = tmp_path (first ? "older-first.tfproj" : "older-second.tfproj");
+      const char *inputs[] = { first ? old : b, first ? b : old, NULL };
+      g_autoptr(TfProjectMergeReport) r = tf_project_merge (out, inputs, &error);
+      g_autoptr(TfProject) m = NULL;
+      g_autoptr(TfProjectReport) check = NULL;
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < r->messages->len; i++)
+        g_test_message ("%s", (const char *) r->messages->pdata[i]);
+      g_assert_true (said (r, "old.tfproj is of an older project format", NULL, NULL));
+      g_assert_cmpint (r->faces, ==, 6);
+      g_assert_cmpint (r->faces_matched, ==, 2);
+      /* B's 5 votes, and the 2 labels format 1 kept (one per face, the
+       * resolved one: Alice's on the second face, bob's on same.png) as
+       * votes of the update */
+      g_assert_cmpint (r->votes, ==, 7);
+      g_assert_true (said (r, first ? "votes of “alice” are filed under “Alice”"
+                                    : "votes of “Alice” are filed under “alice”", NULL, NULL));
+      m = tf_project_open (out, TF_PROJECT_READ_ONLY, &error);
+      g_assert_no_error (error);
+      /* the media paths are the input's, made relative to the merged one */
+      check = tf_project_check (m, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (check->problems->len, ==, 1);   /* the renamed same.png */
+    }
+  /* the older project is as it was, and no copy is left beside the merged ones */
+  g_assert_true (g_file_get_contents (old, &after, &len_after, NULL));
+  g_assert_cmpuint (len_after, ==, len_before);
+  g_assert_true (memcmp (before, after, len_before) == 0);
+  {
+    g_autoptr(GDir) d = g_dir_open (tmpdir, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name (d)))
+      g_assert_false (strstr (name, ".merge-"));
+  }
 }
 
 /* The merge's checks: nothing written, the message names the file. */
@@ -673,10 +741,15 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   cli = g_strdup (g_getenv ("TRANSFER_CLI"));
   if (cli == NULL)
-    cli = g_test_build_filename (G_TEST_BUILT, "..", "app", "cli", "transfer-cli", NULL);
+    {
+      g_autofree char *built = g_test_build_filename (G_TEST_BUILT, "..", "app", "cli", "transfer-cli", NULL);
+      /* the CLI runs in the test's folder */
+      cli = g_canonicalize_filename (built, NULL);
+    }
   tmpdir = g_dir_make_tmp ("tf-test-merge-XXXXXX", NULL);
   g_test_add_func ("/merge/votes", test_merge);
   g_test_add_func ("/merge/tracks", test_tracks);
+  g_test_add_func ("/merge/older-format", test_older_format);
   g_test_add_func ("/merge/bad-input", test_bad_input);
   g_test_add_func ("/merge/busy-input", test_busy_input);
   g_test_add_func ("/merge/full-disk", test_full_disk);

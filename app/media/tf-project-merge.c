@@ -28,6 +28,8 @@ typedef struct
   TfProjectMergeReport *report;
   GPtrArray            *displays;     /* char *: each input's name for messages */
   GPtrArray            *classes;      /* GStrv: each input's classes */
+  GPtrArray            *dirs;         /* char *: each input's folder (its media paths are relative to it) */
+  GPtrArray            *upgraded;     /* char *: copies of older-format inputs, removed at the end */
   int                   k;            /* the input being merged */
   char                 *dir;          /* its folder */
   GHashTable           *by_sha;       /* sha256 -> media id (gint64 *) */
@@ -731,6 +733,7 @@ static const char temp_tables[] =
 static gboolean
 merge_one (Merge       *m,
            const char  *path,
+           const char  *media_dir,
            GError     **error)
 {
   g_autoptr(sqlite3_stmt) attach = NULL;
@@ -738,7 +741,7 @@ merge_one (Merge       *m,
   gboolean ok;
 
   g_clear_pointer (&m->dir, g_free);
-  m->dir = g_path_get_dirname (path);
+  m->dir = g_strdup (media_dir);
   m->t0 = g_get_monotonic_time ();
   if (!(attach = prepare (m, "ATTACH ? AS src", error)))
     return FALSE;
@@ -779,56 +782,6 @@ merge_one (Merge       *m,
 
 /* ---- the whole -------------------------------------------------------------------------------------- */
 
-/* The errors of tf_project_open name the input; the merge's own checks. */
-static gboolean
-check_inputs (const char          *target,
-              const char          *display,
-              const char * const  *inputs,
-              GPtrArray           *paths,
-              Merge               *m,
-              GError             **error)
-{
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (GStatBuf));
-  GStatBuf out_st;
-  gboolean out_exists = g_stat (target, &out_st) == 0;
-
-  for (guint k = 0; inputs[k]; k++)
-    {
-      g_autofree char *abs = g_canonicalize_filename (inputs[k], NULL);
-      g_autofree char *name = g_filename_display_name (inputs[k]);
-      g_autoptr(TfProject) p = NULL;
-      GStatBuf st;
-
-      if (g_str_equal (abs, target) || (out_exists && g_stat (abs, &st) == 0 && st.st_dev == out_st.st_dev &&
-                                        st.st_ino == out_st.st_ino))
-        {
-          g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID,
-                       _("%s: the merged project is one of the projects merged: give a new file"), display);
-          return FALSE;
-        }
-      if (!(p = tf_project_open (abs, TF_PROJECT_READ_ONLY, error)))
-        return FALSE;
-      if (g_stat (abs, &st) != 0)
-        {
-          int saved = errno;
-          g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_IO, "%s: %s", name, g_strerror (saved));
-          return FALSE;
-        }
-      for (guint i = 0; i < ids->len; i++)
-        if (g_array_index (ids, GStatBuf, i).st_dev == st.st_dev && g_array_index (ids, GStatBuf, i).st_ino == st.st_ino)
-          {
-            g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID,
-                         _("%s: given twice (as %s too): give each project once"), name,
-                         (const char *) m->displays->pdata[i]);
-            return FALSE;
-          }
-      g_array_append_val (ids, st);
-      g_ptr_array_add (paths, g_steal_pointer (&abs));
-      g_ptr_array_add (m->displays, g_steal_pointer (&name));
-    }
-  return TRUE;
-}
-
 /* Whether a TransFER writer holds @path's lock: its saved state is merged. */
 static gboolean
 being_written (const char *path)
@@ -845,6 +798,125 @@ being_written (const char *path)
     flock (fd, LOCK_UN);
   close (fd);
   return held;
+}
+
+/* A project of an older format is not changed (it is only read): a copy of
+ * it, beside the merged project, is updated and merged instead. The copy's
+ * media paths stay relative to the input's folder. */
+static char *
+upgraded_copy (const char  *path,
+               const char  *name,
+               const char  *dir,
+               const char  *base,
+               guint        k,
+               GError     **error)
+{
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s" MERGE_INFIX "%d-%08x-in%u", dir, base, (int) getpid (),
+                                          g_random_int (), k);
+  g_autoptr(GError) local = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *s = NULL;
+  TfProject *p;
+  int rc;
+
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, "VACUUM INTO ?", -1, &s, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (s, 1, tmp, -1, SQLITE_STATIC);
+      if ((rc = sqlite3_step (s)) == SQLITE_DONE)
+        rc = SQLITE_OK;
+    }
+  if (rc != SQLITE_OK)
+    g_set_error (error, TF_PROJECT_ERROR, (rc & 0xff) == SQLITE_FULL ? TF_PROJECT_ERROR_FULL : TF_PROJECT_ERROR_IO,
+                 _("%s: cannot read the project: %s"), name, db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+  sqlite3_finalize (s);
+  sqlite3_close_v2 (db);
+  if (rc != SQLITE_OK)
+    {
+      _tf_project_remove_database (tmp);
+      return NULL;
+    }
+  /* opened for writing, the copy is migrated */
+  if (!(p = tf_project_open (tmp, TF_PROJECT_OPEN, &local)))
+    {
+      g_set_error (error, TF_PROJECT_ERROR, local->code, _("%s: cannot update a copy of it: %s"), name,
+                   local->message);
+      _tf_project_remove_database (tmp);
+      return NULL;
+    }
+  tf_project_close (p);
+  return g_steal_pointer (&tmp);
+}
+
+/* The errors of tf_project_open name the input; the merge's own checks.
+ * @paths receives the files to read (an older project's updated copy). */
+static gboolean
+check_inputs (const char          *target,
+              const char          *display,
+              const char          *dir,
+              const char          *base,
+              const char * const  *inputs,
+              GPtrArray           *paths,
+              Merge               *m,
+              GError             **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (GStatBuf));
+  GStatBuf out_st;
+  gboolean out_exists = g_stat (target, &out_st) == 0;
+
+  for (guint k = 0; inputs[k]; k++)
+    {
+      g_autofree char *abs = g_canonicalize_filename (inputs[k], NULL);
+      g_autofree char *name = g_filename_display_name (inputs[k]);
+      g_autoptr(TfProject) p = NULL;
+      g_autofree char *copy = NULL;
+      GStatBuf st;
+
+      if (g_str_equal (abs, target) || (out_exists && g_stat (abs, &st) == 0 && st.st_dev == out_st.st_dev &&
+                                        st.st_ino == out_st.st_ino))
+        {
+          g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID,
+                       _("%s: the merged project is one of the projects merged: give a new file"), display);
+          return FALSE;
+        }
+      if (!(p = tf_project_open (abs, TF_PROJECT_READ_ONLY, error)))
+        {
+          /* (READ_ONLY: a project of an older format) */
+          if (!error || !g_error_matches (*error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_READ_ONLY))
+            return FALSE;
+          g_clear_error (error);
+          if (!(copy = upgraded_copy (abs, name, dir, base, k, error)))
+            return FALSE;
+          g_ptr_array_add (m->upgraded, g_strdup (copy));
+        }
+      if (g_stat (abs, &st) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_IO, "%s: %s", name, g_strerror (saved));
+          return FALSE;
+        }
+      for (guint i = 0; i < ids->len; i++)
+        if (g_array_index (ids, GStatBuf, i).st_dev == st.st_dev && g_array_index (ids, GStatBuf, i).st_ino == st.st_ino)
+          {
+            g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_INVALID,
+                         _("%s: given twice (as %s too): give each project once"), name,
+                         (const char *) m->displays->pdata[i]);
+            return FALSE;
+          }
+      g_array_append_val (ids, st);
+      g_ptr_array_add (m->dirs, g_path_get_dirname (abs));
+      g_ptr_array_add (m->displays, g_steal_pointer (&name));
+      m->k = (int) k;
+      if (being_written (abs))
+        say (m, _("%s is open for writing in another program: its saved state is merged"), input_name (m, k));
+      if (copy)
+        say (m, _("%s is of an older project format: a copy of it was updated and merged (the file is left as it "
+                  "was)"), input_name (m, k));
+      g_ptr_array_add (paths, copy ? g_steal_pointer (&copy) : g_steal_pointer (&abs));
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -927,6 +999,7 @@ finish (Merge      *m,
 static gboolean
 start_from_first (Merge       *m,
                   const char  *path,
+                  const char  *media_dir,
                   const char  *tmp,
                   const char  *display,
                   GError     **error)
@@ -939,8 +1012,12 @@ start_from_first (Merge       *m,
   m->k = 0;
   if (first == NULL)
     return FALSE;
-  if (being_written (path))
-    say (m, _("%s is open for writing in another program: its saved state is merged"), input_name (m, 0));
+  /* an updated copy of an older project: its paths are the input's */
+  if (!g_str_equal (first->dir, media_dir))
+    {
+      g_free (first->dir);
+      first->dir = g_strdup (media_dir);
+    }
   if (!_tf_project_save_copy (first, tmp, FALSE, &local))
     {
       int why = sqlite3_errcode (first->db) & 0xff;
@@ -1045,6 +1122,8 @@ tf_project_merge (const char          *out,
   m.report = report;
   m.displays = g_ptr_array_new_with_free_func (g_free);
   m.classes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  m.dirs = g_ptr_array_new_with_free_func (g_free);
+  m.upgraded = g_ptr_array_new_with_free_func (g_free);
   m.by_sha = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   m.by_path = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   m.names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1052,7 +1131,25 @@ tf_project_merge (const char          *out,
   m.settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   m.setting_from = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  ok = check_inputs (target, display, inputs, paths, &m, error);
+  dir = g_path_get_dirname (target);
+  base = g_path_get_basename (target);
+  ok = TRUE;
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_NOT_FOUND, _("%s: cannot write the merged project: %s"),
+                   display, _("its folder does not exist"));
+      ok = FALSE;
+    }
+  if (ok)
+    {
+      g_autofree char *hidden = g_strconcat (".", base, NULL);
+
+      /* what a merge killed half-way left, and the copies save_copy made
+       * for it (named after its file) */
+      _tf_project_remove_stale (dir, base, MERGE_INFIX);
+      _tf_project_remove_stale (dir, hidden, MERGE_INFIX);
+      ok = check_inputs (target, display, dir, base, inputs, paths, &m, error);
+    }
   if (ok && (g_file_test (target, G_FILE_TEST_EXISTS) || g_file_test (target, G_FILE_TEST_IS_SYMLINK)))
     {
       g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_EXISTS, _("%s: already exists: choose another name"),
@@ -1061,34 +1158,15 @@ tf_project_merge (const char          *out,
     }
   if (ok)
     {
-      dir = g_path_get_dirname (target);
-      base = g_path_get_basename (target);
-      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-        {
-          g_set_error (error, TF_PROJECT_ERROR, TF_PROJECT_ERROR_NOT_FOUND,
-                       _("%s: cannot write the merged project: %s"), display, _("its folder does not exist"));
-          ok = FALSE;
-        }
-    }
-  if (ok)
-    {
-      _tf_project_remove_stale (dir, base, MERGE_INFIX);
-      /* and the temporary files of save_copy into it, named after it */
-      {
-        g_autofree char *hidden = g_strconcat (".", base, NULL);
-        _tf_project_remove_stale (dir, hidden, MERGE_INFIX);
-      }
       tmp = g_strdup_printf ("%s/.%s" MERGE_INFIX "%d-%08x", dir, base, (int) getpid (), g_random_int ());
       m.t0 = g_get_monotonic_time ();
-      ok = start_from_first (&m, paths->pdata[0], tmp, display, error);
+      ok = start_from_first (&m, paths->pdata[0], m.dirs->pdata[0], tmp, display, error);
     }
   report->inputs = (int) paths->len;
   for (guint k = 1; ok && k < paths->len; k++)
     {
       m.k = (int) k;
-      if (being_written (paths->pdata[k]))
-        say (&m, _("%s is open for writing in another program: its saved state is merged"), input_name (&m, k));
-      ok = merge_one (&m, paths->pdata[k], error);
+      ok = merge_one (&m, paths->pdata[k], m.dirs->pdata[k], error);
     }
   if (ok)
     {
@@ -1128,6 +1206,10 @@ tf_project_merge (const char          *out,
   if (ok)
     _tf_project_sync_dir (dir);
   g_free (m.dir);
+  for (guint i = 0; i < m.upgraded->len; i++)
+    _tf_project_remove_database (m.upgraded->pdata[i]);
+  g_ptr_array_unref (m.upgraded);
+  g_ptr_array_unref (m.dirs);
   g_ptr_array_unref (m.displays);
   g_ptr_array_unref (m.classes);
   g_hash_table_destroy (m.by_sha);
