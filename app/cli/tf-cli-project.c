@@ -6,6 +6,7 @@
  *   project stats P.tfproj [--format text|json]
  *   project check P.tfproj [--relink DIR]
  *   project copy SRC.tfproj DEST.tfproj
+ *   project merge OUT.tfproj A.tfproj B.tfproj...
  * and bench --project P.tfproj [--labels N]. */
 #include <glib/gstdio.h>
 #include <math.h>
@@ -511,6 +512,40 @@ project_copy (int    argc,
   return 0;
 }
 
+/* ---- merge ------------------------------------------------------------------------------------ */
+
+/* The report's sentences on standard error, the summary on standard output;
+ * conflicts are resolved and said: exit 0. */
+static int
+project_merge (int    argc,
+               char **argv)
+{
+  GOptionEntry entries[] = { G_OPTION_ENTRY_NULL };
+  g_autoptr(GOptionContext) ctx = g_option_context_new ("OUT.tfproj A.tfproj [B.tfproj...] - one new project of "
+                                                        "the media, faces and every annotator's votes of several");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfProjectMergeReport) report = NULL;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return tf_cli_usage_error (ctx, error->message);
+  if (argc < 3)
+    return tf_cli_usage_error (ctx, "project merge needs the new file and the projects to merge");
+  if (!is_project_name (argv[1]))
+    return tf_cli_usage_error (ctx, "the new file's name must end in " TF_PROJECT_SUFFIX);
+  if (!(report = tf_project_merge (argv[1], (const char * const *) argv + 2, &error)))
+    return tf_cli_fail (g_steal_pointer (&error));
+  for (guint i = 0; i < report->messages->len; i++)
+    g_printerr ("transfer-cli: %s\n", (const char *) report->messages->pdata[i]);
+  printf ("merged %d project%s into %s: %" G_GINT64_FORMAT " media (%" G_GINT64_FORMAT " shared), %" G_GINT64_FORMAT
+          " faces (%" G_GINT64_FORMAT " matched, %" G_GINT64_FORMAT " added), %" G_GINT64_FORMAT " votes, %"
+          G_GINT64_FORMAT " labelled, %" G_GINT64_FORMAT " conflict%s\n",
+          report->inputs, report->inputs == 1 ? "" : "s", argv[1], report->media, report->media_shared, report->faces,
+          report->faces_matched, report->faces_added, report->votes, report->labelled, report->conflicts,
+          report->conflicts == 1 ? "" : "s");
+  return 0;
+}
+
 /* ---- the command ------------------------------------------------------------------------------- */
 
 static const struct
@@ -525,6 +560,7 @@ static const struct
   { "stats", project_stats, "faces, labels, per-class counts, agreement, confusion" },
   { "check", project_check, "integrity and missing media (relinked from a folder)" },
   { "copy", project_copy, "a copy under another name (media paths follow it)" },
+  { "merge", project_merge, "several projects into a new one: every annotator's votes, conflicts said" },
 };
 
 int

@@ -483,10 +483,10 @@ tf_project_annotator_name (TfProject   *p,
 
 /* Writes the face's label resolved from its votes: the final one, else
  * the one class with the most votes, else none (a tie). */
-static gboolean
-resolve_label (TfProject  *p,
-               gint64      face,
-               GError    **error)
+gboolean
+_tf_project_resolve_label (TfProject  *p,
+                           gint64      face,
+                           GError    **error)
 {
   g_autoptr(GPtrArray) votes = read_votes (p, face, error);
   g_autoptr(GHashTable) counts = g_hash_table_new (NULL, NULL);
@@ -644,7 +644,7 @@ put_vote (TfProject      *p,
   tf_project_label_clear (&before);
   if (!read_vote (p, face, final, name, &before, error))
     return FALSE;
-  ok = write_vote (p, face, final, name, &after, error) && resolve_label (p, face, error) &&
+  ok = write_vote (p, face, final, name, &after, error) && _tf_project_resolve_label (p, face, error) &&
        ensure_action (p, error) &&
        (s = _tf_project_stmt (p, "INSERT INTO label_history (action, face, final, old_class, old_source, "
                                  "old_annotator, old_time, old_note, new_class, new_source, new_annotator, new_time, "
@@ -935,7 +935,7 @@ step_history (TfProject  *p,
 
       ok = (gone->label == TF_LABEL_NONE || write_vote (p, c->face, c->after.final, gone->annotator, &none, error)) &&
            (back->label == TF_LABEL_NONE || write_vote (p, c->face, c->after.final, back->annotator, back, error)) &&
-           resolve_label (p, c->face, error);
+           _tf_project_resolve_label (p, c->face, error);
     }
   if (ok && action > 0)
     {

@@ -691,6 +691,7 @@ finish_copy (const char  *tmp,
              const char  *from,
              const char  *to,
              const char  *display,
+             gboolean     sync,
              GError     **error)
 {
   g_autofree char *wal = g_strconcat (tmp, "-wal", NULL);
@@ -701,8 +702,10 @@ finish_copy (const char  *tmp,
   if (rc == SQLITE_OK)
     {
       sqlite3_extended_result_codes (db, 1);
-      rc = sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
-                             "BEGIN IMMEDIATE", NULL, NULL, NULL);
+      rc = sqlite3_exec (db, sync ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+                                    "BEGIN IMMEDIATE"
+                                  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON; "
+                                    "BEGIN IMMEDIATE", NULL, NULL, NULL);
     }
   if (rc == SQLITE_OK && !g_str_equal (from, to))
     rc = rewrite_paths (db, from, to);
@@ -720,6 +723,8 @@ finish_copy (const char  *tmp,
       copy_error (display, (rc & 0xff) == SQLITE_FULL, sqlite3_errstr (rc), error);
       return FALSE;
     }
+  if (!sync)
+    return TRUE;
   if ((fd = g_open (tmp, O_RDONLY | O_CLOEXEC, 0)) < 0 || fsync (fd) != 0)
     {
       int saved = errno;
@@ -736,6 +741,15 @@ gboolean
 tf_project_save_copy (TfProject   *p,
                       const char  *path,
                       GError     **error)
+{
+  return _tf_project_save_copy (p, path, TRUE, error);
+}
+
+gboolean
+_tf_project_save_copy (TfProject   *p,
+                       const char  *path,
+                       gboolean     sync,
+                       GError     **error)
 {
   g_autofree char *target = NULL, *dir = NULL, *base = NULL, *tmp = NULL, *display = NULL;
   sqlite3_stmt *s = NULL;
@@ -790,7 +804,7 @@ tf_project_save_copy (TfProject   *p,
   if (p->read_only)
     (void) sqlite3_exec (p->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
 
-  ok = ok && finish_copy (tmp, p->dir, dir, display, error);
+  ok = ok && finish_copy (tmp, p->dir, dir, display, sync, error);
   /* link() refuses a name another program took meanwhile */
   if (ok && link (tmp, target) != 0)
     {
@@ -803,7 +817,7 @@ tf_project_save_copy (TfProject   *p,
       ok = FALSE;
     }
   _tf_project_remove_database (tmp);
-  if (ok)
+  if (ok && sync)
     _tf_project_sync_dir (dir);
   return ok;
 }

@@ -89,6 +89,19 @@ gboolean       _tf_project_put_label (TfProject     *project,
                                       const char    *annotator,
                                       const char    *note,
                                       GError       **error);
+/* Writes @face's row of labels from its votes (the final one, else the
+ * majority, else none on a tie), inside an open transaction; the merge
+ * (tf-project-merge.c) resolves each merged face with it. */
+gboolean       _tf_project_resolve_label (TfProject  *project,
+                                          gint64      face,
+                                          GError    **error);
+
+/* tf_project_save_copy; without @sync the copy is not forced to the disk
+ * (the merge, which syncs the file it becomes once, at the end). */
+gboolean       _tf_project_save_copy (TfProject *project,
+                                      const char *path,
+                                      gboolean   sync,
+                                      GError   **error);
 
 /* Little-endian float32 arrays, as BLOBs hold them. */
 void           _tf_project_floats_to_le   (const float  *in,

@@ -497,6 +497,51 @@ TfProjectReport *tf_project_check   (TfProject         *project,
 void        tf_project_report_free  (TfProjectReport   *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfProjectReport, tf_project_report_free)
 
+/* ---- merging projects (tf-project-merge.c) ----------------------------------------------- */
+
+/* What a merge did and found. */
+typedef struct
+{
+  GPtrArray *messages;        /* char *: one sentence each, naming the project file(s) and the item:
+                               * conflicts, class lists and settings that differ, annotator names
+                               * filed in another spelling, media under other paths */
+  int        inputs;
+  gint64     media;           /* in the merged project */
+  gint64     media_shared;    /* inputs' media that were already there (same content) */
+  gint64     faces;           /* in the merged project */
+  gint64     faces_matched;   /* inputs' faces that became a face already there */
+  gint64     faces_added;
+  gint64     votes;           /* in the merged project, final labels included */
+  gint64     labelled;        /* faces with a resolved label */
+  gint64     runs;
+  gint64     predictions;
+  gint64     conflicts;       /* votes and final labels that differ, names with other content */
+} TfProjectMergeReport;
+
+void        tf_project_merge_report_free (TfProjectMergeReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TfProjectMergeReport, tf_project_merge_report_free)
+
+/* The IoU from which two boxes of the same media and frame are one face. */
+#define TF_PROJECT_MERGE_IOU 0.5
+
+/* Merges the projects @inputs (one or more; NULL-terminated; one is a copy
+ * without undo history) into a new project @out (one that exists is refused:
+ * TF_PROJECT_ERROR_EXISTS): the union of the classes (in order of first
+ * appearance); the same media by content hash (its path made relative to
+ * @out's folder); the same face (same media and frame, box IoU >=
+ * TF_PROJECT_MERGE_IOU, the best match) carrying every annotator's votes
+ * (names matched ignoring case); the same annotator's different votes on
+ * one face, and different final labels, keep the later one and are
+ * reported; each face's label resolved again; runs of the same model,
+ * classes and settings made one. The merged project starts with no undo
+ * history. The inputs are only read (their saved state, even while another
+ * program writes them). @out is written beside its name and takes it only
+ * when complete: a failure (a full disk: TF_PROJECT_ERROR_FULL) leaves
+ * nothing. NULL with @error on failure. */
+TfProjectMergeReport *tf_project_merge (const char          *out,
+                                        const char * const  *inputs,
+                                        GError             **error);
+
 /* ---- import and export (tf-project-io.c) ---------------------------------------------- */
 
 typedef enum

@@ -106,6 +106,7 @@ struct _TfWindow
   char                 *annotator_wanted;   /* the preference annotator was filed from ... */
   TfProject            *annotator_project;  /* ... in this project (not a reference; NULL: ask again) */
   gboolean              project_lent;    /* the Fine-tune page stores a run in it */
+  gboolean              merging;         /* File → Merge Projects runs in a thread */
 
   /* the page of a file that cannot be read (tf-window-errors.c) */
   GtkWidget            *error_page;

@@ -1621,6 +1621,265 @@ save_as_action (GtkWidget  *widget,
                    filters, name, on_save_as_chosen_cb, g_object_ref (self));
 }
 
+/* ---- Merge Projects ------------------------------------------------------------------- */
+
+typedef struct
+{
+  char     *out;
+  GStrv     inputs;
+  AdwToast *progress;   /* "Merging…", weak */
+} MergeJob;
+
+static void
+merge_job_free (MergeJob *job)
+{
+  if (job->progress)
+    g_object_remove_weak_pointer (G_OBJECT (job->progress), (gpointer *) &job->progress);
+  g_free (job->out);
+  g_strfreev (job->inputs);
+  g_free (job);
+}
+
+static void
+merge_thread (GTask        *task,
+              gpointer      source,
+              gpointer      data,
+              GCancellable *cancellable)
+{
+  MergeJob *job = data;
+  GError *error = NULL;
+  TfProjectMergeReport *report = tf_project_merge (job->out, (const char * const *) job->inputs, &error);
+
+  if (report)
+    g_task_return_pointer (task, report, (GDestroyNotify) tf_project_merge_report_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+open_merged (TfWindow   *self,
+             const char *path)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tf_window_open_project (self, path, &error))
+    tf_window_show_error (self, _("Could Not Open the Project"), error->message);
+}
+
+static void
+on_merged_toast_open_cb (AdwToast *toast,
+                         TfWindow *self)
+{
+  open_merged (self, g_object_get_data (G_OBJECT (toast), "path"));
+}
+
+static void
+on_merged_dialog_response_cb (AdwMessageDialog *dialog,
+                              const char       *response,
+                              TfWindow         *self)
+{
+  if (g_str_equal (response, "open"))
+    open_merged (self, g_object_get_data (G_OBJECT (dialog), "path"));
+}
+
+/* The report's sentences (the first thousand: the CLI lists them all). */
+static void
+show_merge_report (TfWindow             *self,
+                   const char           *path,
+                   const char           *summary,
+                   TfProjectMergeReport *report)
+{
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                                         _("Projects Merged"), summary));
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *view = gtk_text_view_new ();
+  g_autoptr(GString) text = g_string_new (NULL);
+  const guint shown = MIN (report->messages->len, 1000);
+
+  for (guint i = 0; i < shown; i++)
+    g_string_append_printf (text, "%s%s", i ? "\n\n" : "", (const char *) report->messages->pdata[i]);
+  if (report->messages->len > shown)
+    {
+      g_string_append (text, "\n\n");
+      g_string_append_printf (text, _("… and %u more: transfer-cli project merge lists them all"),
+                              report->messages->len - shown);
+    }
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), text->str, -1);
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
+  gtk_widget_add_css_class (view, "card");
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_widget_set_name (view, "merge-report");
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 240);
+  gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scroller), 520);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  adw_message_dialog_set_extra_child (dialog, scroller);
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  adw_message_dialog_add_response (dialog, "open", _("_Open the Merged Project"));
+  adw_message_dialog_set_response_appearance (dialog, "open", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "open");
+  adw_message_dialog_set_close_response (dialog, "close");
+  g_object_set_data_full (G_OBJECT (dialog), "path", g_strdup (path), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_merged_dialog_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_merged_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  TfWindow *self = TF_WINDOW (source);
+  MergeJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TfProjectMergeReport) report = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *name = g_filename_display_basename (job->out), *summary = NULL;
+
+  self->merging = FALSE;
+  /* the window closed meanwhile: the merged project is there, nobody to tell */
+  if (!gtk_widget_get_realized (GTK_WIDGET (self)))
+    return;
+  tf_window_update_actions (self);
+  /* the result replaces "Merging…" at once */
+  if (job->progress)
+    adw_toast_dismiss (job->progress);
+  if (report == NULL)
+    {
+      tf_window_show_error (self, _("Could Not Merge the Projects"), error->message);
+      return;
+    }
+  summary = g_strdup_printf (_("%d projects merged into %s. Faces: %lld (%lld matched across projects). Votes: %lld. "
+                               "Conflicts: %lld (the later vote kept)."),
+                             report->inputs, name, (long long) report->faces, (long long) report->faces_matched,
+                             (long long) report->votes, (long long) report->conflicts);
+  if (report->messages->len > 0)
+    show_merge_report (self, job->out, summary, report);
+  else
+    {
+      g_autofree char *brief = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d project merged into %s",
+                                                             "%d projects merged into %s", (gulong) report->inputs),
+                                                report->inputs, name);
+      AdwToast *toast = tf_window_add_toast (self, brief);
+
+      adw_toast_set_button_label (toast, _("_Open"));
+      g_object_set_data_full (G_OBJECT (toast), "path", g_strdup (job->out), g_free);
+      g_signal_connect_object (toast, "button-clicked", G_CALLBACK (on_merged_toast_open_cb), self, 0);
+    }
+}
+
+gboolean
+tf_window_merge_projects (TfWindow           *self,
+                          const char         *out,
+                          const char * const *inputs)
+{
+  g_autoptr(GTask) task = NULL;
+  MergeJob *job;
+
+  g_return_val_if_fail (TF_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (out != NULL && inputs != NULL, FALSE);
+
+  if (self->merging)
+    return FALSE;
+  /* the open project may be one of them: its last faces saved first */
+  if (self->project)
+    commit_batch (self);
+  job = g_new0 (MergeJob, 1);
+  job->out = g_strdup (out);
+  job->inputs = g_strdupv ((char **) inputs);
+  task = g_task_new (self, NULL, on_merged_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) merge_job_free);
+  self->merging = TRUE;
+  tf_window_update_actions (self);
+  {
+    g_autofree char *name = g_filename_display_basename (out);
+    g_autofree char *text = g_strdup_printf (_("Merging %u projects into %s…"), g_strv_length (job->inputs), name);
+    job->progress = tf_window_add_toast (self, text);
+    if (job->progress)
+      g_object_add_weak_pointer (G_OBJECT (job->progress), (gpointer *) &job->progress);
+  }
+  g_task_run_in_thread (task, merge_thread);
+  return TRUE;
+}
+
+typedef struct
+{
+  TfWindow *self;
+  GStrv     inputs;
+} MergeChoice;
+
+static void
+on_merge_target_cb (GFile    **files,
+                    guint      n_files,
+                    gpointer   user_data)
+{
+  MergeChoice *choice = user_data;
+  g_autoptr(TfWindow) self = choice->self;
+  g_auto(GStrv) inputs = choice->inputs;
+  g_autofree char *path = n_files > 0 ? g_file_get_path (files[0]) : NULL;
+
+  g_free (choice);
+  if (path == NULL)
+    return;
+  if (!g_str_has_suffix (path, TF_PROJECT_SUFFIX))
+    {
+      char *with = g_strconcat (path, TF_PROJECT_SUFFIX, NULL);
+      g_free (path);
+      path = with;
+    }
+  if (!tf_window_merge_projects (self, path, (const char * const *) inputs))
+    tf_window_show_error (self, _("Could Not Merge the Projects"), _("A merge is already running"));
+}
+
+static void
+on_merge_inputs_cb (GFile    **files,
+                    guint      n_files,
+                    gpointer   user_data)
+{
+  g_autoptr(TfWindow) self = user_data;
+  g_autoptr(GListModel) filters = NULL;
+  g_autoptr(GStrvBuilder) paths = g_strv_builder_new ();
+  MergeChoice *choice;
+
+  if (n_files == 0)
+    return;
+  if (n_files < 2)
+    {
+      tf_window_show_error (self, _("Could Not Merge the Projects"),
+                            _("Choose two or more projects to merge (hold Ctrl to choose several)."));
+      return;
+    }
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autofree char *path = g_file_get_path (files[i]);
+      if (path)
+        g_strv_builder_add (paths, path);
+    }
+  choice = g_new0 (MergeChoice, 1);
+  choice->self = g_object_ref (self);
+  choice->inputs = g_strv_builder_end (paths);
+  filters = project_filters ();
+  /* TRANSLATORS: the name offered for a merged project */
+  tf_choose_files (GTK_WINDOW (self), TF_CHOOSE_SAVE, _("Save the Merged Project"), _("_Merge"), filters,
+                   _("merged.tfproj"), on_merge_target_cb, choice);
+}
+
+static void
+merge_projects_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *param)
+{
+  TfWindow *self = TF_WINDOW (widget);
+  g_autoptr(GListModel) filters = project_filters ();
+
+  tf_choose_files (GTK_WINDOW (self), TF_CHOOSE_OPEN_MULTIPLE, _("Choose the Projects to Merge"), _("_Choose"),
+                   filters, NULL, on_merge_inputs_cb, g_object_ref (self));
+}
+
 /* Imports labels from a CSV file or a folder-per-class tree; each bad line is
  * listed in a dialog and nothing changes. */
 gboolean
@@ -1854,6 +2113,7 @@ tf_window_project_update_actions (TfWindow *self)
   gtk_widget_action_set_enabled (w, "win.next-label-change", media && g_strcmp0 (page, "video") == 0);
   gtk_widget_action_set_enabled (w, "win.previous-label-change", media && g_strcmp0 (page, "video") == 0);
   gtk_widget_action_set_enabled (w, "win.save-project-as", self->project != NULL);
+  gtk_widget_action_set_enabled (w, "win.merge-projects", !self->merging);
   gtk_widget_action_set_enabled (w, "win.import-labels", can);
   gtk_widget_action_set_enabled (w, "win.export-labels", self->project != NULL);
   gtk_widget_action_set_enabled (w, "win.face-crops", can);
@@ -1874,6 +2134,7 @@ tf_window_project_install_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.new-project", NULL, new_project_action);
   gtk_widget_class_install_action (widget_class, "win.open-project", NULL, open_project_action);
   gtk_widget_class_install_action (widget_class, "win.save-project-as", NULL, save_as_action);
+  gtk_widget_class_install_action (widget_class, "win.merge-projects", NULL, merge_projects_action);
   gtk_widget_class_install_action (widget_class, "win.import-labels", "s", import_action);
   gtk_widget_class_install_action (widget_class, "win.export-labels", "s", export_labels_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);

@@ -88,6 +88,13 @@ gboolean         tf_window_open_project    (TfWindow        *self,
 gboolean         tf_window_save_project_as (TfWindow        *self,
                                             const char      *path,
                                             GError         **error);
+/* Merges the projects @inputs into the new project @out in a thread (the
+ * window stays responsive), then shows the report: a dialog listing what
+ * it found (conflicts, class lists...), or a toast when nothing, both
+ * offering to open @out. FALSE when a merge already runs. */
+gboolean         tf_window_merge_projects  (TfWindow        *self,
+                                            const char      *out,
+                                            const char * const *inputs);
 /* Labels the inspected face (or the video's selected range of a track,
  * as propagated labels) with @label (a project class, TF_LABEL_NOT_A_FACE,
  * TF_LABEL_UNSURE, TF_LABEL_NONE to clear), or with the model's prediction
