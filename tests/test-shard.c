@@ -231,6 +231,49 @@ test_empty_shard (void)
   g_assert_true (g_str_has_prefix (stats, "faces      0"));
 }
 
+/* Shard projects merged hold the faces and predictions of one unsharded
+ * project, in one analysis run. (The pictures differ: a merge takes files
+ * of the same content for one media, wherever they are.) */
+static void
+test_merge_shards (void)
+{
+  const char *whole[] = { cli, "project", "new", "--model", model_path, "whole.tfproj", "distinct", NULL };
+  const char *s1[] = { cli, "project", "new", "--model", model_path, "--shard", "1/2", "s1.tfproj", "distinct", NULL };
+  const char *s2[] = { cli, "project", "new", "--model", model_path, "--shard", "2/2", "s2.tfproj", "distinct", NULL };
+  const char *merge[] = { cli, "project", "merge", "merged.tfproj", "s1.tfproj", "s2.tfproj", NULL };
+  const char *stats_whole[] = { cli, "project", "stats", "whole.tfproj", NULL };
+  const char *stats_merged[] = { cli, "project", "stats", "merged.tfproj", NULL };
+  g_autofree char *a = NULL, *b = NULL, *png = NULL;
+  g_auto(GStrv) a_lines = NULL, b_lines = NULL;
+  gsize len;
+
+  /* the sample with bytes after its end, a different file each */
+  g_assert_true (g_file_get_contents (sample, &png, &len, NULL));
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("distinct/%d.png", i);
+      g_autofree char *data = g_malloc (len + 1);
+
+      memcpy (data, png, len);
+      data[len] = (char) i;
+      write_file (tmpdir, name, data, len + 1);
+    }
+  g_assert_cmpint (run (tmpdir, whole, NULL, NULL), ==, 0);
+  g_assert_cmpint (run (tmpdir, s1, NULL, NULL), ==, 0);
+  g_assert_cmpint (run (tmpdir, s2, NULL, NULL), ==, 0);
+  g_assert_cmpint (run (tmpdir, merge, NULL, NULL), ==, 0);
+  g_assert_cmpint (run (tmpdir, stats_whole, &a, NULL), ==, 0);
+  g_assert_cmpint (run (tmpdir, stats_merged, &b, NULL), ==, 0);
+  a_lines = g_strsplit (a, "\n", -1);
+  b_lines = g_strsplit (b, "\n", -1);
+  /* "faces      N", then "predicted  N (run R)": the same faces, all predicted by one run */
+  g_assert_true (g_str_has_prefix (a_lines[0], "faces "));
+  g_assert_cmpstr (a_lines[0], !=, "faces      0");
+  g_assert_cmpstr (b_lines[0], ==, a_lines[0]);
+  g_assert_true (g_str_has_prefix (a_lines[2], "predicted "));
+  g_assert_cmpstr (b_lines[2], ==, a_lines[2]);
+}
+
 /* ---- GNU parallel ---------------------------------------------------------------- */
 
 typedef struct
@@ -401,6 +444,7 @@ main (int    argc,
   g_test_add_func ("/shard/bad", test_bad_shard);
   g_test_add_func ("/shard/empty", test_empty_shard);
   g_test_add_func ("/shard/parallel", test_parallel);
+  g_test_add_func ("/shard/merge-projects", test_merge_shards);
   ret = g_test_run ();
 
   tf_test_remove_tmpdir (tmpdir);
