@@ -538,11 +538,10 @@ project_merge (int    argc,
   for (guint i = 0; i < report->messages->len; i++)
     g_printerr ("transfer-cli: %s\n", (const char *) report->messages->pdata[i]);
   printf ("merged %d project%s into %s: %" G_GINT64_FORMAT " media (%" G_GINT64_FORMAT " shared), %" G_GINT64_FORMAT
-          " faces (%" G_GINT64_FORMAT " matched, %" G_GINT64_FORMAT " added), %" G_GINT64_FORMAT " votes, %"
-          G_GINT64_FORMAT " labelled, %" G_GINT64_FORMAT " conflict%s\n",
+          " faces (%" G_GINT64_FORMAT " of the later projects' faces found among them), %" G_GINT64_FORMAT
+          " votes, %" G_GINT64_FORMAT " labelled, %" G_GINT64_FORMAT " conflict%s\n",
           report->inputs, report->inputs == 1 ? "" : "s", argv[1], report->media, report->media_shared, report->faces,
-          report->faces_matched, report->faces_added, report->votes, report->labelled, report->conflicts,
-          report->conflicts == 1 ? "" : "s");
+          report->faces_matched, report->votes, report->labelled, report->conflicts, report->conflicts == 1 ? "" : "s");
   return 0;
 }
 
