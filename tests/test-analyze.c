@@ -336,6 +336,13 @@ test_out_file (void)
   }
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
 static void
 test_wild_dev (void)
 {
@@ -343,14 +350,40 @@ test_wild_dev (void)
   g_autofree char *out = NULL, *err = NULL;
   g_auto(GStrv) rows = NULL;
   g_autoptr(GHashTable) covered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint photos = 0;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  guint photos = 0, analysed = 0;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
     {
       g_test_skip ("../shared/data/wild-dev is not here");
       return;
     }
-  run_cli (&out, &err, "analyze", "--quiet", dir, NULL);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+    while ((name = g_dir_read_name (d)) != NULL)
+      if (g_str_has_suffix (name, ".jpg"))
+        g_ptr_array_add (names, g_strdup (name));
+    g_ptr_array_sort (names, compare_names);
+    photos = names->len;
+  }
+  g_ptr_array_add (args, g_strdup ("analyze"));
+  g_ptr_array_add (args, g_strdup ("--quiet"));
+#ifdef TF_TEST_ASAN
+  /* a third of them: the same code, five times slower under ASan */
+  for (guint i = 0; i < names->len; i += 3)
+    g_ptr_array_add (args, g_build_filename (dir, (char *) names->pdata[i], NULL)), analysed++;
+#else
+  g_ptr_array_add (args, g_strdup (dir));
+  analysed = photos;
+#endif
+  {
+    g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+    for (guint i = 0; i < args->len; i++)
+      g_ptr_array_add (argv, args->pdata[i]);
+    run_cli_argv (&out, &err, argv);
+  }
   rows = csv_rows (out);
   /* a face whose box covers the middle of the photo (the photos are of one
    * person, face roughly centred), of a sensible size */
@@ -364,15 +397,10 @@ test_wild_dev (void)
       if (x < iw / 2.0 && x + w > iw / 2.0 && y < ih / 2.0 && y + h > ih / 2.0 && w > iw / 8.0)
         g_hash_table_add (covered, g_strdup (f[0]));
     }
-  {
-    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-    while ((name = g_dir_read_name (d)) != NULL)
-      photos += g_str_has_suffix (name, ".jpg");
-  }
-  g_test_message ("wild-dev: %u of %u photos have a centred face", g_hash_table_size (covered), photos);
+  g_test_message ("wild-dev: %u of %u photos have a centred face", g_hash_table_size (covered), analysed);
   g_assert_cmpuint (photos, ==, 180);
-  g_assert_cmpuint (g_hash_table_size (covered) * 100, >=, 99 * photos);
+  /* one photo in a hundred may miss (one does, of the 180) */
+  g_assert_cmpuint (analysed - g_hash_table_size (covered), <=, MAX (1, analysed / 100));
 }
 
 int

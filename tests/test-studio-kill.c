@@ -31,7 +31,7 @@
 /* Under AddressSanitizer every start of the application is several times
  * slower: fewer kills there (as in test-project-kill). */
 #ifdef TF_TEST_ASAN
-#  define N_KILLS          10
+#  define N_KILLS          6
 #  define STARTUP_LIMIT_S  180
 #else
 #  define N_KILLS          30
@@ -564,7 +564,7 @@ test_kill_labelling (void)
                     count_hidden (tmpdir), count_hidden (untitled));
   }
   /* the run must have labelled something, else it tested nothing */
-  if (n_kills >= 10)
+  if (n_kills >= N_KILLS)
     g_assert_cmpint (e.acked, >, 0);
   XCloseDisplay (xdisplay);
 }
