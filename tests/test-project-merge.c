@@ -450,7 +450,7 @@ test_older_format (void)
   /* back to format 1, as that version wrote it (the final label goes) */
   g_assert_cmpint (sqlite3_open (old, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DELETE FROM labels WHERE face IN (SELECT face FROM votes WHERE final = 1); "
-                                     "DROP TABLE votes; ALTER TABLE labels DROP COLUMN final; "
+                                     "DROP TABLE votes; DROP TABLE splits; ALTER TABLE labels DROP COLUMN final; "
                                      "ALTER TABLE labels DROP COLUMN votes; ALTER TABLE labels DROP COLUMN agree; "
                                      "ALTER TABLE label_history DROP COLUMN final; PRAGMA user_version = 1",
                                  NULL, NULL, NULL), ==, SQLITE_OK);

@@ -610,7 +610,7 @@ test_migrate_v1 (void)
   g_clear_pointer (&p, tf_project_close);
   /* back to format 1, as that version wrote it */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE votes; ALTER TABLE labels DROP COLUMN final; "
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE votes; DROP TABLE splits; ALTER TABLE labels DROP COLUMN final; "
                                      "ALTER TABLE labels DROP COLUMN votes; ALTER TABLE labels DROP COLUMN agree; "
                                      "ALTER TABLE label_history DROP COLUMN final; "
                                      "UPDATE labels SET annotator = NULL WHERE annotator = ''; "

@@ -539,6 +539,22 @@ _tf_project_resolve_label (TfProject  *p,
       sqlite3_bind_int (s, 8, n);
       sqlite3_bind_int (s, 9, agree);
     }
+  if (!_tf_project_step (p, s, error))
+    return FALSE;
+  /* the faces whose votes split and that no adjudicator decided: the
+   * queue's disagreement order reads them without grouping every vote */
+  if (top < n && !(pick && pick->final))
+    s = _tf_project_stmt (p, "INSERT OR REPLACE INTO splits (face, total, top) VALUES (?, ?, ?)", error);
+  else
+    s = _tf_project_stmt (p, "DELETE FROM splits WHERE face = ?", error);
+  if (s == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (s, 1, face);
+  if (top < n && !(pick && pick->final))
+    {
+      sqlite3_bind_int (s, 2, n);
+      sqlite3_bind_int (s, 3, top);
+    }
   return _tf_project_step (p, s, error);
 }
 

@@ -267,10 +267,7 @@ tf_project_get_queue (TfProject             *p,
   filter_from (p, filter, sql);
   /* the split of each face's votes: the share of the top class */
   if (order == TF_QUEUE_DISAGREEMENT)
-    g_string_append (sql, " LEFT JOIN (SELECT face, sum (n) AS total, max (n) AS top FROM "
-                          "(SELECT face, class, count (*) AS n FROM votes WHERE final = 0 AND face NOT IN "
-                          "(SELECT face FROM votes WHERE final = 1) GROUP BY face, class) "
-                          "GROUP BY face HAVING count (*) > 1) d ON d.face = f.id");
+    g_string_append (sql, " LEFT JOIN splits d ON d.face = f.id");
   filter_where (filter, sql);
   /* in ascending order SQLite puts NULL first: faces the run did not see */
   if (order == TF_QUEUE_ENTROPY)

@@ -88,6 +88,10 @@ static const char *const migrations[] = {
   "ALTER TABLE labels ADD COLUMN votes INTEGER NOT NULL DEFAULT 1;"
   "ALTER TABLE labels ADD COLUMN agree INTEGER NOT NULL DEFAULT 1;"
   "ALTER TABLE label_history ADD COLUMN final INTEGER NOT NULL DEFAULT 0;"
+  /* the faces whose votes disagree, without a final label: their number of
+   * votes and the most for one class (a format-1 face has one vote) */
+  "CREATE TABLE splits (face INTEGER PRIMARY KEY REFERENCES faces (id) ON DELETE CASCADE,"
+  "  total INTEGER NOT NULL, top INTEGER NOT NULL);"
   "UPDATE label_history SET old_annotator = '' WHERE old_class IS NOT NULL AND old_annotator IS NULL;"
   "UPDATE label_history SET new_annotator = '' WHERE new_class IS NOT NULL AND new_annotator IS NULL;",
 };
