@@ -535,6 +535,30 @@ test_votes (void)
   g_assert_cmpuint (votes->len, ==, 0);
   g_assert_cmpint (tf_project_undo (p, &face, &error), ==, 3);
   g_assert_cmpint (label_of (p, 1), ==, 2);
+
+  /* every vote is exported, however many annotators */
+  {
+    g_autofree char *out = tmp_path ("votes.jsonl"), *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    TfProjectFilter f;
+    guint found = 0;
+
+    g_assert_true (tf_project_begin (p, &error));
+    for (int a = 0; a < 70; a++)
+      {
+        g_autofree char *name = g_strdup_printf ("voter-%02d", a);
+        g_assert_true (tf_project_set_label (p, 6, a % 3, TF_LABEL_PERSON, name, NULL, &error));
+      }
+    g_assert_true (tf_project_commit (p, &error));
+    tf_project_filter_init (&f);
+    g_assert_true (tf_project_export (p, TF_PROJECT_EXPORT_JSONL, &f, out, NULL, &error));
+    g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+    lines = g_strsplit (text, "\n", -1);
+    /* the keys of "votes": "voter-NN": */
+    for (const char *s = lines[5]; (s = strstr (s, "\"voter-")); s++)
+      found += s[9] == '"' && s[10] == ':';
+    g_assert_cmpuint (found, ==, 70);
+  }
   g_assert_no_error (error);
 }
 

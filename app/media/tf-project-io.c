@@ -44,6 +44,7 @@ typedef struct
   GError         *error;
   TfProjectVoteTable *votes;
   GHashTable     *rows;        /* face id -> row of @votes + 1 */
+  GPtrArray      *voters, *vote_labels;   /* a row's, reused */
 } RowExport;
 
 static gboolean
@@ -59,22 +60,24 @@ export_row (const TfProjectFace *face,
   };
 
   int vrow = GPOINTER_TO_INT (g_hash_table_lookup (e->rows, &face->id)) - 1;
-  const char *voters[64], *labels[64];
 
   if (face->label.label != TF_LABEL_NONE && face->label.source <= TF_LABEL_PROPAGATED)
     row.label_source = source_names[face->label.source];
   row.final = face->label.final;
   row.agree = face->label.agree;
-  for (int a = 0; vrow >= 0 && a < e->votes->n_annotators && row.n_votes < (int) G_N_ELEMENTS (voters); a++)
+  g_ptr_array_set_size (e->voters, 0);
+  g_ptr_array_set_size (e->vote_labels, 0);
+  for (int a = 0; vrow >= 0 && a < e->votes->n_annotators; a++)
     {
       int v = e->votes->cells[(gsize) vrow * e->votes->n_annotators + a];
       if (v == TF_LABEL_NONE)
         continue;
-      voters[row.n_votes] = e->votes->annotators[a];
-      labels[row.n_votes++] = tf_project_label_name (e->p, v);
+      g_ptr_array_add (e->voters, e->votes->annotators[a]);
+      g_ptr_array_add (e->vote_labels, (gpointer) tf_project_label_name (e->p, v));
     }
-  row.voters = voters;
-  row.vote_labels = labels;
+  row.n_votes = (int) e->voters->len;
+  row.voters = (const char * const *) e->voters->pdata;
+  row.vote_labels = (const char * const *) e->vote_labels->pdata;
   for (int k = 1; predicted && k < face->n_probs; k++)
     if (face->probs[k] > face->probs[row.predicted])
       row.predicted = k;
@@ -102,7 +105,9 @@ export_rows (TfProject             *p,
   gint64 run = _tf_project_resolve_run (p, filter ? filter->run : 0);
   g_autoptr(TfProjectVoteTable) votes = NULL;
   g_autoptr(GHashTable) rows = g_hash_table_new (g_int64_hash, g_int64_equal);
-  RowExport e = { p, format, NULL, 0, NULL, buf, 0, NULL, NULL, rows };
+  g_autoptr(GPtrArray) voters = g_ptr_array_new ();
+  g_autoptr(GPtrArray) vote_labels = g_ptr_array_new ();
+  RowExport e = { p, format, NULL, 0, NULL, buf, 0, NULL, NULL, rows, voters, vote_labels };
   gboolean ok;
 
   if (!(votes = tf_project_get_vote_table (p, error)))
