@@ -508,14 +508,43 @@ tf_test_x11_point (GtkWidget *widget,
   *ry = oy + (int) lround (sy + ny);
 }
 
+typedef struct
+{
+  guint      keycode;
+  gboolean   released;
+  GtkWidget *root;   /* weak: a key may close the window */
+} TfTestKeySeen;
+
+static inline gboolean
+tf_test_on_key_event_cb (GtkEventControllerLegacy *legacy,
+                         GdkEvent                 *event,
+                         TfTestKeySeen            *seen)
+{
+  (void) legacy;
+  if (gdk_event_get_event_type (event) == GDK_KEY_RELEASE && gdk_key_event_get_keycode (event) == seen->keycode)
+    seen->released = TRUE;
+  return FALSE;
+}
+
+static inline gboolean
+tf_test_key_released (gpointer data)
+{
+  TfTestKeySeen *seen = data;
+
+  return seen->released || seen->root == NULL || !gtk_widget_get_mapped (seen->root);
+}
+
 /* @keyval, with Control and Shift as @mods has them, typed on the X
- * server's keyboard into @widget's window (focused first); sent, not
- * waited for. */
+ * server's keyboard into @widget's window (focused first), and waited for:
+ * until the window has the key's release (up to 5 s), so its press was
+ * handled, however slowly the program runs (ASan on a loaded machine). */
 static inline void
 tf_test_x11_key (GtkWidget      *widget,
                  guint           keyval,
                  GdkModifierType mods)
 {
+  GtkEventController *legacy = g_object_ref (gtk_event_controller_legacy_new ());
+  TfTestKeySeen seen = { 0, FALSE, GTK_WIDGET (gtk_widget_get_root (widget)) };
   Display *xd = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
   Window xw = gdk_x11_surface_get_xid (gtk_native_get_surface (gtk_widget_get_native (widget)));
   KeyCode code = XKeysymToKeycode (xd, keyval);
@@ -523,6 +552,11 @@ tf_test_x11_key (GtkWidget      *widget,
   KeyCode alt = XKeysymToKeycode (xd, GDK_KEY_Alt_L);
 
   g_assert_cmpuint (code, !=, 0);
+  seen.keycode = code;
+  g_object_add_weak_pointer (G_OBJECT (seen.root), (gpointer *) &seen.root);
+  gtk_event_controller_set_propagation_phase (legacy, GTK_PHASE_CAPTURE);
+  g_signal_connect (legacy, "event", G_CALLBACK (tf_test_on_key_event_cb), &seen);
+  gtk_widget_add_controller (seen.root, legacy);
   XSetInputFocus (xd, xw, RevertToParent, CurrentTime);
   if (mods & GDK_CONTROL_MASK)
     XTestFakeKeyEvent (xd, ctrl, True, CurrentTime);
@@ -539,6 +573,17 @@ tf_test_x11_key (GtkWidget      *widget,
   if (mods & GDK_CONTROL_MASK)
     XTestFakeKeyEvent (xd, ctrl, False, CurrentTime);
   XFlush (xd);
+  /* not asserted: a key that moves the focus to another window (a dialog)
+   * has its release there */
+  (void) tf_test_wait_until (tf_test_key_released, &seen, 5);
+  g_signal_handlers_disconnect_by_data (legacy, &seen);
+  if (seen.root)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (seen.root), (gpointer *) &seen.root);
+      if (gtk_event_controller_get_widget (legacy) == seen.root)
+        gtk_widget_remove_controller (seen.root, legacy);
+    }
+  g_object_unref (legacy);
 }
 #endif
 
