@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <json-glib/json-glib.h>
 #include <math.h>
+#include <string.h>
 
 #include "tf-error.h"
 #include "tf-json.h"
@@ -660,6 +661,58 @@ prefix_error (GError    **error,
   return FALSE;
 }
 
+/* The partial file's prefixes: a JSON array of non-empty names. */
+static GStrv
+parse_prefixes (const char  *json,
+                GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  JsonArray *arr;
+
+  if (!json_parser_load_from_data (parser, json, -1, NULL) || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)) ||
+      json_array_get_length (arr = json_node_get_array (json_parser_get_root (parser))) == 0)
+    {
+      g_set_error_literal (error, TF_ERROR, TF_ERROR_CONFIG, "metadata 'partial' is not a JSON array of names");
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      JsonNode *el = json_array_get_element (arr, i);
+      if (!JSON_NODE_HOLDS_VALUE (el) || json_node_get_value_type (el) != G_TYPE_STRING ||
+          *json_node_get_string (el) == '\0')
+        {
+          g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "metadata 'partial': entry %u is not a name", i);
+          return NULL;
+        }
+      g_strv_builder_add (b, json_node_get_string (el));
+    }
+  return g_strv_builder_end (b);
+}
+
+static gboolean
+under_prefixes (const char         *name,
+                const char * const *prefixes)
+{
+  for (guint i = 0; prefixes[i]; i++)
+    if (g_str_has_prefix (name, prefixes[i]) && name[strlen (prefixes[i])] == '.')
+      return TRUE;
+  return FALSE;
+}
+
+char *
+tf_model_describe_partial (const char *json)
+{
+  g_auto(GStrv) prefixes = json ? parse_prefixes (json, NULL) : NULL;
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  if (prefixes == NULL)
+    return g_strdup (json ? json : "");
+  for (guint i = 0; prefixes[i]; i++)
+    g_string_append_printf (s, "%s%s.*", i ? ", " : "", prefixes[i]);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
 TfModel *
 tf_model_load (const char  *path,
                GError     **error)
@@ -686,6 +739,15 @@ tf_model_load (const char  *path,
       g_set_error (error, TF_ERROR, TF_ERROR_CONFIG,
                    "%s: not a TransFER model (metadata 'format' is %s%s%s, expected \"transfer\")",
                    base, format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
+      return NULL;
+    }
+  if (tf_safetensors_get_metadata (st, TF_MODEL_PARTIAL_KEY) != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *held = tf_model_describe_partial (tf_safetensors_get_metadata (st, TF_MODEL_PARTIAL_KEY));
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG,
+                   "%s: a partial model (it holds %s only): it can start a training run "
+                   "(transfer-cli train --from), not predict", base, held);
       return NULL;
     }
   if (config_json == NULL || classes_json == NULL || input_json == NULL)
@@ -750,6 +812,128 @@ tf_model_load (const char  *path,
       return prefix_error (error, path), NULL;
   }
 
+  return g_steal_pointer (&m);
+}
+
+gboolean
+tf_model_file_is_partial (const char *path)
+{
+  g_autoptr(TfSafetensors) st = tf_safetensors_open (path, NULL);
+
+  return st != NULL && tf_safetensors_get_metadata (st, TF_MODEL_PARTIAL_KEY) != NULL;
+}
+
+/* The partial file's config (which has no classes of its own) with @n classes. */
+static char *
+config_with_classes (const char  *json,
+                     int          n,
+                     GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *obj;
+
+  if (!(obj = tf_json_parse_object (parser, json, "config", error)))
+    return NULL;
+  json_object_set_int_member (obj, "num_classes", n);
+  return json_to_string (json_parser_get_root (parser), FALSE);
+}
+
+TfModel *
+tf_model_load_partial (const char          *path,
+                       const char * const  *classes,
+                       guint64              seed,
+                       GError             **error)
+{
+  g_autoptr(TfSafetensors) st = NULL;
+  g_autoptr(TfModel) m = NULL;
+  g_auto(GStrv) prefixes = NULL;
+  g_autofree char *config_json = NULL;
+  const char *partial, *input_json;
+  TfConfig config;
+  TfInputSpec input;
+
+  g_return_val_if_fail (path != NULL && classes != NULL, NULL);
+
+  if (!(st = tf_safetensors_open (path, error)))
+    return NULL;
+  if ((partial = tf_safetensors_get_metadata (st, TF_MODEL_PARTIAL_KEY)) == NULL)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "%s: not a partial model (no metadata '%s')", base,
+                   TF_MODEL_PARTIAL_KEY);
+      return NULL;
+    }
+  if (!(prefixes = parse_prefixes (partial, error)))
+    return prefix_error (error, path), NULL;
+  if (tf_safetensors_get_metadata (st, "config") == NULL || (input_json = tf_safetensors_get_metadata (st, "input")) == NULL)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "%s: metadata '%s' is missing", base,
+                   tf_safetensors_get_metadata (st, "config") == NULL ? "config" : "input");
+      return NULL;
+    }
+  if (!(config_json = config_with_classes (tf_safetensors_get_metadata (st, "config"),
+                                           (int) g_strv_length ((char **) classes), error)) ||
+      !tf_config_from_json (config_json, &config, error) || !tf_model_check_config (&config, error) ||
+      !tf_input_spec_from_json (input_json, &input, error))
+    return prefix_error (error, path), NULL;
+  if (input.size != config.input_size)
+    {
+      g_autofree char *base = g_path_get_basename (path);
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "%s: input size %d differs from config input_size %d",
+                   base, input.size, config.input_size);
+      tf_input_spec_clear (&input);
+      return NULL;
+    }
+
+  m = tf_model_new (&config, classes);
+  tf_input_spec_clear (&m->input);
+  m->input = input;
+  tf_model_init_random (m, seed);
+
+  for (guint i = 0; i < m->param_info->len; i++)
+    {
+      TfParamInfo *p = &g_array_index (m->param_info, TfParamInfo, i);
+      const TfStTensor *t;
+
+      if (!under_prefixes (p->name, (const char * const *) prefixes))
+        continue;
+      if ((t = tf_safetensors_lookup (st, p->name)) == NULL)
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *want = shape_string (p->shape, p->ndim);
+          g_set_error (error, TF_ERROR, TF_ERROR_TENSOR, "%s: tensor '%s' %s is missing", base, p->name, want);
+          return NULL;
+        }
+      if (!tf_safetensors_read_f32 (st, p->name, p->shape, p->ndim, m->params + p->offset, error))
+        return NULL;
+      tf_safetensors_release (st, p->name);
+    }
+  for (guint i = 0; i < tf_safetensors_get_n_tensors (st); i++)
+    {
+      const TfStTensor *t = tf_safetensors_get_nth (st, i);
+      const TfParamInfo *p = tf_model_find_param (m, t->name);
+
+      if (g_str_has_suffix (t->name, "num_batches_tracked"))
+        continue;
+      if (p == NULL || !under_prefixes (t->name, (const char * const *) prefixes))
+        {
+          g_autofree char *base = g_path_get_basename (path);
+          g_autofree char *held = tf_model_describe_partial (partial);
+          g_set_error (error, TF_ERROR, TF_ERROR_TENSOR, "%s: tensor '%s' is not one of the partial model's %s",
+                       base, t->name, held);
+          return NULL;
+        }
+    }
+
+  /* where the start came from, kept apart from what the training will say */
+  {
+    const char * const *keys = tf_safetensors_get_metadata_keys (st);
+    for (guint i = 0; keys && keys[i]; i++)
+      if (!is_structural_key (keys[i]) && !g_str_has_prefix (keys[i], "base_"))
+        g_hash_table_insert (m->metadata, g_strconcat ("base_", keys[i], NULL),
+                             g_strdup (tf_safetensors_get_metadata (st, keys[i])));
+  }
   return g_steal_pointer (&m);
 }
 

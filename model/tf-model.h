@@ -150,6 +150,25 @@ void         tf_model_init_random      (TfModel        *model,
                                         guint64         seed);
 TfModel     *tf_model_load             (const char     *path,
                                         GError        **error);
+/* The metadata key of a partial model file: a JSON array of the name
+ * prefixes it holds, e.g. ["extractor"] for the IR-50 stem
+ * tools/convert_official.py converts from a face-recognition network. Such a
+ * file starts a training run; tf_model_load refuses it. */
+#define TF_MODEL_PARTIAL_KEY "partial"
+/* Whether @path is a partial model file (FALSE for anything else, even an
+ * unreadable file: tf_model_load then says what is wrong). */
+gboolean     tf_model_file_is_partial  (const char     *path);
+/* The partial key's value in words: "extractor.*" (the value itself when
+ * it is not a list of names). */
+char        *tf_model_describe_partial (const char     *json);
+/* A model of the partial file's config with @classes: the tensors under the
+ * file's prefixes from the file (each one present, of its shape, and no
+ * other), every other parameter drawn at random from @seed. The file's
+ * provenance is kept under "base_" keys. */
+TfModel     *tf_model_load_partial     (const char     *path,
+                                        const char * const *classes,
+                                        guint64         seed,
+                                        GError        **error);
 /* Writes every parameter (and BN running statistics) with metadata:
  * format, config, classes, input, plus the entries of model->metadata. */
 gboolean     tf_model_save             (TfModel        *model,

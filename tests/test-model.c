@@ -398,6 +398,113 @@ test_mirrored_forward (void)
   g_assert_error (error, TF_ERROR, TF_ERROR_INPUT);
 }
 
+/* A partial model file: the tensors under @prefix of @m (plus @extra, an
+ * unexpected tensor, and without @drop), the config without its classes. */
+static char *
+write_partial (TfModel    *m,
+               const char *prefix,
+               const char *drop,
+               const char *extra)
+{
+  g_autoptr(TfSafetensorsWriter) w = tf_safetensors_writer_new ();
+  g_autofree char *config = tf_config_to_json (&m->config);
+  g_autofree char *input = tf_input_spec_to_json (&m->input);
+  char *path = g_build_filename (tmpdir, "partial.safetensors", NULL);
+  g_autoptr(GError) error = NULL;
+
+  tf_safetensors_writer_add_metadata (w, "format", "transfer");
+  tf_safetensors_writer_add_metadata (w, "config", config);
+  tf_safetensors_writer_add_metadata (w, "classes", "[]");
+  tf_safetensors_writer_add_metadata (w, "input", input);
+  tf_safetensors_writer_add_metadata (w, TF_MODEL_PARTIAL_KEY, "[\"extractor\"]");
+  tf_safetensors_writer_add_metadata (w, "source_sha256", "ab12");
+  for (guint i = 0; i < m->param_info->len; i++)
+    {
+      TfParamInfo *p = &g_array_index (m->param_info, TfParamInfo, i);
+      if (g_str_has_prefix (p->name, prefix) && !(drop && g_str_equal (p->name, drop)))
+        tf_safetensors_writer_add_f32 (w, p->name, p->shape, p->ndim, m->params + p->offset, TF_DTYPE_F32);
+    }
+  if (extra)
+    {
+      TfParamInfo *p = &g_array_index (m->param_info, TfParamInfo, m->param_info->len - 1);
+      tf_safetensors_writer_add_f32 (w, extra, p->shape, p->ndim, m->params + p->offset, TF_DTYPE_F32);
+    }
+  g_assert_true (tf_safetensors_writer_write (w, path, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* What tools/convert_official.py makes of a face-recognition IR-50: the
+ * stem alone, which starts a model with other classes and refuses to
+ * predict; each tensor under its prefix present, no other one. */
+static void
+test_partial (void)
+{
+  g_autoptr(TfModel) m = tiny_model ();
+  g_autoptr(TfModel) fresh = tiny_model ();
+  g_autoptr(TfModel) started = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *classes[] = { "x", "y", NULL };
+  gsize n_stem = 0;
+
+  /* a model whose values differ from the seed-3 draw the start makes */
+  for (gsize i = 0; i < m->n_params; i++)
+    m->params[i] += 0.5f;
+  {
+    g_autofree char *path = write_partial (m, "extractor.", NULL, NULL);
+
+    g_assert_true (tf_model_file_is_partial (path));
+    g_assert_null (tf_model_load (path, &error));
+    g_assert_error (error, TF_ERROR, TF_ERROR_CONFIG);
+    g_assert_nonnull (strstr (error->message, "partial.safetensors: a partial model (it holds extractor.* only)"));
+    g_clear_error (&error);
+
+    started = tf_model_load_partial (path, classes, 3, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (started->config.num_classes, ==, 2);
+    g_assert_cmpstr (started->classes[1], ==, "y");
+    g_assert_cmpstr (g_hash_table_lookup (started->metadata, "base_source_sha256"), ==, "ab12");
+    for (guint i = 0; i < started->param_info->len; i++)
+      {
+        TfParamInfo *p = &g_array_index (started->param_info, TfParamInfo, i);
+        const TfParamInfo *q = tf_model_find_param (g_str_has_prefix (p->name, "extractor.") ? m : fresh, p->name);
+
+        if (g_str_has_prefix (p->name, "head."))
+          continue;   /* two classes here, three there */
+        g_assert_nonnull (q);
+        g_assert_cmpmem (started->params + p->offset, p->numel * sizeof (float),
+                         (g_str_has_prefix (p->name, "extractor.") ? m : fresh)->params + q->offset,
+                         q->numel * sizeof (float));
+        n_stem += g_str_has_prefix (p->name, "extractor.");
+      }
+    g_assert_cmpuint (n_stem, >, 10);
+  }
+  {
+    g_autofree char *path = write_partial (m, "extractor.", "extractor.body.1.res_layer.3.weight", NULL);
+    g_assert_null (tf_model_load_partial (path, classes, 3, &error));
+    g_assert_error (error, TF_ERROR, TF_ERROR_TENSOR);
+    g_assert_nonnull (strstr (error->message, "'extractor.body.1.res_layer.3.weight'"));
+    g_assert_nonnull (strstr (error->message, "missing"));
+    g_clear_error (&error);
+  }
+  {
+    g_autofree char *path = write_partial (m, "extractor.", NULL, "vit.norm.weight");
+    g_assert_null (tf_model_load_partial (path, classes, 3, &error));
+    g_assert_error (error, TF_ERROR, TF_ERROR_TENSOR);
+    g_assert_nonnull (strstr (error->message, "'vit.norm.weight' is not one of the partial model's extractor.*"));
+    g_clear_error (&error);
+  }
+  {
+    /* a whole model is not partial: the start is tf_model_load's */
+    g_autofree char *path = g_build_filename (tmpdir, "whole.safetensors", NULL);
+    g_assert_true (tf_model_save (m, path, TF_DTYPE_F32, &error));
+    g_assert_false (tf_model_file_is_partial (path));
+    g_assert_null (tf_model_load_partial (path, classes, 3, &error));
+    g_assert_error (error, TF_ERROR, TF_ERROR_CONFIG);
+    g_clear_error (&error);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -416,6 +523,7 @@ main (int    argc,
   g_test_add_func ("/model/save-failure", test_save_failure_keeps_old);
   g_test_add_func ("/model/init-random", test_init_random);
   g_test_add_func ("/model/mirrored-forward", test_mirrored_forward);
+  g_test_add_func ("/model/partial", test_partial);
   ret = g_test_run ();
 
   tf_test_remove_tmpdir (tmpdir);
