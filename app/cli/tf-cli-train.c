@@ -106,8 +106,9 @@ static const TfFitCallbacks train_callbacks = {
   .epoch = on_epoch_cb,
 };
 
-/* The model to train: a file to fine-tune, or a new one of a preset with
- * the dataset's classes. */
+/* The model to train: a file to fine-tune, a partial model (the stem
+ * tools/convert_official.py converts) to go on from with the dataset's
+ * classes, or a new one of a preset with them. */
 static TfModel *
 make_model (const TrainArgs *a,
             TfDataset       *ds,
@@ -116,6 +117,17 @@ make_model (const TrainArgs *a,
   TfConfig config;
   TfModel *model;
 
+  if (a->from && tf_model_file_is_partial (a->from))
+    {
+      g_autofree char *held = NULL;
+
+      if (!(model = tf_model_load_partial (a->from, tf_dataset_get_class_names (ds), (guint64) a->seed, error)))
+        return NULL;
+      held = tf_model_describe_partial (g_hash_table_lookup (model->metadata, "base_" TF_MODEL_PARTIAL_KEY));
+      g_printerr ("transfer-cli: starting from %s's %s; the rest of the model drawn at random (seed %"
+                  G_GINT64_FORMAT ")\n", a->from, held, a->seed);
+      return model;
+    }
   if (a->from)
     return tf_model_load (a->from, error);
   if (!tf_config_preset (a->config_name, tf_dataset_get_n_classes (ds), &config))
