@@ -9,6 +9,8 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include "tf-align.h"
@@ -403,6 +405,36 @@ test_real_torch (void)
     }
 }
 
+/* A full disk (a 2 MB tmpfs for a 261 MB model): exit 1 naming the
+ * destination and the error, the previous file as it was, no temporary left. */
+static void
+test_full_disk (void)
+{
+  g_autofree char *mnt = g_build_filename (tmpdir, "full", NULL);
+  g_autofree char *dest = g_build_filename (mnt, "authors.safetensors", NULL);
+  g_autofree char *out = NULL, *err = NULL, *text = NULL;
+
+  if (!g_file_test (paddle, G_FILE_TEST_EXISTS))
+    test_paddle ();
+  g_assert_cmpint (g_mkdir (mnt, 0755), ==, 0);
+  if (mount ("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0)
+    {
+      g_test_skip_printf ("cannot mount a small tmpfs here: %s", g_strerror (errno));
+      g_rmdir (mnt);
+      return;
+    }
+  g_assert_true (g_file_set_contents (dest, "the previous model", -1, NULL));
+  g_assert_cmpint (convert (&out, &err, paddle, dest), ==, 1);
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "cannot write"));
+  g_assert_nonnull (strstr (err, "authors.safetensors"));
+  g_assert_nonnull (strstr (err, g_strerror (ENOSPC)));
+  g_assert_true (g_file_get_contents (dest, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, "the previous model");
+  assert_only (mnt, "authors.safetensors");
+  g_assert_cmpint (umount (mnt), ==, 0);
+}
+
 static void
 test_usage (void)
 {
@@ -453,6 +485,7 @@ main (int    argc,
   g_test_add_func ("/convert/malicious", test_malicious);
   g_test_add_func ("/convert/torch-stem", test_torch_stem);
   g_test_add_func ("/convert/real-torch", test_real_torch);
+  g_test_add_func ("/convert/full-disk", test_full_disk);
   g_test_add_func ("/convert/usage", test_usage);
   status = g_test_run ();
   rm_rf (tmpdir);
