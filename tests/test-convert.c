@@ -11,6 +11,7 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "tf-align.h"
@@ -172,6 +173,14 @@ test_paddle (void)
   {
     g_autofree char *got_json = tf_config_to_json (&got);
     g_assert_cmpstr (got_json, ==, paper_json);
+  }
+  {
+    /* readable like any file the user writes (mkstemp's 0600 was kept once) */
+    GStatBuf sb;
+    mode_t mask = umask (0);
+    umask (mask);
+    g_assert_cmpint (g_stat (dest, &sb), ==, 0);
+    g_assert_cmpint (sb.st_mode & 0777, ==, 0666 & ~mask);
   }
   digest = sha256_of (paddle);
   g_assert_cmpstr (tf_safetensors_get_metadata (st, "source_sha256"), ==, digest);

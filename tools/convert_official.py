@@ -237,9 +237,16 @@ def _rebuild_tensor(storage, offset, size, stride, *rest):
                   offset + sum((n - 1) * s for n, s in zip(size, stride)) >= flat.size):
         raise ConvertError("a tensor of size %s reaches past its storage of %d values"
                            % (list(size), flat.size))
-    view = np.lib.stride_tricks.as_strided(flat[offset:], shape=size,
-                                           strides=tuple(s * flat.itemsize for s in stride))
-    arr = np.array(view)    # a copy: owns its memory, contiguous
+    contiguous, step = True, 1
+    for n, s in zip(reversed(size), reversed(stride)):
+        contiguous = contiguous and (n == 1 or s == step)
+        step *= n
+    if contiguous:
+        arr = flat[offset:offset + numel].reshape(size)    # the storage's own bytes: no copy
+    else:
+        view = np.lib.stride_tricks.as_strided(flat[offset:], shape=size,
+                                               strides=tuple(s * flat.itemsize for s in stride))
+        arr = np.array(view)    # a transposed tensor: a contiguous copy
     return arr.view("<f4") if bf16 else arr
 
 
@@ -608,6 +615,9 @@ def write_safetensors(path, tensors, meta):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)    # a model file like any other, not mkstemp's 0600
         with os.fdopen(fd, "wb") as f:
             f.write(struct.pack("<Q", len(raw)))
             f.write(raw)
