@@ -233,8 +233,9 @@ def _rebuild_tensor(storage, offset, size, stride, *rest):
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     offset = int(offset)
     numel = int(np.prod(size)) if size else 1
-    if numel and (offset < 0 or any(s < 0 for s in stride) or
-                  offset + sum((n - 1) * s for n, s in zip(size, stride)) >= flat.size):
+    if any(n < 0 for n in size) or numel > flat.size or (numel and (
+            offset < 0 or any(s < 0 for s in stride) or
+            offset + sum((n - 1) * s for n, s in zip(size, stride)) >= flat.size)):
         raise ConvertError("a tensor of size %s reaches past its storage of %d values"
                            % (list(size), flat.size))
     contiguous, step = True, 1
@@ -292,8 +293,7 @@ def _load_restricted(data, storages=None, rebuild=_rebuild_tensor):
                                    storages, rebuild).load()
     except ConvertError:
         raise
-    except (EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError, struct.error, MemoryError, OverflowError) as e:
+    except Exception as e:    # whatever a damaged stream makes the unpickler trip on
         raise ConvertError("the pickle is damaged or cut short (%s: %s)" % (type(e).__name__, e))
 
 
@@ -325,6 +325,9 @@ def _read_torch_zip(path):
                     entry = prefix + "data/" + key
                     if entry not in names:
                         raise ConvertError("storage %s is missing from the archive" % key)
+                    if z.getinfo(entry).compress_type != zipfile.ZIP_STORED:
+                        # torch.save stores; a compressed entry could expand without end
+                        raise ConvertError("storage %s is compressed, which torch.save never does" % key)
                     cache[key] = _Storage(pid[1], z.read(entry), byteorder)
                 st = cache[key]
                 if len(st.data) < int(pid[4]) * pid[1].itemsize:
@@ -379,6 +382,8 @@ def _read_torch_legacy(f):
         if st is None or count < 0:
             raise ConvertError("storage %s is not referenced by the checkpoint" % key)
         size = count * st.stype.itemsize
+        if size > os.fstat(f.fileno()).st_size - f.tell():
+            raise ConvertError("the file is cut short in storage %s (%d bytes announced)" % (key, size))
         data = f.read(size)
         if len(data) != size:
             raise ConvertError("the file is cut short in storage %s (%d of %d bytes)" % (key, len(data), size))
