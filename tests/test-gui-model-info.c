@@ -13,6 +13,7 @@
 #include "tf-test-app.h"
 #include "tf-model-info.h"
 #include "tf-preferences.h"
+#include "tf-test-util.h"
 
 /* the no-break space between a figure and its unit */
 #define NBSP "\xc2\xa0"
@@ -219,6 +220,7 @@ test_converted (void)
               "small, 7 classes, the authors' release");
   screenshot_of (GTK_WIDGET (preferences), "model-info-converted");
 
+#ifndef TF_TEST_ASAN  /* (pictures only: each takes seconds there) */
   /* wide, the rows keep the page's readable width */
   gtk_window_set_default_size (preferences, 1280, 800);
   tf_test_settle (0.3);
@@ -228,6 +230,7 @@ test_converted (void)
   gtk_window_set_default_size (preferences, 360, 900);
   tf_test_settle (0.3);
   screenshot_of (GTK_WIDGET (preferences), "model-info-converted-narrow");
+#endif
 
   /* the shipped model loaded again by the window while Preferences is open */
   use_model ("");
