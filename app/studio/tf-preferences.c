@@ -18,6 +18,10 @@ struct _TfPreferences
   AdwActionRow         *model_row;
   GtkWidget            *model_button;
   GtkWidget            *model_reset_button;
+  AdwExpanderRow       *model_info_row;
+  AdwActionRow         *model_config_row;
+  AdwActionRow         *model_classes_row;
+  AdwActionRow         *model_provenance_row;
   GtkSpinButton        *threshold_spin;
   GtkSpinButton        *threads_spin;
   GtkSpinButton        *fps_spin;
@@ -42,6 +46,26 @@ G_DEFINE_FINAL_TYPE (TfPreferences, tf_preferences, ADW_TYPE_PREFERENCES_WINDOW)
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* what the loaded model is: its configuration, classes and provenance */
+static void
+update_model_info (TfPreferences *self)
+{
+  const TfModelInfo *info = self->session ? tf_session_describe_model (self->session) : NULL;
+  g_autofree char *tooltip = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->model_info_row), info != NULL);
+  if (info == NULL)
+    return;
+  adw_expander_row_set_subtitle (self->model_info_row, info->summary);
+  adw_action_row_set_subtitle (self->model_config_row, info->configuration);
+  adw_action_row_set_subtitle (self->model_classes_row, info->classes);
+  adw_action_row_set_subtitle (self->model_provenance_row, info->provenance);
+  if (info->source_sha256)
+    /* TRANSLATORS: over the model's provenance; %s: the whole SHA-256 of the file it was converted from */
+    tooltip = g_strdup_printf (_("SHA-256 of the file it was converted from: %s"), info->source_sha256);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->model_provenance_row), tooltip);
+}
+
 static void
 update_model_row (TfPreferences *self)
 {
@@ -54,11 +78,12 @@ update_model_row (TfPreferences *self)
     subtitle = g_strdup_printf (_("Shipped with the application: %s"), name ? name : "");
   else
     {
-      g_autofree char *base = g_filename_display_basename (path);
-      subtitle = name ? g_strdup_printf ("%s — %s", base, name) : g_steal_pointer (&base);
+      /* the name begins with the file's ("FILE (112 px, …)") */
+      subtitle = name ? g_strdup (name) : g_filename_display_basename (path);
     }
   adw_action_row_set_subtitle (self->model_row, subtitle);
   gtk_widget_set_sensitive (self->model_reset_button, *path != '\0');
+  update_model_info (self);
 }
 
 /* the model compared with, from the window's session */
@@ -266,7 +291,11 @@ load_model (TfPreferences *self,
   if (!tf_session_load (self->session, path && *path ? path : NULL, NULL, &error))
     show_error (self, error->message);
   else
-    g_settings_set_string (self->settings, "model-file", tf_session_get_model_path (self->session));
+    {
+      g_settings_set_string (self->settings, "model-file", tf_session_get_model_path (self->session));
+      /* the person chose it: what it is, in sight */
+      adw_expander_row_set_expanded (self->model_info_row, TRUE);
+    }
   update_model_row (self);
   update_finetuned (self);
 }
@@ -355,6 +384,15 @@ on_model_reset_clicked_cb (GtkButton     *button,
   load_model (self, NULL);
 }
 
+/* a model loaded, here or by the window (whose handler of the setting may
+ * run after this window's) */
+static void
+on_model_loaded_cb (TfSession     *session,
+                    TfPreferences *self)
+{
+  update_model_row (self);
+}
+
 static void
 on_model_changed_cb (GSettings     *settings,
                      const char    *key,
@@ -408,6 +446,8 @@ tf_preferences_dispose (GObject *object)
 {
   TfPreferences *self = TF_PREFERENCES (object);
 
+  if (self->session)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_weak_pointer (&self->session);
   if (self->settings)
     g_signal_handlers_disconnect_by_data (self->settings, self);
@@ -429,6 +469,10 @@ tf_preferences_class_init (TfPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_row);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_button);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_reset_button);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_info_row);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_config_row);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_classes_row);
+  gtk_widget_class_bind_template_child (widget_class, TfPreferences, model_provenance_row);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, threshold_spin);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, threads_spin);
   gtk_widget_class_bind_template_child (widget_class, TfPreferences, fps_spin);
@@ -491,6 +535,7 @@ tf_preferences_new (GtkWindow *parent,
                        "application", gtk_window_get_application (parent),
                        NULL);
   g_set_weak_pointer (&self->session, session);
+  g_signal_connect (session, "model-loaded", G_CALLBACK (on_model_loaded_cb), self);
   gtk_widget_set_sensitive (self->reanalyse_button,
                             TF_IS_WINDOW (parent) && tf_window_can_reanalyse (TF_WINDOW (parent)));
   update_model_row (self);

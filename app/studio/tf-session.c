@@ -95,6 +95,7 @@ struct _TfSession
   GObject    parent_instance;
   Models    *models;
   char      *model_name;
+  TfModelInfo *model_info;  /* the loaded model in words */
   char      *model_path;    /* as given to tf_session_load, "" the shipped one */
   Job       *job;           /* the running analysis, or NULL */
   TfResume  *resume;        /* where the last, cancelled one can go on; NULL: nothing to */
@@ -124,7 +125,7 @@ struct _Job
   gboolean         done, cancelled;
 };
 
-enum { SIG_STARTED, SIG_FACE, SIG_PROGRESS, SIG_FILE_DONE, SIG_FINISHED, N_SIGNALS };
+enum { SIG_STARTED, SIG_FACE, SIG_PROGRESS, SIG_FILE_DONE, SIG_FINISHED, SIG_MODEL_LOADED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (TfSession, tf_session, G_TYPE_OBJECT)
@@ -554,6 +555,7 @@ tf_session_finalize (GObject *object)
   g_free (self->compare_path);
   tf_resume_free (self->resume);
   g_free (self->model_name);
+  tf_model_info_free (self->model_info);
   g_free (self->model_path);
   G_OBJECT_CLASS (tf_session_parent_class)->finalize (object);
 }
@@ -577,6 +579,8 @@ tf_session_class_init (TfSessionClass *klass)
                                          G_TYPE_INT64);
   signals[SIG_FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                         NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+  signals[SIG_MODEL_LOADED] = g_signal_new ("model-loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                            NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -618,6 +622,8 @@ tf_session_load (TfSession   *self,
   g_free (self->model_path);
   self->model_path = g_strdup (model_path ? model_path : "");
   g_free (self->model_name);
+  tf_model_info_free (self->model_info);
+  self->model_info = tf_model_info_new (self->models->model);
   acc = g_hash_table_lookup (self->models->model->metadata, "valid_accuracy");
   {
     g_autofree char *base = g_path_get_basename (mp);
@@ -628,6 +634,7 @@ tf_session_load (TfSession   *self,
     else
       self->model_name = g_strdup_printf (_("%s (%d px)"), base, self->models->model->input.size);
   }
+  g_signal_emit (self, signals[SIG_MODEL_LOADED], 0);
   return TRUE;
 }
 
@@ -648,6 +655,13 @@ const char *
 tf_session_get_model_name (TfSession *self)
 {
   return self->model_name;
+}
+
+const TfModelInfo *
+tf_session_describe_model (TfSession *self)
+{
+  g_return_val_if_fail (TF_IS_SESSION (self), NULL);
+  return self->model_info;
 }
 
 /* Starts a job over @paths; @from (taken): the stopped run it goes on from. */

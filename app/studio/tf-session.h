@@ -9,6 +9,7 @@
 
 #include "tf-analyze.h"
 #include "tf-face-probe.h"
+#include "tf-model-info.h"
 
 G_BEGIN_DECLS
 
@@ -34,7 +35,8 @@ typedef struct
 TfSession  *tf_session_new              (void);
 
 /* Loads the expression model and the detector (NULL: the shipped ones);
- * on failure the previous ones stay. Fast (well under a second). */
+ * on failure the previous ones stay. Fast (well under a second). A model
+ * loaded emits "model-loaded" (no arguments) before it returns. */
 gboolean    tf_session_load             (TfSession              *self,
                                          const char             *model_path,
                                          const char             *detector_path,
@@ -43,6 +45,10 @@ gboolean    tf_session_load             (TfSession              *self,
  * and a short description ("TransFER small, 112 px, FER+ 87.4 %"). */
 const char * const *tf_session_get_classes    (TfSession *self);
 const char         *tf_session_get_model_name (TfSession *self);
+/* The loaded model in words: configuration, classes, provenance
+ * (tf-model-info.h; owned by the session, replaced by the next successful
+ * tf_session_load); NULL before any. */
+const TfModelInfo  *tf_session_describe_model (TfSession *self);
 /* The model file given to the last successful tf_session_load: "" for the
  * shipped model, NULL before any. */
 const char         *tf_session_get_model_path (TfSession *self);
