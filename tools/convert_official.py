@@ -505,14 +505,10 @@ def map_tensors(kind, tensors):
     if kind == "pytorch":
         given, tensors = tensors, _strip_torch_prefixes(tensors)
         given.clear()    # the arrays live on in the renamed dictionary alone
-        full = model_layout(PAPER)
-        stem_names = {n for n, _, _ in stem_layout(PAPER["stem_depths"], PAPER["stem_widths"])}
-        if all(n in stem_names or n.startswith("extractor.") for n in tensors):
-            layout = [e for e in full if e[0] in stem_names]
-            unused = ir50_unused_layout()
-            partial = ["extractor"]
-        else:
-            layout, unused, partial = full, [], None
+        # what the authors' PyTorch code takes from a checkpoint: the IR-50 stem
+        layout = stem_layout(PAPER["stem_depths"], PAPER["stem_widths"])
+        unused = ir50_unused_layout()
+        partial = ["extractor"]
     else:
         layout, unused, partial = model_layout(PAPER), [], None
 
@@ -555,11 +551,14 @@ def map_tensors(kind, tensors):
         for c in found:
             tensors[c] = None    # the source's copy can go: at most one tensor is held twice
     extra = [n for n in tensors if n not in used]
-    problems += ["unexpected tensor %s %s: the paper preset has no such tensor" % (n, list(tensors[n].shape))
-                 for n in extra]
+    problems += ["unexpected tensor %s %s: %s" % (
+        n, list(tensors[n].shape), "not part of face.evoLVe's IR-50 (a PyTorch checkpoint gives the stem only; "
+        "the whole model converts from the authors' Paddle checkpoint)" if partial else
+        "the paper preset has no such tensor") for n in extra]
     if problems:
         more = "" if len(problems) <= 12 else "\n  ... and %d more" % (len(problems) - 12)
-        raise ConvertError("does not match the paper preset:\n  " + "\n  ".join(problems[:12]) + more)
+        raise ConvertError("does not match %s:\n  " % ("face.evoLVe's IR-50" if partial else "the paper preset") +
+                           "\n  ".join(problems[:12]) + more)
     if unused:
         notes.append("left out %d tensors of IR-50 that TransFER does not use "
                      "(the fourth stage, extractor.body.21-23, and the output layer)"
