@@ -607,10 +607,13 @@ tf_input_spec_to_json (const TfInputSpec *spec)
   return g_string_free (s, FALSE);
 }
 
+/* A metadata value that is a JSON array of non-empty names (@what names it
+ * in messages): exactly @n of them, or at least one when @n is -1. */
 static char **
-parse_classes (const char  *json,
-               int          n,
-               GError     **error)
+parse_names (const char  *json,
+             const char  *what,
+             int          n,
+             GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
@@ -620,14 +623,19 @@ parse_classes (const char  *json,
   if (!json_parser_load_from_data (parser, json, -1, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_ARRAY (root))
     {
-      g_set_error_literal (error, TF_ERROR, TF_ERROR_CONFIG, "classes: not a JSON array of names");
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "%s: not a JSON array of names", what);
       return NULL;
     }
   arr = json_node_get_array (root);
-  if ((int) json_array_get_length (arr) != n)
+  if (n >= 0 && (int) json_array_get_length (arr) != n)
     {
-      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "classes: %u names for a model of %d classes",
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "%s: %u names for a model of %d classes", what,
                    json_array_get_length (arr), n);
+      return NULL;
+    }
+  if (n < 0 && json_array_get_length (arr) == 0)
+    {
+      g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "%s: no names", what);
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (arr); i++)
@@ -636,12 +644,20 @@ parse_classes (const char  *json,
       if (!JSON_NODE_HOLDS_VALUE (el) || json_node_get_value_type (el) != G_TYPE_STRING ||
           *json_node_get_string (el) == '\0')
         {
-          g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "classes: entry %u is not a non-empty string", i);
+          g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "%s: entry %u is not a non-empty string", what, i);
           return NULL;
         }
       g_strv_builder_add (names, json_node_get_string (el));
     }
   return g_strv_builder_end (names);
+}
+
+static char **
+parse_classes (const char  *json,
+               int          n,
+               GError     **error)
+{
+  return parse_names (json, "classes", n, error);
 }
 
 static gboolean
@@ -666,28 +682,7 @@ static GStrv
 parse_prefixes (const char  *json,
                 GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-  JsonArray *arr;
-
-  if (!json_parser_load_from_data (parser, json, -1, NULL) || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)) ||
-      json_array_get_length (arr = json_node_get_array (json_parser_get_root (parser))) == 0)
-    {
-      g_set_error_literal (error, TF_ERROR, TF_ERROR_CONFIG, "metadata 'partial' is not a JSON array of names");
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (arr); i++)
-    {
-      JsonNode *el = json_array_get_element (arr, i);
-      if (!JSON_NODE_HOLDS_VALUE (el) || json_node_get_value_type (el) != G_TYPE_STRING ||
-          *json_node_get_string (el) == '\0')
-        {
-          g_set_error (error, TF_ERROR, TF_ERROR_CONFIG, "metadata 'partial': entry %u is not a name", i);
-          return NULL;
-        }
-      g_strv_builder_add (b, json_node_get_string (el));
-    }
-  return g_strv_builder_end (b);
+  return parse_names (json, "metadata 'partial'", -1, error);
 }
 
 static gboolean
