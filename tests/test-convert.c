@@ -310,6 +310,25 @@ test_malicious (void)
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
 }
 
+/* PyTorch files whose numbers lie: refused before what they announce is
+ * allocated (the run would be killed for memory, or stall, otherwise). */
+static void
+test_hostile (void)
+{
+  g_autofree char *dir = g_build_filename (tmpdir, "hostile", NULL);
+  g_autofree char *expanded = g_build_filename (dir, "expanded.pth", NULL);
+  g_autofree char *compressed = g_build_filename (dir, "compressed.pth", NULL);
+  g_autofree char *past_end = g_build_filename (dir, "past-end.pth", NULL);
+  const char *const expanded_says[] = { "expanded.pth", "reaches past its storage of 4 values", NULL };
+  const char *const compressed_says[] = { "compressed.pth", "storage 0 is compressed", NULL };
+  const char *const past_end_says[] = { "past-end.pth", "cut short in storage 0", NULL };
+
+  fixture ("hostile", dir, NULL);
+  assert_refused (expanded, expanded_says);
+  assert_refused (compressed, compressed_says);
+  assert_refused (past_end, past_end_says);
+}
+
 /* face.evoLVe's IR-50 in an mmcls checkpoint, in PyTorch's zip format and
  * its older one: the same partial model, which predict refuses and a
  * training run starts from. */
@@ -507,6 +526,7 @@ main (int    argc,
   g_test_add_func ("/convert/mismatch", test_mismatch);
   g_test_add_func ("/convert/truncated", test_truncated);
   g_test_add_func ("/convert/malicious", test_malicious);
+  g_test_add_func ("/convert/hostile", test_hostile);
   g_test_add_func ("/convert/torch-stem", test_torch_stem);
   g_test_add_func ("/convert/real-torch", test_real_torch);
   g_test_add_func ("/convert/full-disk", test_full_disk);

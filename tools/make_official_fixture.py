@@ -6,6 +6,7 @@ Numpy only, except `golden`, which needs PyTorch and tools/transfer_ref.py.
 
     make_official_fixture.py paddle OUT.pdparams [--seed S] [--variants DIR] [--expect OUT.safetensors]
     make_official_fixture.py torch-stem OUT.pth [--seed S] [--legacy] [--expect OUT.safetensors]
+    make_official_fixture.py hostile DIR
     make_official_fixture.py golden OUT.json --image IMG [--seed S]       (PyTorch)
     make_official_fixture.py real-torch DIR                               (PyTorch)
 
@@ -28,6 +29,8 @@ source stores them:
 - golden: the PyTorch reference's float64 logits for IMG (resized whole to
   112x112, as transfer-cli predict --no-detect does) with these weights.
 
+- hostile: small PyTorch files whose numbers lie (a stride-0 tensor of 2^40
+  values, a deflated storage, a storage announced past the end of the file).
 - real-torch: two small files torch.save itself wrote (zip and legacy), for
   the reader (tests/fixtures/torch-zip.pt and torch-legacy.pt).
 
@@ -244,6 +247,36 @@ def cmd_real_torch(args):
     torch.save(ckpt, os.path.join(args.dir, "torch-legacy.pt"), _use_new_zipfile_serialization=False)
 
 
+def cmd_hostile(args):
+    """Small PyTorch files whose numbers lie, each of which the converter
+    must refuse before allocating what they announce: expanded.pth (a
+    tensor of 2^40 values on a storage of 4, stride 0), compressed.pth (a
+    storage deflated, which torch.save never does) and past-end.pth (the
+    old format announcing a storage of 2^40 values)."""
+    os.makedirs(args.dir, exist_ok=True)
+
+    class Expanded(_Tensor):
+        def __reduce__(self):
+            return (_Global("torch._utils", "_rebuild_tensor_v2"),
+                    (_StorageRef(self.key, self.arr), 0, (1 << 40,), (0,), False, collections.OrderedDict()))
+
+    arr = np.arange(4, dtype=np.float32)
+    with zipfile.ZipFile(os.path.join(args.dir, "expanded.pth"), "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", _torch_pickle({"input_layer.0.weight": Expanded("0", arr)}, False))
+        z.writestr("archive/data/0", arr.tobytes())
+    with zipfile.ZipFile(os.path.join(args.dir, "compressed.pth"), "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", _torch_pickle({"input_layer.0.weight": _Tensor("0", arr)}, False))
+        z.writestr("archive/data/0", arr.tobytes(), compress_type=zipfile.ZIP_DEFLATED)
+    with open(os.path.join(args.dir, "past-end.pth"), "wb") as f:
+        pickle.dump(conv.TORCH_LEGACY_MAGIC, f, protocol=2)
+        pickle.dump(1001, f, protocol=2)
+        pickle.dump({"protocol_version": 1001, "little_endian": True}, f, protocol=2)
+        f.write(_torch_pickle({"input_layer.0.weight": _Tensor("0", arr)}, True))
+        pickle.dump(["0"], f, protocol=2)
+        f.write(struct.pack("<q", 1 << 40))
+        f.write(arr.tobytes())
+
+
 # ---------------------------------------------------------------------------
 # The reference's logits
 
@@ -287,12 +320,14 @@ def main():
     p.add_argument("--expect")
     p = sub.add_parser("real-torch")
     p.add_argument("dir")
+    p = sub.add_parser("hostile")
+    p.add_argument("dir")
     p = sub.add_parser("golden")
     p.add_argument("out")
     p.add_argument("--image", required=True)
     p.add_argument("--seed", type=int, default=17)
     args = ap.parse_args()
-    {"paddle": cmd_paddle, "torch-stem": cmd_torch_stem, "real-torch": cmd_real_torch,
+    {"paddle": cmd_paddle, "torch-stem": cmd_torch_stem, "real-torch": cmd_real_torch, "hostile": cmd_hostile,
      "golden": cmd_golden}[args.cmd](args)
 
 
