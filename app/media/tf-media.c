@@ -81,6 +81,7 @@ struct _TfMedia
   gboolean       no_more_pads;
   gboolean       too_large;
   int            large_w, large_h;
+  GPtrArray     *demuxers;     /* the pipeline's demuxers (refs), for preroll's stall check */
 
   /* a still picture decoded whole by tf_decode_rgb (no pipeline) */
   guint8        *picture;
@@ -362,6 +363,13 @@ on_deep_element_added_cb (GstBin     *bin,
   if (g_str_has_prefix (factory_name, "avdec_") &&
       g_object_class_find_property (G_OBJECT_GET_CLASS (element), "max-threads") != NULL)
     g_object_set (element, "max-threads", 1, NULL);
+
+  if (factory && g_strrstr (gst_element_factory_get_metadata (factory, GST_ELEMENT_METADATA_KLASS), "Demux"))
+    {
+      g_mutex_lock (&m->lock);
+      g_ptr_array_add (m->demuxers, gst_object_ref (element));
+      g_mutex_unlock (&m->lock);
+    }
 
   g_signal_connect (element, "pad-added", G_CALLBACK (on_element_pad_added_cb), m);
   GST_OBJECT_LOCK (element);
@@ -687,6 +695,31 @@ reset_stream_state_locked (TfMedia *m)
   m->missing_plugin = FALSE;
 }
 
+/* A demuxer that gave up before it made a single stream: its task (it
+ * pulls the file) paused with no source pad. Decodebin drops an error the
+ * demuxer posts while decodebin is still setting it to PAUSED (it filters
+ * the errors of elements it is trying, and keeps none once the state
+ * change went through), so for a cut MP4 about one open in three heard
+ * nothing and waited out the preroll deadline. Call with the lock held. */
+static gboolean
+demuxer_gave_up_locked (TfMedia *m)
+{
+  for (guint i = 0; i < m->demuxers->len; i++)
+    {
+      GstElement *d = g_ptr_array_index (m->demuxers, i);
+      gboolean gave_up = FALSE;
+
+      GST_OBJECT_LOCK (d);
+      if (d->numsrcpads == 0)
+        for (GList *l = d->sinkpads; l != NULL && !gave_up; l = l->next)
+          gave_up = gst_pad_get_task_state (l->data) == GST_TASK_PAUSED;
+      GST_OBJECT_UNLOCK (d);
+      if (gave_up)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* PAUSED and wait until the first frame reached the appsink (or the end),
  * an error, cancel or the deadline. */
 static gboolean
@@ -717,7 +750,18 @@ preroll (TfMedia  *m,
           ok = TRUE;
           break;
         }
-      if (!g_cond_wait_until (&m->cond, &m->lock, deadline))
+      if (demuxer_gave_up_locked (m))
+        {
+          g_autofree char *type = m->stream_type ? g_strdup_printf (" (%s)", m->stream_type) : g_strdup ("");
+          g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE,
+                       /* TRANSLATORS: the file's name (keep "%s: " first), nothing or the file's
+                        * media type in parentheses, " (video/quicktime)" */
+                       _("%s: no playable stream: the file looks truncated or damaged%s"), m->display, type);
+          break;
+        }
+      /* woken by every message; the stall check above also every 100 ms */
+      if (!g_cond_wait_until (&m->cond, &m->lock, MIN (deadline, g_get_monotonic_time () + G_TIME_SPAN_SECOND / 10)) &&
+          g_get_monotonic_time () >= deadline)
         {
           if (!pipeline_error_locked (m, FALSE, error))
             g_set_error (error, TF_MEDIA_ERROR, TF_MEDIA_ERROR_DECODE,
@@ -743,6 +787,9 @@ destroy_pipeline (TfMedia *m)
   gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
   gst_clear_object (&m->pipeline);
   m->source = m->convert = m->appsink = NULL;
+  g_mutex_lock (&m->lock);
+  g_ptr_array_set_size (m->demuxers, 0);
+  g_mutex_unlock (&m->lock);
 }
 
 /* Back to the start, used for photos and where seeking is refused: a new
@@ -846,6 +893,7 @@ tf_media_open (const char            *path,
   m = g_new0 (TfMedia, 1);
   g_mutex_init (&m->lock);
   g_cond_init (&m->cond);
+  m->demuxers = g_ptr_array_new_with_free_func (gst_object_unref);
   m->display = g_filename_display_name (path);
   if (options != NULL)
     m->options = *options;
@@ -1037,6 +1085,7 @@ tf_media_free (TfMedia *m)
   g_free (m->stream_type);
   g_free (m->display);
   g_free (m->uri);
+  g_clear_pointer (&m->demuxers, g_ptr_array_unref);
   g_mutex_clear (&m->lock);
   g_cond_clear (&m->cond);
   g_free (m);
